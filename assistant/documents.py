@@ -1,0 +1,251 @@
+"""Loaders: one file in, a `SourceDoc` (metadata + page/section texts) out, or a `LoadError` naming the problem."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SUPPORTED_SUFFIXES = {".pdf", ".md", ".markdown", ".txt"}
+KINDS = {"policy", "good-practice", "training", "news"}
+
+
+class LoadError(Exception):
+    """A file that cannot be indexed. `reason` is a short class such as `encrypted` or `no-text`."""
+
+    def __init__(self, path: Path, reason: str, detail: str) -> None:
+        super().__init__(f"{path}: {reason}: {detail}")
+        self.path, self.reason, self.detail = path, reason, detail
+
+
+@dataclass
+class Part:
+    """A piece of a document that citations can point at: a PDF page or a Markdown section."""
+
+    text: str
+    page: int | None = None
+    section: str = ""
+
+
+@dataclass
+class SourceDoc:
+    doc_id: str
+    title: str
+    kind: str
+    source: str
+    content_hash: str
+    parts: list[Part]
+    publisher: str = ""
+    date: str = ""
+    topics: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return len({p.page for p in self.parts if p.page is not None})
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 50 * 1024 * 1024
+    max_pages: int = 2000
+    timeout_s: float = 60.0
+    pdf_password: str | None = None
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "doc"
+
+
+def load_file(path: Path, limits: Limits = Limits()) -> SourceDoc:
+    """Load one supported file. Raises LoadError with a classified reason; never anything else."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise LoadError(path, "unsupported", f"unsupported file type {suffix or '(none)'}")
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise LoadError(path, "unreadable", str(e)) from e
+    if size == 0:
+        raise LoadError(path, "empty", "the file is empty (0 bytes)")
+    if size > limits.max_bytes:
+        raise LoadError(path, "too-large", f"{size / 1e6:.1f} MB exceeds the {limits.max_bytes / 1e6:.0f} MB limit")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise LoadError(path, "unreadable", str(e)) from e
+    meta = _sidecar_meta(path)
+    if suffix == ".pdf":
+        parts, pdf_meta = _load_pdf(path, data, limits)
+        meta = {**pdf_meta, **meta}
+    else:
+        text = _decode_text(path, data)
+        if suffix in {".md", ".markdown"}:
+            front, text = _split_front_matter(path, text)
+            meta = {**front, **meta}
+            parts = _markdown_parts(text)
+        else:
+            parts = [Part(text=text.strip())]
+        parts = [p for p in parts if p.text.strip()]
+        if not parts:
+            raise LoadError(path, "no-text", "the file has no text to index")
+    return _make_doc(path, data, parts, meta)
+
+
+def _make_doc(path: Path, data: bytes, parts: list[Part], meta: dict[str, Any]) -> SourceDoc:
+    title = str(meta.get("title") or _first_heading(parts) or path.stem.replace("_", " "))
+    kind = str(meta.get("kind") or "training")
+    if kind not in KINDS:
+        raise LoadError(path, "bad-metadata", f"kind {kind!r} is not one of {sorted(KINDS)}")
+    topics = meta.get("topics") or []
+    if isinstance(topics, str):
+        topics = [t.strip() for t in topics.split(",") if t.strip()]
+    return SourceDoc(
+        doc_id=slugify(str(meta.get("doc_id") or path.stem)),
+        title=title,
+        kind=kind,
+        source=str(path.resolve()),
+        content_hash=hashlib.sha256(data + repr(sorted(meta.items())).encode()).hexdigest()[:16],
+        parts=parts,
+        publisher=str(meta.get("publisher") or ""),
+        date=str(meta.get("date") or ""),
+        topics=[str(t) for t in topics],
+    )
+
+
+def _sidecar_meta(path: Path) -> dict[str, Any]:
+    side = path.with_name(path.name + ".meta.yaml")
+    if not side.is_file():
+        return {}
+    try:
+        meta = yaml.safe_load(side.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise LoadError(path, "bad-metadata", f"{side.name} is not valid YAML: {e}") from e
+    if not isinstance(meta, dict):
+        raise LoadError(path, "bad-metadata", f"{side.name} must be a mapping")
+    return meta
+
+
+def _first_heading(parts: list[Part]) -> str:
+    for p in parts:
+        if p.section:
+            return p.section.split(" > ")[0]
+    return ""
+
+
+# --- text and markdown ---------------------------------------------------------------------------
+
+def _decode_text(path: Path, data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise LoadError(path, "binary", "the file holds binary data (NUL bytes), not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    # Not UTF-8: Baltic and Western code pages are the likely ones here; accept one only if it
+    # decodes to mostly printable text.
+    for enc in ("cp1257", "cp1252"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text[:20000])
+        if printable / max(1, min(len(text), 20000)) > 0.97:
+            return text
+    raise LoadError(path, "not-text", "the file is neither UTF-8 nor a readable legacy encoding")
+
+
+_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+
+
+def _split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
+    m = _FRONT.match(text)
+    if not m:
+        return {}, text
+    try:
+        meta = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as e:
+        raise LoadError(path, "bad-metadata", f"front matter is not valid YAML: {e}") from e
+    if not isinstance(meta, dict):
+        raise LoadError(path, "bad-metadata", "front matter must be a mapping")
+    return meta, text[m.end():]
+
+
+def _markdown_parts(text: str) -> list[Part]:
+    """Split at headings; each part keeps its heading path ("Doc > Section > Sub")."""
+    parts: list[Part] = []
+    path: list[tuple[int, str]] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        body = "\n".join(buf).strip()
+        if body:
+            parts.append(Part(text=body, section=" > ".join(h for _, h in path)))
+        buf.clear()
+
+    for line in text.splitlines():
+        m = _HEADING.match(line)
+        if m:
+            flush()
+            level, heading = len(m.group(1)), m.group(2).strip().strip("*").strip()
+            path = [(lv, h) for lv, h in path if lv < level] + [(level, heading)]
+        else:
+            buf.append(line)
+    flush()
+    return parts
+
+
+# --- pdf -----------------------------------------------------------------------------------------
+
+def _load_pdf(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict[str, Any]]:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
+
+    if not data.lstrip()[:1024].startswith(b"%PDF") and b"%PDF-" not in data[:1024]:
+        raise LoadError(path, "not-pdf", "named .pdf but it is not a PDF (no %PDF header)")
+    started = time.monotonic()
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            ok = False
+            for pw in ("", limits.pdf_password):
+                if pw is not None and reader.decrypt(pw):
+                    ok = True
+                    break
+            if not ok:
+                raise LoadError(path, "encrypted", "the PDF is encrypted and no working password is configured "
+                                "(set ASSISTANT_PDF_PASSWORD)")
+        n = len(reader.pages)
+        if n > limits.max_pages:
+            raise LoadError(path, "too-many-pages", f"{n} pages exceeds the limit of {limits.max_pages}")
+        parts: list[Part] = []
+        for i, page in enumerate(reader.pages, start=1):
+            if time.monotonic() - started > limits.timeout_s:
+                raise LoadError(path, "timeout", f"text extraction took longer than {limits.timeout_s:.0f} s")
+            text = _tidy_pdf_text(page.extract_text() or "")
+            if text:
+                parts.append(Part(text=text, page=i))
+        info = reader.metadata or {}
+        meta = {"title": str(info.get("/Title") or "").strip()} if info.get("/Title") else {}
+    except LoadError:
+        raise
+    except FileNotDecryptedError as e:
+        raise LoadError(path, "encrypted", f"the PDF is encrypted: {e}") from e
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError,
+            IndexError, RecursionError, OSError, EOFError, AssertionError, ZeroDivisionError) as e:
+        raise LoadError(path, "corrupt", f"the PDF cannot be read ({type(e).__name__}: {e})") from e
+    if not parts:
+        raise LoadError(path, "no-text", f"none of its {n} pages has a text layer (scanned images?)")
+    return parts, meta
+
+
+def _tidy_pdf_text(text: str) -> str:
+    lines = [ln.rstrip() for ln in text.replace("\r", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

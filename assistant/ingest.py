@@ -1,0 +1,178 @@
+"""Incremental, idempotent ingestion keyed by source and content hash.
+
+Write order makes a crash at any point harmless: units, then new chunks, then the kept chunks'
+metadata, then deletions. A document counts as unchanged only when its chunk ids and hashes all
+match, so the next run finishes whatever a killed run left half done."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .chunking import Chunk, ChunkSpec, chunk_document
+from .documents import SUPPORTED_SUFFIXES, Limits, LoadError, load_file
+from .keywords import KeywordIndex
+from .text import unit_spans
+from .topics import TopicClassifier
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from .settings import Settings
+    from .store import Store
+
+
+@dataclass
+class Failure:
+    path: str
+    reason: str
+    detail: str
+
+
+@dataclass
+class IngestReport:
+    seen: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: list[Failure] = field(default_factory=list)
+    chunks_embedded: int = 0
+    units_embedded: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (f"documents: {self.seen} seen, {self.added} added, {self.updated} updated, "
+                f"{self.unchanged} unchanged, {self.removed} removed, {len(self.failed)} failed; "
+                f"chunks embedded: {self.chunks_embedded}; {self.seconds:.1f} s")
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Failure]]:
+    files: list[Path] = []
+    missing: list[Failure] = []
+    for p in paths:
+        if p.is_dir():
+            files += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES
+                            and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                            and f.name.lower() != "readme.md")
+        elif p.is_file():
+            files.append(p)
+        else:
+            missing.append(Failure(str(p), "missing", "no such file or folder"))
+    return files, missing
+
+
+def _units(chunk: Chunk) -> tuple[list[str], list[str], list[dict[str, Any]]]:
+    ids, texts, metas = [], [], []
+    for j, (s, e) in enumerate(unit_spans(chunk.text)):
+        text = chunk.text[s:e]
+        if len(text.split()) < 3:  # lone bullets and labels carry nothing to rank
+            continue
+        ids.append(f"{chunk.id}#{j}")
+        texts.append(text)
+        metas.append({"chunk_id": chunk.id, "doc_id": chunk.metadata["doc_id"], "start": s, "end": e})
+    return ids, texts, metas
+
+
+def ingest(paths: list[Path], settings: Settings, store: Store, embedder: Embeddings,
+           classifier: TopicClassifier, progress: bool = False) -> IngestReport:
+    started = time.monotonic()
+    report = IngestReport()
+    spec = ChunkSpec(settings.chunk_tokens, settings.chunk_overlap, settings.embedding_max_tokens,
+                     settings.embedding_model)
+    limits = Limits(int(settings.max_file_mb * 1024 * 1024), settings.max_pages, settings.extraction_timeout_s,
+                    settings.pdf_password.get_secret_value() if settings.pdf_password else None)
+    files, missing = discover(paths)
+    report.failed += missing
+    changed = False
+    with store.writer_lock():
+        ids, metas = store.all_metadata()
+        existing: dict[str, dict[str, dict[str, Any]]] = {}
+        for cid, meta in zip(ids, metas, strict=True):
+            existing.setdefault(str(meta.get("doc_id")), {})[cid] = meta
+        seen_docs: dict[str, str] = {}
+        bar = _progress(files, progress)
+        for path in bar:
+            report.seen += 1
+            try:
+                doc = load_file(path, limits)
+            except LoadError as e:
+                report.failed.append(Failure(str(path), e.reason, e.detail))
+                continue
+            if doc.doc_id in seen_docs:
+                report.failed.append(Failure(str(path), "duplicate-id",
+                                             f"doc_id {doc.doc_id!r} is already used by {seen_docs[doc.doc_id]}"))
+                continue
+            seen_docs[doc.doc_id] = str(path)
+            report.pages += doc.pages
+            chunks = chunk_document(doc, spec)
+            old = existing.get(doc.doc_id, {})
+            if set(old) == {c.id for c in chunks} and all(m.get("doc_hash") == doc.content_hash
+                                                           and m.get("source") == doc.source for m in old.values()):
+                report.unchanged += 1
+                continue
+            now = datetime.now(UTC).isoformat(timespec="seconds")
+            for c in chunks:
+                c.metadata["ingested_at"] = now
+            new = [c for c in chunks if c.id not in old]
+            kept = [c for c in chunks if c.id in old]
+            u_ids, u_texts, u_metas = [], [], []
+            for c in new:
+                i, t, m = _units(c)
+                u_ids += i
+                u_texts += t
+                u_metas += m
+            store.add(store.units, u_ids, u_texts, u_metas, embedder.embed_documents(u_texts))
+            vectors = embedder.embed_documents([c.text for c in new])
+            for c, tags in zip(new, classifier.tag(vectors), strict=True):
+                _set_topics(c.metadata, tags)
+            for c in kept:  # keep the tags computed when the chunk was embedded
+                _set_topics(c.metadata, str(old[c.id].get("chunk_topics", "")).split(","))
+            store.add(store.chunks, [c.id for c in new], [c.text for c in new], [c.metadata for c in new], vectors)
+            store.update_metadata([c.id for c in kept], [c.metadata for c in kept])
+            stale = sorted(set(old) - {c.id for c in chunks})
+            store.delete_chunks(stale)
+            report.chunks_embedded += len(new)
+            report.units_embedded += len(u_ids)
+            if old:
+                report.updated += 1
+            else:
+                report.added += 1
+            changed = True
+        # A document is removed when its file is gone from a folder we just scanned.
+        roots = [p.resolve() for p in paths if p.is_dir()]
+        for doc_id, chunks_meta in existing.items():
+            if doc_id in seen_docs:
+                continue
+            source = Path(str(next(iter(chunks_meta.values())).get("source", "")))
+            if any(source.is_relative_to(r) for r in roots) and not source.exists():
+                store.delete_chunks(sorted(chunks_meta))
+                report.removed += 1
+                changed = True
+        folder = settings.data_dir / "keywords"
+        if changed or KeywordIndex.load(folder) is None:
+            if changed:
+                store.bump_version()
+            KeywordIndex.for_store(store, folder)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _set_topics(meta: dict[str, Any], tags: list[str]) -> None:
+    meta["chunk_topics"] = ",".join(t for t in tags if t)
+    for t in tags:
+        if t:
+            meta[f"topic_{t}"] = True
+
+
+def _progress(files: list[Path], enabled: bool) -> Iterable[Path]:
+    if not enabled or len(files) < 3:
+        return files
+    from tqdm import tqdm
+
+    return tqdm(files, desc="ingest", unit="file", leave=False)

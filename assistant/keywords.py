@@ -1,0 +1,110 @@
+"""BM25 keyword index (bm25s), persisted next to the store and rebuilt only when the store's
+content version changes, never per query."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .store import Store
+
+_WORD = re.compile(r"\w[\w\-]*\w|\w", re.UNICODE)
+STOPWORDS = frozenset("""
+a about above after again all also am an and any are as at be because been before being below between both
+but by can could did do does doing down during each few for from further had has have having he her here hers
+how i if in into is it its itself just me more most my no nor not now of off on once only or other our ours out
+over own same she should so some such than that the their theirs them then there these they this those through
+to too under until up very was we were what when where which while who whom why will with would you your yours
+tell give list describe explain please mean means according document documents kind kinds main
+""".split())
+
+
+def stem(word: str) -> str:
+    """A light English stemmer: enough to match plurals and common endings, harmless for names."""
+    for suffix in ("ies", "es", "s"):
+        if len(word) > 4 and word.endswith(suffix) and not word.endswith("ss"):
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def terms(text: str) -> list[str]:
+    return [stem(w) for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOPWORDS]
+
+
+class KeywordIndex:
+    def __init__(self, ids: list[str], bm25: Any, version: str) -> None:
+        self.ids, self.bm25, self.version = ids, bm25, version
+        self.position = {cid: i for i, cid in enumerate(ids)}
+
+    @classmethod
+    def build(cls, ids: list[str], texts: list[str], version: str) -> KeywordIndex:
+        import bm25s
+
+        bm25 = bm25s.BM25()
+        if ids:
+            bm25.index([terms(t) or ["_empty_"] for t in texts], show_progress=False)
+        return cls(ids, bm25, version)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder.with_name(folder.name + ".tmp")
+        tmp.mkdir(parents=True, exist_ok=True)
+        if self.ids:
+            self.bm25.save(str(tmp), show_progress=False)
+        (tmp / "ids.json").write_text(json.dumps({"version": self.version, "ids": self.ids}))
+        # Swap file by file: readers see either the old or the new ids.json last.
+        for f in tmp.iterdir():
+            if f.name != "ids.json":
+                f.replace(folder / f.name)
+        (tmp / "ids.json").replace(folder / "ids.json")
+        tmp.rmdir()
+
+    @classmethod
+    def load(cls, folder: Path) -> KeywordIndex | None:
+        import bm25s
+
+        meta_file = folder / "ids.json"
+        if not meta_file.is_file():
+            return None
+        try:
+            meta = json.loads(meta_file.read_text())
+            bm25 = bm25s.BM25.load(str(folder), show_progress=False) if meta["ids"] else bm25s.BM25()
+        except (OSError, ValueError, KeyError):
+            return None  # a damaged index is rebuilt from the store
+        return cls(meta["ids"], bm25, meta["version"])
+
+    @classmethod
+    def for_store(cls, store: Store, folder: Path) -> KeywordIndex:
+        """The persisted index if it matches the store's content, else a fresh build (saved)."""
+        version = store.content_version()
+        idx = cls.load(folder)
+        if idx is not None and idx.version == version and len(idx.ids) == store.count():
+            return idx
+        ids, texts = store.all_texts()
+        idx = cls.build(ids, texts, version)
+        try:
+            idx.save(folder)
+        except OSError:
+            pass  # read-only data dir: still usable in memory
+        return idx
+
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        q = terms(query)
+        if not self.ids or not q:
+            return []
+        scores = self.bm25.get_scores(q)
+        if allowed is not None:
+            mask = np.zeros(len(self.ids), dtype=scores.dtype)
+            for cid in allowed:
+                if cid in self.position:
+                    mask[self.position[cid]] = 1
+            scores = scores * mask
+        k = min(k, len(self.ids))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]

@@ -1,0 +1,77 @@
+"""Hybrid retrieval: dense (Chroma) and keyword (BM25) rankings fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.documents import Document
+
+from .keywords import KeywordIndex, terms
+
+if TYPE_CHECKING:
+    from .settings import Settings
+    from .store import Store
+
+
+@dataclass
+class Retrieved:
+    docs: list[Document]          # best first; metadata has dense, keyword, fused scores
+    query_vector: list[float]
+    relevance: float              # how well the best evidence matches the question, 0..1
+
+
+def make_filter(topic: str | None = None, kind: str | None = None) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if topic:
+        clauses.append({f"topic_{topic}": True})
+    if kind:
+        clauses.append({"kind": kind})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def term_coverage(question: str, text: str) -> float:
+    """Share of the question's content terms found in `text`."""
+    q = set(terms(question))
+    if not q:
+        return 0.0
+    return len(q & set(terms(text))) / len(q)
+
+
+class HybridRetriever:
+    def __init__(self, settings: Settings, store: Store, keywords: KeywordIndex) -> None:
+        self.settings, self.store, self.keywords = settings, store, keywords
+
+    def retrieve(self, question: str, query_vector: list[float], where: dict[str, Any] | None = None) -> Retrieved:
+        s = self.settings
+        dense = self.store.search(query_vector, s.fetch_k, where)
+        allowed = None
+        if where is not None:
+            got = self.store.chunks._collection.get(where=where, include=[])
+            allowed = set(got["ids"])
+        lexical = self.keywords.search(question, s.fetch_k, allowed)
+        fused: dict[str, float] = {}
+        for rank, (doc, _) in enumerate(dense):
+            fused[doc.metadata["id"]] = fused.get(doc.metadata["id"], 0.0) + 1.0 / (s.rrf_k + rank + 1)
+        for rank, (cid, _) in enumerate(lexical):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (s.rrf_k + rank + 1)
+        top_ids = sorted(fused, key=fused.__getitem__, reverse=True)[: s.k]
+        by_id = {doc.metadata["id"]: doc for doc, _ in dense}
+        missing = [cid for cid in top_ids if cid not in by_id]
+        by_id.update(self.store.get(missing))
+        dense_score = {doc.metadata["id"]: score for doc, score in dense}
+        kw_score = dict(lexical)
+        docs = []
+        for cid in top_ids:
+            if cid not in by_id:
+                continue  # deleted between the two searches
+            doc = by_id[cid]
+            doc.metadata.update(dense=dense_score.get(cid, 0.0), keyword=kw_score.get(cid, 0.0), fused=fused[cid])
+            docs.append(doc)
+        best_dense = max((sc for _, sc in dense), default=0.0)
+        best_cover = max((term_coverage(question, d.page_content + " " + str(d.metadata.get("title", "")))
+                          for d in docs), default=0.0)
+        relevance = 0.5 * best_dense + 0.5 * best_cover
+        return Retrieved(docs=docs, query_vector=query_vector, relevance=relevance)

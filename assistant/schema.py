@@ -1,0 +1,53 @@
+"""The one data type every door passes around. `Answer.to_json()` is the stable `ask --json` shape."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Citation:
+    n: int
+    doc_id: str
+    title: str
+    source: str
+    page: int | None
+    section: str
+    quote: str
+    chunk_id: str = ""
+
+    def where(self) -> str:
+        """'p. 4' or the section path, for people."""
+        if self.page is not None:
+            return f"p. {self.page}"
+        return self.section or ""
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    topic: str | None = None
+    citations: list[Citation] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    # Not part of the JSON shape: diagnostics for evals, Slack and logs.
+    confidence: float = 0.0
+    provider: str = "extractive"
+    notice: str = ""
+    retrieved: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "topic": self.topic,
+            "citations": [{k: v for k, v in asdict(c).items() if k != "chunk_id"} for c in self.citations],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }
+
+
+class BadQuestion(ValueError):
+    """A question we refuse to process; the message says why, for the user."""

@@ -1,0 +1,122 @@
+"""The one settings object. Sources, strongest first: arguments, `ASSISTANT_*` env vars, a TOML file, defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+LLMMode = Literal["extractive", "openai", "ollama"]
+EmbeddingMode = Literal["local", "openai"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", validate_default=True)
+
+    # Set by load_settings() just before construction; read by settings_customise_sources.
+    _toml_path: ClassVar[Path | None] = None
+
+    # --- paths ---
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Where the Chroma store, keyword index, "
+                           "feedback and question log live.")
+    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Default folder that `ingest` reads.")
+    prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Folder of prompt templates.")
+    taxonomy_file: Path = Field(PROJECT_ROOT / "assistant" / "taxonomy.yaml",
+                                description="Competence-area taxonomy: topics, descriptions, examples.")
+
+    # --- store ---
+    collection: str = Field("cluster_assistant", description="Chroma collection name.")
+    chroma_url: str | None = Field(None, description="http://host:port of a Chroma server; "
+                                   "unset means the embedded store in data_dir.")
+
+    # --- embeddings and chunking ---
+    embedding_mode: EmbeddingMode = Field("local", description="local = sentence-transformers on CPU.")
+    embedding_model: str = Field("all-MiniLM-L6-v2", description="Bundled model name, a local folder, "
+                                 "or a sentence-transformers model id.")
+    embedding_batch_size: int = Field(64, ge=1, le=1024, description="Texts per embedding batch.")
+    embedding_max_tokens: int = Field(256, ge=16, description="Model input limit in word pieces "
+                                      "(including [CLS]/[SEP]); no chunk may exceed it.")
+    chunk_tokens: int = Field(180, ge=32, le=2000, description="Target chunk size in cl100k tokens.")
+    chunk_overlap: int = Field(40, ge=0, description="Overlap between neighbouring chunks, cl100k tokens.")
+
+    # --- retrieval and answering ---
+    k: int = Field(5, ge=1, le=50, description="Chunks handed to the answerer.")
+    fetch_k: int = Field(20, ge=1, le=500, description="Candidates per ranking before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    answer_words: int = Field(120, ge=20, le=1000, description="Word budget of the extractive answer.")
+    min_relevance: float = Field(0.40, ge=0.0, le=1.0, description="Refuse when the best evidence "
+                                 "scores below this (dense cosine blended with keyword coverage).")
+    max_question_chars: int = Field(2000, ge=10, description="Longer questions are rejected.")
+
+    # --- model providers ---
+    llm: LLMMode = Field("extractive", description="Answerer: extractive (offline), openai, ollama.")
+    llm_model: str = Field("gpt-4o-mini", description="Model name for openai/ollama.")
+    openai_base_url: str | None = Field(None, description="OpenAI-compatible base URL, e.g. "
+                                        "http://127.0.0.1:8080/v1 for llama.cpp.")
+    openai_api_key: SecretStr = Field(SecretStr("not-needed"), description="API key; local servers ignore it.")
+    ollama_base_url: str = Field("http://127.0.0.1:11434", description="Ollama server URL.")
+    llm_timeout_s: float = Field(30.0, gt=0, description="Per-request model timeout; then extractive fallback.")
+    llm_temperature: float = Field(0.1, ge=0.0, le=2.0, description="Sampling temperature.")
+
+    # --- ingestion limits ---
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped.")
+    max_pages: int = Field(2000, ge=1, description="PDFs with more pages are skipped.")
+    extraction_timeout_s: float = Field(60.0, gt=0, description="Per-file text extraction time limit.")
+    pdf_password: SecretStr | None = Field(None, description="Password tried on encrypted PDFs.")
+
+    # --- slack ---
+    slack_allowed_channels: list[str] = Field(default_factory=list, description="If set, the bot "
+                                              "answers only in these channel ids (DMs always allowed).")
+    slack_user_rate_per_min: int = Field(6, ge=1, description="Questions per user per minute.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError("chunk_overlap must be smaller than chunk_tokens")
+        if self.fetch_k < self.k:
+            raise ValueError("fetch_k must be at least k")
+        return self
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls._toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls._toml_path))
+        return tuple(sources)
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings. The TOML file is `config_file`, else $ASSISTANT_CONFIG, else ./cluster-assistant.toml."""
+    path = config_file
+    if path is None and os.environ.get("ASSISTANT_CONFIG"):
+        path = Path(os.environ["ASSISTANT_CONFIG"])
+    if path is None and Path("cluster-assistant.toml").is_file():
+        path = Path("cluster-assistant.toml")
+    if path is not None and not path.is_file():
+        raise FileNotFoundError(f"config file not found: {path}")
+    Settings._toml_path = path
+    try:
+        return Settings(**overrides)
+    finally:
+        Settings._toml_path = None

@@ -1,0 +1,166 @@
+"""Chroma through langchain-chroma: embedded (a folder) or a Chroma server. Two collections:
+chunks, and the sentence units of each chunk (embedded at ingest so answers need no extra embedding)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+
+if TYPE_CHECKING:
+    from langchain_chroma import Chroma
+
+    from .settings import Settings
+
+
+class StoreBusy(RuntimeError):
+    """Another process is writing to the same store."""
+
+
+@dataclass
+class Unit:
+    chunk_id: str
+    start: int
+    text: str
+    embedding: list[float]
+
+
+class Store:
+    def __init__(self, settings: Settings, embedder: Embeddings) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+        from langchain_chroma import Chroma
+
+        self.settings = settings
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if settings.chroma_url:
+            url = urlparse(settings.chroma_url)
+            self.client = chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
+                                              ssl=url.scheme == "https", settings=chroma_settings)
+        else:
+            settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+            self.client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+        space = {"hnsw:space": "cosine"}
+        self.chunks: Chroma = Chroma(client=self.client, collection_name=settings.collection,
+                                     embedding_function=embedder, collection_metadata=space)
+        self.units: Chroma = Chroma(client=self.client, collection_name=settings.collection + "_units",
+                                    embedding_function=embedder, collection_metadata=space)
+        self.max_batch = max(1, min(self.client.get_max_batch_size(), 1000))
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """One writer per store: a second one fails fast instead of corrupting the embedded store."""
+        from filelock import FileLock, Timeout
+
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.settings.data_dir / "ingest.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise StoreBusy(f"another ingest is writing to {self.settings.data_dir}; "
+                            "wait for it to finish and run again") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def add(self, store: Chroma, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]],
+            embeddings: Sequence[Sequence[float]]) -> None:
+        """Upsert pre-computed embeddings, in batches below the client's maximum."""
+        for i in range(0, len(ids), self.max_batch):
+            sl = slice(i, i + self.max_batch)
+            store._collection.upsert(ids=list(ids[sl]), documents=list(texts[sl]),
+                                     metadatas=list(metadatas[sl]),
+                                     embeddings=[list(e) for e in embeddings[sl]])  # type: ignore[misc]
+
+    def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
+        for i in range(0, len(ids), self.max_batch):
+            self.chunks._collection.update(ids=list(ids[i:i + self.max_batch]),
+                                           metadatas=list(metadatas[i:i + self.max_batch]))
+
+    def delete_chunks(self, ids: Sequence[str]) -> None:
+        """Delete chunks and their units (units first: a crash in between leaves no orphan units
+        that a later run could not find)."""
+        for i in range(0, len(ids), self.max_batch):
+            batch = list(ids[i:i + self.max_batch])
+            self.units._collection.delete(where={"chunk_id": {"$in": batch}})
+            self.chunks._collection.delete(ids=batch)
+
+    def bump_version(self) -> str:
+        """Mark the content as changed, so keyword indexes built elsewhere know to rebuild."""
+        version = f"{time.time():.6f}"
+        meta = dict(self.chunks._collection.metadata or {})
+        meta.pop("hnsw:space", None)  # cannot be modified after creation
+        meta["content_version"] = version
+        self.chunks._collection.modify(metadata=meta)
+        return version
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def content_version(self) -> str:
+        return str((self.chunks._collection.metadata or {}).get("content_version", "0"))
+
+    def count(self) -> int:
+        return self.chunks._collection.count()
+
+    def all_metadata(self) -> tuple[list[str], list[dict[str, Any]]]:
+        ids: list[str] = []
+        metas: list[dict[str, Any]] = []
+        total = self.count()
+        for off in range(0, total, 5000):
+            got = self.chunks._collection.get(include=["metadatas"], limit=5000, offset=off)
+            ids += got["ids"]
+            metas += [dict(m or {}) for m in got["metadatas"] or []]
+        return ids, metas
+
+    def all_texts(self) -> tuple[list[str], list[str]]:
+        ids: list[str] = []
+        docs: list[str] = []
+        total = self.count()
+        for off in range(0, total, 5000):
+            got = self.chunks._collection.get(include=["documents"], limit=5000, offset=off)
+            ids += got["ids"]
+            docs += [d or "" for d in got["documents"] or []]
+        return ids, docs
+
+    def unit_ids_of(self, chunk_ids: Sequence[str]) -> set[str]:
+        got = self.units._collection.get(where={"chunk_id": {"$in": list(chunk_ids)}}, include=[])
+        return set(got["ids"])
+
+    def search(self, query_vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[tuple[Document, float]]:
+        """Dense search; the score is cosine similarity (1 - cosine distance)."""
+        if self.count() == 0:
+            return []
+        hits = self.chunks.similarity_search_by_vector_with_relevance_scores(query_vector, k=k, filter=where)
+        out = []
+        for doc, distance in hits:
+            doc.metadata["id"] = doc.id
+            out.append((doc, 1.0 - float(distance)))
+        return out
+
+    def get(self, ids: Sequence[str]) -> dict[str, Document]:
+        if not ids:
+            return {}
+        got = self.chunks._collection.get(ids=list(ids), include=["documents", "metadatas"])
+        out = {}
+        for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False):
+            out[cid] = Document(page_content=text or "", metadata={**(meta or {}), "id": cid}, id=cid)
+        return out
+
+    def units_of(self, chunk_ids: Sequence[str]) -> list[Unit]:
+        if not chunk_ids:
+            return []
+        got = self.units._collection.get(where={"chunk_id": {"$in": list(chunk_ids)}},
+                                         include=["documents", "metadatas", "embeddings"])
+        embs = got["embeddings"] if got["embeddings"] is not None else []
+        return [Unit(chunk_id=str((m or {}).get("chunk_id")), start=int((m or {}).get("start", 0)),
+                     text=t or "", embedding=list(e))
+                for t, m, e in zip(got["documents"] or [], got["metadatas"] or [], embs, strict=False)]

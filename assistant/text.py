@@ -1,0 +1,79 @@
+"""Sentence and list-item spans in raw (often PDF-extracted) text. Spans index the original string,
+so any quote cut from them stands verbatim in the chunk."""
+
+from __future__ import annotations
+
+import re
+
+_BULLET = re.compile(r"^\s*(?:[•\-\*–·▪◦●]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
+_SENT_END = re.compile(r"[.!?;:]['\"”’)]*$")
+# A sentence boundary inside a line: end punctuation, space, then something that starts a sentence.
+_INLINE = re.compile(r"(?<=[.!?])['\"”’)]*\s+(?=[\"“(]?[A-Z0-9ĄČĘĖĮŠŲŪŽ])")
+_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|Dr|Mr|Ms|No|cf|al|approx|incl)\.|\b[A-Z]\.)$")
+
+
+def is_list_item(line: str) -> bool:
+    return bool(_BULLET.match(line))
+
+
+def _line_breaks_here(prev: str, nxt: str) -> bool:
+    """Is the newline between two lines a unit boundary (not just PDF wrapping)?"""
+    p, n = prev.strip(), nxt.strip()
+    if not p or not n:
+        return True
+    if _SENT_END.search(p) or is_list_item(n) or n in {"•", "-", "–"}:
+        return True
+    # Short lines without end punctuation are headings, table cells or list items.
+    return len(p) < 45 and not p.endswith(("-", ",")) and n[:1].isupper()
+
+
+def unit_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of sentences and list items, in order, covering every non-space character."""
+    lines: list[tuple[int, int]] = []
+    pos = 0
+    for raw in text.split("\n"):
+        lines.append((pos, pos + len(raw)))
+        pos += len(raw) + 1
+    # Group wrapped lines into blocks.
+    blocks: list[tuple[int, int]] = []
+    start: int | None = None
+    prev_line = ""
+    for s, e in lines:
+        line = text[s:e]
+        if not line.strip():
+            if start is not None:
+                blocks.append((start, prev_end))
+                start = None
+            continue
+        if start is not None and _line_breaks_here(prev_line, line):
+            blocks.append((start, prev_end))
+            start = None
+        if start is None:
+            start = s
+        prev_line, prev_end = line, e
+    if start is not None:
+        blocks.append((start, prev_end))
+    # Split blocks at sentence ends.
+    spans: list[tuple[int, int]] = []
+    for bs, be in blocks:
+        cur = bs
+        for m in _INLINE.finditer(text, bs, be):
+            if _ABBREV.search(text[max(cur, m.start() - 8):m.start()]):
+                continue
+            spans.append(_strip(text, cur, m.start()))
+            cur = m.end()
+        spans.append(_strip(text, cur, be))
+    return [(s, e) for s, e in spans if e > s]
+
+
+def _strip(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def squash(text: str) -> str:
+    """Whitespace folded to single spaces: how quotes are shown and compared."""
+    return " ".join(text.split())

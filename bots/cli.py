@@ -1,0 +1,170 @@
+"""`cluster-assistant`: a thin door onto the core. No retrieval or answering logic lives here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.chain import Assistant
+    from assistant.schema import Answer
+    from assistant.settings import Settings
+
+EXIT_USAGE = 2      # bad question or arguments
+EXIT_PARTIAL = 3    # some files failed to ingest
+EXIT_BUSY = 4       # another writer holds the store
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from assistant.settings import load_settings
+
+    overrides = {}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = args.data_dir
+    return load_settings(args.config, **overrides)
+
+
+def _assistant(args: argparse.Namespace) -> Assistant:
+    from assistant.chain import Assistant
+
+    assistant = Assistant(_settings(args))
+    if assistant.store.count() == 0:
+        raise CliError("the index is empty: run `cluster-assistant ingest` first")
+    return assistant
+
+
+def render_answer(ans: Answer) -> str:
+    lines = [ans.answer, ""]
+    if ans.notice:
+        lines.insert(0, f"({ans.notice})\n")
+    if ans.citations:
+        lines.append("Sources:")
+        for c in ans.citations:
+            where = f", {c.where()}" if c.where() else ""
+            lines.append(f"  [{c.n}] {c.title}{where}  ({c.doc_id})")
+            lines.append(f"      “{c.quote[:300]}{'…' if len(c.quote) > 300 else ''}”")
+    lines.append(f"Topic: {ans.topic}   ({ans.timings_ms.get('total', 0):.0f} ms)")
+    return "\n".join(lines)
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from assistant.chain import Assistant
+    from assistant.ingest import ingest
+
+    settings = _settings(args)
+    assistant = Assistant(settings)
+    paths = [Path(p) for p in args.paths] or [settings.corpus_dir]
+    report = ingest(paths, settings, assistant.store, assistant.embedder, assistant.classifier,
+                    progress=sys.stderr.isatty())
+    for f in report.failed:
+        print(f"warning: {f.path}: {f.reason}: {f.detail}", file=sys.stderr)
+    print(report.summary())
+    return EXIT_PARTIAL if report.failed else 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.chain import clean_question
+
+    question = " ".join(args.question)
+    clean_question(question, 10**9)  # an empty question fails before anything heavy loads
+    ans = _assistant(args).answer(question, topic=args.topic, kind=args.kind)
+    print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2) if args.json else render_answer(ans))
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from assistant.catalog import list_sources
+
+    rows = list_sources(_settings(args))
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("no documents indexed: run `cluster-assistant ingest`")
+        return 0
+    print(f"{'doc_id':34} {'kind':13} {'chunks':>6} {'pages':>5}  {'last ingested':20} title")
+    for r in rows:
+        print(f"{r['doc_id']:34} {r['kind']:13} {r['chunks']:>6} {r['pages'] or '-':>5}  "
+              f"{r['ingested_at']:20} {r['title']}")
+    return 0
+
+
+# --- wiring --------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cluster-assistant", description="Cited answers for cluster coordinators.")
+    p.add_argument("--config", type=Path, help="TOML settings file (default: ./cluster-assistant.toml)")
+    p.add_argument("--data-dir", type=Path, help="override ASSISTANT_DATA_DIR")
+    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("ingest", help="index files or folders (default: the shipped corpus)")
+    s.add_argument("paths", nargs="*")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("ask", help="answer a question with cited sources")
+    s.add_argument("question", nargs="*")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.add_argument("--topic", help="only retrieve chunks of this competence topic")
+    s.add_argument("--kind", choices=["policy", "good-practice", "training", "news"])
+    s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("sources", help="list the indexed documents")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_sources)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # the user sees one line, never a traceback
+        if args.debug:
+            raise
+        print(f"error: {_describe(e)}", file=sys.stderr)
+        return getattr(e, "code", None) if isinstance(e, CliError) else _exit_code(e)
+
+
+def _describe(e: Exception) -> str:
+    from pydantic import ValidationError
+
+    if isinstance(e, ValidationError):
+        return "invalid settings: " + "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}"
+                                                for err in e.errors())
+    return str(e) or type(e).__name__
+
+
+def _exit_code(e: Exception) -> int:
+    from assistant.schema import BadQuestion
+    from assistant.store import StoreBusy
+
+    if isinstance(e, BadQuestion):
+        return EXIT_USAGE
+    if isinstance(e, StoreBusy):
+        return EXIT_BUSY
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
