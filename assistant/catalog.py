@@ -10,8 +10,7 @@ from .settings import Settings
 def list_sources(settings: Settings) -> list[dict[str, Any]]:
     from .store import Store
 
-    # Listing needs no embedder: metadata only.
-    store = Store(settings, embedder=None)  # type: ignore[arg-type]
+    store = Store(settings)
     _, metas = store.all_metadata()
     docs: dict[str, dict[str, Any]] = {}
     for m in metas:

@@ -53,7 +53,7 @@ class Assistant:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.settings, self.embedder)
+        return Store(self.settings)
 
     @cached_property
     def classifier(self) -> TopicClassifier:

@@ -68,6 +68,9 @@ def _split_long_unit(text: str, s: int, e: int, spec: ChunkSpec,
     if cl100k_len(text[s:e]) <= spec.chunk_tokens and fits(text[s:e]):
         return [(s, e)]
     words = [(m.start() + s, m.end() + s) for m in re.finditer(r"\S+", text[s:e])]
+    if len(words) == 1:  # one enormous "word" (a URL, a hash, junk): cut it in halves
+        mid = (s + e) // 2
+        return _split_long_unit(text, s, mid, spec, fits) + _split_long_unit(text, mid, e, spec, fits)
     out: list[tuple[int, int]] = []
     step = max(1, len(words) // 2)
     # Halve until each piece fits; sentences are short, so this is rarely more than two levels.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -247,5 +248,7 @@ def _load_pdf(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict
 
 
 def _tidy_pdf_text(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)  # ligatures such as "ﬁ" become plain letters
+    text = re.sub(r"(?<=[a-z])-\n(?=[a-z])", "", text)  # words hyphenated across line ends
     lines = [ln.rstrip() for ln in text.replace("\r", "\n").split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -17,13 +17,9 @@ from .chunking import Chunk, ChunkSpec, chunk_document
 from .documents import SUPPORTED_SUFFIXES, Limits, LoadError, load_file
 from .keywords import KeywordIndex
 from .text import unit_spans
-from .topics import TopicClassifier
 
 if TYPE_CHECKING:
-    from langchain_core.embeddings import Embeddings
-
-    from .settings import Settings
-    from .store import Store
+    from .chain import Assistant
 
 
 @dataclass
@@ -79,8 +75,9 @@ def _units(chunk: Chunk) -> tuple[list[str], list[str], list[dict[str, Any]]]:
     return ids, texts, metas
 
 
-def ingest(paths: list[Path], settings: Settings, store: Store, embedder: Embeddings,
-           classifier: TopicClassifier, progress: bool = False) -> IngestReport:
+def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> IngestReport:
+    """Index `paths` into the assistant's store. The embedder loads only if something changed."""
+    settings, store = assistant.settings, assistant.store
     started = time.monotonic()
     report = IngestReport()
     spec = ChunkSpec(settings.chunk_tokens, settings.chunk_overlap, settings.embedding_max_tokens,
@@ -127,9 +124,9 @@ def ingest(paths: list[Path], settings: Settings, store: Store, embedder: Embedd
                 u_ids += i
                 u_texts += t
                 u_metas += m
-            store.add(store.units, u_ids, u_texts, u_metas, embedder.embed_documents(u_texts))
-            vectors = embedder.embed_documents([c.text for c in new])
-            for c, tags in zip(new, classifier.tag(vectors), strict=True):
+            store.add(store.units, u_ids, u_texts, u_metas, assistant.embedder.embed_documents(u_texts))
+            vectors = assistant.embedder.embed_documents([c.text for c in new])
+            for c, tags in zip(new, assistant.classifier.tag(vectors), strict=True):
                 _set_topics(c.metadata, tags)
             for c in kept:  # keep the tags computed when the chunk was embedded
                 _set_topics(c.metadata, str(old[c.id].get("chunk_topics", "")).split(","))

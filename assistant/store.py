@@ -1,5 +1,6 @@
 """Chroma through langchain-chroma: embedded (a folder) or a Chroma server. Two collections:
-chunks, and the sentence units of each chunk (embedded at ingest so answers need no extra embedding)."""
+chunks, and the sentence units of each chunk (embedded at ingest so answers need no extra embedding).
+Vectors are computed by the caller, so opening the store never loads the embedding model."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from langchain_core.documents import Document
-from langchain_core.embeddings import Embeddings
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma
@@ -32,7 +32,7 @@ class Unit:
 
 
 class Store:
-    def __init__(self, settings: Settings, embedder: Embeddings) -> None:
+    def __init__(self, settings: Settings) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
         from langchain_chroma import Chroma
@@ -48,9 +48,9 @@ class Store:
             self.client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
         space = {"hnsw:space": "cosine"}
         self.chunks: Chroma = Chroma(client=self.client, collection_name=settings.collection,
-                                     embedding_function=embedder, collection_metadata=space)
+                                     collection_metadata=space)
         self.units: Chroma = Chroma(client=self.client, collection_name=settings.collection + "_units",
-                                    embedding_function=embedder, collection_metadata=space)
+                                    collection_metadata=space)
         self.max_batch = max(1, min(self.client.get_max_batch_size(), 1000))
 
     # --- writing ---------------------------------------------------------------------------------

@@ -67,8 +67,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     settings = _settings(args)
     assistant = Assistant(settings)
     paths = [Path(p) for p in args.paths] or [settings.corpus_dir]
-    report = ingest(paths, settings, assistant.store, assistant.embedder, assistant.classifier,
-                    progress=sys.stderr.isatty())
+    report = ingest(paths, assistant, progress=sys.stderr.isatty())
     for f in report.failed:
         print(f"warning: {f.path}: {f.reason}: {f.detail}", file=sys.stderr)
     print(report.summary())
@@ -102,7 +101,39 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from evals.runner import compare, load_dataset, run, write_outputs
+
+    items = load_dataset(args.dataset)
+    if args.limit:
+        items = items[: args.limit]
+    report = run(_assistant(args), items, progress=sys.stderr.isatty())
+    o = report["overall"]
+    print(f"{o['items']} items in {report['seconds']} s: hit@5 {o['hit_at_5']:.3f}, MRR {o['mrr']:.3f}, "
+          f"key-fact recall {o['key_fact_recall']:.3f}, ROUGE-L {o['rouge_l']:.3f}, "
+          f"citation validity {o['citation_validity']:.3f}, refusal accuracy {o['refusal_accuracy']:.3f}, "
+          f"p50 {o['latency_p50_ms']:.0f} ms, p95 {o['latency_p95_ms']:.0f} ms")
+    for path in write_outputs(report, args.out):
+        print(f"wrote {path}")
+    if args.write_baseline:
+        baseline = {k: report[k] for k in ("overall", "by_area", "by_language", "settings")}
+        args.write_baseline.write_text(json.dumps(baseline, indent=2) + "\n")
+        print(f"wrote baseline {args.write_baseline}")
+    if args.baseline:
+        lines, failed = compare(report, json.loads(args.baseline.read_text()), args.tolerance)
+        print(f"against {args.baseline} (tolerance {args.tolerance}):")
+        print("\n".join(lines))
+        if failed:
+            print("quality regression: a gated metric dropped beyond the tolerance", file=sys.stderr)
+            return 1
+    return 0
+
+
 # --- wiring --------------------------------------------------------------------------------------
+
+def _evals_path(name: str) -> Path:
+    return Path(__file__).resolve().parent.parent / "evals" / name
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cluster-assistant", description="Cited answers for cluster coordinators.")
@@ -121,6 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--topic", help="only retrieve chunks of this competence topic")
     s.add_argument("--kind", choices=["policy", "good-practice", "training", "news"])
     s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("eval", help="run the reference Q&A and score the answers")
+    s.add_argument("--dataset", type=Path, default=_evals_path("dataset.yaml"))
+    s.add_argument("--out", type=Path, default=Path("evals/out"), help="folder for report.json, summary.md, PNG")
+    s.add_argument("--baseline", type=Path, help="compare with this baseline and fail on a regression")
+    s.add_argument("--tolerance", type=float, default=0.02, help="allowed drop of a gated metric")
+    s.add_argument("--write-baseline", type=Path, help="save this run as a baseline file")
+    s.add_argument("--limit", type=int, help="only the first N items (a smoke run)")
+    s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("sources", help="list the indexed documents")
     s.add_argument("--json", action="store_true")

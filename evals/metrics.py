@@ -1,0 +1,91 @@
+"""Metrics for one answer. Each is a pure function, unit-tested on cases that pass and that fail."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+_PUNCT = re.compile(r"[^\w\s]|_", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """Lower-case, punctuation to spaces, whitespace folded (the dataset's matching rule)."""
+    return " ".join(_PUNCT.sub(" ", text.lower()).split())
+
+
+def fact_present(fact: str, answer: str) -> bool:
+    """A fact, or one of its ' | ' alternatives, appears in the answer (word-boundary substring)."""
+    hay = f" {normalise(answer)} "
+    return any(f" {normalise(alt)} " in hay for alt in fact.split(" | ") if normalise(alt))
+
+
+def key_fact_recall(facts: Sequence[str], answer: str) -> float:
+    if not facts:
+        return 1.0
+    return sum(fact_present(f, answer) for f in facts) / len(facts)
+
+
+def _tokens(text: str) -> list[str]:
+    return normalise(re.sub(r"\[\d+\]", " ", text)).split()
+
+
+def token_f1(prediction: str, reference: str) -> float:
+    p, r = _tokens(prediction), _tokens(reference)
+    if not p or not r:
+        return float(p == r)
+    common = sum((Counter(p) & Counter(r)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(p), common / len(r)
+    return 2 * precision * recall / (precision + recall)
+
+
+def rouge_l(prediction: str, reference: str) -> float:
+    """ROUGE-L F1 from the longest common subsequence of tokens."""
+    p, r = _tokens(prediction), _tokens(reference)
+    if not p or not r:
+        return float(p == r)
+    prev = [0] * (len(r) + 1)
+    for a in p:
+        cur = [0]
+        for j, b in enumerate(r, 1):
+            cur.append(prev[j - 1] + 1 if a == b else max(prev[j], cur[j - 1]))
+        prev = cur
+    lcs = prev[-1]
+    if lcs == 0:
+        return 0.0
+    precision, recall = lcs / len(p), lcs / len(r)
+    return 2 * precision * recall / (precision + recall)
+
+
+def hit_at_k(retrieved: Sequence[str], expected: Sequence[str], k: int) -> float:
+    return float(bool(set(retrieved[:k]) & set(expected))) if expected else 1.0
+
+
+def recall_at_k(retrieved: Sequence[str], expected: Sequence[str], k: int) -> float:
+    if not expected:
+        return 1.0
+    return len(set(retrieved[:k]) & set(expected)) / len(set(expected))
+
+
+def reciprocal_rank(retrieved: Sequence[str], expected: Sequence[str]) -> float:
+    for i, doc in enumerate(retrieved, 1):
+        if doc in expected:
+            return 1.0 / i
+    return 0.0
+
+
+def citation_precision(cited: Sequence[str], expected: Sequence[str]) -> float:
+    """Share of cited documents that are expected ones (1.0 when nothing is cited)."""
+    if not cited:
+        return 1.0
+    return sum(d in expected for d in cited) / len(cited)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    idx = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[idx]

@@ -1,0 +1,65 @@
+"""The people-facing outputs: a Markdown summary and a PNG chart per competence area."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+COLUMNS = [("hit_at_5", "hit@5"), ("mrr", "MRR"), ("key_fact_recall", "fact recall"), ("token_f1", "F1"),
+           ("rouge_l", "ROUGE-L"), ("citation_validity", "cite valid"), ("citation_precision", "cite prec"),
+           ("refusal_accuracy", "refusal acc")]
+
+
+def _table(groups: dict[str, dict[str, float]], title: str) -> list[str]:
+    head = f"| {title} | n | " + " | ".join(label for _, label in COLUMNS) + " | p50 ms |"
+    lines = [head, "|" + " --- |" * (len(COLUMNS) + 3)]
+    for name, g in groups.items():
+        cells = " | ".join(f"{g[k]:.2f}" for k, _ in COLUMNS)
+        lines.append(f"| {name} | {g['items']} | {cells} | {g['latency_p50_ms']:.0f} |")
+    return lines
+
+
+def markdown(report: dict[str, Any]) -> str:
+    o = report["overall"]
+    lines = ["# Evaluation summary", "",
+             f"{o['items']} questions ({o['in_scope']} in scope), answerer `{report['settings']['llm']}`, "
+             f"{report['seconds']} s.", ""]
+    lines += _table({"all": o}, "set") + [""]
+    lines += ["## By competence area", ""] + _table(report["by_area"], "area") + [""]
+    lines += ["## By language", ""] + _table(report["by_language"], "language") + [""]
+    lines += ["## By style", ""] + _table(report["by_style"], "style") + [""]
+    worst = sorted(report["items"], key=lambda r: (not r["why"], r["key_fact_recall"] + r["hit_at_5"]
+                                                   + r["refusal_correct"] + r["citation_valid"]))[:10]
+    lines += ["## The ten worst items", "", "| id | area | lang | question | why |", "| --- | --- | --- | --- | --- |"]
+    for r in worst:
+        why = "; ".join(r["why"]) or "(passes)"
+        lines.append(f"| {r['id']} | {r['area']} | {r['language']} | {r['question'].replace('|', '/')} "
+                     f"| {why.replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
+
+
+def chart(report: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    shown = [("hit_at_5", "hit@5"), ("key_fact_recall", "key-fact recall"), ("rouge_l", "ROUGE-L"),
+             ("citation_validity", "citation validity"), ("refusal_accuracy", "refusal accuracy")]
+    areas = list(report["by_area"]) + ["ALL"]
+    data = {**report["by_area"], "ALL": report["overall"]}
+    x = np.arange(len(areas))
+    width = 0.8 / len(shown)
+    fig, ax = plt.subplots(figsize=(11, 4.8), dpi=110)
+    for i, (key, label) in enumerate(shown):
+        ax.bar(x + i * width - 0.4 + width / 2, [data[a][key] for a in areas], width, label=label)
+    ax.set_xticks(x, areas)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("score")
+    ax.set_title("cluster-assistant evaluation by competence area")
+    ax.axhline(0.8, color="grey", lw=0.6, ls="--")
+    ax.legend(ncol=5, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, -0.25))
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

@@ -1,0 +1,236 @@
+"""Run the reference Q&A through the same `Assistant.answer` the CLI and Slack use, and score it."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from assistant.answering.citations import problems
+from assistant.schema import BadQuestion
+
+from . import metrics as m
+
+if TYPE_CHECKING:
+    from assistant.chain import Assistant
+
+DEFAULT_DATASET = Path(__file__).resolve().parent / "dataset.yaml"
+DEFAULT_BASELINE = Path(__file__).resolve().parent / "baseline.json"
+K = 5
+AREAS = ("communication", "rnd", "internationalisation", "management", "funding")
+STYLES = ("factoid", "list", "how-to", "comparison")
+# Metrics the gate watches; all are "higher is better".
+GATED = ("hit_at_5", "mrr", "key_fact_recall", "citation_validity", "refusal_accuracy")
+
+
+class DatasetError(ValueError):
+    pass
+
+
+@dataclass
+class Item:
+    id: str
+    question: str
+    language: str
+    area: str
+    style: str
+    in_scope: bool
+    reference_answer: str
+    key_facts: list[str]
+    expected_docs: list[str]
+
+
+@dataclass
+class Result:
+    id: str
+    question: str
+    language: str
+    area: str
+    style: str
+    in_scope: bool
+    refused: bool
+    answer: str
+    expected_docs: list[str]
+    retrieved_docs: list[str]
+    cited_docs: list[str]
+    hit_at_5: float
+    recall_at_5: float
+    rr: float
+    key_fact_recall: float
+    missing_facts: list[str]
+    token_f1: float
+    rouge_l: float
+    citation_valid: bool
+    citation_problems: list[str]
+    citation_precision: float
+    refusal_correct: bool
+    latency_ms: float
+    error: str = ""
+    why: list[str] = field(default_factory=list)
+
+
+def load_dataset(path: Path) -> list[Item]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise DatasetError(f"cannot read dataset {path}: {e}") from e
+    if not isinstance(raw, list) or not raw:
+        raise DatasetError(f"{path}: expected a non-empty list of items")
+    items, ids = [], set()
+    for n, r in enumerate(raw, 1):
+        try:
+            item = Item(id=str(r["id"]), question=str(r["question"]), language=str(r.get("language", "en")),
+                        area=str(r["area"]), style=str(r.get("style", "factoid")), in_scope=bool(r["in_scope"]),
+                        reference_answer=str(r.get("reference_answer") or ""),
+                        key_facts=[str(f) for f in r.get("key_facts") or []],
+                        expected_docs=[str(s["doc_id"]) for s in r.get("expected_sources") or []])
+        except (KeyError, TypeError) as e:
+            raise DatasetError(f"{path}: item {n} lacks a field: {e}") from e
+        if item.id in ids:
+            raise DatasetError(f"{path}: duplicate id {item.id}")
+        if item.in_scope and not item.expected_docs:
+            raise DatasetError(f"{path}: in-scope item {item.id} names no expected source")
+        ids.add(item.id)
+        items.append(item)
+    return items
+
+
+def score(item: Item, assistant: Assistant) -> Result:
+    t = time.perf_counter()
+    error = ""
+    try:
+        ans = assistant.answer(item.question)
+    except BadQuestion as e:
+        error = f"rejected: {e}"
+        ans = None
+    except RuntimeError as e:  # e.g. the chain's own citation check tripped
+        error = str(e)
+        ans = None
+    latency = (time.perf_counter() - t) * 1000
+    if ans is None:
+        refused, text, retrieved_ids, retrieved_docs, cites = True, "", [], [], []
+        cite_problems = [error] if error.startswith("citation") else []
+    else:
+        refused, text = ans.refused, ans.answer
+        retrieved_ids = [r["id"] for r in ans.retrieved]
+        retrieved_docs = list(dict.fromkeys(str(r["doc_id"]) for r in ans.retrieved))
+        cites = ans.citations
+        # Re-check independently against the store, not the chain's own copy of the chunks.
+        stored = assistant.store.get([c.chunk_id for c in cites])
+        texts = {cid: d.page_content for cid, d in stored.items() if cid in retrieved_ids}
+        cite_problems = problems(ans, texts)
+    cited_docs = list(dict.fromkeys(c.doc_id for c in cites))
+    answered_text = "" if refused else text
+    r = Result(
+        id=item.id, question=item.question, language=item.language, area=item.area, style=item.style,
+        in_scope=item.in_scope, refused=refused, answer=text, expected_docs=item.expected_docs,
+        retrieved_docs=retrieved_docs, cited_docs=cited_docs,
+        hit_at_5=m.hit_at_k(retrieved_docs, item.expected_docs, K),
+        recall_at_5=m.recall_at_k(retrieved_docs, item.expected_docs, K),
+        rr=m.reciprocal_rank(retrieved_docs, item.expected_docs) if item.expected_docs else 1.0,
+        key_fact_recall=m.key_fact_recall(item.key_facts, answered_text),
+        missing_facts=[f for f in item.key_facts if not m.fact_present(f, answered_text)],
+        token_f1=m.token_f1(answered_text, item.reference_answer) if item.in_scope else 0.0,
+        rouge_l=m.rouge_l(answered_text, item.reference_answer) if item.in_scope else 0.0,
+        citation_valid=not cite_problems, citation_problems=cite_problems,
+        citation_precision=m.citation_precision(cited_docs, item.expected_docs) if item.in_scope else 1.0,
+        refusal_correct=refused != item.in_scope, latency_ms=latency, error=error,
+    )
+    r.why = explain(r)
+    return r
+
+
+def explain(r: Result) -> list[str]:
+    why = []
+    if r.error:
+        why.append(r.error)
+    if r.in_scope and r.refused:
+        why.append("refused an in-scope question")
+    if not r.in_scope and not r.refused:
+        why.append("answered an out-of-scope question")
+    if r.in_scope and not r.hit_at_5:
+        why.append(f"expected {', '.join(r.expected_docs)} not in top {K}")
+    if r.in_scope and r.missing_facts and not r.refused:
+        why.append("missing facts: " + "; ".join(r.missing_facts))
+    if not r.citation_valid:
+        why.append("invalid citations: " + "; ".join(r.citation_problems))
+    return why
+
+
+def aggregate(results: list[Result]) -> dict[str, float]:
+    ins = [r for r in results if r.in_scope]
+    mean = lambda xs: sum(xs) / len(xs) if xs else 0.0  # noqa: E731
+    lat = [r.latency_ms for r in results]
+    return {
+        "items": len(results),
+        "in_scope": len(ins),
+        "hit_at_5": mean([r.hit_at_5 for r in ins]),
+        "recall_at_5": mean([r.recall_at_5 for r in ins]),
+        "mrr": mean([r.rr for r in ins]),
+        "key_fact_recall": mean([r.key_fact_recall for r in ins]),
+        "token_f1": mean([r.token_f1 for r in ins]),
+        "rouge_l": mean([r.rouge_l for r in ins]),
+        "citation_validity": mean([float(r.citation_valid) for r in results]),
+        "citation_precision": mean([r.citation_precision for r in ins if not r.refused]),
+        "refusal_accuracy": mean([float(r.refusal_correct) for r in results]),
+        "latency_p50_ms": m.percentile(lat, 50),
+        "latency_p95_ms": m.percentile(lat, 95),
+    }
+
+
+def breakdown(results: list[Result], key: Callable[[Result], str]) -> dict[str, dict[str, float]]:
+    groups: dict[str, list[Result]] = {}
+    for r in results:
+        groups.setdefault(key(r), []).append(r)
+    return {g: aggregate(rs) for g, rs in sorted(groups.items())}
+
+
+def run(assistant: Assistant, items: list[Item], progress: bool = False) -> dict[str, Any]:
+    started = time.perf_counter()
+    iterable: Iterable[Item] = items
+    if progress:
+        from tqdm import tqdm
+
+        iterable = tqdm(items, desc="eval", unit="q", leave=False)
+    results = [score(item, assistant) for item in iterable]
+    return {
+        "overall": aggregate(results),
+        "by_area": breakdown(results, lambda r: r.area),
+        "by_language": breakdown(results, lambda r: r.language),
+        "by_style": breakdown(results, lambda r: r.style),
+        "seconds": round(time.perf_counter() - started, 1),
+        "settings": {"llm": assistant.settings.llm, "k": assistant.settings.k,
+                     "embedding_model": assistant.settings.embedding_model},
+        "items": [asdict(r) for r in results],
+    }
+
+
+def compare(report: dict[str, Any], baseline: dict[str, Any], tolerance: float) -> tuple[list[str], bool]:
+    """Lines of deltas for the gated metrics, and whether any dropped by more than `tolerance`."""
+    lines, failed = [], False
+    for name in GATED:
+        new, old = report["overall"][name], baseline["overall"].get(name)
+        if old is None:
+            lines.append(f"  {name:20} {new:.3f}  (no baseline)")
+            continue
+        delta = new - old
+        bad = delta < -tolerance
+        failed |= bad
+        lines.append(f"  {name:20} {new:.3f}  baseline {old:.3f}  delta {delta:+.3f}{'  REGRESSION' if bad else ''}")
+    return lines, failed
+
+
+def write_outputs(report: dict[str, Any], out: Path) -> list[Path]:
+    from .report import chart, markdown
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "report.json", out / "summary.md", out / "metrics_by_area.png"]
+    paths[0].write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    paths[1].write_text(markdown(report))
+    chart(report, paths[2])
+    return paths

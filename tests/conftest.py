@@ -1,0 +1,59 @@
+"""Shared fixtures: the real embedding model, real Chroma stores in temp folders, the shipped corpus."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.chain import Assistant
+from assistant.ingest import ingest
+from assistant.settings import PROJECT_ROOT, Settings, load_settings
+
+SHARED = PROJECT_ROOT.parent / "shared"
+PDF_SAMPLES = SHARED / "pdf-samples"
+CORPUS = PROJECT_ROOT / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests must not pick up a developer's settings.
+    for var in ("ASSISTANT_CONFIG", "ASSISTANT_DATA_DIR", "ASSISTANT_LLM", "ASSISTANT_CHROMA_URL"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def make_settings(data_dir: Path, **kw: object) -> Settings:
+    return load_settings(data_dir=data_dir, **kw)
+
+
+_shared_embedder: object | None = None
+
+
+def make_assistant(data_dir: Path, **kw: object) -> Assistant:
+    """An assistant on its own store; the (stateless) embedding model is shared across tests."""
+    global _shared_embedder
+    a = Assistant(make_settings(data_dir, **kw))
+    if _shared_embedder is None:
+        _shared_embedder = a.embedder
+    a.__dict__["embedder"] = _shared_embedder
+    return a
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the shipped corpus (tests may not touch the real one)."""
+    dst = tmp_path_factory.mktemp("corpus") / "corpus"
+    shutil.copytree(CORPUS, dst)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def corpus_assistant(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Iterator[Assistant]:
+    """The shipped corpus ingested once into a real embedded Chroma store."""
+    a = make_assistant(tmp_path_factory.mktemp("data"))
+    report = ingest([corpus_dir], a)
+    assert report.failed == [], report.failed
+    assert report.added == 5
+    yield a

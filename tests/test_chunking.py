@@ -1,0 +1,86 @@
+"""Chunks fit the embedder, lose no text, overlap, and keep stable ids."""
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assistant.chunking import ChunkSpec, chunk_document, cl100k_len, split_spans
+from assistant.documents import load_file
+from assistant.tokens import count_wordpieces
+
+from .conftest import PDF_SAMPLES, SHARED
+
+SPEC = ChunkSpec(chunk_tokens=180, overlap=40, max_wordpieces=256)
+
+
+def _uncovered(text: str, spans: list[tuple[int, int]]) -> str:
+    covered = bytearray(len(text))
+    for s, e in spans:
+        covered[s:e] = b"\x01" * (e - s)
+    return "".join(ch for ch, c in zip(text, covered, strict=True) if not c and not ch.isspace())
+
+
+def test_no_chunk_exceeds_the_embedder_input_on_the_seeds() -> None:
+    for seed in sorted((SHARED / "seeds").glob("0*.txt")):
+        text = seed.read_text()
+        spans = split_spans(text, SPEC)
+        assert spans
+        assert max(count_wordpieces(SPEC.model_name, text[s:e]) for s, e in spans) <= 256
+        assert _uncovered(text, spans) == ""
+
+
+def test_word_piece_heavy_text_is_split_below_the_limit() -> None:
+    # Lithuanian compounds and codes cost far more word pieces than cl100k tokens suggest.
+    text = " ".join(["nebeprisikiškiakopūsteliaudavome", "X7Q9-ZZ3K", "ąčęėįšųūž"] * 120)
+    spans = split_spans(text, SPEC)
+    assert len(spans) > 1
+    assert all(count_wordpieces(SPEC.model_name, text[s:e]) <= 256 for s, e in spans)
+    assert _uncovered(text, spans) == ""
+
+
+def test_a_single_huge_word_is_still_cut() -> None:
+    text = "x" + "7f3a" * 1500 + " end."
+    spans = split_spans(text, SPEC)
+    assert len(spans) > 1
+    assert all(count_wordpieces(SPEC.model_name, text[s:e]) <= 256 for s, e in spans)
+    assert _uncovered(text, spans) == ""
+
+
+def test_neighbouring_chunks_overlap() -> None:
+    text = " ".join(f"Sentence number {i} talks about cluster topic {i % 7}." for i in range(200))
+    spans = split_spans(text, SPEC)
+    assert len(spans) > 3
+    for (s1, e1), (s2, e2) in zip(spans, spans[1:], strict=False):
+        assert s2 < e1, "consecutive chunks must share text"
+        assert s2 > s1, "chunking must move forward"
+        assert cl100k_len(text[s2:e1]) <= SPEC.overlap + 20
+
+
+def test_ids_are_stable_and_carry_metadata() -> None:
+    doc = load_file(PDF_SAMPLES / "pdflatex-4-pages.pdf")
+    a, b = chunk_document(doc, SPEC), chunk_document(doc, SPEC)
+    assert [c.id for c in a] == [c.id for c in b]
+    assert len({c.id for c in a}) == len(a)
+    for c in a:
+        assert {"doc_id", "title", "kind", "source", "page", "section", "chunk_index", "content_hash"} <= set(c.metadata)
+        assert c.text in doc.parts[c.metadata["page"] - 1].text
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from(list("abcdeąčš XYZ.,:;!?\n-•1234567890")), min_size=0, max_size=3000))
+def test_property_no_text_is_lost(text: str) -> None:
+    spec = ChunkSpec(chunk_tokens=60, overlap=15, max_wordpieces=80)
+    spans = split_spans(text, spec)
+    assert _uncovered(text, spans) == ""
+    for s, e in spans:
+        assert 0 <= s < e <= len(text)
+        assert count_wordpieces(spec.model_name, text[s:e]) <= 80
+
+
+def test_markdown_sections_become_chunk_sections(tmp_path: Path) -> None:
+    md = tmp_path / "g.md"
+    md.write_text("# Guide\n## Internal communication\nTell members first. " * 3)
+    chunks = chunk_document(load_file(md), SPEC)
+    assert chunks[0].metadata["section"] == "Guide > Internal communication"
+    assert "page" not in chunks[0].metadata
