@@ -96,22 +96,23 @@ class Assistant:
         if not r.docs or r.relevance < self.settings.min_relevance:
             ans = Answer(question=q, answer=self.refusal_text(), refused=True, topic=topic, confidence=r.relevance)
         else:
-            units = self.store.units_of([d.metadata["id"] for d in r.docs])
-            text, cites = compose(q, r.query_vector, r.docs, units, self.settings.answer_words)
+            units = self.store.units_of([d.metadata["id"] for d in r.context])
+            text, cites = compose(q, r.query_vector, r.context, units, self.settings.answer_words)
             ans = Answer(question=q, answer=text, refused=not cites, topic=topic, citations=cites,
                          confidence=r.relevance)
             if not cites:
                 ans.answer = self.refusal_text()
         ans.retrieved = [{"id": d.metadata["id"], "doc_id": d.metadata.get("doc_id"), "page": d.metadata.get("page"),
                           "section": d.metadata.get("section"), "dense": d.metadata.get("dense"),
-                          "keyword": d.metadata.get("keyword")} for d in r.docs]
+                          "keyword": d.metadata.get("keyword"), "neighbour": "neighbour_of" in d.metadata}
+                         for d in r.context]
         state["answer"] = ans
         state["t_answer"] = (time.perf_counter() - t) * 1000
         return state
 
     def _check(self, state: State) -> Answer:
         ans: Answer = state["answer"]
-        texts = {d.metadata["id"]: d.page_content for d in state["retrieved"].docs}
+        texts = {d.metadata["id"]: d.page_content for d in state["retrieved"].context}
         found = problems(ans, texts)
         if found:  # never show an answer whose citations do not hold
             raise RuntimeError("citation check failed: " + "; ".join(found))

@@ -30,6 +30,16 @@ class ChunkSpec:
     model_name: str = "all-MiniLM-L6-v2"
 
 
+def context_header(title: str, section: str) -> str:
+    """Prepended to a chunk for embedding and keyword indexing (not for quoting): the title and
+    heading path tell the model what a bare paragraph is about."""
+    return f"{title}\n{section}\n" if section and section != title else f"{title}\n"
+
+
+def indexed_text(text: str, meta: dict[str, Any]) -> str:
+    return context_header(str(meta.get("title", "")), str(meta.get("section", ""))) + text
+
+
 def cl100k_len(text: str) -> int:
     return len(cl100k().encode(text, disallowed_special=()))
 
@@ -88,7 +98,12 @@ def chunk_document(doc: SourceDoc, spec: ChunkSpec) -> list[Chunk]:
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     for part in doc.parts:
-        for s, e in split_spans(part.text, spec):
+        header = context_header(doc.title, part.section)
+
+        def fits(t: str, header: str = header) -> bool:
+            return count_wordpieces(spec.model_name, header + t) <= spec.max_wordpieces
+
+        for s, e in split_spans(part.text, spec, fits):
             text = part.text[s:e]
             content_hash = hashlib.sha1(text.encode()).hexdigest()[:16]
             key = f"{doc.doc_id}|{part.page}|{part.section}|{content_hash}"

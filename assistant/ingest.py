@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .chunking import Chunk, ChunkSpec, chunk_document
+from .chunking import Chunk, ChunkSpec, chunk_document, indexed_text
 from .documents import SUPPORTED_SUFFIXES, Limits, LoadError, load_file
 from .keywords import KeywordIndex
 from .text import unit_spans
@@ -125,7 +125,7 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
                 u_texts += t
                 u_metas += m
             store.add(store.units, u_ids, u_texts, u_metas, assistant.embedder.embed_documents(u_texts))
-            vectors = assistant.embedder.embed_documents([c.text for c in new])
+            vectors = assistant.embedder.embed_documents([indexed_text(c.text, c.metadata) for c in new])
             for c, tags in zip(new, assistant.classifier.tag(vectors), strict=True):
                 _set_topics(c.metadata, tags)
             for c in kept:  # keep the tags computed when the chunk was embedded

@@ -4,6 +4,7 @@ content version changes, never per query."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,7 @@ class KeywordIndex:
     def build(cls, ids: list[str], texts: list[str], version: str) -> KeywordIndex:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG
         bm25 = bm25s.BM25()
         if ids:
             bm25.index([terms(t) or ["_empty_"] for t in texts], show_progress=False)
@@ -85,8 +87,10 @@ class KeywordIndex:
         idx = cls.load(folder)
         if idx is not None and idx.version == version and len(idx.ids) == store.count():
             return idx
-        ids, texts = store.all_texts()
-        idx = cls.build(ids, texts, version)
+        from .chunking import indexed_text
+
+        ids, texts, metas = store.all_texts()
+        idx = cls.build(ids, [indexed_text(t, m) for t, m in zip(texts, metas, strict=True)], version)
         try:
             idx.save(folder)
         except OSError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.documents import Document
@@ -19,6 +19,12 @@ class Retrieved:
     docs: list[Document]          # best first; metadata has dense, keyword, fused scores
     query_vector: list[float]
     relevance: float              # how well the best evidence matches the question, 0..1
+    neighbours: list[Document] = field(default_factory=list)  # chunks next to the top ones
+
+    @property
+    def context(self) -> list[Document]:
+        """Everything the answerer may read and cite: the top chunks, then their neighbours."""
+        return self.docs + self.neighbours
 
 
 def make_filter(topic: str | None = None, kind: str | None = None) -> dict[str, Any] | None:
@@ -74,4 +80,30 @@ class HybridRetriever:
         best_cover = max((term_coverage(question, d.page_content + " " + str(d.metadata.get("title", "")))
                           for d in docs), default=0.0)
         relevance = 0.5 * best_dense + 0.5 * best_cover
-        return Retrieved(docs=docs, query_vector=query_vector, relevance=relevance)
+        return Retrieved(docs=docs, query_vector=query_vector, relevance=relevance,
+                         neighbours=self.neighbours(docs))
+
+    def neighbours(self, docs: list[Document]) -> list[Document]:
+        """The chunks just before and after each top chunk in its document: an answer often
+        continues past a chunk boundary (the sentence after the one that names the subject)."""
+        have = {d.metadata["id"] for d in docs}
+        clauses: list[dict[str, Any]] = [
+            {"$and": [{"doc_id": d.metadata["doc_id"]},
+                      {"chunk_index": {"$in": [d.metadata["chunk_index"] - 1, d.metadata["chunk_index"] + 1]}}]}
+            for d in docs if "chunk_index" in d.metadata
+        ]
+        if not clauses:
+            return []
+        got = self.store.chunks._collection.get(where=clauses[0] if len(clauses) == 1 else {"$or": clauses},
+                                                include=["documents", "metadatas"])
+        origin = {(d.metadata["doc_id"], d.metadata["chunk_index"]): i for i, d in enumerate(docs)}
+        out = []
+        for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False):
+            if cid in have:
+                continue
+            m = dict(meta or {})
+            near = [origin[(m["doc_id"], m["chunk_index"] + off)] for off in (-1, 1)
+                    if (m["doc_id"], m["chunk_index"] + off) in origin]
+            m.update(id=cid, neighbour_of=min(near) if near else len(docs))
+            out.append(Document(page_content=text or "", metadata=m, id=cid))
+        return sorted(out, key=lambda d: d.metadata["neighbour_of"])

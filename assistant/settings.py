@@ -50,10 +50,10 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(40, ge=0, description="Overlap between neighbouring chunks, cl100k tokens.")
 
     # --- retrieval and answering ---
-    k: int = Field(5, ge=1, le=50, description="Chunks handed to the answerer.")
+    k: int = Field(8, ge=1, le=50, description="Chunks handed to the answerer.")
     fetch_k: int = Field(20, ge=1, le=500, description="Candidates per ranking before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
-    answer_words: int = Field(120, ge=20, le=1000, description="Word budget of the extractive answer.")
+    answer_words: int = Field(150, ge=20, le=1000, description="Word budget of the extractive answer.")
     min_relevance: float = Field(0.40, ge=0.0, le=1.0, description="Refuse when the best evidence "
                                  "scores below this (dense cosine blended with keyword coverage).")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are rejected.")

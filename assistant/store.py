@@ -121,19 +121,17 @@ class Store:
             metas += [dict(m or {}) for m in got["metadatas"] or []]
         return ids, metas
 
-    def all_texts(self) -> tuple[list[str], list[str]]:
+    def all_texts(self) -> tuple[list[str], list[str], list[dict[str, Any]]]:
         ids: list[str] = []
         docs: list[str] = []
+        metas: list[dict[str, Any]] = []
         total = self.count()
         for off in range(0, total, 5000):
-            got = self.chunks._collection.get(include=["documents"], limit=5000, offset=off)
+            got = self.chunks._collection.get(include=["documents", "metadatas"], limit=5000, offset=off)
             ids += got["ids"]
             docs += [d or "" for d in got["documents"] or []]
-        return ids, docs
-
-    def unit_ids_of(self, chunk_ids: Sequence[str]) -> set[str]:
-        got = self.units._collection.get(where={"chunk_id": {"$in": list(chunk_ids)}}, include=[])
-        return set(got["ids"])
+            metas += [dict(m or {}) for m in got["metadatas"] or []]
+        return ids, docs, metas
 
     def search(self, query_vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[tuple[Document, float]]:
         """Dense search; the score is cosine similarity (1 - cosine distance)."""

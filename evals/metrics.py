@@ -59,6 +59,9 @@ def rouge_l(prediction: str, reference: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+# `retrieved` holds the document id of each retrieved chunk, best first (ids may repeat).
+
+
 def hit_at_k(retrieved: Sequence[str], expected: Sequence[str], k: int) -> float:
     return float(bool(set(retrieved[:k]) & set(expected))) if expected else 1.0
 

@@ -118,7 +118,8 @@ def score(item: Item, assistant: Assistant) -> Result:
     else:
         refused, text = ans.refused, ans.answer
         retrieved_ids = [r["id"] for r in ans.retrieved]
-        retrieved_docs = list(dict.fromkeys(str(r["doc_id"]) for r in ans.retrieved))
+        # Retrieval metrics rank the top chunks (one entry per chunk), not the neighbours added as context.
+        retrieved_docs = [str(r["doc_id"]) for r in ans.retrieved if not r.get("neighbour")]
         cites = ans.citations
         # Re-check independently against the store, not the chain's own copy of the chunks.
         stored = assistant.store.get([c.chunk_id for c in cites])

@@ -1,9 +1,16 @@
-"""The offline answerer: no model, no network. It picks the sentences and list items that best
-match the question (semantic similarity of unit embeddings made at ingest, plus term overlap),
-fills a word budget, keeps lists together, and cites each unit's chunk."""
+"""The offline answerer: no model, no network.
+
+1. Score every sentence or list item ("unit") of the retrieved chunks: cosine similarity of its
+   embedding (made at ingest) to the question, plus overlap with the question's terms weighted by
+   how rare each term is among the candidates (a name every candidate shares says little), plus a
+   share of the previous unit's score (answers often follow the sentence that names the subject).
+2. Take units best first, skipping near-duplicates, until the word budget is filled; a list intro
+   (a unit ending in ":") brings its items along.
+3. Print them chunk by chunk in document order and cite each unit's chunk with `[n]`; the quote is the first unit taken from that chunk."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -17,99 +24,109 @@ from ..text import is_list_item, squash
 
 _CAPTION = re.compile(r"^(figure|fig\.|table|source|chart|graph|annex|page)\b", re.I)
 _PAGE_FOOTER = re.compile(r"^\d+\s*\|\s*page$", re.I)
+LEXICAL_WEIGHT = 0.5
+CONTEXT_WEIGHT = 0.5
+RANK_PENALTY = 0.05
+DUPLICATE_COSINE = 0.92
 
 
 @dataclass
-class Picked:
-    chunk_rank: int
+class Candidate:
+    chunk_id: str
+    chunk_rank: float
+    index: int            # position among its chunk's units
     start: int
     text: str
-    score: float
+    words: int
+    vector: np.ndarray
+    score: float = 0.0
 
 
-def _is_noise(text: str) -> bool:
-    words = text.split()
+def is_noise(text: str) -> bool:
+    """Headings, captions and footers: they match words but say nothing."""
     if _CAPTION.match(text) or _PAGE_FOOTER.match(text):
         return True
-    # Headings: short, no sentence punctuation and no verb-like lower-case run.
-    return len(words) < 7 and not re.search(r"[.!?;:]$", text) and not is_list_item(text)
+    return len(text.split()) < 7 and not re.search(r"[.!?;:]$", text) and not is_list_item(text)
 
 
-def _unit_score(question_terms: set[str], qv: np.ndarray, unit: Unit, chunk_rank: int) -> float:
-    sim = float(np.dot(qv, np.asarray(unit.embedding)))
-    ut = set(terms(unit.text))
-    overlap = len(question_terms & ut) / max(1, len(question_terms))
-    return sim + 0.35 * overlap - 0.03 * chunk_rank
-
-
-def compose(question: str, query_vector: list[float], docs: list[Document], units: list[Unit],
-            word_budget: int) -> tuple[str, list[Citation]]:
-    """Build the answer text with [n] markers and its citations."""
-    rank = {d.metadata["id"]: i for i, d in enumerate(docs)}
+def _candidates(docs: list[Document], units: list[Unit]) -> dict[str, list[Candidate]]:
+    # A neighbour chunk ranks just after the chunk it borders.
+    rank = {d.metadata["id"]: d.metadata.get("neighbour_of", i) + (0.5 if "neighbour_of" in d.metadata else 0)
+            for i, d in enumerate(docs)}
     by_chunk: dict[str, list[Unit]] = {}
     for u in units:
         if u.chunk_id in rank:
             by_chunk.setdefault(u.chunk_id, []).append(u)
-    for lst in by_chunk.values():
-        lst.sort(key=lambda u: u.start)
-    qv = np.asarray(query_vector)
-    qterms = set(terms(question))
-    scored: list[tuple[float, str, int]] = []
+    out: dict[str, list[Candidate]] = {}
     for cid, lst in by_chunk.items():
-        for i, u in enumerate(lst):
-            if _is_noise(squash(u.text)):
-                continue
-            scored.append((_unit_score(qterms, qv, u, rank[cid]), cid, i))
-    scored.sort(reverse=True)
+        lst.sort(key=lambda u: u.start)
+        out[cid] = [Candidate(cid, rank[cid], i, u.start, squash(u.text), len(u.text.split()),
+                              np.asarray(u.embedding)) for i, u in enumerate(lst)]
+    return out
 
-    picked: dict[tuple[str, int], Picked] = {}
-    seen_text: set[str] = set()
+
+def _score(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]]) -> None:
+    qterms = set(terms(question))
+    all_c = [c for lst in by_chunk.values() for c in lst]
+    unit_terms = {id(c): set(terms(c.text)) for c in all_c}
+    n = max(1, len(all_c))
+    idf = {t: math.log(1 + n / (1 + sum(t in ts for ts in unit_terms.values()))) for t in qterms}
+    total = sum(idf.values()) or 1.0
+    qv = np.asarray(query_vector)
+    for lst in by_chunk.values():
+        prev = 0.0
+        for c in lst:
+            lexical = sum(idf[t] for t in qterms & unit_terms[id(c)]) / total
+            own = float(qv @ c.vector) + LEXICAL_WEIGHT * lexical - RANK_PENALTY * c.chunk_rank
+            c.score = own + CONTEXT_WEIGHT * max(0.0, prev) if not is_noise(c.text) else -1.0
+            prev = own
+
+
+def compose(question: str, query_vector: list[float], docs: list[Document], units: list[Unit],
+            word_budget: int) -> tuple[str, list[Citation]]:
+    """Build the answer text with [n] markers, and its citations."""
+    by_chunk = _candidates(docs, units)
+    _score(question, query_vector, by_chunk)
+    ranked = sorted((c for lst in by_chunk.values() for c in lst if c.score > 0), key=lambda c: -c.score)
+    picked: list[Candidate] = []
     words = 0
 
-    def take(cid: str, i: int, score: float) -> bool:
+    def redundant(c: Candidate) -> bool:
+        return any(float(c.vector @ p.vector) > DUPLICATE_COSINE or c.text.lower() == p.text.lower()
+                   for p in picked)
+
+    def take(c: Candidate) -> bool:
         nonlocal words
-        u = by_chunk[cid][i]
-        key = squash(u.text).lower()
-        if (cid, i) in picked or key in seen_text:
+        if c in picked or redundant(c) or (words and words + c.words > word_budget * 1.2):
             return False
-        n = len(u.text.split())
-        if words and words + n > word_budget * 1.25:
-            return False
-        picked[(cid, i)] = Picked(rank[cid], u.start, squash(u.text), score)
-        seen_text.add(key)
-        words += n
+        picked.append(c)
+        words += c.words
         return True
 
-    best = scored[0][0] if scored else 0.0
-    for score, cid, i in scored:
+    for c in ranked:
         if words >= word_budget:
             break
-        if score < best - 0.25 and len(picked) >= 2:
-            break  # the rest is much weaker than what we have
-        if not take(cid, i, score):
+        if not take(c):
             continue
-        # A list intro pulls its items; a list item pulls its intro and siblings.
-        lst = by_chunk[cid]
-        text = squash(lst[i].text)
-        j = i + 1
-        if text.endswith(":") or (j < len(lst) and is_list_item(squash(lst[j].text))):
-            while j < len(lst) and words < word_budget and (is_list_item(squash(lst[j].text))
-                                                             or len(lst[j].text.split()) <= 12):
-                take(cid, j, score)
-                j += 1
+        if c.text.endswith(":"):  # a list intro brings its items, whatever they score
+            for item in by_chunk[c.chunk_id][c.index + 1:]:
+                if words >= word_budget or not (is_list_item(item.text) or item.words <= 15):
+                    break
+                take(item)
 
-    # Read in document order within each chunk, chunks by rank.
-    ordered = sorted(picked.items(), key=lambda kv: (kv[1].chunk_rank, kv[1].start))
+    # Chunks in rank order, units in document order.
+    picked.sort(key=lambda c: (c.chunk_rank, c.start))
+    doc_by_id = {d.metadata["id"]: d for d in docs}
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
-    sentences: list[str] = []
-    for (cid, _), p in ordered:
-        if cid not in numbers:
-            numbers[cid] = len(numbers) + 1
-            doc = docs[p.chunk_rank]
-            citations.append(citation_for(numbers[cid], doc, p.text))
-        sentences.append(f"{p.text} [{numbers[cid]}]")
-    return _join(sentences), citations
+    parts: list[str] = []
+    for c in picked:
+        if c.chunk_id not in numbers:
+            numbers[c.chunk_id] = len(numbers) + 1
+            citations.append(citation_for(numbers[c.chunk_id], doc_by_id[c.chunk_id], c.text))
+        sep = "\n" if parts and (is_list_item(c.text) or parts[-1].rsplit(" [", 1)[0].endswith(":")) else " "
+        parts.append(("" if not parts else sep) + f"{c.text} [{numbers[c.chunk_id]}]")
+    return "".join(parts), citations
 
 
 def citation_for(n: int, doc: Document, quote: str) -> Citation:
@@ -118,14 +135,3 @@ def citation_for(n: int, doc: Document, quote: str) -> Citation:
     return Citation(n=n, doc_id=str(m.get("doc_id", "")), title=str(m.get("title", "")),
                     source=str(m.get("source", "")), page=int(page) if page is not None else None,
                     section=str(m.get("section", "")), quote=quote, chunk_id=str(m.get("id", "")))
-
-
-def _join(sentences: list[str]) -> str:
-    """Prose runs on; list items and whatever follows a colon start a new line."""
-    out = ""
-    for s in sentences:
-        text = s.rsplit(" [", 1)[0]
-        prev = out.rsplit(" [", 1)[0] if out else ""
-        sep = "\n" if out and (is_list_item(text) or prev.endswith(":")) else " "
-        out = out + sep + s if out else s
-    return out
