@@ -233,7 +233,7 @@ def _load_pdf(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict
             text = _tidy_pdf_text(page.extract_text() or "")
             if text:
                 parts.append(Part(text=text, page=i))
-        info = reader.metadata or {}
+        info: Any = reader.metadata or {}
         meta = {"title": str(info.get("/Title") or "").strip()} if info.get("/Title") else {}
     except LoadError:
         raise

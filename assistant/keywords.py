@@ -3,6 +3,7 @@ content version changes, never per query."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -16,13 +17,14 @@ if TYPE_CHECKING:
 
 _WORD = re.compile(r"\w[\w\-]*\w|\w", re.UNICODE)
 STOPWORDS = frozenset("""
-a about above after again all also am an and any are as at be because been before being below between both
-but by can could did do does doing down during each few for from further had has have having he her here hers
-how i if in into is it its itself just me more most my no nor not now of off on once only or other our ours out
-over own same she should so some such than that the their theirs them then there these they this those through
-to too under until up very was we were what when where which while who whom why will with would you your yours
-tell give list describe explain please mean means according document documents kind kinds main
-""".split())
+a about above after again all also am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have
+having he her here hers how i if in into is it its itself just me more most my no nor not now of off
+on once only or other our ours out over own same she should so some such than that the their theirs
+them then there these they this those through to too under until up very was we were what when where
+which while who whom why will with would you your yours tell give list describe explain please mean
+means according document documents kind kinds main
+""".split())  # noqa: SIM905 (a word list reads better as text)
 
 
 def stem(word: str) -> str:
@@ -91,10 +93,8 @@ class KeywordIndex:
 
         ids, texts, metas = store.all_texts()
         idx = cls.build(ids, [indexed_text(t, m) for t, m in zip(texts, metas, strict=True)], version)
-        try:
+        with contextlib.suppress(OSError):  # a read-only data dir: still usable in memory
             idx.save(folder)
-        except OSError:
-            pass  # read-only data dir: still usable in memory
         return idx
 
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:

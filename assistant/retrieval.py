@@ -101,7 +101,7 @@ class HybridRetriever:
         for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False):
             if cid in have:
                 continue
-            m = dict(meta or {})
+            m: dict[str, Any] = dict(meta or {})
             near = [origin[(m["doc_id"], m["chunk_index"] + off)] for off in (-1, 1)
                     if (m["doc_id"], m["chunk_index"] + off) in origin]
             m.update(id=cid, neighbour_of=min(near) if near else len(docs))

@@ -79,7 +79,7 @@ class Store:
             sl = slice(i, i + self.max_batch)
             store._collection.upsert(ids=list(ids[sl]), documents=list(texts[sl]),
                                      metadatas=list(metadatas[sl]),
-                                     embeddings=[list(e) for e in embeddings[sl]])  # type: ignore[misc]
+                                     embeddings=[list(e) for e in embeddings[sl]])  # type: ignore[arg-type]
 
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
         for i in range(0, len(ids), self.max_batch):
@@ -91,7 +91,8 @@ class Store:
         that a later run could not find)."""
         for i in range(0, len(ids), self.max_batch):
             batch = list(ids[i:i + self.max_batch])
-            self.units._collection.delete(where={"chunk_id": {"$in": batch}})
+            where: Any = {"chunk_id": {"$in": batch}}
+            self.units._collection.delete(where=where)
             self.chunks._collection.delete(ids=batch)
 
     def bump_version(self) -> str:
@@ -133,7 +134,8 @@ class Store:
             metas += [dict(m or {}) for m in got["metadatas"] or []]
         return ids, docs, metas
 
-    def search(self, query_vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[tuple[Document, float]]:
+    def search(self, query_vector: list[float], k: int,
+               where: dict[str, Any] | None = None) -> list[tuple[Document, float]]:
         """Dense search; the score is cosine similarity (1 - cosine distance)."""
         if self.count() == 0:
             return []
@@ -156,9 +158,10 @@ class Store:
     def units_of(self, chunk_ids: Sequence[str]) -> list[Unit]:
         if not chunk_ids:
             return []
-        got = self.units._collection.get(where={"chunk_id": {"$in": list(chunk_ids)}},
-                                         include=["documents", "metadatas", "embeddings"])
+        where: Any = {"chunk_id": {"$in": list(chunk_ids)}}
+        got = self.units._collection.get(where=where, include=["documents", "metadatas", "embeddings"])
         embs = got["embeddings"] if got["embeddings"] is not None else []
+        metas: list[Any] = list(got["metadatas"] or [])
         return [Unit(chunk_id=str((m or {}).get("chunk_id")), start=int((m or {}).get("start", 0)),
                      text=t or "", embedding=list(e))
-                for t, m, e in zip(got["documents"] or [], got["metadatas"] or [], embs, strict=False)]
+                for t, m, e in zip(got["documents"] or [], metas, embs, strict=False)]

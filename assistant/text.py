@@ -8,7 +8,8 @@ import re
 _BULLET = re.compile(r"^\s*(?:[•\-\*–·▪◦●]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
 _SENT_END = re.compile(r"[.!?;:]['\"”’)]*$")
 # A sentence boundary inside a line: end punctuation, space, then something that starts a sentence.
-_INLINE = re.compile(r"(?<=[.!?])['\"”’)]*\s+(?=[\"“(]?[A-Z0-9ĄČĘĖĮŠŲŪŽ])")
+# A footnote number may stick to the full stop ("in 2017.1 The following ...").
+_INLINE = re.compile(r"(?<=[.!?])['\"”’)]*(?:\d{1,2}(?=\s+[A-Z]))?\s+(?=[\"“(]?[A-Z0-9ĄČĘĖĮŠŲŪŽ])")
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|Dr|Mr|Ms|No|cf|al|approx|incl)\.|\b[A-Z]\.)$")
 
 
@@ -37,7 +38,7 @@ def unit_spans(text: str) -> list[tuple[int, int]]:
     # Group wrapped lines into blocks.
     blocks: list[tuple[int, int]] = []
     start: int | None = None
-    prev_line = ""
+    prev_line, prev_end = "", 0
     for s, e in lines:
         line = text[s:e]
         if not line.strip():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -179,11 +180,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and closed early
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
     except Exception as e:  # the user sees one line, never a traceback
         if args.debug:
             raise
         print(f"error: {_describe(e)}", file=sys.stderr)
-        return getattr(e, "code", None) if isinstance(e, CliError) else _exit_code(e)
+        return e.code if isinstance(e, CliError) else _exit_code(e)
 
 
 def _describe(e: Exception) -> str:

@@ -59,7 +59,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 DEFAULT_SEEDS = REPO.parent / "shared" / "seeds"
 
-CREATION_DATE = _dt.datetime(2020, 1, 1, 0, 0, 0, tzinfo=_dt.timezone.utc)
+CREATION_DATE = _dt.datetime(2020, 1, 1, 0, 0, 0, tzinfo=_dt.UTC)
 
 DOCS = {
     "003": {

@@ -51,7 +51,7 @@ def test_neighbouring_chunks_overlap() -> None:
     text = " ".join(f"Sentence number {i} talks about cluster topic {i % 7}." for i in range(200))
     spans = split_spans(text, SPEC)
     assert len(spans) > 3
-    for (s1, e1), (s2, e2) in zip(spans, spans[1:], strict=False):
+    for (s1, e1), (s2, _) in zip(spans, spans[1:], strict=False):
         assert s2 < e1, "consecutive chunks must share text"
         assert s2 > s1, "chunking must move forward"
         assert cl100k_len(text[s2:e1]) <= SPEC.overlap + 20
@@ -63,7 +63,8 @@ def test_ids_are_stable_and_carry_metadata() -> None:
     assert [c.id for c in a] == [c.id for c in b]
     assert len({c.id for c in a}) == len(a)
     for c in a:
-        assert {"doc_id", "title", "kind", "source", "page", "section", "chunk_index", "content_hash"} <= set(c.metadata)
+        required = {"doc_id", "title", "kind", "source", "page", "section", "chunk_index", "content_hash"}
+        assert required <= set(c.metadata)
         assert c.text in doc.parts[c.metadata["page"] - 1].text
 
 

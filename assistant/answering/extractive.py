@@ -5,8 +5,10 @@
    how rare each term is among the candidates (a name every candidate shares says little), plus a
    share of the previous unit's score (answers often follow the sentence that names the subject).
 2. Take units best first, skipping near-duplicates, until the word budget is filled; a list intro
-   (a unit ending in ":") brings its items along.
-3. Print them chunk by chunk in document order and cite each unit's chunk with `[n]`; the quote is the first unit taken from that chunk."""
+   (a unit ending in ":") brings its items along, and for list questions a whole list scores as
+   its best member.
+3. Print them chunk by chunk in document order and cite each unit's chunk with `[n]`; the quote
+   is the first unit taken from that chunk."""
 
 from __future__ import annotations
 
@@ -27,6 +29,16 @@ _PAGE_FOOTER = re.compile(r"^\d+\s*\|\s*page$", re.I)
 LEXICAL_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.5
 RANK_PENALTY = 0.05
+LIST_BONUS = 0.2
+_LIST_QUESTION = re.compile(
+    r"^(which|what are|what were|list|name)\b|\b(steps|levels|criteria|weaknesses|strengths|threats|"
+    r"opportunities|topics|measures|types|areas|actions|stakeholders|activities|priorities|objectives|"
+    r"services|results|problems|challenges|barriers|examples|members|regions|technologies|fields)\b", re.I)
+
+
+def is_enumeration(text: str) -> bool:
+    """A list item, or a sentence that names several things (commas, semicolons)."""
+    return is_list_item(text) or text.count(",") + text.count(";") >= 3
 DUPLICATE_COSINE = 0.92
 
 
@@ -73,13 +85,35 @@ def _score(question: str, query_vector: list[float], by_chunk: dict[str, list[Ca
     idf = {t: math.log(1 + n / (1 + sum(t in ts for ts in unit_terms.values()))) for t in qterms}
     total = sum(idf.values()) or 1.0
     qv = np.asarray(query_vector)
+    wants_list = bool(_LIST_QUESTION.search(question))
     for lst in by_chunk.values():
         prev = 0.0
         for c in lst:
             lexical = sum(idf[t] for t in qterms & unit_terms[id(c)]) / total
             own = float(qv @ c.vector) + LEXICAL_WEIGHT * lexical - RANK_PENALTY * c.chunk_rank
+            if wants_list and is_enumeration(c.text):
+                own += LIST_BONUS
             c.score = own + CONTEXT_WEIGHT * max(0.0, prev) if not is_noise(c.text) else -1.0
             prev = own
+        if wants_list:
+            _lift_lists(lst)
+
+
+def _lift_lists(lst: list[Candidate]) -> None:
+    """For list questions a list is one answer: its intro and items share the best score among them."""
+    i = 0
+    while i < len(lst):
+        if lst[i].text.endswith(":"):
+            j = i + 1
+            while j < len(lst) and (is_list_item(lst[j].text) or lst[j].words <= 15):
+                j += 1
+            if j - i > 2:
+                top = max(c.score for c in lst[i:j]) + LIST_BONUS
+                for c in lst[i:j]:
+                    c.score = max(c.score, top - 0.01 * (c.index - i))  # keep document order
+            i = j
+        else:
+            i += 1
 
 
 def compose(question: str, query_vector: list[float], docs: list[Document], units: list[Unit],

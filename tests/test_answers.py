@@ -1,0 +1,105 @@
+"""End to end on the shipped corpus: cited answers, refusals, the JSON shape, the CLI."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.answering.citations import problems
+from assistant.chain import Assistant
+from assistant.ingest import ingest
+from assistant.schema import BadQuestion
+from evals.metrics import fact_present
+
+IN_SCOPE = [
+    ("How much EU funding was foreseen for clustering measures in Lithuania in 2007-2013?",
+     "44.8 million", "mita-innovation-networks"),
+    ("What did cluster coordinators say they still need to learn?",
+     "added value", "clusters-knowledge-gaps"),
+    ("Which policy instrument does the ClusterFY action plan want to improve?",
+     "INOKLASTER", "clusterfy-action-plan-2020-2023"),
+    ("What resources does a region need to transfer the InoLink practice?",
+     "mentor", "inolink-good-practice"),
+    ("When did the Commission launch the first call for regions in industrial transition?",
+     "29 September 2017", "eocic-lithuania-policy-briefing"),
+    ("What are Innovation Partnerships in the EOCIC recommendations for Lithuania?",
+     "Innovation Partnership", "eocic-lithuania-policy-briefing"),
+]
+OUT_OF_SCOPE = ["What is the capital of Australia?", "How do I bake sourdough bread at home?"]
+
+
+@pytest.mark.parametrize(("question", "fact", "doc_id"), IN_SCOPE)
+def test_answers_hold_the_fact_and_cite_the_right_document(
+        corpus_assistant: Assistant, question: str, fact: str, doc_id: str) -> None:
+    ans = corpus_assistant.answer(question)
+    assert not ans.refused
+    assert fact_present(fact, ans.answer), ans.answer
+    assert doc_id in {c.doc_id for c in ans.citations}
+    # Every marker resolves and every quote stands verbatim in its stored chunk.
+    stored = corpus_assistant.store.get([c.chunk_id for c in ans.citations])
+    assert problems(ans, {cid: d.page_content for cid, d in stored.items()}) == []
+    assert all(c.title and c.source and (c.page or c.section) for c in ans.citations)
+
+
+@pytest.mark.parametrize("question", OUT_OF_SCOPE)
+def test_out_of_scope_is_refused_without_citations(corpus_assistant: Assistant, question: str) -> None:
+    ans = corpus_assistant.answer(question)
+    assert ans.refused and ans.citations == []
+    assert "does not cover" in ans.answer
+
+
+def test_json_shape_is_stable(corpus_assistant: Assistant) -> None:
+    data = corpus_assistant.answer("What is INOKLASTER?").to_json()
+    assert set(data) == {"question", "answer", "refused", "topic", "citations", "timings_ms"}
+    assert set(data["timings_ms"]) == {"retrieve", "answer", "total"}
+    assert data["citations"] and set(data["citations"][0]) == {"n", "doc_id", "title", "source", "page",
+                                                               "section", "quote"}
+    assert data["topic"] in {"communication", "rnd", "internationalisation", "management", "funding", "engagement"}
+    json.dumps(data)
+
+
+def test_pdf_citations_carry_page_numbers(corpus_assistant: Assistant) -> None:
+    ans = corpus_assistant.answer("What weaknesses of the Lithuanian cluster ecosystem does the EOCIC briefing list?")
+    pdf_cites = [c for c in ans.citations if c.doc_id == "eocic-lithuania-policy-briefing"]
+    assert pdf_cites and all(isinstance(c.page, int) and c.page >= 1 for c in pdf_cites)
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\x00\x07", "🙂🙂🙂", "x" * 100_000])
+def test_bad_questions_get_a_clear_error(corpus_assistant: Assistant, bad: str) -> None:
+    with pytest.raises(BadQuestion):
+        corpus_assistant.answer(bad)
+
+
+def test_reingesting_the_corpus_embeds_nothing(corpus_assistant: Assistant, corpus_dir: Path) -> None:
+    report = ingest([corpus_dir], corpus_assistant)
+    assert report.chunks_embedded == 0 and report.unchanged == 5
+
+
+def _cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir)}
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True, env=env,
+                          timeout=300)
+
+
+def test_cli_empty_question_exits_2_without_traceback(tmp_path: Path) -> None:
+    out = _cli("ask", "", data_dir=tmp_path)
+    assert out.returncode == 2
+    assert "question is empty" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_cli_ask_json_and_sources(corpus_assistant: Assistant) -> None:
+    data_dir = corpus_assistant.settings.data_dir
+    out = _cli("ask", "--json", "What is INOKLASTER?", data_dir=data_dir)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert not data["refused"] and data["citations"]
+    out = _cli("sources", data_dir=data_dir)
+    assert out.returncode == 0 and "eocic-lithuania-policy-briefing" in out.stdout and " 28 " in out.stdout
+
+
+def test_cli_ask_on_empty_index_says_what_to_do(tmp_path: Path) -> None:
+    out = _cli("ask", "What is InoLink?", data_dir=tmp_path)
+    assert out.returncode == 1 and "run `cluster-assistant ingest`" in out.stderr

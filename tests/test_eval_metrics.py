@@ -1,0 +1,88 @@
+"""Each metric on cases that must pass and cases that must fail."""
+
+import pytest
+
+from assistant.answering.citations import problems
+from assistant.schema import Answer, Citation
+from evals import metrics as m
+from evals.runner import DEFAULT_DATASET, DatasetError, compare, load_dataset
+
+
+def test_fact_matching_normalises_and_respects_word_boundaries() -> None:
+    assert m.fact_present("EUR 44.8 million", "About eur 44.8 MILLION was foreseen [1]")
+    assert m.fact_present("44.8 million | 45 million", "roughly 45 million")
+    assert not m.fact_present("44.8 million", "about 44 million")
+    assert not m.fact_present("MITA", "committee")  # no match inside another word
+    assert m.key_fact_recall(["a b", "c"], "x a b y") == 0.5
+    assert m.key_fact_recall(["alpha", "beta"], "") == 0.0
+
+
+def test_token_f1_and_rouge_l() -> None:
+    assert m.token_f1("the cluster grew fast", "the cluster grew fast") == 1.0
+    assert m.token_f1("nothing shared here", "completely different words") == 0.0
+    assert 0 < m.token_f1("cluster grew", "the cluster grew fast") < 1
+    assert m.rouge_l("a b c d", "a b c d") == 1.0
+    assert m.rouge_l("d c b a", "a b c d") == pytest.approx(0.25)
+    assert m.rouge_l("x y", "a b") == 0.0
+    assert m.token_f1("cited [1] answer [2]", "cited answer") == 1.0  # markers are not words
+
+
+def test_retrieval_metrics() -> None:
+    ranked = ["b", "b", "a", "c", "d", "e"]
+    assert m.hit_at_k(ranked, ["a"], 5) == 1.0
+    assert m.hit_at_k(ranked, ["e"], 5) == 0.0
+    assert m.recall_at_k(ranked, ["a", "e"], 5) == 0.5
+    assert m.reciprocal_rank(ranked, ["a"]) == pytest.approx(1 / 3)
+    assert m.reciprocal_rank(ranked, ["z"]) == 0.0
+    assert m.citation_precision(["a", "b"], ["a"]) == 0.5
+    assert m.citation_precision([], ["a"]) == 1.0
+    assert m.percentile([5, 1, 3, 2, 4], 50) == 3
+    assert m.percentile(list(range(1, 101)), 95) == 95
+
+
+def _answer(text: str, quote: str, refused: bool = False) -> Answer:
+    c = Citation(n=1, doc_id="d", title="T", source="s", page=1, section="", quote=quote, chunk_id="c1")
+    return Answer(question="q", answer=text, refused=refused, citations=[c])
+
+
+def test_citation_check_passes_and_fails() -> None:
+    chunks = {"c1": "Clusters\n  grew   fast in 2015. Then they slowed."}
+    assert problems(_answer("Clusters grew fast in 2015. [1]", "Clusters grew fast in 2015."), chunks) == []
+    assert "marker [2] has no source" in problems(_answer("Text [2]", "Clusters grew"), chunks)
+    assert "[1] quote is not verbatim in its chunk" in problems(_answer("T [1]", "Clusters shrank"), chunks)
+    assert "[1] points to a chunk that was not retrieved" in problems(_answer("T [1]", "x"), {})
+    assert "a refusal must not cite sources" in problems(_answer("no", "Clusters grew", refused=True), chunks)
+    assert "sources are listed but the answer cites none" in problems(_answer("T", "Clusters grew"), chunks)
+
+
+def test_gate_flags_a_drop_beyond_tolerance() -> None:
+    base = {"overall": {"hit_at_5": 0.9, "mrr": 0.8, "key_fact_recall": 0.6, "citation_validity": 1.0,
+                        "refusal_accuracy": 0.85}}
+    same = {"overall": dict(base["overall"])}
+    assert compare(same, base, 0.02)[1] is False
+    worse = {"overall": {**base["overall"], "key_fact_recall": 0.55}}
+    lines, failed = compare(worse, base, 0.02)
+    assert failed and any("REGRESSION" in line and "key_fact_recall" in line for line in lines)
+    slightly = {"overall": {**base["overall"], "key_fact_recall": 0.59}}
+    assert compare(slightly, base, 0.02)[1] is False
+
+
+def test_dataset_loader_rejects_bad_files(tmp_path) -> None:
+    bad = tmp_path / "d.yaml"
+    bad.write_text("- id: q1\n  question: x\n  area: rnd\n  in_scope: true\n")
+    with pytest.raises(DatasetError, match="names no expected source"):
+        load_dataset(bad)
+    bad.write_text("not: a list\n")
+    with pytest.raises(DatasetError):
+        load_dataset(bad)
+
+
+def test_shipped_dataset_meets_the_brief() -> None:
+    items = load_dataset(DEFAULT_DATASET)
+    assert len([i for i in items if i.in_scope]) >= 60
+    assert len([i for i in items if not i.in_scope]) >= 10
+    assert len([i for i in items if i.language == "lt"]) >= 5
+    assert {i.area for i in items} >= {"communication", "rnd", "internationalisation", "management", "funding"}
+    assert {d for i in items for d in i.expected_docs} == {
+        "inolink-good-practice", "clusters-knowledge-gaps", "mita-innovation-networks",
+        "clusterfy-action-plan-2020-2023", "eocic-lithuania-policy-briefing"}

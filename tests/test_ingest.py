@@ -1,0 +1,106 @@
+"""Incremental, idempotent ingestion into a real embedded Chroma store."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.ingest import ingest
+from assistant.keywords import KeywordIndex
+from assistant.store import StoreBusy
+
+from .conftest import PDF_SAMPLES, make_assistant
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "guide.md").write_text(
+        "---\ntitle: Communication guide\nkind: training\n---\n# Communication guide\n"
+        "## Internal\nSend members a monthly newsletter with project news.\n"
+        "## External\nPublish success stories of member companies on the cluster website.\n")
+    (folder / "notes.txt").write_text("Cluster coordinators meet every quarter to review the action plan.\n")
+    shutil.copy(PDF_SAMPLES / "pdflatex-4-pages.pdf", folder / "latex.pdf")
+    return folder
+
+
+def _ids_by_doc(assistant) -> dict[str, set[str]]:
+    ids, metas = assistant.store.all_metadata()
+    out: dict[str, set[str]] = {}
+    for cid, m in zip(ids, metas, strict=True):
+        out.setdefault(m["doc_id"], set()).add(cid)
+    return out
+
+
+def test_reingest_embeds_nothing_and_ids_are_stable(docs: Path, tmp_path: Path) -> None:
+    a = make_assistant(tmp_path / "data")
+    first = ingest([docs], a)
+    assert (first.seen, first.added, first.failed) == (3, 3, [])
+    assert first.chunks_embedded == a.store.count() > 3
+    before = _ids_by_doc(a)
+    again = ingest([docs], a)
+    assert (again.unchanged, again.added, again.updated, again.chunks_embedded) == (3, 0, 0, 0)
+    assert _ids_by_doc(a) == before
+    assert "chunks embedded: 0" in again.summary()
+
+
+def test_changed_file_replaces_exactly_its_chunks(docs: Path, tmp_path: Path) -> None:
+    a = make_assistant(tmp_path / "data")
+    ingest([docs], a)
+    before = _ids_by_doc(a)
+    guide = docs / "guide.md"
+    guide.write_text(guide.read_text().replace("monthly newsletter", "weekly podcast"))
+    report = ingest([docs], a)
+    assert (report.updated, report.unchanged) == (1, 2)
+    after = _ids_by_doc(a)
+    assert after["latex"] == before["latex"] and after["notes"] == before["notes"]
+    assert after["guide"] != before["guide"]
+    # Only the edited section was re-embedded; the unchanged section kept its chunk.
+    assert report.chunks_embedded == len(after["guide"] - before["guide"]) == 1
+    texts = a.store.get(sorted(after["guide"]))
+    assert any("weekly podcast" in d.page_content for d in texts.values())
+    assert not any("monthly newsletter" in d.page_content for d in texts.values())
+
+
+def test_deleted_file_chunks_go_away(docs: Path, tmp_path: Path) -> None:
+    a = make_assistant(tmp_path / "data")
+    ingest([docs], a)
+    (docs / "notes.txt").unlink()
+    report = ingest([docs], a)
+    assert report.removed == 1
+    assert "notes" not in _ids_by_doc(a)
+    # The keyword index follows the store.
+    kw = KeywordIndex.for_store(a.store, a.settings.data_dir / "keywords")
+    assert len(kw.ids) == a.store.count()
+    assert not kw.search("coordinators meet every quarter", 5)
+
+
+def test_bad_files_are_reported_and_the_index_keeps_everything(docs: Path, tmp_path: Path) -> None:
+    a = make_assistant(tmp_path / "data")
+    ingest([docs], a)
+    before = _ids_by_doc(a)
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4\n garbage")
+    shutil.copy(PDF_SAMPLES / "libreoffice-writer-password.pdf", docs / "locked.pdf")
+    shutil.copy(PDF_SAMPLES / "grayscale-image.pdf", docs / "scan.pdf")
+    (docs / "notes.txt").write_bytes(b"\x00\x01\x02 binary now")  # a good file turned bad
+    report = ingest([docs], a)
+    reasons = {Path(f.path).name: f.reason for f in report.failed}
+    assert reasons == {"broken.pdf": "corrupt", "locked.pdf": "encrypted", "scan.pdf": "no-text",
+                       "notes.txt": "binary"}
+    assert _ids_by_doc(a) == before  # nothing lost, not even the doc whose file went bad
+
+
+def test_second_writer_fails_fast(docs: Path, tmp_path: Path) -> None:
+    a = make_assistant(tmp_path / "data")
+    with a.store.writer_lock(), pytest.raises(StoreBusy, match="another ingest"):
+        ingest([docs], make_assistant(tmp_path / "data"))
+
+
+def test_encrypted_pdf_with_configured_password(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(PDF_SAMPLES / "libreoffice-writer-password.pdf", folder)
+    a = make_assistant(tmp_path / "data", pdf_password="openpassword")
+    report = ingest([folder], a)
+    assert report.added == 1 and report.failed == []
