@@ -1,8 +1,15 @@
-"""Embedders. `make_embedder` is a factory keyed by mode; each branch imports its library itself."""
+"""Embedders. `make_embedder` is a factory keyed by mode; each branch imports its library itself.
+
+The default is the bundled all-MiniLM-L6-v2 run by onnxruntime: the model is exported from the
+safetensors folder once (that one time needs torch), then every process loads it in a fraction of
+a second with no torch import. Vectors match sentence-transformers to ~1e-7."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
@@ -13,10 +20,16 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 
+def _quiet_hf() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no weight-loading progress bars
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
 class LocalEmbeddings(Embeddings):
     """sentence-transformers on the CPU, loaded from a local folder; normalised vectors."""
 
-    def __init__(self, model_name: str, batch_size: int = 64) -> None:
+    def __init__(self, model_name: str, batch_size: int = 16) -> None:
         self.model_name = model_name
         self.batch_size = batch_size
         self._model: Any = None
@@ -29,9 +42,7 @@ class LocalEmbeddings(Embeddings):
             if folder is not None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no weight-loading progress bars
-            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            _quiet_hf()
             try:
                 from sentence_transformers import SentenceTransformer
             except ImportError as e:
@@ -51,9 +62,136 @@ class LocalEmbeddings(Embeddings):
         return self.embed_documents([text])[0]
 
 
+class OnnxEmbeddings(Embeddings):
+    """The same model under onnxruntime: tokenizers for input, mean pooling, L2 normalisation."""
+
+    def __init__(self, model_dir: Path, cache_dir: Path, batch_size: int = 16, quantize: bool = False) -> None:
+        pooling = json.loads((model_dir / "1_Pooling" / "config.json").read_text())
+        if not pooling.get("pooling_mode_mean_tokens"):
+            raise ValueError(f"{model_dir}: the onnx backend supports mean pooling only; use embedding_backend=torch")
+        self.model_dir, self.cache_dir = model_dir, cache_dir
+        self.batch_size, self.quantize = batch_size, quantize
+        cfg = model_dir / "sentence_bert_config.json"
+        self.max_length = int(json.loads(cfg.read_text()).get("max_seq_length", 256)) if cfg.is_file() else 256
+        self._session: Any = None
+        self._tokenizer: Any = None
+
+    @property
+    def onnx_path(self) -> Path:
+        weights = self.model_dir / "model.safetensors"
+        stamp = hashlib.sha1(f"{weights.stat().st_size}:{weights.stat().st_mtime_ns}".encode()).hexdigest()[:10]
+        name = f"{self.model_dir.name}-{stamp}{'-int8' if self.quantize else ''}.onnx"
+        return self.cache_dir / "onnx" / name
+
+    def _load(self) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        path = self.onnx_path
+        if not path.is_file():
+            export_onnx(self.model_dir, path, self.quantize)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = os.cpu_count() or 1
+        opts.log_severity_level = 3
+        self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        tok.enable_truncation(max_length=self.max_length)
+        tok.enable_padding()
+        self._tokenizer = tok
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_with_spans(texts, [[] for _ in texts])[0]
+
+    def embed_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]
+                         ) -> tuple[list[list[float]], list[list[list[float]]]]:
+        """Embed texts, and in the same pass each (start, end) character span of each text, by
+        mean-pooling the span's contextual token vectors: sentence vectors at no extra model cost."""
+        import numpy as np
+
+        if not texts:
+            return [], []
+        if self._session is None:
+            self._load()
+        # Sort by length so each batch pads little, then restore the order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: list[Any] = [None] * len(texts)
+        span_out: list[Any] = [None] * len(texts)
+        for b in range(0, len(order), self.batch_size):
+            idx = order[b:b + self.batch_size]
+            enc = self._tokenizer.encode_batch([texts[i] for i in idx])
+            ids = np.array([e.ids for e in enc], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+            hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                              "token_type_ids": np.zeros_like(ids)})[0]
+            for row, (i, e) in enumerate(zip(idx, enc, strict=True)):
+                out[i] = _pool(hidden[row], mask[row].astype(bool))
+                offsets = np.array(e.offsets)
+                real = mask[row].astype(bool) & (offsets[:, 1] > offsets[:, 0])  # no [CLS]/[SEP]/padding
+                span_out[i] = [_pool(hidden[row], real & (offsets[:, 0] >= s) & (offsets[:, 1] <= e_))
+                               for s, e_ in spans[i]]
+        return out, span_out
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+def _pool(hidden: Any, select: Any) -> list[float]:
+    import numpy as np
+
+    v = hidden[select].mean(axis=0) if select.any() else np.zeros(hidden.shape[-1], dtype=hidden.dtype)
+    n = float(np.linalg.norm(v))
+    return (v / n if n > 0 else v).tolist()
+
+
+def export_onnx(model_dir: Path, target: Path, quantize: bool = False) -> None:
+    """One-time export of a BERT-style model folder to ONNX (needs torch, ~10 s)."""
+    _quiet_hf()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        import torch
+        from transformers import AutoModel
+    except ImportError as e:
+        raise RuntimeError("exporting the embedding model needs torch: pip install torch==2.13.0") from e
+
+    class LastHidden(torch.nn.Module):
+        def __init__(self, model: Any) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.model(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".tmp{os.getpid()}")
+    model = LastHidden(AutoModel.from_pretrained(str(model_dir)).eval())
+    ids = torch.ones(1, 8, dtype=torch.long)
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(tmp),
+                          input_names=names, output_names=["last_hidden_state"],
+                          dynamic_axes={n: {0: "batch", 1: "seq"} for n in [*names, "last_hidden_state"]},
+                          opset_version=17, dynamo=False)
+    if quantize:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        q = tmp.with_suffix(".q.onnx")
+        quantize_dynamic(str(tmp), str(q), weight_type=QuantType.QInt8)
+        tmp.unlink()
+        tmp = q
+    tmp.replace(target)  # atomic: a concurrent process sees the old state or the whole file
+
+
 def make_embedder(settings: Settings) -> Embeddings:
     mode = settings.embedding_mode
     if mode == "local":
+        folder = resolve_model_dir(settings.embedding_model)
+        if settings.embedding_backend == "onnx" and folder is not None:
+            return OnnxEmbeddings(folder, settings.model_cache_dir, settings.embedding_batch_size,
+                                  settings.embedding_quantize)
         return LocalEmbeddings(settings.embedding_model, settings.embedding_batch_size)
     if mode == "openai":
         try:

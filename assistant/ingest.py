@@ -13,12 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .chunking import Chunk, ChunkSpec, chunk_document, indexed_text
+from .chunking import Chunk, ChunkSpec, chunk_document, context_header, indexed_text
 from .documents import SUPPORTED_SUFFIXES, Limits, LoadError, load_file
 from .keywords import KeywordIndex
 from .text import unit_spans
 
 if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
     from .chain import Assistant
 
 
@@ -118,14 +120,17 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
                 c.metadata["ingested_at"] = now
             new = [c for c in chunks if c.id not in old]
             kept = [c for c in chunks if c.id in old]
-            u_ids, u_texts, u_metas = [], [], []
+            u_ids, u_texts, u_metas, u_spans = [], [], [], []
             for c in new:
                 i, t, m = _units(c)
                 u_ids += i
                 u_texts += t
                 u_metas += m
-            store.add(store.units, u_ids, u_texts, u_metas, assistant.embedder.embed_documents(u_texts))
-            vectors = assistant.embedder.embed_documents([indexed_text(c.text, c.metadata) for c in new])
+                shift = len(context_header(c.metadata["title"], c.metadata["section"]))  # spans in embedded text
+                u_spans.append([(shift + mm["start"], shift + mm["end"]) for mm in m])
+            vectors, u_vectors = embed_chunks(assistant.embedder, [indexed_text(c.text, c.metadata) for c in new],
+                                              u_spans, u_texts)
+            store.add(store.units, u_ids, u_texts, u_metas, u_vectors)
             for c, tags in zip(new, assistant.classifier.tag(vectors), strict=True):
                 _set_topics(c.metadata, tags)
             for c in kept:  # keep the tags computed when the chunk was embedded
@@ -158,6 +163,16 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
             KeywordIndex.for_store(store, folder)
     report.seconds = time.monotonic() - started
     return report
+
+
+def embed_chunks(embedder: Embeddings, texts: list[str], spans: list[list[tuple[int, int]]],
+                 unit_texts: list[str]) -> tuple[list[list[float]], list[list[float]]]:
+    """Chunk vectors, and unit vectors: pooled from the chunk pass when the embedder can (onnx),
+    else embedded one by one."""
+    if hasattr(embedder, "embed_with_spans"):
+        vectors, per_chunk = embedder.embed_with_spans(texts, spans)
+        return vectors, [v for vs in per_chunk for v in vs]
+    return embedder.embed_documents(texts), embedder.embed_documents(unit_texts)
 
 
 def _set_topics(meta: dict[str, Any], tags: list[str]) -> None:

@@ -1,0 +1,184 @@
+"""Benchmarks (scripts, not timed tests). Writes bench/out/results.json and results.md.
+
+    python bench/run.py                    # shipped corpus + 1k and 10k chunks
+    python bench/run.py --sizes 1000 10000 100000
+
+For each size it builds a store in a temp folder and measures, each phase in its own process:
+- ingest throughput (chunks/s, pages/s) end to end through `assistant.ingest`;
+- cold `cluster-assistant ask` wall time;
+- warm query latency p50/p95 over 50 questions, retrieval and answer separately;
+- peak memory (max RSS) of the ingest and query processes.
+
+The larger corpora are built deterministically from the shipped one: each synthetic document is
+a seeded random selection of the shipped documents' pages and sections under a new doc id. Pages
+repeat across documents, so the bench wraps the embedder in a text-keyed memo: at 10k/100k the
+ingest figure then measures chunking, storage and indexing rather than the model (the model's own
+throughput is the shipped-corpus and 1k figures, where every text is new to the memo)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUESTIONS = [
+    "What is INOKLASTER?", "How did InoLink help clusters go international?",
+    "What do cluster coordinators still need to learn?", "How much EU funding was planned for clustering?",
+    "What are Innovation Partnerships?", "Which weaknesses does the EOCIC briefing list for Lithuania?",
+    "What are the four levels of cluster development?", "Who coordinates the InoLink project?",
+    "What resources are needed to transfer the InoLink practice?", "What is the ClusterFY project about?",
+]
+
+
+def build_corpus(target_chunks: int, out: Path, seed: int = 7) -> int:
+    """Markdown documents recombined from the shipped corpus's pages and sections."""
+    from assistant.documents import load_file
+    from assistant.ingest import discover
+
+    parts = []
+    for f in discover([ROOT / "corpus"])[0]:
+        parts += [p.text for p in load_file(f).parts]
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    # About 1.3 chunks per part on average in the shipped corpus; 8 parts per document.
+    n_docs = max(1, round(target_chunks / (1.3 * 8)))
+    for i in range(n_docs):
+        body = "\n\n".join(f"## Part {j + 1}\n{rng.choice(parts)}" for j in range(8))
+        (out / f"synthetic-{i:06d}.md").write_text(
+            f"---\ndoc_id: synthetic-{i:06d}\ntitle: Synthetic document {i}\nkind: training\n---\n{body}\n")
+    return n_docs
+
+
+def _child(args: list[str], env: dict[str, str]) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"bench step {args} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def step_ingest(corpus: Path, memo: bool) -> dict:
+    from langchain_core.embeddings import Embeddings
+
+    from assistant.chain import Assistant
+    from assistant.ingest import ingest
+    from assistant.settings import load_settings
+
+    a = Assistant(load_settings())
+    if memo:
+        inner = a.embedder
+
+        class Memo(Embeddings):
+            def __init__(self) -> None:
+                self.cache: dict[str, list[float]] = {}
+
+            def embed_documents(self, texts: list[str]) -> list[list[float]]:
+                todo = list(dict.fromkeys(t for t in texts if t not in self.cache))
+                self.cache.update(zip(todo, inner.embed_documents(todo), strict=True))
+                return [self.cache[t] for t in texts]
+
+            def embed_query(self, text: str) -> list[float]:
+                return inner.embed_query(text)
+
+        a.__dict__["embedder"] = Memo()
+    a.embedder.embed_documents(["warm up"])  # model load is not ingest throughput
+    r = ingest([corpus], a)
+    return {"chunks": a.store.count(), "pages": r.pages, "documents": r.seen, "seconds": r.seconds,
+            "chunks_per_s": r.chunks_embedded / r.seconds, "pages_per_s": r.pages / r.seconds,
+            "failed": len(r.failed), "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def step_query() -> dict:
+    from assistant.chain import Assistant
+    from assistant.settings import load_settings
+
+    a = Assistant(load_settings())
+    a.answer(QUESTIONS[0])  # warm: model, store and keyword index loaded
+    retrieve, answer, total = [], [], []
+    for i in range(50):
+        ans = a.answer(QUESTIONS[i % len(QUESTIONS)])
+        retrieve.append(ans.timings_ms["retrieve"])
+        answer.append(ans.timings_ms["answer"])
+        total.append(ans.timings_ms["total"])
+
+    def p(xs: list[float], q: int) -> float:
+        return sorted(xs)[min(len(xs) - 1, round(q / 100 * (len(xs) - 1)))]
+
+    return {"retrieve_p50": p(retrieve, 50), "retrieve_p95": p(retrieve, 95), "answer_p50": p(answer, 50),
+            "answer_p95": p(answer, 95), "total_p50": p(total, 50), "total_p95": p(total, 95),
+            "mean_ms": statistics.mean(total),
+            "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def cold_ask(env: dict[str, str], runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "assistant", "ask", "What is INOKLASTER?"], env=env,
+                       capture_output=True, check=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def bench_size(label: str, corpus: Path, memo: bool) -> dict:
+    with tempfile.TemporaryDirectory() as data:
+        env = {**os.environ, "ASSISTANT_DATA_DIR": data}
+        res = {"size": label, "ingest": _child(["--step", "ingest", "--corpus", str(corpus)]
+                                               + (["--memo"] if memo else []), env)}
+        res["cold_ask_s"] = cold_ask(env)
+        res["query"] = _child(["--step", "query"], env)
+        print(json.dumps(res), file=sys.stderr)
+        return res
+
+
+def markdown(results: list[dict]) -> str:
+    lines = ["| corpus | chunks | ingest chunks/s | ingest pages/s | cold ask s | retrieve p50/p95 ms "
+             "| answer p50/p95 ms | total p50/p95 ms | peak RSS query / ingest MB |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in results:
+        i, q = r["ingest"], r["query"]
+        lines.append(f"| {r['size']} | {i['chunks']} | {i['chunks_per_s']:.1f} | {i['pages_per_s']:.1f} "
+                     f"| {r['cold_ask_s']:.2f} | {q['retrieve_p50']:.0f} / {q['retrieve_p95']:.0f} "
+                     f"| {q['answer_p50']:.0f} / {q['answer_p95']:.0f} | {q['total_p50']:.0f} / {q['total_p95']:.0f} "
+                     f"| {q['max_rss_mb']:.0f} / {i['max_rss_mb']:.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    ap.add_argument("--step", choices=["ingest", "query"])
+    ap.add_argument("--corpus", type=Path)
+    ap.add_argument("--memo", action="store_true")
+    args = ap.parse_args()
+    if args.step == "ingest":
+        print(json.dumps(step_ingest(args.corpus, args.memo)))
+        return
+    if args.step == "query":
+        print(json.dumps(step_query()))
+        return
+    results = [bench_size("shipped", ROOT / "corpus", memo=False)]
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            folder = Path(tmp) / f"c{n}"
+            build_corpus(n, folder)
+            results.append(bench_size(f"{n // 1000}k", folder, memo=n > 1000))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=2))
+    (args.out / "results.md").write_text(markdown(results))
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()
