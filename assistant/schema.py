@@ -21,7 +21,7 @@ class Citation:
         """'p. 4' or the section path, for people."""
         if self.page is not None:
             return f"p. {self.page}"
-        return self.section or ""
+        return self.section if self.section != self.title else ""
 
 
 @dataclass

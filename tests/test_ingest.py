@@ -33,8 +33,8 @@ def _ids_by_doc(assistant) -> dict[str, set[str]]:
     return out
 
 
-def test_reingest_embeds_nothing_and_ids_are_stable(docs: Path, tmp_path: Path) -> None:
-    a = make_assistant(tmp_path / "data")
+def test_reingest_embeds_nothing_and_ids_are_stable(docs: Path, tmp_path: Path, backend: dict) -> None:
+    a = make_assistant(tmp_path / "data", **backend)
     first = ingest([docs], a)
     assert (first.seen, first.added, first.failed) == (3, 3, [])
     assert first.chunks_embedded == a.store.count() > 3
@@ -45,8 +45,8 @@ def test_reingest_embeds_nothing_and_ids_are_stable(docs: Path, tmp_path: Path) 
     assert "chunks embedded: 0" in again.summary()
 
 
-def test_changed_file_replaces_exactly_its_chunks(docs: Path, tmp_path: Path) -> None:
-    a = make_assistant(tmp_path / "data")
+def test_changed_file_replaces_exactly_its_chunks(docs: Path, tmp_path: Path, backend: dict) -> None:
+    a = make_assistant(tmp_path / "data", **backend)
     ingest([docs], a)
     before = _ids_by_doc(a)
     guide = docs / "guide.md"
@@ -63,8 +63,8 @@ def test_changed_file_replaces_exactly_its_chunks(docs: Path, tmp_path: Path) ->
     assert not any("monthly newsletter" in d.page_content for d in texts.values())
 
 
-def test_deleted_file_chunks_go_away(docs: Path, tmp_path: Path) -> None:
-    a = make_assistant(tmp_path / "data")
+def test_deleted_file_chunks_go_away(docs: Path, tmp_path: Path, backend: dict) -> None:
+    a = make_assistant(tmp_path / "data", **backend)
     ingest([docs], a)
     (docs / "notes.txt").unlink()
     report = ingest([docs], a)
@@ -76,8 +76,8 @@ def test_deleted_file_chunks_go_away(docs: Path, tmp_path: Path) -> None:
     assert not kw.search("coordinators meet every quarter", 5)
 
 
-def test_bad_files_are_reported_and_the_index_keeps_everything(docs: Path, tmp_path: Path) -> None:
-    a = make_assistant(tmp_path / "data")
+def test_bad_files_are_reported_and_the_index_keeps_everything(docs: Path, tmp_path: Path, backend: dict) -> None:
+    a = make_assistant(tmp_path / "data", **backend)
     ingest([docs], a)
     before = _ids_by_doc(a)
     (docs / "broken.pdf").write_bytes(b"%PDF-1.4\n garbage")
@@ -91,10 +91,10 @@ def test_bad_files_are_reported_and_the_index_keeps_everything(docs: Path, tmp_p
     assert _ids_by_doc(a) == before  # nothing lost, not even the doc whose file went bad
 
 
-def test_second_writer_fails_fast(docs: Path, tmp_path: Path) -> None:
-    a = make_assistant(tmp_path / "data")
+def test_second_writer_fails_fast(docs: Path, tmp_path: Path, backend: dict) -> None:
+    a = make_assistant(tmp_path / "data", **backend)
     with a.store.writer_lock(), pytest.raises(StoreBusy, match="another ingest"):
-        ingest([docs], make_assistant(tmp_path / "data"))
+        ingest([docs], make_assistant(tmp_path / "data", **backend))
 
 
 def test_encrypted_pdf_with_configured_password(tmp_path: Path) -> None:
@@ -104,3 +104,23 @@ def test_encrypted_pdf_with_configured_password(tmp_path: Path) -> None:
     a = make_assistant(tmp_path / "data", pdf_password="openpassword")
     report = ingest([folder], a)
     assert report.added == 1 and report.failed == []
+
+
+def test_server_mode_store_is_shared_by_processes(docs: Path, tmp_path: Path, chroma_server: str) -> None:
+    """One process ingests into a Chroma server; another process, with its own data dir, answers."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    collection = "shared_" + tmp_path.name[-8:].replace("-", "_")
+    a = make_assistant(tmp_path / "writer", chroma_url=chroma_server, collection=collection)
+    ingest([docs], a)
+    env = {**os.environ, "ASSISTANT_CHROMA_URL": chroma_server, "ASSISTANT_COLLECTION": collection,
+           "ASSISTANT_DATA_DIR": str(tmp_path / "reader")}
+    out = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", "How often do coordinators meet?"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert not data["refused"] and "every quarter" in data["answer"]
+    assert data["citations"][0]["doc_id"] == "notes"

@@ -1,0 +1,62 @@
+"""Ingest killed with SIGKILL at random points: the next run completes and the index is consistent."""
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from assistant.catalog import list_sources
+from assistant.chunking import ChunkSpec, chunk_document
+from assistant.documents import load_file
+from assistant.ingest import discover
+from assistant.keywords import KeywordIndex
+
+from .conftest import CORPUS, PDF_SAMPLES, make_assistant
+
+TRIALS = 4
+
+
+def _ingest_cmd(folder: Path) -> list[str]:
+    return [sys.executable, "-m", "assistant", "ingest", str(folder)]
+
+
+def test_sigkill_mid_ingest_then_recovery(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    shutil.copytree(CORPUS, folder)
+    shutil.copy(PDF_SAMPLES / "pdflatex-4-pages.pdf", folder)
+    data = tmp_path / "data"
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data)}
+    rng = random.Random(1234)
+    guide = folder / "clusters-knowledge-gaps.md"
+    for trial in range(TRIALS):
+        proc = subprocess.Popen(_ingest_cmd(folder), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(1.0, 6.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if trial % 2:  # change a document between runs, so updates get interrupted too
+            guide.write_text(guide.read_text() + f"\nA note added in trial {trial}.\n")
+    done = subprocess.run(_ingest_cmd(folder), env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    again = subprocess.run(_ingest_cmd(folder), env=env, capture_output=True, text=True, timeout=600)
+    assert "chunks embedded: 0" in again.stdout
+
+    a = make_assistant(data)
+    ids, metas = a.store.all_metadata()
+    assert len(ids) == len(set(ids))
+    # Exactly the chunks the current files produce: none missing, none stale or duplicated.
+    spec = ChunkSpec(a.settings.chunk_tokens, a.settings.chunk_overlap, a.settings.embedding_max_tokens)
+    expected = {c.id for f in discover([folder])[0] for c in chunk_document(load_file(f), spec)}
+    assert set(ids) == expected
+    # Every chunk has its sentence units, and no unit is orphaned.
+    units = a.store.units._collection.get(include=["metadatas"])
+    unit_chunks = {m["chunk_id"] for m in units["metadatas"]}
+    assert unit_chunks == set(ids)
+    # `sources` and the keyword index agree with the store.
+    assert {r["doc_id"] for r in list_sources(a.settings)} == {m["doc_id"] for m in metas}
+    kw = KeywordIndex.for_store(a.store, data / "keywords")
+    assert sorted(kw.ids) == sorted(ids)
+    assert any("trial" in d.page_content for d in a.store.get(ids).values())
