@@ -74,7 +74,8 @@ def load_file(path: Path, limits: Limits = Limits()) -> SourceDoc:
     if size == 0:
         raise LoadError(path, "empty", "the file is empty (0 bytes)")
     if size > limits.max_bytes:
-        raise LoadError(path, "too-large", f"{size / 1e6:.1f} MB exceeds the {limits.max_bytes / 1e6:.0f} MB limit")
+        raise LoadError(path, "too-large", f"{size / 2**20:.0f} MB exceeds the {limits.max_bytes / 2**20:.0f} MB limit "
+                        "(ASSISTANT_MAX_FILE_MB)")
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -207,7 +208,7 @@ def _load_pdf(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError, PyPdfError
 
     if not data.lstrip()[:1024].startswith(b"%PDF") and b"%PDF-" not in data[:1024]:
         raise LoadError(path, "not-pdf", "named .pdf but it is not a PDF (no %PDF header)")
@@ -239,6 +240,8 @@ def _load_pdf(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict
         raise
     except FileNotDecryptedError as e:
         raise LoadError(path, "encrypted", f"the PDF is encrypted: {e}") from e
+    except LimitReachedError as e:
+        raise LoadError(path, "decompression-bomb", f"a stream inflates beyond the safe limit ({e})") from e
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError,
             IndexError, RecursionError, OSError, EOFError, AssertionError, ZeroDivisionError) as e:
         raise LoadError(path, "corrupt", f"the PDF cannot be read ({type(e).__name__}: {e})") from e

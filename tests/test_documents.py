@@ -102,3 +102,71 @@ def test_bad_metadata_is_reported(tmp_path: Path) -> None:
     with pytest.raises(LoadError) as e:
         load_file(path)
     assert e.value.reason == "bad-metadata"
+
+
+def _pdf_with_stream(content: bytes, compress: bool) -> bytes:
+    """A minimal one-page PDF whose content stream is `content` (optionally Flate-compressed)."""
+    import zlib
+
+    stream = zlib.compress(content, 9) if compress else content
+    filt = b"/Filter /FlateDecode " if compress else b""
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< " + filt + b"/Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = b"%PDF-1.4\n", []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+def test_decompression_bomb_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.pdf"
+    # 120 MB of content that compresses to ~120 KB: over pypdf's inflate limit.
+    path.write_bytes(_pdf_with_stream(b"BT /F1 12 Tf 72 712 Td (boom) Tj ET\n" + b" " * 120_000_000, compress=True))
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(LoadError) as e:
+        load_file(path)
+    assert e.value.reason == "decompression-bomb"
+
+
+def test_handmade_pdf_text_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "ok.pdf"
+    path.write_bytes(_pdf_with_stream(b"BT /F1 12 Tf 72 712 Td (Cluster news) Tj ET", compress=False))
+    assert load_file(path).parts[0].text == "Cluster news"
+
+
+def test_200_mb_text_file_is_skipped_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as f:
+        f.truncate(200 * 1024 * 1024)  # sparse: costs no disk
+    with pytest.raises(LoadError) as e:
+        load_file(path)
+    assert e.value.reason == "too-large" and "200" in e.value.detail
+
+
+def test_pdf_page_limit(tmp_path: Path) -> None:
+    with pytest.raises(LoadError) as e:
+        load_file(PDF_SAMPLES / "pdflatex-4-pages.pdf", Limits(max_pages=3))
+    assert e.value.reason == "too-many-pages"
+
+
+def test_pages_without_text_are_skipped_but_numbering_kept(tmp_path: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    src = PdfReader(PDF_SAMPLES / "pdflatex-4-pages.pdf")
+    writer.add_page(src.pages[0])
+    writer.add_blank_page()
+    writer.add_page(src.pages[2])
+    path = tmp_path / "gap.pdf"
+    with path.open("wb") as f:
+        writer.write(f)
+    assert [p.page for p in load_file(path).parts] == [1, 3]
