@@ -45,6 +45,16 @@ def _assistant(args: argparse.Namespace) -> Assistant:
     return assistant
 
 
+def _log_question(assistant: Assistant, ans: Answer, source: str) -> None:
+    """The question log feeds `gaps`; failing to write it must not cost the user the answer."""
+    from assistant.feedback import FeedbackStore
+
+    try:
+        FeedbackStore.in_dir(assistant.settings.data_dir).log_question(ans, source=source)
+    except Exception as e:  # noqa: BLE001 - a read-only data dir, a locked database
+        logging.getLogger(__name__).warning("question not logged: %s", e)
+
+
 def render_answer(ans: Answer) -> str:
     lines = [ans.answer, ""]
     if ans.notice:
@@ -80,8 +90,32 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     question = " ".join(args.question)
     clean_question(question, 10**9)  # an empty question fails before anything heavy loads
-    ans = _assistant(args).answer(question, topic=args.topic, kind=args.kind)
+    assistant = _assistant(args)
+    ans = assistant.answer(question, topic=args.topic, kind=args.kind)
+    _log_question(assistant, ans, "cli")
     print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2) if args.json else render_answer(ans))
+    return 0
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from assistant.sessions import prepare
+
+    try:
+        plan = prepare(_assistant(args), " ".join(args.topic), args.stage, args.minutes).to_markdown()
+    except ValueError as e:  # too short, empty topic, nothing in the corpus
+        raise CliError(str(e), EXIT_USAGE) from e
+    if args.out:
+        args.out.write_text(plan, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        print(plan)
+    return 0
+
+
+def cmd_gaps(args: argparse.Namespace) -> int:
+    from assistant.gaps import gap_map, render
+
+    print(render(gap_map(_assistant(args), since=args.since)))
     return 0
 
 
@@ -153,6 +187,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--topic", help="only retrieve chunks of this competence topic")
     s.add_argument("--kind", choices=["policy", "good-practice", "training", "news"])
     s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("prepare", help="write a mentor session plan (Markdown) on a topic")
+    s.add_argument("topic", nargs="+")
+    s.add_argument("--stage", choices=["emerging", "formed", "developing", "mature"], default="formed")
+    s.add_argument("--minutes", type=int, default=90)
+    s.add_argument("--out", type=Path, help="write the plan to this file")
+    s.set_defaults(func=cmd_prepare)
+
+    s = sub.add_parser("gaps", help="coverage per competence topic and the questions it failed")
+    s.add_argument("--since", help="only questions asked since this date (ISO)")
+    s.set_defaults(func=cmd_gaps)
 
     s = sub.add_parser("eval", help="run the reference Q&A and score the answers")
     s.add_argument("--dataset", type=Path, default=_evals_path("dataset.yaml"))

@@ -1,0 +1,151 @@
+"""Mentor session plans, built offline from cited answers to a few angles on the topic.
+
+The plan is Markdown a mentor can print: objectives, an agenda whose timings add up to the length
+asked for, key points with citations, discussion questions, a short exercise, further reading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from .schema import Answer, Citation
+
+if TYPE_CHECKING:
+    from .chain import Assistant
+
+Stage = Literal["emerging", "formed", "developing", "mature"]
+STAGES: tuple[Stage, ...] = ("emerging", "formed", "developing", "mature")
+
+# What a cluster at each stage of development typically needs from a session.
+STAGE_FOCUS: dict[str, str] = {
+    "emerging": "agreeing why to cooperate and the first joint activities",
+    "formed": "building routines, member services and trust",
+    "developing": "joint projects, growth and international links",
+    "mature": "strategy renewal, international value chains and excellence",
+}
+
+# Share of the session for each agenda block; the last block absorbs rounding.
+AGENDA = [("Welcome and goals", 0.10), ("Input: what the sources say", 0.30),
+          ("Discussion in small groups", 0.25), ("Exercise", 0.25), ("Wrap-up and next steps", 0.10)]
+
+ANGLES = [
+    "What is {topic} and why does it matter for clusters?",
+    "What are the main challenges or weaknesses of {topic}?",
+    "What good practices or steps help with {topic}?",
+    "What support, funding or policy measures exist for {topic}?",
+]
+
+
+@dataclass
+class KeyPoint:
+    text: str
+    citations: list[Citation]
+
+
+@dataclass
+class SessionPlan:
+    topic: str
+    stage: str
+    minutes: int
+    objectives: list[str]
+    agenda: list[tuple[str, int]]
+    key_points: list[KeyPoint]
+    discussion: list[str]
+    exercise: str
+    reading: list[Citation] = field(default_factory=list)
+
+    def to_markdown(self) -> str:
+        lines = [f"# Coaching session: {self.topic}", "",
+                 f"*Cluster stage: {self.stage} · Length: {self.minutes} minutes*", "", "## Learning objectives", ""]
+        lines += [f"- {o}" for o in self.objectives]
+        lines += ["", "## Agenda", "", "| time | block | minutes |", "| --- | --- | --- |"]
+        start = 0
+        for name, mins in self.agenda:
+            lines.append(f"| {start // 60:d}:{start % 60:02d} | {name} | {mins} |")
+            start += mins
+        lines += ["", "## Key points", ""]
+        for kp in self.key_points:
+            lines.append(f"- {kp.text}")
+        lines += ["", "## Discussion questions for the cluster members", ""]
+        lines += [f"{i}. {q}" for i, q in enumerate(self.discussion, 1)]
+        lines += ["", "## Exercise", "", self.exercise, "", "## Further reading (sources)", ""]
+        for c in self.reading:
+            where = f", {c.where()}" if c.where() else ""
+            lines.append(f"[{c.n}] {c.title}{where}. “{c.quote[:200]}”")
+        return "\n".join(lines) + "\n"
+
+
+def agenda_for(minutes: int) -> list[tuple[str, int]]:
+    """Blocks in proportion; whole minutes that add up exactly to `minutes`."""
+    if minutes < len(AGENDA) * 3:
+        raise ValueError(f"a session needs at least {len(AGENDA) * 3} minutes")
+    mins = [max(3, int(minutes * share)) for _, share in AGENDA]
+    main = max(range(len(mins)), key=mins.__getitem__)
+    mins[main] += minutes - sum(mins)  # the longest block absorbs the rounding
+    return [(name, m) for (name, _), m in zip(AGENDA, mins, strict=True)]
+
+
+def prepare(assistant: Assistant, topic: str, stage: Stage = "formed", minutes: int = 90) -> SessionPlan:
+    if stage not in STAGES:
+        raise ValueError(f"stage must be one of {', '.join(STAGES)}")
+    topic = " ".join(topic.split())
+    if not topic:
+        raise ValueError("the topic is empty")
+    agenda = agenda_for(minutes)
+    if assistant.answer(topic).refused:  # the angles' own words must not carry an uncovered topic
+        raise ValueError(f"the knowledge base has nothing on {topic!r}; try a broader topic")
+    answers: list[Answer] = [assistant.answer(a.format(topic=topic)) for a in ANGLES]
+    answered = [a for a in answers if not a.refused]
+    if not answered:
+        raise ValueError(f"the knowledge base has nothing on {topic!r}; try a broader topic")
+    # Renumber citations across the answers: one reading list, each source once.
+    reading: list[Citation] = []
+    by_chunk: dict[str, Citation] = {}
+    key_points: list[KeyPoint] = []
+    for ans in answered:
+        local = {}
+        for c in ans.citations:
+            if c.chunk_id not in by_chunk:
+                by_chunk[c.chunk_id] = Citation(**{**c.__dict__, "n": len(reading) + 1})
+                reading.append(by_chunk[c.chunk_id])
+            local[c.n] = by_chunk[c.chunk_id].n
+        for sentence in _sentences(ans.answer)[:3]:
+            text = _renumber(sentence, local).lstrip("•-–* ")
+            if text.rsplit(" [", 1)[0].endswith(":"):
+                continue  # a list intro says nothing on its own
+            if text and all(text != kp.text for kp in key_points):
+                key_points.append(KeyPoint(text, [by_chunk[c.chunk_id] for c in ans.citations]))
+    focus = STAGE_FOCUS[stage]
+    objectives = [
+        f"Understand what the sources say about {topic} for a cluster at the {stage} stage.",
+        f"Relate {topic} to this cluster's priority: {focus}.",
+        "Agree on one concrete next step the cluster will take, with an owner and a date.",
+    ]
+    discussion = [
+        f"Which of the key points about {topic} matters most for our cluster right now, and why?",
+        f"What stops our members from acting on {topic} today?",
+        f"Which member could lead a first step on {topic}, and what would they need from the cluster?",
+        f"How will we know in six months that our work on {topic} is paying off?",
+    ]
+    exercise_minutes = dict(agenda)["Exercise"]
+    exercise = (f"In groups of three to five ({exercise_minutes} minutes): pick one key point above, write down "
+                f"one action for {focus}, who in the cluster leads it, what it needs and the first milestone. "
+                "Each group presents its action in one minute; the cluster chooses which to start.")
+    return SessionPlan(topic, stage, minutes, objectives, agenda, key_points[:8], discussion, exercise, reading)
+
+
+def _sentences(answer: str) -> list[str]:
+    """Split an answer at its markers: each piece is a sentence with its [n]."""
+    out, cur = [], ""
+    for token in answer.replace("\n", " ").split(" "):
+        cur = f"{cur} {token}".strip()
+        if token.startswith("[") and token.endswith("]") and token[1:-1].isdigit():
+            out.append(cur)
+            cur = ""
+    return out
+
+
+def _renumber(sentence: str, mapping: dict[int, int]) -> str:
+    import re
+
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", sentence)

@@ -1,0 +1,38 @@
+"""The competence-gap map on a corpus with a deliberately thin topic."""
+
+from pathlib import Path
+
+from assistant.feedback import FeedbackStore
+from assistant.gaps import gap_map, render
+from assistant.ingest import ingest
+
+from .conftest import make_assistant
+
+FUNDING = ("EU structural funds finance cluster projects. The national programme co-finances joint R&D. "
+           "Calls for proposals open every year and budgets are set by the ministry. ")
+MANAGEMENT = ("The cluster coordinator drafts the strategy and the annual action plan. The board monitors "
+              "progress against indicators and reports to the members every quarter. ")
+
+
+def test_thin_topic_and_failed_questions_show(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(4):
+        (docs / f"funding-{i}.md").write_text(f"# Funding guide {i}\n" + FUNDING * 12)
+        (docs / f"strategy-{i}.md").write_text(f"# Strategy guide {i}\n" + MANAGEMENT * 12)
+    (docs / "press.md").write_text("# Press\nSend one press release a year.\n")
+    a = make_assistant(tmp_path / "data")
+    ingest([docs], a)
+    store = FeedbackStore.in_dir(a.settings.data_dir)
+    for q in ["How should our cluster use social media marketing?", "How do we brand the cluster online?",
+              "What EU funds finance cluster projects?"]:
+        store.log_question(a.answer(q), source="test")
+    gaps = {g.id: g for g in gap_map(a)}
+    assert gaps["funding"].chunks > 5 and not gaps["funding"].thin
+    assert gaps["communication"].thin
+    assert gaps["communication"].chunks < gaps["funding"].chunks
+    report = render(list(gaps.values()))
+    assert "| Communication & marketing |" in report and "**yes**" in report
+    failed = [q["question"] for g in gaps.values() for q in g.failed]
+    assert "How should our cluster use social media marketing?" in failed
+    assert "What EU funds finance cluster projects?" not in failed
