@@ -1,0 +1,50 @@
+"""Cross-lingual help for Lithuanian questions: the corpus and the embedding model are English, so
+a Lithuanian question is expanded with English equivalents of its domain words (a glossary keyed
+by Lithuanian word stems) before retrieval. The answer quotes the English sources."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+GLOSSARY = Path(__file__).with_name("lt_glossary.yaml")
+_LT_LETTERS = set("ąčęėįšųūž")
+_LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodėl", "kada", "kur", "ar", "yra",
+             "kokiais", "kokias", "kokioms", "kuri", "kurie", "pagal", "apie", "ir", "bei", "per"}
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def is_lithuanian(text: str) -> bool:
+    words = [w.lower() for w in _WORD.findall(text)]
+    if not words:
+        return False
+    hits = sum(w in _LT_WORDS for w in words) + sum(any(ch in _LT_LETTERS for ch in w) for w in words)
+    return hits / len(words) >= 0.25
+
+
+@lru_cache(maxsize=1)
+def _glossary() -> list[tuple[str, str]]:
+    data = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8")) or {}
+    # Longest keys first, so "klasterizac" wins over "klaster".
+    return sorted(((str(k).lower(), str(v)) for k, v in data.items()), key=lambda kv: -len(kv[0]))
+
+
+def expand(question: str) -> str:
+    """The question itself, plus the English words of its Lithuanian terms (when it is Lithuanian)."""
+    if not is_lithuanian(question):
+        return question
+    lowered = question.lower()
+    english: list[str] = []
+    for key, value in _glossary():
+        if " " in key:
+            if key in lowered:
+                english.append(value)
+            continue
+        if any(w.startswith(key) for w in _WORD.findall(lowered)):
+            english.append(value)
+    # Names (INOKLASTER, InoLink, EOCIC) are kept: they match lexically in any language.
+    names = [w for w in _WORD.findall(question) if len(w) > 2 and (w.isupper() or any(c.isupper() for c in w[1:]))]
+    return " ".join(dict.fromkeys([*names, *" ".join(english).split()])) + " | " + question
