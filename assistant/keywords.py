@@ -97,6 +97,27 @@ class KeywordIndex:
             idx.save(folder)
         return idx
 
+    def unknown_names(self, question: str) -> list[str]:
+        """Names in the question (capitalised words past the first, acronyms) that no indexed chunk
+        contains: a question about Latvia or a "Gold Label" is not covered by a corpus without them."""
+        from .language import is_lithuanian
+
+        vocab = self.bm25.vocab_dict if self.ids else {}
+        if " | " in question:  # a glossary-expanded question: its English part is a list of terms
+            question, first = question.split(" | ", 1)[0], 0
+        else:
+            first = 0 if is_lithuanian(question) else 1
+        words = [m.group(0) for m in _WORD.finditer(question)]
+        lithuanian = is_lithuanian(question)
+        out = []
+        for i, w in enumerate(words):
+            acronym = len(w) > 1 and (w.isupper() or any(c.isupper() for c in w[1:]))
+            capitalised = i >= first and w[:1].isupper() and not lithuanian
+            if (acronym or capitalised) and not w.isdigit() and stem(w.lower()) not in vocab \
+                    and w.lower() not in STOPWORDS:
+                out.append(w)
+        return out
+
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         q = terms(query)
         if not self.ids or not q:

@@ -20,6 +20,7 @@ class Retrieved:
     query_vector: list[float]
     relevance: float              # how well the best evidence matches the question, 0..1
     neighbours: list[Document] = field(default_factory=list)  # chunks next to the top ones
+    unknown_names: list[str] = field(default_factory=list)     # names in the question the corpus lacks
 
     @property
     def context(self) -> list[Document]:
@@ -80,8 +81,11 @@ class HybridRetriever:
         best_cover = max((term_coverage(question, d.page_content + " " + str(d.metadata.get("title", "")))
                           for d in docs), default=0.0)
         relevance = 0.5 * best_dense + 0.5 * best_cover
+        unknown = self.keywords.unknown_names(question)
+        if unknown:  # the question is about something no document mentions
+            relevance = 0.0
         return Retrieved(docs=docs, query_vector=query_vector, relevance=relevance,
-                         neighbours=self.neighbours(docs))
+                         neighbours=self.neighbours(docs), unknown_names=unknown)
 
     def neighbours(self, docs: list[Document]) -> list[Document]:
         """The chunks just before and after each top chunk in its document: an answer often

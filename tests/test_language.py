@@ -1,0 +1,34 @@
+"""Lithuanian questions are expanded with English terms; names the corpus lacks are detected."""
+
+from assistant.chain import Assistant
+from assistant.language import expand, is_lithuanian
+
+
+def test_language_detection() -> None:
+    assert is_lithuanian("Kokios yra pagrindinės Lietuvos klasterių silpnosios vietos?")
+    assert is_lithuanian("Kaip klasteriai gali pritraukti naujų narių?")
+    assert not is_lithuanian("What is INOKLASTER?")
+    assert not is_lithuanian("How do Lithuanian clusters like Uzupis Creative Cluster communicate?")
+
+
+def test_expansion_keeps_names_and_adds_english_terms() -> None:
+    q = "Kiek klasterių per InoLink projektą gavo bronzinį ženklą?"
+    expanded = expand(q)
+    assert expanded.endswith(q)
+    english = expanded.split(" | ")[0].split()
+    assert {"InoLink", "cluster", "bronze", "label", "project"} <= set(english)
+    assert expand("What is INOKLASTER?") == "What is INOKLASTER?"
+
+
+def test_unknown_names_are_found_only_when_absent(corpus_assistant: Assistant) -> None:
+    kw = corpus_assistant.keywords
+    assert kw.unknown_names("How many clusters operate in Latvia?") == ["Latvia"]
+    assert kw.unknown_names("What does the Horizon Europe Euroclusters call fund?") == ["Horizon", "Euroclusters"]
+    assert kw.unknown_names("What did the ClusterFY partners learn in Hudiksvall?") == []
+    assert kw.unknown_names("What does MITA do for clusters?") == []
+    assert kw.unknown_names(expand("Koks yra Estijos klasterių paramos biudžetas?")) == ["Estonia"]
+
+
+def test_question_about_an_unknown_name_is_refused(corpus_assistant: Assistant) -> None:
+    ans = corpus_assistant.answer("How many business clusters operate in Latvia?")
+    assert ans.refused and not ans.citations
