@@ -119,6 +119,25 @@ def cmd_gaps(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_slack(args: argparse.Namespace) -> int:
+    from bots.slack_app import run_http, run_socket_mode
+
+    settings = _settings(args)
+    if args.http:
+        run_http(settings, port=args.port, host=args.host)
+    else:
+        run_socket_mode(settings)
+    return 0
+
+
+def cmd_feedback_export(args: argparse.Namespace) -> int:
+    from assistant.feedback import FeedbackStore
+
+    n = FeedbackStore.in_dir(_settings(args).data_dir).export_candidates(args.out)
+    print(f"wrote {n} candidate item(s) to {args.out}")
+    return 0
+
+
 def cmd_sources(args: argparse.Namespace) -> int:
     from assistant.catalog import list_sources
 
@@ -207,6 +226,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--write-baseline", type=Path, help="save this run as a baseline file")
     s.add_argument("--limit", type=int, help="only the first N items (a smoke run)")
     s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("slack", help="run the Slack bot (see docs/slack.md)")
+    mode = s.add_mutually_exclusive_group()
+    mode.add_argument("--socket", action="store_true", help="Socket Mode (default; needs SLACK_APP_TOKEN)")
+    mode.add_argument("--http", action="store_true", help="serve Slack requests over HTTP on /slack/events")
+    s.add_argument("--port", type=int, default=3000)
+    s.add_argument("--host", default="127.0.0.1")
+    s.set_defaults(func=cmd_slack)
+
+    s = sub.add_parser("feedback", help="Slack feedback")
+    fsub = s.add_subparsers(dest="feedback_command", required=True)
+    e = fsub.add_parser("export", help="write 👎 answers as eval-dataset candidates")
+    e.add_argument("--out", type=Path, default=Path("candidates.yaml"))
+    e.set_defaults(func=cmd_feedback_export)
 
     s = sub.add_parser("sources", help="list the indexed documents")
     s.add_argument("--json", action="store_true")

@@ -1,0 +1,662 @@
+"""The Slack door end to end: the real bolt app and the real Assistant (shipped corpus) against a local
+fake of the Slack Web API, with signed requests, both through `app.dispatch` and over HTTP (`run_http`).
+
+Lazy listeners run on threads: tests wait for the fake to record a call (with a timeout) and, before
+counting calls, drain the app's thread pool so that nothing is still in flight."""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from slack_bolt import App, BoltRequest, BoltResponse
+
+from assistant.chain import Assistant
+from assistant.feedback import FeedbackStore
+from assistant.schema import Answer, Citation
+from assistant.settings import Settings
+from bots.slack_app import (
+    MAX_BODY_BYTES,
+    SlackConfigError,
+    build_app,
+    followup_question,
+    is_elliptical,
+    previous_question,
+    run_http,
+    run_socket_mode,
+)
+from bots.slack_blocks import (
+    MAX_BLOCKS,
+    SECTION_LIMIT,
+    block_text_length,
+    render_answer,
+    slack_to_plain,
+    split_text,
+)
+from evals.runner import load_dataset
+from tests.slack_fake import BOT_ID, BOT_USER_ID, TEAM_ID, Call, FakeSlack, event_body, sign
+
+TOKEN = "xoxb-1234567890-0987654321-TOKENsecretVALUE42"
+SECRET = "8f14e45fceea167a5a36dedd4bea2543-signing"
+CLUSTERFY = "ClusterFY Action Plan, Lithuania 2020–2023"
+QUESTION = "What is INOKLASTER?"
+
+
+# --- fixtures and helpers ------------------------------------------------------------------------
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    f = FakeSlack()
+    yield f
+    f.close()
+
+
+@pytest.fixture
+def slack_env(monkeypatch: pytest.MonkeyPatch, fake: FakeSlack) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    monkeypatch.setenv("SLACK_API_URL", fake.api_url)
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+
+
+def bot_settings(assistant: Assistant, data_dir: Path, **kw: Any) -> Settings:
+    """The assistant's settings with the bot's own state folder (the Chroma store stays shared)."""
+    return assistant.settings.model_copy(update={"data_dir": data_dir, **kw})
+
+
+def drain(app: App) -> None:
+    app.listener_runner.listener_executor.shutdown(wait=True)
+
+
+@pytest.fixture
+def make_app(corpus_assistant: Assistant, tmp_path: Path, slack_env: None) -> Iterator[Callable[..., App]]:
+    apps: list[App] = []
+
+    def make(**kw: Any) -> App:
+        app = build_app(bot_settings(corpus_assistant, tmp_path / "slack", **kw), assistant=corpus_assistant)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        drain(app)
+
+
+def store(tmp_path: Path) -> FeedbackStore:
+    return FeedbackStore.in_dir(tmp_path / "slack")
+
+
+def dispatch(app: App, body: str, headers: dict[str, str] | None = None, form: bool = False) -> BoltResponse:
+    h = {"content-type": "application/x-www-form-urlencoded" if form else "application/json", **sign(body, SECRET)}
+    h.update(headers or {})
+    return app.dispatch(BoltRequest(body=body, headers=h))
+
+
+_ids = iter(range(1, 10**6))
+
+
+def mention(text: str = QUESTION, channel: str = "C0000001", ts: str | None = None, thread_ts: str | None = None,
+            user: str = "U0000001") -> tuple[str, dict[str, Any]]:
+    n = next(_ids)
+    ts = ts or f"1700000000.{n:06d}"
+    ev: dict[str, Any] = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER_ID}> {text}",
+                          "ts": ts, "channel": channel, "event_ts": ts}
+    if thread_ts:
+        ev["thread_ts"] = thread_ts
+    return event_body(ev, f"Ev{n:08d}"), ev
+
+
+def message(text: str, channel: str = "D0000001", channel_type: str = "im", user: str | None = "U0000001",
+            thread_ts: str | None = None, ts: str | None = None, **extra: Any) -> tuple[str, dict[str, Any]]:
+    n = next(_ids)
+    ts = ts or f"1700000001.{n:06d}"
+    ev: dict[str, Any] = {"type": "message", "text": text, "ts": ts, "channel": channel,
+                          "channel_type": channel_type, "event_ts": ts, **extra}
+    if user:
+        ev["user"] = user
+    if thread_ts:
+        ev["thread_ts"] = thread_ts
+    return event_body(ev, f"Ev{n:08d}"), ev
+
+
+def slash(fake: FakeSlack, text: str, channel: str = "C0000001", user: str = "U0000001") -> str:
+    return urlencode({"token": "unused", "team_id": TEAM_ID, "channel_id": channel, "channel_name": "general",
+                      "user_id": user, "user_name": "ona", "command": "/ask", "text": text, "api_app_id": "A0000001",
+                      "response_url": fake.response_url("cmd"), "trigger_id": "111.222.333"})
+
+
+def block_action(fake: FakeSlack, action_id: str, value: str, user: str = "U0000001",
+                 channel: str = "C0000001") -> str:
+    payload = {"type": "block_actions", "user": {"id": user, "team_id": TEAM_ID}, "team": {"id": TEAM_ID},
+               "api_app_id": "A0000001", "trigger_id": "444.555.666", "channel": {"id": channel},
+               "container": {"type": "message", "channel_id": channel, "is_ephemeral": False},
+               "response_url": fake.response_url("act"),
+               "actions": [{"type": "button", "action_id": action_id, "block_id": "answer_actions",
+                            "value": value, "action_ts": "1700000002.000001"}]}
+    return "payload=" + quote(json.dumps(payload))
+
+
+def all_text(blocks: list[dict[str, Any]]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def answer_id_of(call: Call) -> str:
+    actions = [b for b in call.body["blocks"] if b["type"] == "actions"]
+    return str(actions[0]["elements"][0]["value"])
+
+
+def assert_cited(call: Call) -> None:
+    text = all_text(call.body["blocks"])
+    assert "[1]" in text and CLUSTERFY in text, text[:500]
+    assert call.body.get("text"), "a plain-text fallback is always sent"
+
+
+# --- events --------------------------------------------------------------------------------------
+
+def test_mention_gets_a_threaded_cited_answer(make_app: Callable[..., App], fake: FakeSlack, tmp_path: Path) -> None:
+    app = make_app()
+    body, ev = mention()
+    t0 = time.perf_counter()
+    resp = dispatch(app, body)
+    ack_s = time.perf_counter() - t0
+    assert resp.status == 200
+    post = fake.wait_for("chat.postMessage")[0]
+    print(f"ack {ack_s * 1000:.0f} ms, answer posted {(post.at - t0) * 1000:.0f} ms after the event")
+    assert ack_s < 2.0
+    assert post.body["channel"] == "C0000001" and post.body["thread_ts"] == ev["ts"]
+    assert_cited(post)
+    assert post.headers.get("Authorization") == f"Bearer {TOKEN}"
+    drain(app)
+    assert len(fake.calls_to("chat.postMessage")) == 1
+    adds, removes = fake.calls_to("reactions.add"), fake.calls_to("reactions.remove")
+    assert adds[0].body["name"] == removes[0].body["name"] == "hourglass_flowing_sand"
+    assert adds[0].at < post.at < removes[0].at
+    aid = answer_id_of(post)
+    got = store(tmp_path).get_answer(aid)
+    assert got is not None and got.question == QUESTION and got.citations
+    assert [q["question"] for q in store(tmp_path).questions()] == [QUESTION]
+
+
+def test_mention_inside_a_thread_answers_in_that_thread(make_app: Callable[..., App], fake: FakeSlack) -> None:
+    app = make_app()
+    fake.replies[("C0000001", "1699999999.000001")] = [
+        {"user": "U0000002", "text": "How do Lithuanian clusters get funding?", "ts": "1699999999.000001"}]
+    body, ev = mention("what is INOKLASTER in that context?", thread_ts="1699999999.000001")
+    dispatch(app, body)
+    post = fake.wait_for("chat.postMessage")[0]
+    assert post.body["thread_ts"] == "1699999999.000001"
+    assert fake.calls_to("conversations.replies")[0].body["ts"] == "1699999999.000001"
+
+
+def test_direct_message_is_answered(make_app: Callable[..., App], fake: FakeSlack) -> None:
+    app = make_app()
+    body, _ = message(QUESTION)
+    dispatch(app, body)
+    post = fake.wait_for("chat.postMessage")[0]
+    assert post.body["channel"] == "D0000001" and not post.body.get("thread_ts")
+    assert_cited(post)
+
+
+def test_bots_edits_and_chatter_are_ignored(make_app: Callable[..., App], fake: FakeSlack) -> None:
+    app = make_app()
+    ignored = [
+        message(QUESTION, bot_id="B0000009", user=None),                        # another bot
+        message(QUESTION, subtype="bot_message", user=None, bot_id="B0000009"),
+        message(QUESTION, user=BOT_USER_ID),                                    # ourselves
+        message(QUESTION, bot_id=BOT_ID, user=BOT_USER_ID),
+        message(QUESTION, subtype="message_changed"),                           # an edit
+        message(QUESTION, channel="C0000001", channel_type="channel"),          # channel chatter
+        message(QUESTION, channel="C0000001", channel_type="channel",           # a thread we never answered
+                thread_ts="1699999999.000009"),
+    ]
+    for body, _ in ignored:
+        assert dispatch(app, body).status == 200
+    body, _ = message("How can a cluster attract members?", user="U0000002")  # the one that counts
+    dispatch(app, body)
+    fake.wait_for("chat.postMessage")
+    drain(app)
+    posts = fake.calls_to("chat.postMessage")
+    assert len(posts) == 1 and fake.calls_to("reactions.add")[0].body["timestamp"] == json.loads(body)["event"]["ts"]
+
+
+def test_mention_also_delivered_as_message_is_answered_once(make_app: Callable[..., App], fake: FakeSlack) -> None:
+    app = make_app()
+    body, ev = mention()
+    dispatch(app, body)
+    # Slack also sends the same message as message.channels; it mentions the bot, so app_mention owns it.
+    twin = event_body({**ev, "type": "message", "channel_type": "channel"}, "EvTWIN0001")
+    dispatch(app, twin)
+    fake.wait_for("chat.postMessage")
+    drain(app)
+    assert len(fake.calls_to("chat.postMessage")) == 1
+
+
+def test_follow_up_in_an_answered_thread(make_app: Callable[..., App], fake: FakeSlack, tmp_path: Path) -> None:
+    app = make_app()
+    body, ev = mention(ts="1700000100.000100")
+    dispatch(app, body)
+    first = fake.wait_for("chat.postMessage")[0]
+    fake.wait_for("reactions.remove")  # the first answer is complete
+    root = ev["ts"]
+    fake.replies[("C0000001", root)] = [
+        {"user": "U0000001", "text": f"<@{BOT_USER_ID}> {QUESTION}", "ts": root, "thread_ts": root},
+        {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": first.body["text"], "ts": "1700000100.000200",
+         "thread_ts": root},
+        {"user": "U0000001", "text": "who funds it?", "ts": "1700000100.000300", "thread_ts": root},
+    ]
+    follow, _ = message("who funds it?", channel="C0000001", channel_type="channel", thread_ts=root,
+                        ts="1700000100.000300")
+    dispatch(app, follow)
+    second = fake.wait_for("chat.postMessage", n=2)[1]
+    assert second.body["thread_ts"] == root
+    replies = fake.calls_to("conversations.replies")
+    assert replies and replies[0].body["channel"] == "C0000001" and replies[0].body["ts"] == root
+    asked = [q["question"] for q in store(tmp_path).questions()]
+    assert asked == [QUESTION, f"{QUESTION} — follow-up: who funds it?"]
+    assert "follow-up: who funds it?" in all_text(second.body["blocks"])  # the answered question is shown
+    assert_cited(second)
+
+
+def test_retried_event_is_posted_once(make_app: Callable[..., App], fake: FakeSlack) -> None:
+    app = make_app()
+    body, _ = mention()
+    assert dispatch(app, body).status == 200
+    retry = {"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"}
+    assert dispatch(app, body, retry).status == 200
+    other_worker = make_app()  # same data_dir: another process, or the app after a restart
+    assert dispatch(other_worker, body, {"x-slack-retry-num": "2", "x-slack-retry-reason": "http_timeout"}).status \
+        == 200
+    fake.wait_for("chat.postMessage")
+    drain(app)
+    drain(other_worker)
+    assert len(fake.calls_to("chat.postMessage")) == 1
+    assert len(fake.calls_to("reactions.add")) == 1
+
+
+def test_ratelimited_post_is_retried_after_retry_after(make_app: Callable[..., App], fake: FakeSlack) -> None:
+    app = make_app()
+    fake.fail_once("chat.postMessage", status=429, error="ratelimited", retry_after=1)
+    body, _ = message(QUESTION)
+    dispatch(app, body)
+    ok = fake.wait_for("chat.postMessage")
+    drain(app)
+    attempts = fake.calls_to("chat.postMessage", ok_only=False)
+    assert [c.status for c in attempts] == [429, 200]
+    assert attempts[1].at - attempts[0].at >= 0.9  # waited for Retry-After
+    assert len(fake.calls_to("chat.postMessage")) == 1
+    assert_cited(ok[0])
+
+
+def test_channel_allow_list(make_app: Callable[..., App], fake: FakeSlack) -> None:
+    app = make_app(slack_allowed_channels=["CALLOWED1"])
+    dispatch(app, mention(channel="COTHER001")[0])
+    note = fake.wait_for("chat.postEphemeral")[0]
+    assert "not enabled in this channel" in note.body["text"] and note.body["user"] == "U0000001"
+    resp = dispatch(app, slash(fake, QUESTION, channel="COTHER001"), form=True)
+    assert "not enabled in this channel" in resp.body
+    dispatch(app, mention(channel="CALLOWED1")[0])
+    dispatch(app, message(QUESTION)[0])  # DMs are always allowed
+    posts = fake.wait_for("chat.postMessage", n=2)
+    drain(app)
+    assert sorted(p.body["channel"] for p in posts) == ["CALLOWED1", "D0000001"]
+    assert len(fake.calls_to("chat.postMessage")) == 2 and not fake.calls_to("response_url")
+
+
+def test_per_user_rate_limit(make_app: Callable[..., App], fake: FakeSlack) -> None:
+    app = make_app(slack_user_rate_per_min=2)
+    for _ in range(3):
+        dispatch(app, message(QUESTION)[0])
+    note = fake.wait_for("chat.postEphemeral")[0]
+    assert "limit" in note.body["text"] and "wait" in note.body["text"]
+    fake.wait_for("chat.postMessage", n=2)
+    dispatch(app, message(QUESTION, user="U0000002")[0])  # someone else is not limited
+    fake.wait_for("chat.postMessage", n=3)
+    drain(app)
+    assert len(fake.calls_to("chat.postMessage")) == 3 and len(fake.calls_to("chat.postEphemeral")) == 1
+
+
+def test_too_long_or_empty_question_gets_a_polite_note(make_app: Callable[..., App], fake: FakeSlack) -> None:
+    app = make_app()
+    dispatch(app, mention("why " * 600)[0])  # 2,400 characters; the limit is 2,000
+    note = fake.wait_for("chat.postEphemeral")[0]
+    assert "limit is 2000" in note.body["text"]
+    dispatch(app, mention("")[0])
+    note = fake.wait_for("chat.postEphemeral", n=2)[1]
+    assert "empty" in note.body["text"]
+    resp = dispatch(app, slash(fake, "x" * 2500), form=True)
+    assert resp.status == 200 and "limit is 2000" in resp.body
+    drain(app)
+    assert not fake.calls_to("chat.postMessage") and not fake.calls_to("response_url")
+
+
+def test_refusal_says_so_and_suggests_topics(make_app: Callable[..., App], fake: FakeSlack) -> None:
+    app = make_app()
+    dispatch(app, message("How do I bake sourdough bread at home?")[0])
+    post = fake.wait_for("chat.postMessage")[0]
+    text = all_text(post.body["blocks"])
+    assert "does not cover this question" in text
+    assert "Communication &amp; marketing" in text and "Internationalisation" in text
+    assert "feedback_down" in text
+
+
+# --- /ask and buttons ----------------------------------------------------------------------------
+
+def test_slash_command_is_ephemeral_and_can_be_shared(make_app: Callable[..., App], fake: FakeSlack,
+                                                      tmp_path: Path) -> None:
+    app = make_app()
+    resp = dispatch(app, slash(fake, QUESTION), form=True)
+    assert resp.status == 200 and "Looking that up" in resp.body
+    reply = fake.wait_for("response_url")[0]
+    assert reply.path == "/response/cmd"
+    assert reply.body["response_type"] == "ephemeral"
+    blocks = reply.body["blocks"]
+    assert "[1]" in all_text(blocks) and CLUSTERFY in all_text(blocks)
+    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [b["action_id"] for b in buttons] == ["feedback_up", "feedback_down", "share_answer"]
+    assert not fake.calls_to("chat.postMessage")
+
+    share = dispatch(app, block_action(fake, "share_answer", buttons[2]["value"], user="U0000001"), form=True)
+    assert share.status == 200
+    post = fake.wait_for("chat.postMessage")[0]
+    assert post.body["channel"] == "C0000001" and not post.body.get("thread_ts")
+    assert_cited(post)
+    assert "Shared by <@U0000001>" in all_text(post.body["blocks"])
+    done = fake.wait_for("response_url", n=2)[1]
+    assert done.path == "/response/act" and done.body.get("delete_original") is True
+    got = store(tmp_path).get_answer(buttons[2]["value"])
+    assert got is not None and got.question == QUESTION
+
+
+def test_feedback_click_is_stored_and_exported(make_app: Callable[..., App], fake: FakeSlack,
+                                               tmp_path: Path) -> None:
+    app = make_app()
+    dispatch(app, mention()[0])
+    aid = answer_id_of(fake.wait_for("chat.postMessage")[0])
+
+    dispatch(app, block_action(fake, "feedback_up", aid, user="U0000001"), form=True)
+    thanks = fake.wait_for("response_url")[0]
+    assert "Thanks" in thanks.body["text"] and thanks.body["replace_original"] is False
+    dispatch(app, block_action(fake, "feedback_down", aid, user="U0000001"), form=True)  # changes their mind
+    modal = fake.wait_for("views.open")[0]
+    assert modal.body["trigger_id"] == "444.555.666" and modal.body["view"]["private_metadata"] == aid
+    submission = {"type": "view_submission", "user": {"id": "U0000001"}, "team": {"id": TEAM_ID},
+                  "api_app_id": "A0000001",
+                  "view": {"id": "V1", "type": "modal", "callback_id": "feedback_comment", "private_metadata": aid,
+                           "state": {"values": {"comment": {"text": {"type": "plain_text_input",
+                                                                     "value": "It does not say who funds it."}}}}}}
+    resp = dispatch(app, "payload=" + quote(json.dumps(submission)), form=True)
+    assert resp.status == 200  # an empty ack closes the dialog
+    dispatch(app, block_action(fake, "feedback_up", aid, user="U0000002"), form=True)
+    fake.wait_for("response_url", n=2)
+    drain(app)
+
+    fb = store(tmp_path)
+    assert fb.votes(aid) == {"U0000001": -1, "U0000002": 1}
+    out = tmp_path / "candidates.yaml"
+    assert fb.export_candidates(out) == 1
+    items = yaml.safe_load(out.read_text(encoding="utf-8"))
+    item = items[0]
+    assert item["question"] == QUESTION and item["candidate"] is True and item["in_scope"] is True
+    assert item["reference_answer"] == "" and item["key_facts"] == []
+    assert item["area"] == "funding"
+    assert {"doc_id": "clusterfy-action-plan-2020-2023"} .items() <= item["expected_sources"][0].items()
+    assert item["feedback"]["comment"] == "It does not say who funds it."
+    assert item["feedback"]["votes_down"] == 1 and item["feedback"]["votes_up"] == 1
+    assert [i.id for i in load_dataset(out)] == [item["id"]]  # loads with the eval runner
+
+
+# --- HTTP mode -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def http_bot(corpus_assistant: Assistant, tmp_path: Path, slack_env: None) -> Iterator[str]:
+    ready: queue.Queue[Any] = queue.Queue()
+    cfg = bot_settings(corpus_assistant, tmp_path / "slack")
+    thread = threading.Thread(target=run_http, args=(cfg,),
+                              kwargs={"port": 0, "assistant": corpus_assistant, "on_ready": ready.put}, daemon=True)
+    thread.start()
+    server = ready.get(timeout=30)
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    thread.join(timeout=15)
+    assert not thread.is_alive()
+
+
+def post(url: str, body: str | bytes, headers: dict[str, str]) -> tuple[int, str]:
+    data = body.encode() if isinstance(body, str) else body
+    req = urllib.request.Request(url, data=data, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_done_when_http_mode_answers_a_signed_mention_in_a_thread(http_bot: str, fake: FakeSlack) -> None:
+    body, ev = mention()
+    t0 = time.perf_counter()
+    status, _ = post(f"{http_bot}/slack/events", body, {"Content-Type": "application/json", **sign(body, SECRET)})
+    ack_s = time.perf_counter() - t0
+    assert status == 200
+    answer = fake.wait_for("chat.postMessage", timeout=10)[0]
+    latency = answer.at - t0
+    print(f"\nHTTP mode: ack {ack_s * 1000:.0f} ms; signed app_mention -> chat.postMessage in {latency * 1000:.0f} ms")
+    assert latency < 10
+    assert answer.body["thread_ts"] == ev["ts"]
+    assert_cited(answer)
+
+    bad = mention()[0]
+    status, _ = post(f"{http_bot}/slack/events", bad, {"Content-Type": "application/json",
+                                                       **sign(bad, "not-the-secret")})
+    assert status == 401
+
+
+def test_unsigned_wrongly_signed_and_stale_requests_get_401(http_bot: str, fake: FakeSlack) -> None:
+    url = f"{http_bot}/slack/events"
+    body = mention()[0]
+    json_type = {"Content-Type": "application/json"}
+    assert post(url, body, json_type)[0] == 401
+    assert post(url, body, {**json_type, **sign(body, "wrong-secret")})[0] == 401
+    assert post(url, body, {**json_type, **sign(body, SECRET, timestamp=int(time.time()) - 6 * 60)})[0] == 401
+    tampered = sign(body, SECRET)
+    assert post(url, body.replace("INOKLASTER", "INOKLASTER!"), {**json_type, **tampered})[0] == 401
+    cmd = slash(fake, QUESTION)
+    assert post(url, cmd, {"Content-Type": "application/x-www-form-urlencoded", **sign(cmd, "nope")})[0] == 401
+    # a correctly signed request goes through (the server is fine), and then nothing else was posted
+    # Rejected requests never reach a listener, so no work was started for them.
+    ok = mention()[0]
+    assert post(url, ok, {**json_type, **sign(ok, SECRET)})[0] == 200
+    fake.wait_for("reactions.remove")  # the last step of the accepted request's answer
+    assert len(fake.calls_to("chat.postMessage")) == 1
+    assert not fake.calls_to("response_url") and len(fake.calls_to("reactions.add")) == 1
+
+
+def test_oversized_payload_gets_413(http_bot: str, fake: FakeSlack) -> None:
+    big = json.dumps({"type": "event_callback", "padding": "x" * (MAX_BODY_BYTES + 1000)})
+    status, _ = post(f"{http_bot}/slack/events", big, {"Content-Type": "application/json", **sign(big, SECRET)})
+    assert status == 413
+    status, text = post(f"{http_bot}/elsewhere", "{}", {"Content-Type": "application/json"})
+    assert status == 404
+    assert not fake.calls_to("chat.postMessage")
+
+
+def test_signature_checked_by_dispatch_too(make_app: Callable[..., App], fake: FakeSlack) -> None:
+    app = make_app()
+    body = mention()[0]
+    resp = app.dispatch(BoltRequest(body=body, headers={"content-type": "application/json",
+                                                        **sign(body, SECRET, timestamp=int(time.time()) - 3600)}))
+    assert resp.status == 401
+    drain(app)
+    assert not fake.calls_to("chat.postMessage")
+
+
+# --- secrets and configuration -------------------------------------------------------------------
+
+def test_tokens_never_appear_in_logs(make_app: Callable[..., App], fake: FakeSlack, caplog: pytest.LogCaptureFixture,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    caplog.set_level(logging.DEBUG)
+    for name in ("slack_bolt", "slack_sdk", "bots", "urllib3"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    app = make_app()
+    dispatch(app, mention()[0])
+    dispatch(app, slash(fake, QUESTION), form=True)
+    dispatch(app, mention()[0], {"x-slack-signature": "v0=deadbeef"})  # rejected
+    fake.fail_once("chat.postMessage")
+    dispatch(app, message(QUESTION)[0])
+    fake.wait_for("chat.postMessage", n=2)
+    fake.wait_for("response_url")
+    drain(app)
+    out = capsys.readouterr()
+    logged = caplog.text + out.out + out.err
+    assert "chat.postMessage" in caplog.text  # DEBUG logging really was on
+    for secret in (TOKEN, SECRET, TOKEN.split("-")[-1]):
+        assert secret not in logged
+
+
+def test_missing_configuration_names_the_variable(corpus_assistant: Assistant, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch, slack_env: None) -> None:
+    cfg = bot_settings(corpus_assistant, tmp_path / "slack")
+    monkeypatch.delenv("SLACK_SIGNING_SECRET")
+    with pytest.raises(SlackConfigError, match="SLACK_SIGNING_SECRET is not set"):
+        build_app(cfg, corpus_assistant)
+    with pytest.raises(SlackConfigError, match="SLACK_APP_TOKEN is not set"):
+        run_socket_mode(cfg, assistant=corpus_assistant)
+    monkeypatch.setenv("SLACK_APP_TOKEN", TOKEN)
+    with pytest.raises(SlackConfigError, match="xapp-") as e:
+        run_socket_mode(cfg, assistant=corpus_assistant)
+    assert TOKEN not in str(e.value)
+    monkeypatch.delenv("SLACK_BOT_TOKEN")
+    with pytest.raises(SlackConfigError, match="SLACK_BOT_TOKEN is not set"):
+        build_app(cfg, corpus_assistant)
+
+
+def test_rejected_token_is_a_clear_error(corpus_assistant: Assistant, tmp_path: Path, fake: FakeSlack,
+                                         slack_env: None) -> None:
+    fake.fail_once("auth.test", status=200, error="invalid_auth")
+    with pytest.raises(SlackConfigError, match="rejected SLACK_BOT_TOKEN") as e:
+        build_app(bot_settings(corpus_assistant, tmp_path / "slack"), corpus_assistant)
+    assert "invalid_auth" in str(e.value) and TOKEN not in str(e.value)
+
+
+# --- rendering (pure) ----------------------------------------------------------------------------
+
+def _synthetic(answer_chars: int, n_cites: int) -> Answer:
+    words = ("Clusters <grow> & share knowledge with members [1]. " * (answer_chars // 50 + 1))[:answer_chars]
+    cites = [Citation(n=i, doc_id=f"doc-{i}", title=f"A rather long document title number {i} " * 3,
+                      source=f"doc-{i}.pdf", page=i if i % 2 else None, section=f"Section {i} › Part",
+                      quote="A long quote & more <text> " * 30) for i in range(1, n_cites + 1)]
+    return Answer(question="q?", answer=words, refused=False, topic="management", citations=cites)
+
+
+def _check_limits(blocks: list[dict[str, Any]], text: str) -> None:
+    assert len(blocks) <= MAX_BLOCKS
+    for b in blocks:
+        if b["type"] == "section":
+            assert 0 < len(b["text"]["text"]) <= SECTION_LIMIT
+    assert block_text_length(blocks) < 12_000
+    assert 0 < len(text) <= 4_000
+
+
+def test_very_long_answer_stays_inside_slack_limits() -> None:
+    ans = _synthetic(20_000, 60)
+    blocks, text = render_answer(ans, answer_id="abc123", topics={"management": "Cluster management & strategy"})
+    _check_limits(blocks, text)
+    dumped = all_text(blocks)
+    assert "…and " in dumped and "more sources" in dumped
+    assert "&lt;grow&gt; &amp; share" in dumped and "<grow>" not in dumped
+    assert "*[1]*" in dumped and "feedback_up" in dumped
+    assert sum(1 for b in blocks if b["type"] == "section") >= 3  # the answer is split across sections
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=0, max_value=30_000), st.integers(min_value=0, max_value=80), st.booleans())
+def test_rendering_limits_hold_for_any_size(chars: int, cites: int, refused: bool) -> None:
+    ans = _synthetic(chars, cites)
+    ans.refused = refused
+    blocks, text = render_answer(ans, answer_id="x", topics={"management": "Management"}, share=True,
+                                 show_question=True, shared_by="U0000001")
+    _check_limits(blocks, text)
+
+
+def test_split_text_never_cuts_an_entity() -> None:
+    text = "&amp;" * 1000
+    pieces = split_text(text, 3000)
+    assert "".join(pieces) == text and all(len(p) <= 3000 and p.endswith(";") for p in pieces)
+
+
+def test_incoming_text_is_cleaned() -> None:
+    raw = f"<@{BOT_USER_ID}> what does <https://x.eu/a|the plan> say about R&amp;D in <#C1|general>? <!here>"
+    assert slack_to_plain(raw, BOT_USER_ID) == "what does the plan say about R&D in #general?"
+
+
+# --- follow-up logic (pure) ----------------------------------------------------------------------
+
+def test_elliptical_follow_ups() -> None:
+    assert is_elliptical("who funds it?")
+    assert is_elliptical("And in Latvia?")
+    assert is_elliptical("What about internationalisation support for members?")
+    assert not is_elliptical("How should a cluster organisation plan its communication with members over a year?")
+    assert followup_question("A" * 50, "why?", 30) == "why?"  # no room: the follow-up alone
+    long = followup_question("Q" * 3000, "who funds it?", 2000)
+    assert len(long) <= 2000 and long.endswith(" — follow-up: who funds it?")
+
+
+def test_previous_question_from_the_thread() -> None:
+    me = {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": "answer"}
+    thread = [
+        {"user": "U1", "text": f"<@{BOT_USER_ID}> What is INOKLASTER?", "ts": "1.000001"},
+        {**me, "ts": "1.000002"},
+        {"user": "U1", "text": "who funds it?", "ts": "1.000003"},   # elliptical: the base stays
+        {**me, "ts": "1.000004"},
+        {"user": "U2", "text": "nice", "ts": "1.000005"},            # not answered: not a question
+        {"user": "U1", "text": "and since when?", "ts": "1.000006"},  # the current message
+    ]
+    kw = {"bot_user_id": BOT_USER_ID, "bot_id": BOT_ID}
+    assert previous_question(thread, current_ts="1.000006", **kw) == "What is INOKLASTER?"
+    assert previous_question(thread[:1] + thread[4:], current_ts="1.000006", **kw) == "What is INOKLASTER?"
+    assert previous_question([], current_ts="1.000006", **kw) is None
+
+
+def test_follow_up_in_a_direct_message_thread(make_app: Callable[..., App], fake: FakeSlack, tmp_path: Path) -> None:
+    app = make_app()
+    dispatch(app, message(QUESTION)[0])
+    first = fake.wait_for("chat.postMessage")[0]
+    fake.wait_for("reactions.remove")
+    answer_ts = first.result_ts
+    fake.replies[("D0000001", answer_ts)] = [  # the DM thread starts at the bot's answer
+        {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": "answer", "ts": answer_ts},
+        {"user": "U0000001", "text": "and who funds it?", "ts": "1800000001.000001", "thread_ts": answer_ts}]
+    dispatch(app, message("and who funds it?", thread_ts=answer_ts, ts="1800000001.000001")[0])
+    second = fake.wait_for("chat.postMessage", n=2)[1]
+    assert second.body["thread_ts"] == answer_ts
+    assert store(tmp_path).questions()[-1]["question"] == f"{QUESTION} — follow-up: and who funds it?"
+
+
+def test_url_verification_over_http(http_bot: str) -> None:
+    body = json.dumps({"token": "x", "challenge": "challenge-123", "type": "url_verification"})
+    status, text = post(f"{http_bot}/slack/events", body, {"Content-Type": "application/json", **sign(body, SECRET)})
+    assert status == 200 and "challenge-123" in text
+
+
+def test_manifest_matches_what_the_bot_uses() -> None:
+    manifest = yaml.safe_load((Path(__file__).resolve().parent.parent / "bots" / "slack_manifest.yaml").read_text())
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"app_mentions:read", "chat:write", "commands", "reactions:write", "im:history", "im:read",
+            "channels:history", "groups:history"} <= scopes
+    assert {"app_mention", "message.im", "message.channels"} <= set(manifest["settings"]["event_subscriptions"]
+                                                                       ["bot_events"])
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/ask"]
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["settings"]["socket_mode_enabled"] is True
