@@ -43,16 +43,18 @@ QUESTIONS = [
 
 def build_corpus(target_chunks: int, out: Path, seed: int = 7) -> int:
     """Markdown documents recombined from the shipped corpus's pages and sections."""
+    from assistant.chunking import ChunkSpec, chunk_document
     from assistant.documents import load_file
     from assistant.ingest import discover
 
-    parts = []
+    parts, chunks = [], 0
     for f in discover([ROOT / "corpus"])[0]:
-        parts += [p.text for p in load_file(f).parts]
+        doc = load_file(f)
+        parts += [p.text for p in doc.parts]
+        chunks += len(chunk_document(doc, ChunkSpec()))
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
-    # About 1.3 chunks per part on average in the shipped corpus; 8 parts per document.
-    n_docs = max(1, round(target_chunks / (1.3 * 8)))
+    n_docs = max(1, round(target_chunks / (chunks / len(parts) * 8)))  # 8 parts per document
     for i in range(n_docs):
         body = "\n\n".join(f"## Part {j + 1}\n{rng.choice(parts)}" for j in range(8))
         (out / f"synthetic-{i:06d}.md").write_text(
