@@ -4,7 +4,8 @@
    embedding (made at ingest) to the question, plus overlap with the question's terms weighted by
    how rare each term is among the candidates (a name every candidate shares says little), plus a
    share of the previous unit's score (answers often follow the sentence that names the subject).
-2. Take units best first, skipping near-duplicates, until the word budget is filled; a list intro
+2. Take units best first, skipping near-duplicates, until the word budget is filled (larger for
+   list questions, smaller for a number or a name); a list intro
    (a unit ending in ":") brings its items along, and for list questions a whole list scores as
    its best member.
 3. Print them chunk by chunk in document order and cite each unit's chunk with `[n]`; the quote
@@ -116,9 +117,25 @@ def _lift_lists(lst: list[Candidate]) -> None:
             i += 1
 
 
+LIST_BUDGET = 1.4
+FACT_BUDGET = 0.8
+_FACT_QUESTION = re.compile(r"^(how (many|much|long|often)|when|who|in which year|what year|what (was|is) the "
+                            r"(number|amount|budget|share|date|deadline|name))\b", re.I)
+
+
+def budget_for(question: str, word_budget: int) -> int:
+    """Lists need room; a number or a name does not."""
+    if _FACT_QUESTION.search(question):
+        return int(word_budget * FACT_BUDGET)
+    if _LIST_QUESTION.search(question):
+        return int(word_budget * LIST_BUDGET)
+    return word_budget
+
+
 def compose(question: str, query_vector: list[float], docs: list[Document], units: list[Unit],
             word_budget: int) -> tuple[str, list[Citation]]:
     """Build the answer text with [n] markers, and its citations."""
+    word_budget = budget_for(question, word_budget)
     by_chunk = _candidates(docs, units)
     _score(question, query_vector, by_chunk)
     ranked = sorted((c for lst in by_chunk.values() for c in lst if c.score > 0), key=lambda c: -c.score)
