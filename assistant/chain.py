@@ -1,19 +1,34 @@
 """The one path every door takes: `Assistant.answer(question) -> Answer`.
 
-An LCEL chain of four plain steps: check the question, retrieve (vector + keyword, fused),
-answer (extractive or model), check the citations."""
+An LCEL chain of plain steps: check the question, retrieve (vector + keyword, fused), answer
+extractively (the offline answer, and the fallback of the model), generate with the model (when
+`settings.llm` is not extractive), ground the model's reply in its sources, check the citations.
+
+`Assistant.stream(question)` runs the same chain and yields the model's tokens as they arrive:
+
+    run = assistant.stream(question)
+    for piece in run:             # model tokens; in extractive mode the final answer, once
+        print(piece, end="", flush=True)
+    ans = run.answer              # the checked Answer (citations hold), available after the loop
+    if run.changed:               # the check removed or replaced something: show the checked text
+        print("\n---\n" + ans.answer)"""
 
 from __future__ import annotations
 
+import logging
+import queue
+import threading
 import time
 import unicodedata
+from collections.abc import Callable, Iterator
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.runnables import RunnableLambda
 
-from .answering.citations import problems
+from .answering.citations import ground_model_reply, problems
 from .answering.extractive import compose
+from .answering.model import answer_messages, failure_notice, generate, make_chat_model
 from .embeddings import make_embedder
 from .keywords import KeywordIndex
 from .retrieval import HybridRetriever, make_filter
@@ -22,7 +37,14 @@ from .settings import Settings
 from .store import Store
 from .topics import TopicClassifier, load_taxonomy
 
+if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+    from .retrieval import Retrieved
+
 State = dict[str, Any]
+TokenCallback = Callable[[str], None]
+log = logging.getLogger(__name__)
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -45,7 +67,8 @@ class Assistant:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.chain = (RunnableLambda(self._prepare) | RunnableLambda(self._retrieve)
-                      | RunnableLambda(self._answer) | RunnableLambda(self._check))
+                      | RunnableLambda(self._answer) | RunnableLambda(self._generate)
+                      | RunnableLambda(self._ground) | RunnableLambda(self._check))
 
     @cached_property
     def embedder(self) -> Any:
@@ -54,6 +77,11 @@ class Assistant:
     @cached_property
     def store(self) -> Store:
         return Store(self.settings)
+
+    @cached_property
+    def chat_model(self) -> BaseChatModel:
+        """The configured chat model (raises ModelUnavailable when its package is missing)."""
+        return make_chat_model(self.settings)
 
     @cached_property
     def classifier(self) -> TopicClassifier:
@@ -68,9 +96,17 @@ class Assistant:
             self.__dict__["_keywords"] = idx
         return idx
 
-    def answer(self, question: str, topic: str | None = None, kind: str | None = None) -> Answer:
-        result: Answer = self.chain.invoke({"question": question, "topic": topic, "kind": kind})
+    def answer(self, question: str, topic: str | None = None, kind: str | None = None,
+               on_token: TokenCallback | None = None) -> Answer:
+        """The checked answer. `on_token` gets the model's reply piece by piece as it streams in
+        (model modes only; those pieces are unchecked: show the returned Answer afterwards)."""
+        result: Answer = self.chain.invoke({"question": question, "topic": topic, "kind": kind,
+                                            "on_token": on_token})
         return result
+
+    def stream(self, question: str, topic: str | None = None, kind: str | None = None) -> AnswerStream:
+        """Iterate for the model's tokens as they arrive; then `.answer` is the checked Answer."""
+        return AnswerStream(lambda on_token: self.answer(question, topic, kind, on_token=on_token))
 
     # --- the steps -------------------------------------------------------------------------------
 
@@ -89,11 +125,12 @@ class Assistant:
         return state
 
     def _answer(self, state: State) -> State:
+        """The extractive answer: what extractive mode shows, and the model modes' fallback."""
         t = time.perf_counter()
         r = state["retrieved"]
         q = state["question"]
         topic = state["topic"] or state["topic_asked"]
-        if not r.docs or r.relevance < self.settings.min_relevance:
+        if not self._in_scope(r):
             ans = Answer(question=q, answer=self.refusal_text(), refused=True, topic=topic, confidence=r.relevance)
         else:
             units = self.store.units_of([d.metadata["id"] for d in r.context])
@@ -110,6 +147,43 @@ class Assistant:
         state["t_answer"] = (time.perf_counter() - t) * 1000
         return state
 
+    def _generate(self, state: State) -> State:
+        """The model writes an answer from the numbered, fenced sources (model modes, in scope only)."""
+        state["reply"] = state["model_error"] = None
+        if self.settings.llm == "extractive" or not self._in_scope(state["retrieved"]):
+            return state
+        t = time.perf_counter()
+        try:
+            messages = answer_messages(state["question"], state["retrieved"].context, self.settings)
+            state["reply"] = generate(self.chat_model, messages, self.settings.llm_timeout_s, state.get("on_token"))
+        except Exception as e:  # noqa: BLE001 - any model failure falls back to the extractive answer
+            log.warning("model failed, using the extractive answer: %s: %s", type(e).__name__, e)
+            state["model_error"] = e
+        state["t_answer"] += (time.perf_counter() - t) * 1000
+        return state
+
+    def _ground(self, state: State) -> State:
+        """Keep the model's answer only if it is grounded; otherwise the extractive one, with a notice."""
+        fallback: Answer = state["answer"]
+        if state["model_error"] is not None:
+            fallback.notice = failure_notice(state["model_error"], self.settings)
+            return state
+        if state["reply"] is None:
+            return state
+        r = state["retrieved"]
+        text, cites, refused, notice = ground_model_reply(state["reply"], r.context)
+        if not refused and not cites:
+            fallback.notice = notice
+            return state
+        ans = Answer(question=state["question"], answer=self.refusal_text() if refused else text, refused=refused,
+                     topic=fallback.topic, citations=cites, confidence=fallback.confidence,
+                     provider=self.settings.llm, notice=notice, retrieved=fallback.retrieved)
+        if problems(ans, {d.metadata["id"]: d.page_content for d in r.context}):
+            fallback.notice = "the model's answer failed the citation check; showing the extractive answer"
+            return state
+        state["answer"] = ans
+        return state
+
     def _check(self, state: State) -> Answer:
         ans: Answer = state["answer"]
         texts = {d.metadata["id"]: d.page_content for d in state["retrieved"].context}
@@ -120,7 +194,70 @@ class Assistant:
                           "total": (time.perf_counter() - state["t0"]) * 1000}
         return ans
 
+    def _in_scope(self, r: Retrieved) -> bool:
+        return bool(r.docs) and r.relevance >= self.settings.min_relevance
+
     def refusal_text(self) -> str:
         labels = ", ".join(t.label.lower() for t in self.classifier.topics)
         return ("The knowledge base does not cover this question, so I cannot answer it from the sources. "
                 f"It covers cluster topics such as {labels}.")
+
+
+class AnswerStream:
+    """One streamed answer: iterate for text pieces as they arrive, then read `.answer`.
+
+    The chain runs in a worker thread; its errors (a BadQuestion, say) are raised by the iteration.
+    When nothing streamed (extractive mode, a refusal before the model, a model failure before its
+    first token) the final answer text is yielded once, so printing the pieces always shows text."""
+
+    def __init__(self, run: Callable[[TokenCallback], Answer]) -> None:
+        self._run = run
+        self._answer: Answer | None = None
+        self.pieces: list[str] = []
+        self.on_done: list[Callable[[Answer], None]] = []
+
+    def __iter__(self) -> Iterator[str]:
+        if self._answer is not None:
+            yield from self.pieces
+            return
+        q: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+        def work() -> None:
+            try:
+                q.put(("done", self._run(lambda piece: q.put(("piece", piece)))))
+            except BaseException as e:  # noqa: BLE001 - handed to the consumer's thread
+                q.put(("error", e))
+
+        threading.Thread(target=work, name="answer-stream", daemon=True).start()
+        while True:
+            kind, item = q.get()
+            if kind == "piece":
+                self.pieces.append(item)
+                yield item
+            elif kind == "error":
+                raise item
+            else:
+                break
+        ans: Answer = item
+        self._answer = ans
+        for hook in self.on_done:
+            hook(ans)
+        if not self.pieces:
+            self.pieces.append(ans.answer)
+            yield ans.answer
+
+    @property
+    def answer(self) -> Answer:
+        if self._answer is None:
+            raise RuntimeError("iterate the stream to the end before reading its answer")
+        return self._answer
+
+    @property
+    def text(self) -> str:
+        """What was streamed, unchecked."""
+        return "".join(self.pieces)
+
+    @property
+    def changed(self) -> bool:
+        """Does the checked answer differ from what was streamed? (then show the checked text)"""
+        return " ".join(self.text.split()) != " ".join(self.answer.answer.split())

@@ -1,0 +1,214 @@
+"""Chat: follow-up questions over the same assistant, each made standalone before retrieval.
+
+`Conversation(assistant).ask(text) -> Answer`. A follow-up ("and what about funding?", "who runs
+it?") is condensed with the last `max_turns` turns into a standalone question, which is what is
+retrieved and answered (`Answer.question` shows it):
+
+- with a model (llm openai/ollama): `prompts/condense.md`; if the model fails or replies with
+  something unusable, the offline heuristic below is used instead;
+- offline (extractive), a heuristic: a question is a follow-up when it starts with a continuation
+  ("and", "what about", "how about", "also", "what else", "how so", "tell me more"...), refers back
+  with a pronoun or demonstrative ("it", "they", "them", "this", "these", "those"...; possessives
+  like "its", "their" only in a question of at most two content words), or has at most one content
+  word and no name or number of its own ("why?", "who leads?", "funding?"). A follow-up gets the key
+  terms of the previous standalone question appended: "Who runs it?" after "What is INOKLASTER?"
+  becomes "Who runs it? (about: INOKLASTER)".
+  Anything else is taken as a new question.
+
+`handle(line) -> str` runs the REPL commands (/sources, /topic [id|off], /reset, /help, /exit) and
+returns the text to print; no I/O happens here."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from langchain_core.messages import HumanMessage
+
+from .answering.model import generate
+from .chain import clean_question
+from .keywords import STOPWORDS
+from .prompts import load_prompt
+
+if TYPE_CHECKING:
+    from .chain import AnswerStream, Assistant
+    from .schema import Answer
+
+log = logging.getLogger(__name__)
+
+_CONTINUATION = re.compile(
+    r"^\s*(?:and|also|plus|but|or|so|then|what\s+about|how\s+about|what\s+else|how\s+so|"
+    r"tell\s+me\s+more|more\s+(?:on|about)|same\s+for|in\s+what\s+way|which\s+ones?|anything\s+else|"
+    r"for\s+example|such\s+as|and\s+what|what\s+if)\b", re.I)
+# Words that point back. Possessives ("its", "their") often point inside the question itself
+# ("how can a cluster promote its members?"), so they count only in short questions.
+_PRONOUN = re.compile(r"\b(?:it|itself|they|them|themselves|this|these|those|he|she|him|"
+                      r"the\s+same|the\s+former|the\s+latter|that\s+one)\b", re.I)
+_POSSESSIVE = re.compile(r"\b(?:its|their|theirs|his|her)\b", re.I)
+_WORD = re.compile(r"[\w][\w\-./]*[\w]|\w", re.UNICODE)
+# Question words and generic verbs that say nothing about the subject.
+_FILLER = STOPWORDS | frozenset("""
+who whom whose which what when where why how much many does do did can could should would may might
+must shall will is are was were be been get got make made use used need needs help helps way ways
+thing things something anything about also more else other example examples like
+""".split())  # noqa: SIM905 (a word list reads better as text)
+MAX_SUBJECT_TERMS = 8
+
+
+@dataclass
+class Turn:
+    asked: str          # what the user typed
+    standalone: str     # what was retrieved and answered
+    answer: Answer
+
+
+def content_words(text: str) -> list[str]:
+    """Words that carry the subject, in order, each once, as written."""
+    seen: dict[str, str] = {}
+    for w in _WORD.findall(text):
+        if (w.lower() not in _FILLER and not w.isdigit()) or (w.isdigit() and len(w) == 4):
+            seen.setdefault(w.lower(), w)
+    return list(seen.values())
+
+
+def is_follow_up(text: str) -> bool:
+    if _CONTINUATION.match(text) or _PRONOUN.search(text):
+        return True
+    words = content_words(text)
+    if _POSSESSIVE.search(text) and len(words) <= 2:
+        return True
+    has_name = any(w[:1].isupper() or any(ch.isdigit() for ch in w) for w in _WORD.findall(text)[1:])
+    return len(words) <= 1 and not has_name
+
+
+def heuristic_standalone(text: str, previous: str | None) -> str:
+    """The offline condensation: a follow-up carries the previous question's key terms along."""
+    if not previous or not is_follow_up(text):
+        return text
+    own = {w.lower() for w in content_words(text)}
+    subject = [w for w in content_words(previous) if w.lower() not in own][:MAX_SUBJECT_TERMS]
+    if not subject:
+        return text
+    return f"{text.rstrip()} (about: {' '.join(subject)})"
+
+
+def _clean_condensed(reply: str, max_chars: int) -> str | None:
+    lines = [ln.strip() for ln in reply.strip().splitlines() if ln.strip()]
+    if not lines:
+        return None
+    line = re.sub(r"^(?:standalone\s+question|question|rewritten)\s*:\s*", "", lines[0], flags=re.I)
+    line = line.strip().strip("\"'“”‘’`").strip()
+    if not line or len(line) > max_chars or not any(ch.isalnum() for ch in line):
+        return None
+    return line
+
+
+class Conversation:
+    def __init__(self, assistant: Assistant, max_turns: int = 6) -> None:
+        self.assistant = assistant
+        self.history: deque[Turn] = deque(maxlen=max_turns)
+        self.topic: str | None = None
+        self.done = False
+
+    @property
+    def last(self) -> Answer | None:
+        return self.history[-1].answer if self.history else None
+
+    # --- questions -----------------------------------------------------------------------------
+
+    def condense(self, text: str) -> str:
+        """The standalone form of `text` given the history (unchanged for a first question)."""
+        text = clean_question(text, self.assistant.settings.max_question_chars)
+        if not self.history:
+            return text
+        previous = self.history[-1].standalone
+        if self.assistant.settings.llm == "extractive":
+            return heuristic_standalone(text, previous)
+        try:
+            history = "\n".join(f"User: {t.standalone}\nAssistant: {_short(t.answer.answer)}" for t in self.history)
+            prompt = load_prompt("condense", self.assistant.settings).render(history=history, question=text)
+            reply = generate(self.assistant.chat_model, [HumanMessage(prompt)], self.assistant.settings.llm_timeout_s)
+            condensed = _clean_condensed(reply, self.assistant.settings.max_question_chars)
+        except Exception as e:  # noqa: BLE001 - the heuristic stands in for a failed model
+            log.warning("condensing with the model failed, using the heuristic: %s: %s", type(e).__name__, e)
+            condensed = None
+        return condensed or heuristic_standalone(text, previous)
+
+    def ask(self, text: str) -> Answer:
+        standalone = self.condense(text)
+        ans = self.assistant.answer(standalone, topic=self.topic)
+        self.history.append(Turn(text, standalone, ans))
+        return ans
+
+    def stream(self, text: str) -> AnswerStream:
+        """Like `ask`, streaming the model's tokens (see `Assistant.stream`); the turn is recorded
+        when the stream has been read to the end."""
+        standalone = self.condense(text)
+        run = self.assistant.stream(standalone, topic=self.topic)
+        run.on_done.append(lambda ans: self.history.append(Turn(text, standalone, ans)))
+        return run
+
+    # --- commands ------------------------------------------------------------------------------
+
+    @staticmethod
+    def is_command(line: str) -> bool:
+        return line.strip().startswith("/")
+
+    def handle(self, line: str) -> str:
+        """Run a REPL command and return what to print; sets `done` on /exit."""
+        cmd, _, arg = line.strip().partition(" ")
+        cmd, arg = cmd.lower(), arg.strip()
+        if cmd in {"/exit", "/quit"}:
+            self.done = True
+            return "bye"
+        if cmd == "/sources":
+            return self._sources()
+        if cmd == "/topic":
+            return self._topic(arg)
+        if cmd == "/reset":
+            self.history.clear()
+            return "conversation cleared: the next question starts afresh"
+        if cmd == "/help":
+            return HELP
+        return f"unknown command {cmd!r}\n{HELP}"
+
+    def _sources(self) -> str:
+        ans = self.last
+        if ans is None:
+            return "no answer yet: ask a question first"
+        if not ans.citations:
+            return "the last answer cites no sources" + (" (it was a refusal)" if ans.refused else "")
+        lines = []
+        for c in ans.citations:
+            where = f", {c.where()}" if c.where() else ""
+            lines.append(f"[{c.n}] {c.title}{where}  ({c.doc_id})")
+            lines.append(f"    “{c.quote[:300]}{'…' if len(c.quote) > 300 else ''}”")
+        return "\n".join(lines)
+
+    def _topic(self, arg: str) -> str:
+        topics = self.assistant.classifier.topics
+        if not arg:
+            lines = [f"{'*' if t.id == self.topic else ' '} {t.id:22} {t.label}" for t in topics]
+            current = self.topic or "off (all topics)"
+            return "topics (/topic <id> to filter, /topic off to clear):\n" + "\n".join(lines) + \
+                f"\ncurrent filter: {current}"
+        if arg.lower() in {"off", "none", "all"}:
+            self.topic = None
+            return "topic filter off: searching all topics"
+        match = next((t for t in topics if t.id == arg.lower()), None)
+        if match is None:
+            return f"unknown topic {arg!r}; choose one of: {', '.join(t.id for t in topics)} (or off)"
+        self.topic = match.id
+        return f"searching only {match.label} ({match.id})"
+
+
+HELP = ("commands: /sources (sources of the last answer), /topic [id|off] (filter by topic; list topics), "
+        "/reset (forget the conversation), /help, /exit")
+
+
+def _short(text: str, words: int = 60) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")

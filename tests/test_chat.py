@@ -1,0 +1,155 @@
+"""Chat: follow-ups condensed into standalone questions (model and offline), REPL commands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from assistant.answering.citations import problems
+from assistant.chain import Assistant
+from assistant.conversation import Conversation, heuristic_standalone, is_follow_up
+from assistant.schema import BadQuestion
+
+from .conftest import make_assistant
+from .fake_openai import FakeOpenAI, Reply, Request, is_condense, sources, user_text
+
+FIRST = "What is INOKLASTER?"
+CONDENSED = "Which organisation manages the INOKLASTER measure?"
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def _fresh(fake: FakeOpenAI) -> None:
+    fake.reset()
+
+
+@pytest.fixture(scope="module")
+def model_assistant(corpus_assistant: Assistant, fake: FakeOpenAI) -> Assistant:
+    return make_assistant(corpus_assistant.settings.data_dir, llm="openai", openai_base_url=fake.base_url,
+                          llm_timeout_s=5)
+
+
+def model(req: Request) -> str:
+    """A fake model: condenses to CONDENSED, answers by citing the first source naming INOKLASTER."""
+    if is_condense(req):
+        return f'Standalone question: "{CONDENSED}"'
+    n = next((n for n, t in sources(req).items() if "INOKLASTER" in t), None)
+    return f"INOKLASTER is an R&D and innovation promotion measure [{n}]." if n else "NOT_COVERED"
+
+
+# --- with a model --------------------------------------------------------------------------------
+
+def test_follow_up_is_condensed_by_the_model_before_retrieval(model_assistant: Assistant, fake: FakeOpenAI) -> None:
+    fake.default = model
+    chat = Conversation(model_assistant)
+    first = chat.ask(FIRST)
+    assert first.question == FIRST and first.provider == "openai"
+    assert len(fake.requests) == 1 and not is_condense(fake.requests[0])  # a first question is not condensed
+
+    ans = chat.ask("Who manages it?")
+    condense_req, answer_req = fake.requests[1:]
+    assert is_condense(condense_req)
+    prompt = user_text(condense_req)
+    assert f"User: {FIRST}" in prompt and "Follow-up question: Who manages it?" in prompt
+    assert "Assistant: INOKLASTER is an R&D" in prompt  # the history carries the previous answer
+    # Retrieval and the answer used the condensed question.
+    assert ans.question == CONDENSED
+    assert f"Question: {CONDENSED}" in user_text(answer_req)
+    assert not ans.refused and ans.provider == "openai"
+    assert [t.standalone for t in chat.history] == [FIRST, CONDENSED]
+
+
+def test_a_failing_condensation_falls_back_to_the_heuristic(model_assistant: Assistant, fake: FakeOpenAI) -> None:
+    fake.default = model
+    chat = Conversation(model_assistant)
+    chat.ask(FIRST)
+    fake.push(Reply("down", status=503))
+    ans = chat.ask("Who manages it?")
+    assert ans.question == "Who manages it? (about: INOKLASTER)"
+
+
+def test_streamed_chat_turn_is_recorded_when_read(model_assistant: Assistant, fake: FakeOpenAI) -> None:
+    fake.default = model
+    chat = Conversation(model_assistant)
+    run = chat.stream(FIRST)
+    assert len(chat.history) == 0  # recorded once the stream has been read
+    text = "".join(run)
+    assert "INOKLASTER" in text and chat.last is run.answer and chat.last.provider == "openai"
+
+
+# --- offline ---------------------------------------------------------------------------------------
+
+def test_offline_follow_up_carries_the_earlier_subject(corpus_assistant: Assistant) -> None:
+    chat = Conversation(corpus_assistant)
+    first = chat.ask(FIRST)
+    assert not first.refused
+    ans = chat.ask("Who manages it?")
+    assert ans.question == "Who manages it? (about: INOKLASTER)"
+    assert "INOKLASTER" in ans.question and not ans.refused
+    stored = corpus_assistant.store.get([c.chunk_id for c in ans.citations])
+    assert problems(ans, {cid: d.page_content for cid, d in stored.items()}) == []
+    # A new, self-contained question is left alone.
+    ans = chat.ask("What resources does a region need to transfer the InoLink practice?")
+    assert ans.question == "What resources does a region need to transfer the InoLink practice?"
+
+
+@pytest.mark.parametrize(("text", "follow_up"), [
+    ("Who runs it?", True), ("And what about funding?", True), ("Why?", True), ("What about Latvia?", True),
+    ("What are their main weaknesses?", True), ("Tell me more", True), ("How is this funded?", True),
+    ("What is ClusterFY?", False), ("How can a cluster promote its members to investors?", False),
+    ("Are there funding programmes for clusters in Lithuania?", False),
+    ("Which policy instrument does the ClusterFY action plan want to improve?", False),
+])
+def test_follow_up_heuristic(text: str, follow_up: bool) -> None:
+    assert is_follow_up(text) is follow_up
+
+
+def test_heuristic_standalone_keeps_the_subject_through_a_chain_of_follow_ups() -> None:
+    first = "How much EU funding was foreseen for clustering measures in Lithuania in 2007-2013?"
+    second = heuristic_standalone("And what about 2014-2020?", first)
+    assert second == "And what about 2014-2020? (about: EU funding foreseen clustering measures Lithuania 2007-2013)"
+    third = heuristic_standalone("Why?", second)
+    assert "Lithuania" in third and "funding" in third
+    assert heuristic_standalone("What is InoLink?", first) == "What is InoLink?"
+    assert heuristic_standalone("Who runs it?", None) == "Who runs it?"
+
+
+def test_history_is_bounded_and_bad_questions_raise(corpus_assistant: Assistant) -> None:
+    chat = Conversation(corpus_assistant, max_turns=2)
+    for q in ["What is INOKLASTER?", "What is InoLink?", "What is ClusterFY?"]:
+        chat.ask(q)
+    assert [t.asked for t in chat.history] == ["What is InoLink?", "What is ClusterFY?"]
+    with pytest.raises(BadQuestion):
+        chat.ask("   ")
+    assert len(chat.history) == 2
+
+
+# --- commands --------------------------------------------------------------------------------------
+
+def test_commands(corpus_assistant: Assistant) -> None:
+    chat = Conversation(corpus_assistant)
+    assert Conversation.is_command("/sources") and not Conversation.is_command("what is /this?")
+    assert chat.handle("/sources") == "no answer yet: ask a question first"
+
+    listing = chat.handle("/topic")
+    assert "funding" in listing and "current filter: off" in listing
+    assert chat.handle("/topic rnd").startswith("searching only R&D")
+    assert chat.topic == "rnd" and "* rnd" in chat.handle("/topic")
+    assert "unknown topic 'nope'" in chat.handle("/topic nope") and chat.topic == "rnd"
+
+    ans = chat.ask(FIRST)  # retrieval filtered by topic
+    top = [r["id"] for r in ans.retrieved if not r["neighbour"]]  # neighbour chunks are not filtered
+    assert top and all(d.metadata.get("topic_rnd") for d in corpus_assistant.store.get(top).values())
+    out = chat.handle("/sources")
+    assert out.startswith("[1] ") and ans.citations[0].doc_id in out and "“" in out
+
+    assert chat.handle("/topic off").startswith("topic filter off") and chat.topic is None
+    assert "/exit" in chat.handle("/help") and "unknown command '/frobnicate'" in chat.handle("/frobnicate")
+    assert chat.handle("/reset").startswith("conversation cleared") and chat.last is None
+    assert not chat.done and chat.handle("/exit") == "bye" and chat.done
