@@ -31,6 +31,7 @@ from .answering.extractive import compose
 from .answering.model import answer_messages, failure_notice, generate, make_chat_model
 from .embeddings import make_embedder
 from .keywords import KeywordIndex
+from .language import expand
 from .retrieval import HybridRetriever, make_filter
 from .schema import Answer, BadQuestion
 from .settings import Settings
@@ -113,14 +114,16 @@ class Assistant:
     def _prepare(self, state: State) -> State:
         state["t0"] = time.perf_counter()
         state["question"] = clean_question(state["question"], self.settings.max_question_chars)
+        # What retrieval and sentence scoring use: a Lithuanian question gains its English terms.
+        state["search"] = expand(state["question"])
         return state
 
     def _retrieve(self, state: State) -> State:
         t = time.perf_counter()
-        qv = self.embedder.embed_query(state["question"])
+        qv = self.embedder.embed_query(state["search"])
         state["topic_asked"] = self.classifier.classify(qv)
         retriever = HybridRetriever(self.settings, self.store, self.keywords)
-        state["retrieved"] = retriever.retrieve(state["question"], qv, make_filter(state["topic"], state["kind"]))
+        state["retrieved"] = retriever.retrieve(state["search"], qv, make_filter(state["topic"], state["kind"]))
         state["t_retrieve"] = (time.perf_counter() - t) * 1000
         return state
 
@@ -131,10 +134,11 @@ class Assistant:
         q = state["question"]
         topic = state["topic"] or state["topic_asked"]
         if not self._in_scope(r):
-            ans = Answer(question=q, answer=self.refusal_text(), refused=True, topic=topic, confidence=r.relevance)
+            ans = Answer(question=q, answer=self.refusal_text(r.unknown_names), refused=True, topic=topic,
+                         confidence=r.relevance)
         else:
             units = self.store.units_of([d.metadata["id"] for d in r.context])
-            text, cites = compose(q, r.query_vector, r.context, units, self.settings.answer_words)
+            text, cites = compose(state["search"], r.query_vector, r.context, units, self.settings.answer_words)
             ans = Answer(question=q, answer=text, refused=not cites, topic=topic, citations=cites,
                          confidence=r.relevance)
             if not cites:
@@ -197,10 +201,11 @@ class Assistant:
     def _in_scope(self, r: Retrieved) -> bool:
         return bool(r.docs) and r.relevance >= self.settings.min_relevance
 
-    def refusal_text(self) -> str:
+    def refusal_text(self, unknown_names: list[str] | None = None) -> str:
         labels = ", ".join(t.label.lower() for t in self.classifier.topics)
-        return ("The knowledge base does not cover this question, so I cannot answer it from the sources. "
-                f"It covers cluster topics such as {labels}.")
+        missing = f" No document mentions {', '.join(unknown_names)}." if unknown_names else ""
+        return ("The knowledge base does not cover this question, so I cannot answer it from the sources."
+                f"{missing} It covers cluster topics such as {labels}.")
 
 
 class AnswerStream:

@@ -32,3 +32,15 @@ def test_unknown_names_are_found_only_when_absent(corpus_assistant: Assistant) -
 def test_question_about_an_unknown_name_is_refused(corpus_assistant: Assistant) -> None:
     ans = corpus_assistant.answer("How many business clusters operate in Latvia?")
     assert ans.refused and not ans.citations
+
+
+def test_lithuanian_question_is_answered_from_english_sources(corpus_assistant: Assistant) -> None:
+    ans = corpus_assistant.answer("Kas yra INOKLASTER priemonė ir ką ji finansuoja?")
+    assert not ans.refused
+    assert ans.question.startswith("Kas yra")  # the user's words, not the expansion
+    assert "clusterfy-action-plan-2020-2023" in {c.doc_id for c in ans.citations}
+
+
+def test_refusal_names_what_is_missing(corpus_assistant: Assistant) -> None:
+    ans = corpus_assistant.answer("What support programme do clusters in Latvia get?")
+    assert ans.refused and "No document mentions Latvia" in ans.answer
