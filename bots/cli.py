@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from assistant.chain import Assistant
+    from assistant.chain import AnswerStream, Assistant
     from assistant.schema import Answer
     from assistant.settings import Settings
 
@@ -55,8 +55,8 @@ def _log_question(assistant: Assistant, ans: Answer, source: str) -> None:
         logging.getLogger(__name__).warning("question not logged: %s", e)
 
 
-def render_answer(ans: Answer) -> str:
-    lines = [ans.answer, ""]
+def render_answer(ans: Answer, with_text: bool = True) -> str:
+    lines = [ans.answer, ""] if with_text else [""]
     if ans.notice:
         lines.insert(0, f"({ans.notice})\n")
     if ans.citations:
@@ -91,9 +91,50 @@ def cmd_ask(args: argparse.Namespace) -> int:
     question = " ".join(args.question)
     clean_question(question, 10**9)  # an empty question fails before anything heavy loads
     assistant = _assistant(args)
-    ans = assistant.answer(question, topic=args.topic, kind=args.kind)
+    if args.json:
+        ans = assistant.answer(question, topic=args.topic, kind=args.kind)
+        print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
+    else:
+        ans = _print_streamed(assistant.stream(question, topic=args.topic, kind=args.kind))
     _log_question(assistant, ans, "cli")
-    print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2) if args.json else render_answer(ans))
+    return 0
+
+
+def _print_streamed(run: AnswerStream) -> Answer:
+    """Print the answer as it arrives, then its sources; re-print it if the citation check changed it."""
+    for piece in run:
+        print(piece, end="", flush=True)
+    print()
+    ans = run.answer
+    if run.changed:
+        print("---- checked answer ----")
+        print(ans.answer)
+    print(render_answer(ans, with_text=False))
+    return ans
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from assistant.conversation import Conversation
+    from assistant.schema import BadQuestion
+
+    conv = Conversation(_assistant(args), max_turns=6)
+    print("Ask about clusters. Follow-up questions build on the last answers. /help for commands, /exit to leave.")
+    while not conv.done:
+        try:
+            line = input("> ").strip()
+        except EOFError:
+            break
+        if not line:
+            continue
+        if conv.is_command(line):
+            print(conv.handle(line))
+            continue
+        try:
+            ans = _print_streamed(conv.stream(line))
+        except BadQuestion as e:
+            print(f"error: {e}")
+            continue
+        _log_question(conv.assistant, ans, "chat")
     return 0
 
 
@@ -206,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--topic", help="only retrieve chunks of this competence topic")
     s.add_argument("--kind", choices=["policy", "good-practice", "training", "news"])
     s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("chat", help="a conversation with follow-up questions (/sources, /topic, /exit)")
+    s.set_defaults(func=cmd_chat)
 
     s = sub.add_parser("prepare", help="write a mentor session plan (Markdown) on a topic")
     s.add_argument("topic", nargs="+")

@@ -1,0 +1,67 @@
+"""The CLI doors, run as a user would: subprocesses on the shipped corpus's store."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from assistant.chain import Assistant
+
+
+def run(corpus_assistant: Assistant, *args: str, stdin: str | None = None,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "ASSISTANT_DATA_DIR": str(corpus_assistant.settings.data_dir), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True, text=True,
+                          env=full_env, timeout=300)
+
+
+def test_ask_prints_answer_sources_and_topic(corpus_assistant: Assistant) -> None:
+    out = run(corpus_assistant, "ask", "What is INOKLASTER?")
+    assert out.returncode == 0, out.stderr
+    assert "[1]" in out.stdout and "Sources:" in out.stdout and "Topic:" in out.stdout
+    assert "ClusterFY Action Plan" in out.stdout
+
+
+def test_chat_follow_up_and_commands(corpus_assistant: Assistant) -> None:
+    out = run(corpus_assistant, "chat", stdin="What is INOKLASTER?\nWho approves it?\n/sources\n/exit\n")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("Sources:") == 2
+    assert "Traceback" not in out.stderr
+
+
+def test_prepare_writes_a_plan(corpus_assistant: Assistant, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.md"
+    out = run(corpus_assistant, "prepare", "member engagement", "--minutes", "60", "--out", str(plan))
+    assert out.returncode == 0, out.stderr
+    assert "## Agenda" in plan.read_text()
+    bad = run(corpus_assistant, "prepare", "member engagement", "--minutes", "5")
+    assert bad.returncode == 2 and "at least" in bad.stderr
+
+
+def test_gaps_report(corpus_assistant: Assistant) -> None:
+    out = run(corpus_assistant, "gaps")
+    assert out.returncode == 0, out.stderr
+    assert "| Communication & marketing |" in out.stdout
+
+
+def test_eval_gate_fails_on_a_regression(corpus_assistant: Assistant, tmp_path: Path) -> None:
+    impossible = tmp_path / "baseline.json"
+    impossible.write_text(json.dumps({"overall": {"hit_at_5": 1.0, "mrr": 1.0, "key_fact_recall": 1.0,
+                                                  "citation_validity": 1.0, "refusal_accuracy": 1.0}}))
+    out = run(corpus_assistant, "eval", "--limit", "6", "--out", str(tmp_path / "out"), "--baseline", str(impossible))
+    assert out.returncode == 1 and "quality regression" in out.stderr
+    assert (tmp_path / "out" / "summary.md").is_file()
+
+
+def test_slack_without_tokens_names_the_variable(corpus_assistant: Assistant) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    out = subprocess.run([sys.executable, "-m", "assistant", "slack", "--http", "--port", "0"], capture_output=True,
+                         text=True, env={**env, "ASSISTANT_DATA_DIR": str(corpus_assistant.settings.data_dir)},
+                         timeout=120)
+    assert out.returncode == 1 and "SLACK_BOT_TOKEN" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_bad_settings_are_one_line(corpus_assistant: Assistant) -> None:
+    out = run(corpus_assistant, "sources", env={"ASSISTANT_K": "zero"})
+    assert out.returncode == 1 and out.stderr.startswith("error: invalid settings: k:")
