@@ -53,10 +53,15 @@ class SessionPlan:
     discussion: list[str]
     exercise: str
     reading: list[Citation] = field(default_factory=list)
+    provider: str = "extractive"
+    notice: str = ""
 
     def to_markdown(self) -> str:
         lines = [f"# Coaching session: {self.topic}", "",
-                 f"*Cluster stage: {self.stage} · Length: {self.minutes} minutes*", "", "## Learning objectives", ""]
+                 f"*Cluster stage: {self.stage} · Length: {self.minutes} minutes*", ""]
+        if self.notice:
+            lines += [f"> Note: {self.notice}", ""]
+        lines += ["## Learning objectives", ""]
         lines += [f"- {o}" for o in self.objectives]
         lines += ["", "## Agenda", "", "| time | block | minutes |", "| --- | --- | --- |"]
         start = 0
@@ -131,7 +136,61 @@ def prepare(assistant: Assistant, topic: str, stage: Stage = "formed", minutes: 
     exercise = (f"In groups of three to five ({exercise_minutes} minutes): pick one key point above, write down "
                 f"one action for {focus}, who in the cluster leads it, what it needs and the first milestone. "
                 "Each group presents its action in one minute; the cluster chooses which to start.")
-    return SessionPlan(topic, stage, minutes, objectives, agenda, key_points[:8], discussion, exercise, reading)
+    plan = SessionPlan(topic, stage, minutes, objectives, agenda, key_points[:8], discussion, exercise, reading)
+    if assistant.settings.llm != "extractive":
+        _improve_with_model(assistant, plan)
+    return plan
+
+
+def _improve_with_model(assistant: Assistant, plan: SessionPlan) -> None:
+    """Let the model write objectives, key points, questions and the exercise from the same sources.
+    Key points must pass the citation check; the agenda stays ours (its minutes must add up)."""
+    import logging
+
+    from langchain_core.messages import HumanMessage
+
+    from .answering.citations import ground_model_reply
+    from .answering.model import failure_notice, format_sources, generate
+    from .prompts import load_prompt
+
+    docs = list(assistant.store.get([c.chunk_id for c in plan.reading]).values())
+    try:
+        prompt = load_prompt("session_plan", assistant.settings).render(
+            topic=plan.topic, stage=plan.stage, minutes=plan.minutes, sources=format_sources(docs))
+        reply = generate(assistant.chat_model, [HumanMessage(prompt)], assistant.settings.llm_timeout_s)
+    except Exception as e:  # noqa: BLE001 - any model failure keeps the offline plan
+        logging.getLogger(__name__).warning("session plan model failed: %s", e)
+        plan.notice = failure_notice(e, assistant.settings).replace("extractive answer", "offline plan")
+        return
+    sections = _sections(reply)
+    text, cites, refused, _ = ground_model_reply(sections.get("key points", ""), docs)
+    if refused or not cites:
+        plan.notice = "the model's key points did not pass the citation check; showing the offline plan"
+        return
+    plan.key_points = [KeyPoint(line.lstrip("-*• ").strip(), cites) for line in text.splitlines() if line.strip()]
+    plan.reading = cites
+    plan.objectives = _items(sections.get("learning objectives", "")) or plan.objectives
+    plan.discussion = _items(sections.get("discussion questions for the cluster members", "")) or plan.discussion
+    plan.exercise = sections.get("exercise", "").strip() or plan.exercise
+    plan.provider = assistant.settings.llm
+
+
+def _sections(markdown: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    name = ""
+    for line in markdown.splitlines():
+        if line.startswith("## "):
+            name = line[3:].strip().lower()
+            out[name] = ""
+        elif name:
+            out[name] += line + "\n"
+    return out
+
+
+def _items(section: str) -> list[str]:
+    import re
+
+    return [re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", ln).strip() for ln in section.splitlines() if ln.strip()]
 
 
 def _sentences(answer: str) -> list[str]:

@@ -42,3 +42,38 @@ def test_plan_has_every_section_with_cited_key_points(corpus_assistant: Assistan
 def test_topic_the_corpus_lacks_is_reported(corpus_assistant: Assistant) -> None:
     with pytest.raises(ValueError, match="nothing on"):
         prepare(corpus_assistant, "sourdough baking", "formed", 60)
+
+
+def test_a_model_improves_the_plan_but_stays_cited(corpus_assistant: Assistant) -> None:
+    from .conftest import make_assistant
+    from .fake_openai import FakeOpenAI, Request, sources
+
+    def plan_reply(req: Request) -> str:
+        srcs = sources(req)
+        n = next(iter(srcs))
+        fact = srcs[n].split(".")[0].strip()
+        return (f"# Coaching session: x\n## Learning objectives\n- Name two ways to go international\n"
+                f"- Pick one partner type\n- Plan a first step\n## Agenda\n| 0:00 | Welcome | 999 |\n"
+                f"## Key points\n- {fact} [{n}]\n- An invented claim with no source [{len(srcs) + 5}]\n"
+                f"## Discussion questions for the cluster members\n1. Which partner first?\n2. Who leads?\n"
+                f"## Exercise\nMap three foreign partners.\n## Further reading (sources)\n[{n}] x\n")
+
+    with FakeOpenAI() as fake:
+        fake.default = plan_reply
+        a = make_assistant(corpus_assistant.settings.data_dir, llm="openai", openai_base_url=fake.base_url)
+        plan = prepare(a, "internationalisation of clusters", "developing", 60)
+    assert plan.provider == "openai"
+    assert plan.objectives[0] == "Name two ways to go international"
+    assert plan.exercise == "Map three foreign partners."
+    assert len(plan.key_points) == 1 and "invented" not in plan.to_markdown()
+    assert sum(m for _, m in plan.agenda) == 60  # the model's agenda is not trusted
+
+
+def test_model_failure_keeps_the_offline_plan(corpus_assistant: Assistant) -> None:
+    from .conftest import free_port, make_assistant
+
+    a = make_assistant(corpus_assistant.settings.data_dir, llm="openai",
+                       openai_base_url=f"http://127.0.0.1:{free_port()}/v1", llm_timeout_s=2)
+    plan = prepare(a, "internationalisation of clusters", "developing", 60)
+    assert plan.provider == "extractive" and "offline plan" in plan.notice
+    assert "> Note:" in plan.to_markdown() and len(plan.key_points) >= 3
