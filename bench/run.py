@@ -149,7 +149,8 @@ def markdown(results: list[dict]) -> str:
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
         i, q = r["ingest"], r["query"]
-        lines.append(f"| {r['size']} | {i['chunks']} | {i['chunks_per_s']:.1f} | {i['pages_per_s']:.1f} "
+        pages = f"{i['pages_per_s']:.1f}" if i["pages"] else "–"  # Markdown corpora have no pages
+        lines.append(f"| {r['size']} | {i['chunks']} | {i['chunks_per_s']:.1f} | {pages} "
                      f"| {r['cold_ask_s']:.2f} | {q['retrieve_p50']:.0f} / {q['retrieve_p95']:.0f} "
                      f"| {q['answer_p50']:.0f} / {q['answer_p95']:.0f} | {q['total_p50']:.0f} / {q['total_p95']:.0f} "
                      f"| {q['max_rss_mb']:.0f} / {i['max_rss_mb']:.0f} |")
