@@ -161,7 +161,7 @@ class Assistant:
             messages = answer_messages(state["question"], state["retrieved"].context, self.settings)
             state["reply"] = generate(self.chat_model, messages, self.settings.llm_timeout_s, state.get("on_token"))
         except Exception as e:  # noqa: BLE001 - any model failure falls back to the extractive answer
-            log.warning("model failed, using the extractive answer: %s: %s", type(e).__name__, e)
+            log.warning("model failed, using the extractive answer: %s", failure_notice(e, self.settings))
             state["model_error"] = e
         state["t_answer"] += (time.perf_counter() - t) * 1000
         return state
@@ -250,6 +250,11 @@ class AnswerStream:
         if not self.pieces:
             self.pieces.append(ans.answer)
             yield ans.answer
+
+    @property
+    def answer_ready(self) -> bool:
+        """True once the checked answer exists: pieces seen before that are the model's draft."""
+        return self._answer is not None
 
     @property
     def answer(self) -> Answer:

@@ -106,7 +106,10 @@ def chunk_document(doc: SourceDoc, spec: ChunkSpec) -> list[Chunk]:
         for s, e in split_spans(part.text, spec, fits):
             text = part.text[s:e]
             content_hash = hashlib.sha1(text.encode()).hexdigest()[:16]
-            key = f"{doc.doc_id}|{part.page}|{part.section}|{content_hash}"
+            # The id covers what is embedded (title and section header too), so a retitled
+            # document re-embeds its chunks instead of keeping vectors made with the old title.
+            embedded = hashlib.sha1((header + text).encode()).hexdigest()[:16]
+            key = f"{doc.doc_id}|{part.page}|{part.section}|{embedded}"
             seen[key] = seen.get(key, -1) + 1  # the same text twice in one part keeps distinct ids
             chunk_id = hashlib.sha1(f"{key}|{seen[key]}".encode()).hexdigest()[:20]
             meta: dict[str, Any] = {

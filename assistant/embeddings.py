@@ -178,7 +178,7 @@ def export_onnx(model_dir: Path, target: Path, quantize: bool = False) -> None:
     if quantize:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        q = tmp.with_suffix(".q.onnx")
+        q = target.with_name(f"{target.stem}.q{os.getpid()}.onnx")
         quantize_dynamic(str(tmp), str(q), weight_type=QuantType.QInt8)
         tmp.unlink()
         tmp = q

@@ -95,6 +95,7 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
         for cid, meta in zip(ids, metas, strict=True):
             existing.setdefault(str(meta.get("doc_id")), {})[cid] = meta
         seen_docs: dict[str, str] = {}
+        seen_sources: set[str] = set()
         bar = _progress(files, progress)
         for path in bar:
             report.seen += 1
@@ -103,11 +104,15 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
             except LoadError as e:
                 report.failed.append(Failure(str(path), e.reason, e.detail))
                 continue
-            if doc.doc_id in seen_docs:
+            old_source = next((str(m.get("source")) for m in existing.get(doc.doc_id, {}).values()), doc.source)
+            if doc.doc_id in seen_docs or (old_source != doc.source and Path(old_source).exists()):
+                other = seen_docs.get(doc.doc_id, old_source)
                 report.failed.append(Failure(str(path), "duplicate-id",
-                                             f"doc_id {doc.doc_id!r} is already used by {seen_docs[doc.doc_id]}"))
+                                             f"doc_id {doc.doc_id!r} is already used by {other}; give this file "
+                                             "its own doc_id (front matter or .meta.yaml)"))
                 continue
             seen_docs[doc.doc_id] = str(path)
+            seen_sources.add(doc.source)
             report.pages += doc.pages
             chunks = chunk_document(doc, spec)
             old = existing.get(doc.doc_id, {})
@@ -115,6 +120,9 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
                                                            and m.get("source") == doc.source for m in old.values()):
                 report.unchanged += 1
                 continue
+            if not changed:  # before the first write: readers' keyword indexes are stale from here on
+                store.bump_version()
+                changed = True
             now = datetime.now(UTC).isoformat(timespec="seconds")
             for c in chunks:
                 c.metadata["ingested_at"] = now
@@ -152,15 +160,17 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
             if doc_id in seen_docs:
                 continue
             source = Path(str(next(iter(chunks_meta.values())).get("source", "")))
-            if any(source.is_relative_to(r) for r in roots) and not source.exists():
+            gone = any(source.is_relative_to(r) for r in roots) and not source.exists()
+            renamed = str(source) in seen_sources  # its file now carries another doc_id
+            if gone or renamed:
+                if not changed:
+                    store.bump_version()
+                    changed = True
                 store.delete_chunks(sorted(chunks_meta))
                 report.removed += 1
-                changed = True
-        folder = settings.data_dir / "keywords"
-        if changed or KeywordIndex.load(folder) is None:
-            if changed:
-                store.bump_version()
-            KeywordIndex.for_store(store, folder)
+        if changed:
+            store.bump_version()  # the final content version
+        KeywordIndex.for_store(store, settings.data_dir / "keywords")  # cheap when already current
     report.seconds = time.monotonic() - started
     return report
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -41,7 +43,8 @@ class Settings(BaseSettings):
                                    "unset means the embedded store in data_dir.")
 
     # --- embeddings and chunking ---
-    embedding_mode: EmbeddingMode = Field("local", description="local = sentence-transformers on CPU.")
+    embedding_mode: EmbeddingMode = Field("local", description="local = the bundled model on the CPU "
+                                          "(see embedding_backend); openai = an OpenAI-compatible embeddings API.")
     embedding_model: str = Field("all-MiniLM-L6-v2", description="Bundled model name, a local folder, "
                                  "or a sentence-transformers model id.")
     embedding_backend: EmbeddingBackend = Field("onnx", description="local mode: onnx = onnxruntime on a "
@@ -50,8 +53,8 @@ class Settings(BaseSettings):
     embedding_quantize: bool = Field(True, description="onnx backend: int8 dynamic quantisation (measured: "
                                      "faster ingest, retrieval quality held; see README).")
     embedding_batch_size: int = Field(16, ge=1, le=1024, description="Texts per embedding batch.")
-    model_cache_dir: Path = Field(Path.home() / ".cache" / "cluster-assistant", description="Where the "
-                                  "exported ONNX model is kept (shared by all data dirs).")
+    model_cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "cluster-assistant",
+                                  description="Where the exported ONNX model is kept (shared by all data dirs).")
     embedding_max_tokens: int = Field(256, ge=16, description="Model input limit in word pieces "
                                       "(including [CLS]/[SEP]); no chunk may exceed it.")
     chunk_tokens: int = Field(180, ge=32, le=2000, description="Target chunk size in cl100k tokens.")
@@ -83,9 +86,24 @@ class Settings(BaseSettings):
     pdf_password: SecretStr | None = Field(None, description="Password tried on encrypted PDFs.")
 
     # --- slack ---
-    slack_allowed_channels: list[str] = Field(default_factory=list, description="If set, the bot "
-                                              "answers only in these channel ids (DMs always allowed).")
+    slack_allowed_channels: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="If set, the bot answers only in these channel ids (DMs always "
+        "allowed). In the environment: comma-separated, e.g. C0123,C0456.")
     slack_user_rate_per_min: int = Field(6, ge=1, description="Questions per user per minute.")
+
+    @field_validator("slack_allowed_channels", mode="before")
+    @classmethod
+    def _split_channels(cls, v: Any) -> Any:
+        return [c.strip() for c in v.split(",") if c.strip()] if isinstance(v, str) else v
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _check_url(cls, v: str | None) -> str | None:
+        if v is not None:
+            parts = urlsplit(v)
+            if parts.scheme not in {"http", "https"} or not parts.hostname:
+                raise ValueError(f"{v!r} is not an http(s)://host:port URL")
+        return v
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

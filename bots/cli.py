@@ -91,6 +91,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     question = " ".join(args.question)
     clean_question(question, 10**9)  # an empty question fails before anything heavy loads
     assistant = _assistant(args)
+    topics = [t.id for t in assistant.classifier.topics]
+    if args.topic and args.topic not in topics:
+        raise CliError(f"unknown topic {args.topic!r}; choose one of: {', '.join(topics)}", EXIT_USAGE)
     if args.json:
         ans = assistant.answer(question, topic=args.topic, kind=args.kind)
         print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
@@ -102,11 +105,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def _print_streamed(run: AnswerStream) -> Answer:
     """Print the answer as it arrives, then its sources; re-print it if the citation check changed it."""
+    streamed = False
     for piece in run:
+        if not streamed and not run.answer_ready:
+            print("draft (the model's words as they arrive, before the citation check):")
+        streamed = True
         print(piece, end="", flush=True)
     print()
     ans = run.answer
-    if run.changed:
+    if ans.provider != "extractive" or run.changed:
         print("---- checked answer ----")
         print(ans.answer)
     print(render_answer(ans, with_text=False))
@@ -134,6 +141,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
         except BadQuestion as e:
             print(f"error: {e}")
             continue
+        except KeyboardInterrupt:
+            print("\n(interrupted; ask again or /exit)")
+            continue
+        except Exception as e:  # noqa: BLE001 - one failed turn must not end the conversation
+            print(f"error: {_describe(e)}")
+            continue
         _log_question(conv.assistant, ans, "chat")
     return 0
 
@@ -156,6 +169,13 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 def cmd_gaps(args: argparse.Namespace) -> int:
     from assistant.gaps import gap_map, render
 
+    if args.since:
+        from datetime import datetime
+
+        try:
+            datetime.fromisoformat(args.since)
+        except ValueError:
+            raise CliError(f"--since {args.since!r} is not an ISO date such as 2026-01-31", EXIT_USAGE) from None
     print(render(gap_map(_assistant(args), since=args.since)))
     return 0
 

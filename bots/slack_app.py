@@ -639,6 +639,10 @@ class _SlackHTTPServer(ThreadingHTTPServer):
     # retries after 1 s, which breaks Slack's 3-second budget.
     request_queue_size = 128
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up mid-response is not worth a traceback on the console.
+        log.warning("HTTP request from %s failed: %s", client_address[0], sys.exc_info()[1])
+
     def __init__(self, address: tuple[str, int], app: App) -> None:
         self.app = app
         super().__init__(address, _SlackHTTPHandler)

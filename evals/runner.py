@@ -140,7 +140,7 @@ def score(item: Item, assistant: Assistant) -> Result:
         rouge_l=m.rouge_l(answered_text, item.reference_answer) if item.in_scope else 0.0,
         citation_valid=not cite_problems, citation_problems=cite_problems,
         citation_precision=m.citation_precision(cited_docs, item.expected_docs) if item.in_scope else 1.0,
-        refusal_correct=refused != item.in_scope, latency_ms=latency, error=error,
+        refusal_correct=not error and refused != item.in_scope, latency_ms=latency, error=error,
     )
     r.why = explain(r)
     return r

@@ -26,7 +26,9 @@ CORPUS = PROJECT_ROOT / "corpus"
 @pytest.fixture(autouse=True)
 def _no_user_config(monkeypatch: pytest.MonkeyPatch) -> None:
     # Tests must not pick up a developer's settings.
-    for var in ("ASSISTANT_CONFIG", "ASSISTANT_DATA_DIR", "ASSISTANT_LLM", "ASSISTANT_CHROMA_URL"):
+    import os
+
+    for var in [v for v in os.environ if v.startswith("ASSISTANT_")]:
         monkeypatch.delenv(var, raising=False)
 
 

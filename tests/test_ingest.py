@@ -70,9 +70,10 @@ def test_deleted_file_chunks_go_away(docs: Path, tmp_path: Path, backend: dict) 
     report = ingest([docs], a)
     assert report.removed == 1
     assert "notes" not in _ids_by_doc(a)
-    # The keyword index follows the store.
-    kw = KeywordIndex.for_store(a.store, a.settings.data_dir / "keywords")
-    assert len(kw.ids) == a.store.count()
+    # The keyword index ingest saved follows the store.
+    kw = KeywordIndex.load(a.settings.data_dir / "keywords")
+    assert kw is not None and kw.version == a.store.content_version()
+    assert sorted(kw.ids) == sorted(a.store.all_metadata()[0])
     assert not kw.search("coordinators meet every quarter", 5)
 
 
@@ -124,3 +125,35 @@ def test_server_mode_store_is_shared_by_processes(docs: Path, tmp_path: Path, ch
     data = json.loads(out.stdout)
     assert not data["refused"] and "every quarter" in data["answer"]
     assert data["citations"][0]["doc_id"] == "notes"
+
+
+def test_doc_id_clash_renames_and_retitles(docs: Path, tmp_path: Path) -> None:
+    a = make_assistant(tmp_path / "data")
+    ingest([docs], a)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("A different note that happens to share the file name.\n")
+    clash = ingest([other], a)
+    assert [f.reason for f in clash.failed] == ["duplicate-id"]
+    assert "quarter" in " ".join(d.page_content for d in a.store.get(sorted(_ids_by_doc(a)["notes"])).values())
+    # A new doc_id for the same file replaces the old document instead of keeping both.
+    guide = docs / "guide.md"
+    guide.write_text(guide.read_text().replace("title: Communication guide", "doc_id: comms\ntitle: Comms guide"))
+    report = ingest([docs], a)
+    ids = _ids_by_doc(a)
+    assert "comms" in ids and "guide" not in ids and report.removed == 1
+    # The title is part of what is embedded, so a retitle re-embeds.
+    guide.write_text(guide.read_text().replace("title: Comms guide", "title: Communication handbook"))
+    assert ingest([docs], a).chunks_embedded == len(_ids_by_doc(a)["comms"])
+
+
+def test_reference_numbers_in_sources_are_not_markers(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "refs.md").write_text("# Cluster funding\nThe agency co-finances cluster secretariats for three "
+                                    "years [12]. Each secretariat must report its results every year [3].\n")
+    a = make_assistant(tmp_path / "data")
+    ingest([folder], a)
+    ans = a.answer("How long does the agency co-finance cluster secretariats?")
+    assert not ans.refused and "(12)" in ans.answer and "[12]" not in ans.answer
+    assert [c.n for c in ans.citations] == [1]

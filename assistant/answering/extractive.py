@@ -26,6 +26,7 @@ from ..store import Unit
 from ..text import is_list_item, squash
 
 _CAPTION = re.compile(r"^(figure|fig\.|table|source|chart|graph|annex|page)\b", re.I)
+_BRACKETED_NUMBER = re.compile(r"\[(\d{1,3})\]")
 _PAGE_FOOTER = re.compile(r"^\d+\s*\|\s*page$", re.I)
 LEXICAL_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.5
@@ -176,7 +177,9 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
             numbers[c.chunk_id] = len(numbers) + 1
             citations.append(citation_for(numbers[c.chunk_id], doc_by_id[c.chunk_id], c.text))
         sep = "\n" if parts and (is_list_item(c.text) or parts[-1].rsplit(" [", 1)[0].endswith(":")) else " "
-        parts.append(("" if not parts else sep) + f"{c.text} [{numbers[c.chunk_id]}]")
+        # A "[12]" in the source (a reference number) must not read as one of our markers.
+        text = _BRACKETED_NUMBER.sub(r"(\1)", c.text)
+        parts.append(("" if not parts else sep) + f"{text} [{numbers[c.chunk_id]}]")
     return "".join(parts), citations
 
 

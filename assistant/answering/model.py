@@ -157,6 +157,16 @@ def _is_timeout(error: BaseException) -> bool:
     return False
 
 
+def safe_url(url: str) -> str:
+    """A URL without any user:password part, for messages and logs."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
 def failure_notice(error: BaseException, settings: Settings) -> str:
     """'model unavailable (timeout after 2 s); showing the extractive answer', and the like."""
     if _is_timeout(error):
@@ -168,9 +178,10 @@ def failure_notice(error: BaseException, settings: Settings) -> str:
         status = getattr(error, "status_code", None)
         if "APIConnectionError" in names or "ConnectError" in names or isinstance(error, ConnectionError):
             url = settings.openai_base_url if settings.llm == "openai" else settings.ollama_base_url
-            reason = f"cannot connect to {url or 'the default endpoint'}"
+            reason = f"cannot connect to {safe_url(url) if url else 'the default endpoint'}"
         elif status is not None:
-            reason = f"HTTP {status}: {' '.join(str(error).split())[:160]}"
+            # Not the provider's error body: some servers echo the request, key included.
+            reason = f"HTTP {status} ({type(error).__name__})"
         else:
-            reason = f"{type(error).__name__}: {' '.join(str(error).split())[:160]}"
+            reason = type(error).__name__
     return f"model unavailable ({reason}); showing the extractive answer"
