@@ -185,8 +185,12 @@ def test_missing_provider_package_says_what_to_install(
 def test_failure_notices_name_the_reason() -> None:
     s = load_settings(llm="openai", llm_timeout_s=2)
     assert failure_notice(TimeoutError(), s) == "model unavailable (timeout after 2 s); showing the extractive answer"
-    assert failure_notice(ValueError("bad\nthing"), s) == ("model unavailable (ValueError: bad thing); "
-                                                           "showing the extractive answer")
+    # The error's own text is left out: a provider may echo the request, key included.
+    assert failure_notice(ValueError("key sk-secret echoed"), s) == ("model unavailable (ValueError); "
+                                                                     "showing the extractive answer")
+    with_creds = load_settings(llm="openai", openai_base_url="http://user:sk-secret@127.0.0.1:9/v1")
+    notice = failure_notice(ConnectionError(), with_creds)
+    assert "sk-secret" not in notice and "127.0.0.1:9/v1" in notice
 
 
 # --- streaming --------------------------------------------------------------------------------------
