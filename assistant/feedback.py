@@ -28,12 +28,12 @@ from typing import Any
 
 import yaml
 
+from .language import is_lithuanian
 from .schema import Answer, Citation
 
 FILENAME = "feedback.sqlite3"
 # Areas of the eval dataset (evals/dataset.yaml); any other topic is exported as "management".
 DATASET_AREAS = ("communication", "rnd", "internationalisation", "management", "funding")
-_LT_LETTERS = set("ąčęėįšųūžĄČĘĖĮŠŲŪŽ")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -229,7 +229,7 @@ class FeedbackStore:
         return {
             "id": f"cand-{r['id']}",
             "question": r["question"],
-            "language": "lt" if _LT_LETTERS & set(r["question"]) else "en",
+            "language": "lt" if is_lithuanian(r["question"]) else "en",
             "area": topic if topic in DATASET_AREAS else "management",
             "style": guess_style(r["question"]),
             "in_scope": True,

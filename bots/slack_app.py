@@ -10,7 +10,7 @@ Triggers
 - `app_mention` in a channel: answered in a thread (the message's thread, or a new one under it).
 - a direct message (`message`, channel_type "im"): answered in the DM.
 - `/ask question`: an ephemeral answer with a "Share to channel" button.
-- a later message in a thread the bot answered: a follow-up (see `is_elliptical`/`previous_question`).
+- a later message in a thread the bot answered: a follow-up (see `previous_question`; rewritten as in `chat`).
 Ignored: the bot's own messages, other bots, edits and other subtypes, channel messages that neither
 mention the bot nor continue a thread it answered.
 
@@ -47,6 +47,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
+from assistant.conversation import heuristic_standalone, is_follow_up
 from assistant.feedback import FeedbackStore, new_answer_id
 from assistant.schema import Answer, BadQuestion
 
@@ -174,33 +175,6 @@ class SlackState:
 
 # --- follow-ups ----------------------------------------------------------------------------------
 
-_CONNECTIVES = ("and ", "and?", "or ", "but ", "also", "what about", "how about", "then ", "so ", "why",
-                "how so", "tell me more", "more ", "what else", "anything else", "same ", "ir ", "o ", "kodėl")
-_PRONOUNS = {"it", "its", "they", "them", "their", "this", "that", "these", "those", "there", "he", "she"}
-FOLLOWUP_SEPARATOR = " — follow-up: "
-
-
-def is_elliptical(text: str) -> bool:
-    """Does a follow-up lean on the previous question? Short (≤ 5 words), starts with a connective
-    ("and …", "what about …", "why …"), or short-ish (≤ 12 words) with a pronoun ("who funds it?")."""
-    words = re.findall(r"[\w'-]+", text.lower())
-    if len(words) <= 5:
-        return True
-    if text.lower().lstrip().startswith(_CONNECTIVES):
-        return True
-    return len(words) <= 12 and any(w in _PRONOUNS for w in words)
-
-
-def followup_question(previous: str, new: str, max_chars: int) -> str:
-    """"<previous question> — follow-up: <new message>", shortening the previous part to fit `max_chars`."""
-    room = max_chars - len(new) - len(FOLLOWUP_SEPARATOR)
-    if room < 20:
-        return new
-    if len(previous) > room:
-        previous = previous[: room - 1].rstrip() + "…"
-    return f"{previous}{FOLLOWUP_SEPARATOR}{new}"
-
-
 def _ts(m: dict[str, Any]) -> float:
     try:
         return float(m.get("ts") or 0)
@@ -226,7 +200,7 @@ def previous_question(messages: Sequence[dict[str, Any]], *, current_ts: str, bo
         ours = (bot_user_id is not None and m.get("user") == bot_user_id) or (
             bot_id is not None and m.get("bot_id") == bot_id)
         if ours:
-            if pending is not None and (base is None or not is_elliptical(pending)):
+            if pending is not None and (base is None or not is_follow_up(pending)):
                 base = pending
             pending = None
         elif not m.get("bot_id") and m.get("subtype") in ANSWERED_SUBTYPES:
@@ -385,8 +359,8 @@ class SlackBot:
         question = base = slack_to_plain(text, context.bot_user_id)
         if followup_of and question:
             prev = self._context_question(client, context, channel, followup_of, ts)
-            if prev and is_elliptical(question):
-                question = followup_question(prev, question, self.settings.max_question_chars)
+            if prev and is_follow_up(question):  # the same rewrite as `cluster-assistant chat` offline
+                question = heuristic_standalone(question, prev)[: self.settings.max_question_chars]
                 base = prev
         self._react(client, True, channel, ts)
         try:

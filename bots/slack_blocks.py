@@ -250,11 +250,6 @@ def fallback_text(answer: Answer, topic_labels: Sequence[str] = ()) -> str:
     return escape(truncate(text, FALLBACK_CHARS)) or "(no answer text)"
 
 
-def render_notice(text: str) -> tuple[list[Block], str]:
-    """A short message (errors, rate limits) as one section and its fallback."""
-    return [_section(escape(truncate(text, SECTION_LIMIT)))], escape(truncate(text, FALLBACK_CHARS))
-
-
 def feedback_modal(answer_id: str) -> dict[str, Any]:
     """The optional "what was wrong?" dialog opened after a 👎."""
     return {

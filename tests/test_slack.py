@@ -32,8 +32,6 @@ from bots.slack_app import (
     MAX_BODY_BYTES,
     SlackConfigError,
     build_app,
-    followup_question,
-    is_elliptical,
     previous_question,
     run_http,
     run_socket_mode,
@@ -265,8 +263,9 @@ def test_follow_up_in_an_answered_thread(make_app: Callable[..., App], fake: Fak
     replies = fake.calls_to("conversations.replies")
     assert replies and replies[0].body["channel"] == "C0000001" and replies[0].body["ts"] == root
     asked = [q["question"] for q in store(tmp_path).questions()]
-    assert asked == [QUESTION, f"{QUESTION} — follow-up: who funds it?"]
-    assert "follow-up: who funds it?" in all_text(second.body["blocks"])  # the answered question is shown
+    assert asked[0] == QUESTION and asked[1].startswith("who funds it? (about: ")
+    assert "INOKLASTER" in asked[1]
+    assert "who funds it? (about: " in all_text(second.body["blocks"])  # the answered question is shown
     assert_cited(second)
 
 
@@ -603,16 +602,6 @@ def test_incoming_text_is_cleaned() -> None:
 
 # --- follow-up logic (pure) ----------------------------------------------------------------------
 
-def test_elliptical_follow_ups() -> None:
-    assert is_elliptical("who funds it?")
-    assert is_elliptical("And in Latvia?")
-    assert is_elliptical("What about internationalisation support for members?")
-    assert not is_elliptical("How should a cluster organisation plan its communication with members over a year?")
-    assert followup_question("A" * 50, "why?", 30) == "why?"  # no room: the follow-up alone
-    long = followup_question("Q" * 3000, "who funds it?", 2000)
-    assert len(long) <= 2000 and long.endswith(" — follow-up: who funds it?")
-
-
 def test_previous_question_from_the_thread() -> None:
     me = {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": "answer"}
     thread = [
@@ -641,7 +630,7 @@ def test_follow_up_in_a_direct_message_thread(make_app: Callable[..., App], fake
     dispatch(app, message("and who funds it?", thread_ts=answer_ts, ts="1800000001.000001")[0])
     second = fake.wait_for("chat.postMessage", n=2)[1]
     assert second.body["thread_ts"] == answer_ts
-    assert store(tmp_path).questions()[-1]["question"] == f"{QUESTION} — follow-up: and who funds it?"
+    assert store(tmp_path).questions()[-1]["question"].startswith("and who funds it? (about: ")
 
 
 def test_url_verification_over_http(http_bot: str) -> None:
