@@ -4,7 +4,7 @@ install:
 	pip install -e ".[dev]"
 
 demo:
-	pip install -e . && cluster-assistant ingest && cluster-assistant ask "How did InoLink help Lithuanian clusters?"
+	pip install -e . && cluster-assistant ingest && cluster-assistant ask "What support does MITA give to clusters?"
 
 lint:
 	ruff check .
