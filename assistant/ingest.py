@@ -138,7 +138,7 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
                 u_spans.append([(shift + mm["start"], shift + mm["end"]) for mm in m])
             vectors, u_vectors = embed_chunks(assistant.embedder, [indexed_text(c.text, c.metadata) for c in new],
                                               u_spans, u_texts)
-            store.add(store.units, u_ids, u_texts, u_metas, u_vectors)
+            store.add_units(u_ids, u_texts, u_metas, u_vectors)
             for c, tags in zip(new, assistant.classifier.tag(vectors), strict=True):
                 _set_topics(c.metadata, tags)
             for c in kept:  # keep the tags computed when the chunk was embedded

@@ -1,6 +1,10 @@
 """Chroma through langchain-chroma: embedded (a folder) or a Chroma server. Two collections:
 chunks, and the sentence units of each chunk (embedded at ingest so answers need no extra embedding).
-Vectors are computed by the caller, so opening the store never loads the embedding model."""
+Vectors are computed by the caller, so opening the store never loads the embedding model.
+
+Sentence vectors are only ever fetched by chunk id, never searched, so they are stored as compact
+float16 metadata with a one-number placeholder embedding: Chroma then keeps no 384-wide HNSW index
+of them in memory (at 100k chunks that index alone was over 800 MB)."""
 
 from __future__ import annotations
 
@@ -49,7 +53,7 @@ class Store:
         space = {"hnsw:space": "cosine"}
         self.chunks: Chroma = Chroma(client=self.client, collection_name=settings.collection,
                                      collection_metadata=space)
-        self.units: Chroma = Chroma(client=self.client, collection_name=settings.collection + "_units",
+        self.units: Chroma = Chroma(client=self.client, collection_name=settings.collection + "_sentences",
                                     collection_metadata=space)
         self.max_batch = max(1, min(self.client.get_max_batch_size(), 1000))
 
@@ -80,6 +84,11 @@ class Store:
             store._collection.upsert(ids=list(ids[sl]), documents=list(texts[sl]),
                                      metadatas=list(metadatas[sl]),
                                      embeddings=[list(e) for e in embeddings[sl]])  # type: ignore[arg-type]
+
+    def add_units(self, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]],
+                  vectors: Sequence[Sequence[float]]) -> None:
+        metas = [{**m, "vector": pack_vector(v)} for m, v in zip(metadatas, vectors, strict=True)]
+        self.add(self.units, ids, texts, metas, [[0.0]] * len(ids))
 
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
         for i in range(0, len(ids), self.max_batch):
@@ -159,9 +168,24 @@ class Store:
         if not chunk_ids:
             return []
         where: Any = {"chunk_id": {"$in": list(chunk_ids)}}
-        got = self.units._collection.get(where=where, include=["documents", "metadatas", "embeddings"])
-        embs = got["embeddings"] if got["embeddings"] is not None else []
+        got = self.units._collection.get(where=where, include=["documents", "metadatas"])
         metas: list[Any] = list(got["metadatas"] or [])
-        return [Unit(chunk_id=str((m or {}).get("chunk_id")), start=int((m or {}).get("start", 0)),
-                     text=t or "", embedding=list(e))
-                for t, m, e in zip(got["documents"] or [], metas, embs, strict=False)]
+        return [Unit(chunk_id=str(m["chunk_id"]), start=int(m.get("start", 0)), text=t or "",
+                     embedding=unpack_vector(str(m["vector"])))
+                for t, m in zip(got["documents"] or [], metas, strict=False) if m and m.get("vector")]
+
+
+def pack_vector(vector: Sequence[float]) -> str:
+    import base64
+
+    import numpy as np
+
+    return base64.b64encode(np.asarray(vector, dtype="<f2").tobytes()).decode("ascii")
+
+
+def unpack_vector(text: str) -> list[float]:
+    import base64
+
+    import numpy as np
+
+    return np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float32).tolist()
