@@ -2,6 +2,7 @@
 
     python bench/run.py                    # shipped corpus + 1k and 10k chunks
     python bench/run.py --sizes 1000 10000 100000
+    python bench/run.py --sizes 100000 --keep /tmp/bench   # keep the stores; re-run to re-measure queries only
 
 For each size it builds a store in a temp folder and measures, each phase in its own process:
 - ingest throughput (chunks/s, pages/s) end to end through `assistant.ingest`;
@@ -132,11 +133,20 @@ def cold_ask(env: dict[str, str], runs: int = 3) -> float:
     return statistics.median(times)
 
 
-def bench_size(label: str, corpus: Path, memo: bool) -> dict:
-    with tempfile.TemporaryDirectory() as data:
-        env = {**os.environ, "ASSISTANT_DATA_DIR": data}
-        res = {"size": label, "ingest": _child(["--step", "ingest", "--corpus", str(corpus)]
-                                               + (["--memo"] if memo else []), env)}
+def bench_size(label: str, corpus: Path, memo: bool, keep: Path | None = None) -> dict:
+    """Ingest into a fresh data dir, then measure queries. With `keep`, the data dir is kept there
+    and a later `--reuse` run measures queries again without re-ingesting (the 100k ingest takes ~45 min)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data = keep / label if keep else Path(tmp)
+        env = {**os.environ, "ASSISTANT_DATA_DIR": str(data)}
+        saved = data / "bench-ingest.json"
+        if keep and saved.is_file():
+            ingest_res = json.loads(saved.read_text())
+        else:
+            ingest_res = _child(["--step", "ingest", "--corpus", str(corpus)] + (["--memo"] if memo else []), env)
+            if keep:
+                saved.write_text(json.dumps(ingest_res))
+        res = {"size": label, "ingest": ingest_res}
         res["cold_ask_s"] = cold_ask(env)
         res["query"] = _child(["--step", "query"], env)
         print(json.dumps(res), file=sys.stderr)
@@ -164,6 +174,8 @@ def main() -> None:
     ap.add_argument("--step", choices=["ingest", "query"])
     ap.add_argument("--corpus", type=Path)
     ap.add_argument("--memo", action="store_true")
+    ap.add_argument("--keep", type=Path, help="keep each size's store under this folder; a later run with the "
+                    "same --keep re-measures queries on it without re-ingesting")
     args = ap.parse_args()
     if args.step == "ingest":
         print(json.dumps(step_ingest(args.corpus, args.memo)))
@@ -171,12 +183,14 @@ def main() -> None:
     if args.step == "query":
         print(json.dumps(step_query()))
         return
-    results = [bench_size("shipped", ROOT / "corpus", memo=False)]
+    results = [bench_size("shipped", ROOT / "corpus", memo=False, keep=args.keep)]
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
+            label = f"{n // 1000}k"
             folder = Path(tmp) / f"c{n}"
-            build_corpus(n, folder)
-            results.append(bench_size(f"{n // 1000}k", folder, memo=n > 1000))
+            if not (args.keep and (args.keep / label / "bench-ingest.json").is_file()):
+                build_corpus(n, folder)
+            results.append(bench_size(label, folder, memo=n > 1000, keep=args.keep))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2))
     (args.out / "results.md").write_text(markdown(results))
