@@ -8,6 +8,8 @@ import json
 import logging
 import os
 import re
+from array import array
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,13 +48,18 @@ class KeywordIndex:
         self.position = {cid: i for i, cid in enumerate(ids)}
 
     @classmethod
-    def build(cls, ids: list[str], texts: list[str], version: str) -> KeywordIndex:
+    def build(cls, ids: list[str], texts: Iterable[str], version: str) -> KeywordIndex:
+        """Index `texts` (one per id). Each text is turned into compact token ids as it arrives, so
+        a generator keeps memory at the size of the index, not of the corpus (100k chunks)."""
         import bm25s
+        from bm25s.tokenization import Tokenized
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG
+        vocab: dict[str, int] = {}
+        docs = [array("i", [vocab.setdefault(t, len(vocab)) for t in terms(text) or ["_empty_"]]) for text in texts]
         bm25 = bm25s.BM25()
-        if ids:
-            bm25.index([terms(t) or ["_empty_"] for t in texts], show_progress=False)
+        if docs:
+            bm25.index(Tokenized(ids=docs, vocab=vocab), show_progress=False)  # type: ignore[arg-type]
         return cls(ids, bm25, version)
 
     def save(self, folder: Path) -> None:
@@ -92,8 +99,14 @@ class KeywordIndex:
             return idx
         from .chunking import indexed_text
 
-        ids, texts, metas = store.all_texts()
-        idx = cls.build(ids, [indexed_text(t, m) for t, m in zip(texts, metas, strict=True)], version)
+        ids: list[str] = []
+
+        def texts() -> Iterator[str]:  # page by page: never every text in memory at once
+            for cid, text, meta in store.iter_texts():
+                ids.append(cid)
+                yield indexed_text(text, meta)
+
+        idx = cls.build(ids, texts(), version)
         with contextlib.suppress(OSError):  # a read-only data dir: still usable in memory
             idx.save(folder)
         return idx

@@ -131,17 +131,13 @@ class Store:
             metas += [dict(m or {}) for m in got["metadatas"] or []]
         return ids, metas
 
-    def all_texts(self) -> tuple[list[str], list[str], list[dict[str, Any]]]:
-        ids: list[str] = []
-        docs: list[str] = []
-        metas: list[dict[str, Any]] = []
+    def iter_texts(self, page: int = 2000) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(id, text, metadata) of every chunk, fetched a page at a time."""
         total = self.count()
-        for off in range(0, total, 5000):
-            got = self.chunks._collection.get(include=["documents", "metadatas"], limit=5000, offset=off)
-            ids += got["ids"]
-            docs += [d or "" for d in got["documents"] or []]
-            metas += [dict(m or {}) for m in got["metadatas"] or []]
-        return ids, docs, metas
+        for off in range(0, total, page):
+            got = self.chunks._collection.get(include=["documents", "metadatas"], limit=page, offset=off)
+            for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False):
+                yield cid, text or "", dict(meta or {})
 
     def search(self, query_vector: list[float], k: int,
                where: dict[str, Any] | None = None) -> list[tuple[Document, float]]:

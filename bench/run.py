@@ -11,10 +11,9 @@ For each size it builds a store in a temp folder and measures, each phase in its
 - peak memory (max RSS) of the ingest and query processes.
 
 The larger corpora are built deterministically from the shipped one: each synthetic document is
-a seeded random selection of the shipped documents' pages and sections under a new doc id. Pages
-repeat across documents, so the bench wraps the embedder in a text-keyed memo: at 10k/100k the
-ingest figure then measures chunking, storage and indexing rather than the model (the model's own
-throughput is the shipped-corpus and 1k figures, where every text is new to the memo)."""
+a seeded random selection of the shipped documents' pages and sections under a new doc id and title.
+Every chunk is embedded by the model (the title is part of the embedded text, so no two synthetic
+chunks embed the same text): the ingest figures are end to end at every size."""
 
 from __future__ import annotations
 
@@ -70,30 +69,12 @@ def _child(args: list[str], env: dict[str, str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def step_ingest(corpus: Path, memo: bool) -> dict:
-    from langchain_core.embeddings import Embeddings
-
+def step_ingest(corpus: Path) -> dict:
     from assistant.chain import Assistant
     from assistant.ingest import ingest
     from assistant.settings import load_settings
 
     a = Assistant(load_settings())
-    if memo:
-        inner = a.embedder
-
-        class Memo(Embeddings):
-            def __init__(self) -> None:
-                self.cache: dict[str, list[float]] = {}
-
-            def embed_documents(self, texts: list[str]) -> list[list[float]]:
-                todo = list(dict.fromkeys(t for t in texts if t not in self.cache))
-                self.cache.update(zip(todo, inner.embed_documents(todo), strict=True))
-                return [self.cache[t] for t in texts]
-
-            def embed_query(self, text: str) -> list[float]:
-                return inner.embed_query(text)
-
-        a.__dict__["embedder"] = Memo()
     a.embedder.embed_documents(["warm up"])  # model load is not ingest throughput
     r = ingest([corpus], a)
     return {"chunks": a.store.count(), "pages": r.pages, "documents": r.seen, "seconds": r.seconds,
@@ -133,7 +114,7 @@ def cold_ask(env: dict[str, str], runs: int = 3) -> float:
     return statistics.median(times)
 
 
-def bench_size(label: str, corpus: Path, memo: bool, keep: Path | None = None) -> dict:
+def bench_size(label: str, corpus: Path, keep: Path | None = None) -> dict:
     """Ingest into a fresh data dir, then measure queries. With `keep`, the data dir is kept there
     and a later `--reuse` run measures queries again without re-ingesting (the 100k ingest takes ~45 min)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -143,7 +124,7 @@ def bench_size(label: str, corpus: Path, memo: bool, keep: Path | None = None) -
         if keep and saved.is_file():
             ingest_res = json.loads(saved.read_text())
         else:
-            ingest_res = _child(["--step", "ingest", "--corpus", str(corpus)] + (["--memo"] if memo else []), env)
+            ingest_res = _child(["--step", "ingest", "--corpus", str(corpus)], env)
             if keep:
                 saved.write_text(json.dumps(ingest_res))
         res = {"size": label, "ingest": ingest_res}
@@ -173,24 +154,23 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     ap.add_argument("--step", choices=["ingest", "query"])
     ap.add_argument("--corpus", type=Path)
-    ap.add_argument("--memo", action="store_true")
     ap.add_argument("--keep", type=Path, help="keep each size's store under this folder; a later run with the "
                     "same --keep re-measures queries on it without re-ingesting")
     args = ap.parse_args()
     if args.step == "ingest":
-        print(json.dumps(step_ingest(args.corpus, args.memo)))
+        print(json.dumps(step_ingest(args.corpus)))
         return
     if args.step == "query":
         print(json.dumps(step_query()))
         return
-    results = [bench_size("shipped", ROOT / "corpus", memo=False, keep=args.keep)]
+    results = [bench_size("shipped", ROOT / "corpus", keep=args.keep)]
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             label = f"{n // 1000}k"
             folder = Path(tmp) / f"c{n}"
             if not (args.keep and (args.keep / label / "bench-ingest.json").is_file()):
                 build_corpus(n, folder)
-            results.append(bench_size(label, folder, memo=n > 1000, keep=args.keep))
+            results.append(bench_size(label, folder, keep=args.keep))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2))
     (args.out / "results.md").write_text(markdown(results))
