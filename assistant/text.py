@@ -10,6 +10,7 @@ _SENT_END = re.compile(r"[.!?;:]['\"”’)]*$")
 # A sentence boundary inside a line: end punctuation, space, then something that starts a sentence.
 # A footnote number may stick to the full stop ("in 2017.1 The following ...").
 _INLINE = re.compile(r"(?<=[.!?])['\"”’)]*(?:\d{1,2}(?=\s+[A-Z]))?\s+(?=[\"“(]?[A-Z0-9ĄČĘĖĮŠŲŪŽ])")
+_NUMBER_MARK = re.compile(r"\s*\(?(?:\d{1,2}|[a-z])[.)]")  # "1." or "a)" opening a list item
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|Dr|Mr|Ms|No|cf|al|approx|incl)\.|\b[A-Z]\.)$")
 
 
@@ -59,8 +60,8 @@ def unit_spans(text: str) -> list[tuple[int, int]]:
     for bs, be in blocks:
         cur = bs
         for m in _INLINE.finditer(text, bs, be):
-            if _ABBREV.search(text[max(cur, m.start() - 8):m.start()]):
-                continue
+            if _ABBREV.search(text[max(cur, m.start() - 8):m.start()]) or _NUMBER_MARK.fullmatch(text[cur:m.start()]):
+                continue  # "e.g. Foo", or the "1." of a numbered item: not a sentence end
             spans.append(_strip(text, cur, m.start()))
             cur = m.end()
         spans.append(_strip(text, cur, be))

@@ -85,3 +85,16 @@ def test_markdown_sections_become_chunk_sections(tmp_path: Path) -> None:
     chunks = chunk_document(load_file(md), SPEC)
     assert chunks[0].metadata["section"] == "Guide > Internal communication"
     assert "page" not in chunks[0].metadata
+
+
+def test_numbered_items_keep_their_number() -> None:
+    """"1. Step 1: ..." is one list item: its "1." is no sentence of its own (it used to be split off
+    and dropped, so the item read as a bare heading and the list fell apart)."""
+    from assistant.text import is_list_item, unit_spans
+
+    text = ("There would be four steps.\n1. Step 1: Organisation of competition\n2. Step 2: Selection\n"
+            "3. Step 3: Set-up and funding\nThe Ministry decides. See e.g. Foo. It ends.")
+    units = [text[s:e] for s, e in unit_spans(text)]
+    assert units == ["There would be four steps.", "1. Step 1: Organisation of competition", "2. Step 2: Selection",
+                     "3. Step 3: Set-up and funding", "The Ministry decides.", "See e.g. Foo.", "It ends."]
+    assert all(is_list_item(u) for u in units[1:4])
