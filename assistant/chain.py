@@ -35,7 +35,7 @@ from .language import expand
 from .retrieval import HybridRetriever, make_filter
 from .schema import Answer, BadQuestion
 from .settings import Settings
-from .store import Store
+from .store import Store, units_of
 from .topics import TopicClassifier, load_taxonomy
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ class Assistant:
             ans = Answer(question=q, answer=self.refusal_text(r.unknown_names), refused=True, topic=topic,
                          confidence=r.relevance)
         else:
-            units = self.store.units_of([d.metadata["id"] for d in r.context])
+            units = units_of(r.context)
             text, cites = compose(state["search"], r.query_vector, r.context, units, self.settings.answer_words)
             ans = Answer(question=q, answer=text, refused=not cites, topic=topic, citations=cites,
                          confidence=r.relevance)

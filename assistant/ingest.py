@@ -1,8 +1,8 @@
 """Incremental, idempotent ingestion keyed by source and content hash.
 
-Write order makes a crash at any point harmless: units, then new chunks, then the kept chunks'
-metadata, then deletions. A document counts as unchanged only when its chunk ids and hashes all
-match, so the next run finishes whatever a killed run left half done."""
+Write order makes a crash at any point harmless: new chunks (each with its sentence units in one
+record), then the kept chunks' metadata, then deletions. A document counts as unchanged only when
+its chunk ids and hashes all match, so the next run finishes whatever a killed run left half done."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .chunking import Chunk, ChunkSpec, chunk_document, context_header, indexed_text
 from .documents import SUPPORTED_SUFFIXES, Limits, LoadError, load_file
 from .keywords import KeywordIndex
+from .store import UNIT_VECTORS, unit_metadata
 from .text import unit_spans
 
 if TYPE_CHECKING:
@@ -65,16 +66,9 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Failure]]:
     return files, missing
 
 
-def _units(chunk: Chunk) -> tuple[list[str], list[str], list[dict[str, Any]]]:
-    ids, texts, metas = [], [], []
-    for j, (s, e) in enumerate(unit_spans(chunk.text)):
-        text = chunk.text[s:e]
-        if len(text.split()) < 3:  # lone bullets and labels carry nothing to rank
-            continue
-        ids.append(f"{chunk.id}#{j}")
-        texts.append(text)
-        metas.append({"chunk_id": chunk.id, "doc_id": chunk.metadata["doc_id"], "start": s, "end": e})
-    return ids, texts, metas
+def _unit_spans(chunk: Chunk) -> list[tuple[int, int]]:
+    """Spans of the chunk's sentences and list items worth ranking on their own."""
+    return [(s, e) for s, e in unit_spans(chunk.text) if len(chunk.text[s:e].split()) >= 3]  # not lone bullets
 
 
 def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> IngestReport:
@@ -90,6 +84,7 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
     report.failed += missing
     changed = False
     with store.writer_lock():
+        store.drop_legacy_units()
         ids, metas = store.all_metadata()
         existing: dict[str, dict[str, dict[str, Any]]] = {}
         for cid, meta in zip(ids, metas, strict=True):
@@ -116,7 +111,7 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
             report.pages += doc.pages
             chunks = chunk_document(doc, spec)
             old = existing.get(doc.doc_id, {})
-            if set(old) == {c.id for c in chunks} and all(m.get("doc_hash") == doc.content_hash
+            if set(old) == {c.id for c in chunks} and all(m.get("doc_hash") == doc.content_hash and UNIT_VECTORS in m
                                                            and m.get("source") == doc.source for m in old.values()):
                 report.unchanged += 1
                 continue
@@ -126,20 +121,13 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
             now = datetime.now(UTC).isoformat(timespec="seconds")
             for c in chunks:
                 c.metadata["ingested_at"] = now
-            new = [c for c in chunks if c.id not in old]
-            kept = [c for c in chunks if c.id in old]
-            u_ids, u_texts, u_metas, u_spans = [], [], [], []
-            for c in new:
-                i, t, m = _units(c)
-                u_ids += i
-                u_texts += t
-                u_metas += m
-                shift = len(context_header(c.metadata["title"], c.metadata["section"]))  # spans in embedded text
-                u_spans.append([(shift + mm["start"], shift + mm["end"]) for mm in m])
-            vectors, u_vectors = embed_chunks(assistant.embedder, [indexed_text(c.text, c.metadata) for c in new],
-                                              u_spans, u_texts)
-            store.add_units(u_ids, u_texts, u_metas, u_vectors)
-            for c, tags in zip(new, assistant.classifier.tag(vectors), strict=True):
+            # A chunk stored without its units (an index from an older version) is embedded again.
+            new = [c for c in chunks if UNIT_VECTORS not in old.get(c.id, {})]
+            kept = [c for c in chunks if UNIT_VECTORS in old.get(c.id, {})]
+            spans = [_unit_spans(c) for c in new]
+            vectors, unit_vectors = embed_chunks(assistant.embedder, new, spans)
+            for c, sp, uv, tags in zip(new, spans, unit_vectors, assistant.classifier.tag(vectors), strict=True):
+                c.metadata.update(unit_metadata(sp, uv))
                 _set_topics(c.metadata, tags)
             for c in kept:  # keep the tags computed when the chunk was embedded
                 _set_topics(c.metadata, str(old[c.id].get("chunk_topics", "")).split(","))
@@ -148,7 +136,7 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
             stale = sorted(set(old) - {c.id for c in chunks})
             store.delete_chunks(stale)
             report.chunks_embedded += len(new)
-            report.units_embedded += len(u_ids)
+            report.units_embedded += sum(map(len, spans))
             if old:
                 report.updated += 1
             else:
@@ -175,14 +163,21 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
     return report
 
 
-def embed_chunks(embedder: Embeddings, texts: list[str], spans: list[list[tuple[int, int]]],
-                 unit_texts: list[str]) -> tuple[list[list[float]], list[list[float]]]:
-    """Chunk vectors, and unit vectors: pooled from the chunk pass when the embedder can (onnx),
-    else embedded one by one."""
+def embed_chunks(embedder: Embeddings, chunks: list[Chunk], spans: list[list[tuple[int, int]]]
+                 ) -> tuple[list[list[float]], list[list[list[float]]]]:
+    """Chunk vectors (of the text with its title/section header), and each chunk's unit vectors:
+    pooled from the chunk pass when the embedder can (onnx), else embedded one by one."""
+    texts = [indexed_text(c.text, c.metadata) for c in chunks]
     if hasattr(embedder, "embed_with_spans"):
-        vectors, per_chunk = embedder.embed_with_spans(texts, spans)
-        return vectors, [v for vs in per_chunk for v in vs]
-    return embedder.embed_documents(texts), embedder.embed_documents(unit_texts)
+        shifts = [len(context_header(c.metadata["title"], c.metadata["section"])) for c in chunks]
+        return embedder.embed_with_spans(texts, [[(sh + s, sh + e) for s, e in sp] for sh, sp in zip(shifts, spans,
+                                                                                                   strict=True)])
+    flat = embedder.embed_documents([c.text[s:e] for c, sp in zip(chunks, spans, strict=True) for s, e in sp])
+    per_chunk, i = [], 0
+    for sp in spans:
+        per_chunk.append(flat[i:i + len(sp)])
+        i += len(sp)
+    return embedder.embed_documents(texts), per_chunk
 
 
 def _set_topics(meta: dict[str, Any], tags: list[str]) -> None:

@@ -1,13 +1,14 @@
-"""Chroma through langchain-chroma: embedded (a folder) or a Chroma server. Two collections:
-chunks, and the sentence units of each chunk (embedded at ingest so answers need no extra embedding).
+"""Chroma through langchain-chroma: embedded (a folder) or a Chroma server. One collection of chunks.
 Vectors are computed by the caller, so opening the store never loads the embedding model.
 
-Sentence vectors are only ever fetched by chunk id, never searched, so they are stored as compact
-float16 metadata with a one-number placeholder embedding: Chroma then keeps no 384-wide HNSW index
-of them in memory (at 100k chunks that index alone was over 800 MB)."""
+Each chunk also carries its sentence units (made at ingest, so answers need no extra embedding) in
+its own metadata: their spans in the chunk text, and their vectors as compact float16. They are only
+ever read with their chunk, so they need no index and no collection of their own, and a chunk and
+its units are written in one record (a crash cannot separate them)."""
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -32,7 +33,7 @@ class Unit:
     chunk_id: str
     start: int
     text: str
-    embedding: list[float]
+    embedding: Any  # a float32 vector
 
 
 class Store:
@@ -53,8 +54,6 @@ class Store:
         space = {"hnsw:space": "cosine"}
         self.chunks: Chroma = Chroma(client=self.client, collection_name=settings.collection,
                                      collection_metadata=space)
-        self.units: Chroma = Chroma(client=self.client, collection_name=settings.collection + "_sentences",
-                                    collection_metadata=space)
         self.max_batch = max(1, min(self.client.get_max_batch_size(), 1000))
 
     # --- writing ---------------------------------------------------------------------------------
@@ -85,24 +84,20 @@ class Store:
                                      metadatas=list(metadatas[sl]),
                                      embeddings=[list(e) for e in embeddings[sl]])  # type: ignore[arg-type]
 
-    def add_units(self, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]],
-                  vectors: Sequence[Sequence[float]]) -> None:
-        metas = [{**m, "vector": pack_vector(v)} for m, v in zip(metadatas, vectors, strict=True)]
-        self.add(self.units, ids, texts, metas, [[0.0]] * len(ids))
-
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
         for i in range(0, len(ids), self.max_batch):
             self.chunks._collection.update(ids=list(ids[i:i + self.max_batch]),
                                            metadatas=list(metadatas[i:i + self.max_batch]))
 
     def delete_chunks(self, ids: Sequence[str]) -> None:
-        """Delete chunks and their units (units first: a crash in between leaves no orphan units
-        that a later run could not find)."""
         for i in range(0, len(ids), self.max_batch):
-            batch = list(ids[i:i + self.max_batch])
-            where: Any = {"chunk_id": {"$in": batch}}
-            self.units._collection.delete(where=where)
-            self.chunks._collection.delete(ids=batch)
+            self.chunks._collection.delete(ids=list(ids[i:i + self.max_batch]))
+
+    def drop_legacy_units(self) -> None:
+        """Stores built before units moved into chunk metadata kept them in a second collection."""
+        legacy = self.settings.collection + "_sentences"
+        if any(getattr(c, "name", c) == legacy for c in self.client.list_collections()):
+            self.client.delete_collection(legacy)
 
     def bump_version(self) -> str:
         """Mark the content as changed, so keyword indexes built elsewhere know to rebuild."""
@@ -122,13 +117,18 @@ class Store:
         return self.chunks._collection.count()
 
     def all_metadata(self) -> tuple[list[str], list[dict[str, Any]]]:
+        """Every chunk's metadata, without the bulky unit vectors (`UNIT_VECTORS` is True where present)."""
         ids: list[str] = []
         metas: list[dict[str, Any]] = []
         total = self.count()
         for off in range(0, total, 5000):
             got = self.chunks._collection.get(include=["metadatas"], limit=5000, offset=off)
             ids += got["ids"]
-            metas += [dict(m or {}) for m in got["metadatas"] or []]
+            for m in got["metadatas"] or []:
+                meta = dict(m or {})
+                if UNIT_VECTORS in meta:
+                    meta[UNIT_VECTORS] = True
+                metas.append(meta)
         return ids, metas
 
     def iter_texts(self, page: int = 2000) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -160,28 +160,42 @@ class Store:
             out[cid] = Document(page_content=text or "", metadata={**(meta or {}), "id": cid}, id=cid)
         return out
 
-    def units_of(self, chunk_ids: Sequence[str]) -> list[Unit]:
-        if not chunk_ids:
-            return []
-        where: Any = {"chunk_id": {"$in": list(chunk_ids)}}
-        got = self.units._collection.get(where=where, include=["documents", "metadatas"])
-        metas: list[Any] = list(got["metadatas"] or [])
-        return [Unit(chunk_id=str(m["chunk_id"]), start=int(m.get("start", 0)), text=t or "",
-                     embedding=unpack_vector(str(m["vector"])))
-                for t, m in zip(got["documents"] or [], metas, strict=False) if m and m.get("vector")]
 
 
-def pack_vector(vector: Sequence[float]) -> str:
-    import base64
+UNIT_SPANS = "unit_spans"      # "start:end start:end ..." in the chunk text
+UNIT_VECTORS = "unit_vectors"  # base64 float16, one row per span
 
+
+class StoreOutdated(RuntimeError):
+    """The index was built by an older version and must be rebuilt by `ingest`."""
+
+
+def unit_metadata(spans: Sequence[tuple[int, int]], vectors: Sequence[Sequence[float]]) -> dict[str, str]:
+    """The metadata fields that hold a chunk's sentence units."""
+    return {UNIT_SPANS: " ".join(f"{s}:{e}" for s, e in spans), UNIT_VECTORS: pack_vector(vectors)}
+
+
+def units_of(docs: Sequence[Document]) -> list[Unit]:
+    """The sentence units of retrieved chunks, read from their own metadata (no store query)."""
     import numpy as np
 
-    return base64.b64encode(np.asarray(vector, dtype="<f2").tobytes()).decode("ascii")
+    out: list[Unit] = []
+    for d in docs:
+        m = d.metadata
+        if UNIT_VECTORS not in m:
+            raise StoreOutdated("the index was built by an older version of cluster-assistant: "
+                                "run `cluster-assistant ingest` to rebuild it")
+        spans = [tuple(int(x) for x in pair.split(":")) for pair in str(m[UNIT_SPANS]).split()]
+        if not spans:
+            continue
+        vectors = np.frombuffer(base64.b64decode(str(m[UNIT_VECTORS])), dtype="<f2").astype(np.float32)
+        vectors = vectors.reshape(len(spans), -1)
+        out += [Unit(chunk_id=str(m["id"]), start=s, text=d.page_content[s:e], embedding=v)
+                for (s, e), v in zip(spans, vectors, strict=True)]
+    return out
 
 
-def unpack_vector(text: str) -> list[float]:
-    import base64
-
+def pack_vector(vectors: Sequence[Sequence[float]]) -> str:
     import numpy as np
 
-    return np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float32).tolist()
+    return base64.b64encode(np.asarray(vectors, dtype="<f2").tobytes()).decode("ascii")

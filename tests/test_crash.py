@@ -14,6 +14,7 @@ from assistant.chunking import ChunkSpec, chunk_document
 from assistant.documents import load_file
 from assistant.ingest import discover
 from assistant.keywords import KeywordIndex
+from assistant.store import UNIT_VECTORS, units_of
 
 from .conftest import CORPUS, PDF_SAMPLES, make_assistant
 
@@ -52,10 +53,12 @@ def test_sigkill_mid_ingest_then_recovery(tmp_path: Path) -> None:
     spec = ChunkSpec(a.settings.chunk_tokens, a.settings.chunk_overlap, a.settings.embedding_max_tokens)
     expected = {c.id for f in discover([folder])[0] for c in chunk_document(load_file(f), spec)}
     assert set(ids) == expected
-    # Every chunk has its sentence units, and no unit is orphaned.
-    units = a.store.units._collection.get(include=["metadatas"])
-    unit_chunks = {m["chunk_id"] for m in units["metadatas"]}
-    assert unit_chunks == set(ids)
+    # Every chunk has its sentence units, and they read back.
+    assert all(m.get(UNIT_VECTORS) is True for m in metas)
+    got = a.store.get(ids)
+    units = units_of(list(got.values()))
+    assert {u.chunk_id for u in units} == set(ids)
+    assert all(u.text and u.text in got[u.chunk_id].page_content for u in units)
     # `sources` and the keyword index agree with the store.
     assert {r["doc_id"] for r in list_sources(a.settings)} == {m["doc_id"] for m in metas}
     kw = KeywordIndex.load(data / "keywords")  # what the last ingest saved, not a fresh build

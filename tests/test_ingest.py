@@ -157,3 +157,21 @@ def test_reference_numbers_in_sources_are_not_markers(tmp_path: Path) -> None:
     ans = a.answer("How long does the agency co-finance cluster secretariats?")
     assert not ans.refused and "(12)" in ans.answer and "[12]" not in ans.answer
     assert [c.n for c in ans.citations] == [1]
+
+
+def test_an_index_without_sentence_units_asks_for_ingest_then_heals(docs: Path, tmp_path: Path,
+                                                                    backend: dict) -> None:
+    """An index written before units moved into chunk metadata: `ask` says to re-ingest (it does not
+    answer from chunks it cannot rank), and the next ingest embeds exactly those chunks again."""
+    from assistant.store import UNIT_SPANS, UNIT_VECTORS, StoreOutdated
+
+    a = make_assistant(tmp_path / "data", **backend)
+    ingest([docs], a)
+    guide = sorted(_ids_by_doc(a)["guide"])
+    a.store.chunks._collection.update(ids=guide, metadatas=[{UNIT_SPANS: None, UNIT_VECTORS: None}] * len(guide))
+    assert all(UNIT_VECTORS not in d.metadata for d in a.store.get(guide).values())
+    with pytest.raises(StoreOutdated, match="run `cluster-assistant ingest`"):
+        a.answer("How do we send members project news?")
+    report = ingest([docs], a)
+    assert (report.updated, report.unchanged, report.chunks_embedded) == (1, 2, len(guide))
+    assert "monthly newsletter" in a.answer("How do we send members project news?").answer
