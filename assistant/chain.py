@@ -35,7 +35,7 @@ from .language import expand
 from .retrieval import HybridRetriever, make_filter
 from .schema import Answer, BadQuestion
 from .settings import Settings
-from .store import Store, units_of
+from .store import Store, has_units, units_of
 from .topics import TopicClassifier, load_taxonomy
 
 if TYPE_CHECKING:
@@ -137,6 +137,13 @@ class Assistant:
             ans = Answer(question=q, answer=self.refusal_text(r.unknown_names), refused=True, topic=topic,
                          confidence=r.relevance)
         else:
+            missing = [d for d in r.context if not has_units(d.metadata)]
+            if missing:  # an index from an older version: still answerable, a little slower
+                from .ingest import fill_units
+
+                log.warning("%d chunks have no stored sentence units: run `cluster-assistant ingest` to "
+                            "update the index", len(missing))
+                fill_units(self.embedder, missing)
             units = units_of(r.context)
             text, cites = compose(state["search"], r.query_vector, r.context, units, self.settings.answer_words)
             ans = Answer(question=q, answer=text, refused=not cites, topic=topic, citations=cites,

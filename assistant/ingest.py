@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 from .chunking import Chunk, ChunkSpec, chunk_document, context_header, indexed_text
 from .documents import SUPPORTED_SUFFIXES, Limits, LoadError, load_file
 from .keywords import KeywordIndex
-from .store import UNIT_VECTORS, unit_metadata
+from .store import has_units, unit_metadata
 from .text import unit_spans
 
 if TYPE_CHECKING:
+    from langchain_core.documents import Document
     from langchain_core.embeddings import Embeddings
 
     from .chain import Assistant
@@ -111,7 +112,7 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
             report.pages += doc.pages
             chunks = chunk_document(doc, spec)
             old = existing.get(doc.doc_id, {})
-            if set(old) == {c.id for c in chunks} and all(m.get("doc_hash") == doc.content_hash and UNIT_VECTORS in m
+            if set(old) == {c.id for c in chunks} and all(m.get("doc_hash") == doc.content_hash and has_units(m)
                                                            and m.get("source") == doc.source for m in old.values()):
                 report.unchanged += 1
                 continue
@@ -122,8 +123,8 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
             for c in chunks:
                 c.metadata["ingested_at"] = now
             # A chunk stored without its units (an index from an older version) is embedded again.
-            new = [c for c in chunks if UNIT_VECTORS not in old.get(c.id, {})]
-            kept = [c for c in chunks if UNIT_VECTORS in old.get(c.id, {})]
+            new = [c for c in chunks if not has_units(old.get(c.id, {}))]
+            kept = [c for c in chunks if has_units(old.get(c.id, {}))]
             spans = [_unit_spans(c) for c in new]
             vectors, unit_vectors = embed_chunks(assistant.embedder, new, spans)
             for c, sp, uv, tags in zip(new, spans, unit_vectors, assistant.classifier.tag(vectors), strict=True):
@@ -178,6 +179,15 @@ def embed_chunks(embedder: Embeddings, chunks: list[Chunk], spans: list[list[tup
         per_chunk.append(flat[i:i + len(sp)])
         i += len(sp)
     return embedder.embed_documents(texts), per_chunk
+
+
+def fill_units(embedder: Embeddings, docs: list[Document]) -> None:
+    """Compute the sentence units of chunks stored without them (an index built by an older version),
+    in memory, so they can still be answered from until the next ingest stores them."""
+    chunks = [Chunk(str(d.metadata["id"]), d.page_content, d.metadata) for d in docs]
+    spans = [_unit_spans(c) for c in chunks]
+    for d, sp, vectors in zip(docs, spans, embed_chunks(embedder, chunks, spans)[1], strict=True):
+        d.metadata.update(unit_metadata(sp, vectors))
 
 
 def _set_topics(meta: dict[str, Any], tags: list[str]) -> None:

@@ -57,6 +57,8 @@ class KeywordIndex:
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG
         vocab: dict[str, int] = {}
         docs = [array("i", [vocab.setdefault(t, len(vocab)) for t in terms(text) or ["_empty_"]]) for text in texts]
+        if len(docs) != len(ids):
+            raise ValueError(f"{len(ids)} ids for {len(docs)} texts")
         bm25 = bm25s.BM25()
         if docs:
             bm25.index(Tokenized(ids=docs, vocab=vocab), show_progress=False)  # type: ignore[arg-type]

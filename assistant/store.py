@@ -9,8 +9,10 @@ its units are written in one record (a crash cannot separate them)."""
 from __future__ import annotations
 
 import base64
+import contextlib
+import itertools
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -95,9 +97,10 @@ class Store:
 
     def drop_legacy_units(self) -> None:
         """Stores built before units moved into chunk metadata kept them in a second collection."""
-        legacy = self.settings.collection + "_sentences"
-        if any(getattr(c, "name", c) == legacy for c in self.client.list_collections()):
-            self.client.delete_collection(legacy)
+        from chromadb.errors import NotFoundError
+
+        with contextlib.suppress(NotFoundError):
+            self.client.delete_collection(self.settings.collection + "_sentences")
 
     def bump_version(self) -> str:
         """Mark the content as changed, so keyword indexes built elsewhere know to rebuild."""
@@ -125,8 +128,8 @@ class Store:
             got = self.chunks._collection.get(include=["metadatas"], limit=5000, offset=off)
             ids += got["ids"]
             for m in got["metadatas"] or []:
-                meta = dict(m or {})
-                if UNIT_VECTORS in meta:
+                meta = {k: v for k, v in (m or {}).items() if not k.startswith(UNIT_VECTORS)}
+                if has_units(m or {}):
                     meta[UNIT_VECTORS] = True
                 metas.append(meta)
         return ids, metas
@@ -163,33 +166,38 @@ class Store:
 
 
 UNIT_SPANS = "unit_spans"      # "start:end start:end ..." in the chunk text
-UNIT_VECTORS = "unit_vectors"  # base64 float16, one row per span
-
-
-class StoreOutdated(RuntimeError):
-    """The index was built by an older version and must be rebuilt by `ingest`."""
+UNIT_VECTORS = "unit_vectors"  # base64 float16, one row per span, in pieces: unit_vectors, unit_vectors_1, ...
+_PIECE = 4000                  # characters per piece: hosted Chroma caps a metadata value at 4 KB
 
 
 def unit_metadata(spans: Sequence[tuple[int, int]], vectors: Sequence[Sequence[float]]) -> dict[str, str]:
     """The metadata fields that hold a chunk's sentence units."""
-    return {UNIT_SPANS: " ".join(f"{s}:{e}" for s, e in spans), UNIT_VECTORS: pack_vector(vectors)}
+    packed = pack_vector(vectors)
+    pieces = [packed[i:i + _PIECE] for i in range(0, len(packed), _PIECE)] or [""]
+    meta = {UNIT_SPANS: " ".join(f"{s}:{e}" for s, e in spans), UNIT_VECTORS: pieces[0]}
+    meta.update({f"{UNIT_VECTORS}_{i}": piece for i, piece in enumerate(pieces[1:], start=1)})
+    return meta
+
+
+def has_units(meta: Mapping[str, Any]) -> bool:
+    """False for a chunk from an index built before units moved into chunk metadata."""
+    return UNIT_SPANS in meta and UNIT_VECTORS in meta
 
 
 def units_of(docs: Sequence[Document]) -> list[Unit]:
-    """The sentence units of retrieved chunks, read from their own metadata (no store query)."""
+    """The sentence units of retrieved chunks, read from their own metadata (no store query).
+    Chunks without units are skipped: `ingest.fill_units` computes theirs."""
     import numpy as np
 
     out: list[Unit] = []
     for d in docs:
         m = d.metadata
-        if UNIT_VECTORS not in m:
-            raise StoreOutdated("the index was built by an older version of cluster-assistant: "
-                                "run `cluster-assistant ingest` to rebuild it")
-        spans = [tuple(int(x) for x in pair.split(":")) for pair in str(m[UNIT_SPANS]).split()]
-        if not spans:
+        if not has_units(m) or not m[UNIT_SPANS]:
             continue
-        vectors = np.frombuffer(base64.b64decode(str(m[UNIT_VECTORS])), dtype="<f2").astype(np.float32)
-        vectors = vectors.reshape(len(spans), -1)
+        spans = [tuple(int(x) for x in pair.split(":")) for pair in str(m[UNIT_SPANS]).split()]
+        packed = "".join(str(m[k]) for k in itertools.takewhile(
+            m.__contains__, itertools.chain([UNIT_VECTORS], (f"{UNIT_VECTORS}_{i}" for i in itertools.count(1)))))
+        vectors = np.frombuffer(base64.b64decode(packed), dtype="<f2").astype(np.float32).reshape(len(spans), -1)
         out += [Unit(chunk_id=str(m["id"]), start=s, text=d.page_content[s:e], embedding=v)
                 for (s, e), v in zip(spans, vectors, strict=True)]
     return out

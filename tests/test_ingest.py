@@ -159,19 +159,36 @@ def test_reference_numbers_in_sources_are_not_markers(tmp_path: Path) -> None:
     assert [c.n for c in ans.citations] == [1]
 
 
-def test_an_index_without_sentence_units_asks_for_ingest_then_heals(docs: Path, tmp_path: Path,
+def test_an_index_without_sentence_units_still_answers_then_heals(docs: Path, tmp_path: Path,
                                                                     backend: dict) -> None:
-    """An index written before units moved into chunk metadata: `ask` says to re-ingest (it does not
-    answer from chunks it cannot rank), and the next ingest embeds exactly those chunks again."""
-    from assistant.store import UNIT_SPANS, UNIT_VECTORS, StoreOutdated
+    """An index written before units moved into chunk metadata: `ask` computes the missing units on
+    the fly, and the next ingest embeds exactly those chunks again and stores them."""
+    from assistant.store import UNIT_SPANS, UNIT_VECTORS, has_units
 
     a = make_assistant(tmp_path / "data", **backend)
     ingest([docs], a)
     guide = sorted(_ids_by_doc(a)["guide"])
     a.store.chunks._collection.update(ids=guide, metadatas=[{UNIT_SPANS: None, UNIT_VECTORS: None}] * len(guide))
-    assert all(UNIT_VECTORS not in d.metadata for d in a.store.get(guide).values())
-    with pytest.raises(StoreOutdated, match="run `cluster-assistant ingest`"):
-        a.answer("How do we send members project news?")
+    assert not any(has_units(d.metadata) for d in a.store.get(guide).values())
+    assert "monthly newsletter" in a.answer("How do we send members project news?").answer
     report = ingest([docs], a)
     assert (report.updated, report.unchanged, report.chunks_embedded) == (1, 2, len(guide))
+    assert all(has_units(d.metadata) for d in a.store.get(guide).values())
     assert "monthly newsletter" in a.answer("How do we send members project news?").answer
+
+
+def test_unit_vectors_are_split_into_pieces_hosted_chroma_accepts() -> None:
+    """Hosted Chroma caps a metadata value at 4 KB; a chunk with many units spreads its vectors."""
+    import numpy as np
+    from langchain_core.documents import Document
+
+    from assistant.store import unit_metadata, units_of
+
+    text = " ".join(f"Sentence number {i} is here." for i in range(12))
+    spans = [(m.start(), m.end()) for m in __import__("re").finditer(r"Sentence number \d+ is here\.", text)]
+    vectors = np.random.default_rng(0).normal(size=(len(spans), 384)).astype(np.float32)
+    meta = unit_metadata(spans, vectors.tolist())
+    assert len(meta) > 3 and all(len(v) <= 4000 for v in meta.values())
+    units = units_of([Document(page_content=text, metadata={**meta, "id": "c1"})])
+    assert [u.text for u in units] == [text[s:e] for s, e in spans]
+    assert np.allclose(np.stack([u.embedding for u in units]), vectors, atol=1e-2)
