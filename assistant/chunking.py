@@ -128,4 +128,8 @@ def chunk_document(doc: SourceDoc, spec: ChunkSpec) -> list[Chunk]:
             if part.page is not None:
                 meta["page"] = part.page
             chunks.append(Chunk(id=f"{doc.doc_id}:{chunk_id}", text=text, metadata=meta))
+    # Each chunk names its neighbours, so readers fetch them by id (a filter on chunk_index scans the store).
+    for i, c in enumerate(chunks):
+        c.metadata["prev_id"] = chunks[i - 1].id if i else ""
+        c.metadata["next_id"] = chunks[i + 1].id if i + 1 < len(chunks) else ""
     return chunks

@@ -113,7 +113,8 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
             chunks = chunk_document(doc, spec)
             old = existing.get(doc.doc_id, {})
             if set(old) == {c.id for c in chunks} and all(m.get("doc_hash") == doc.content_hash and has_units(m)
-                                                           and m.get("source") == doc.source for m in old.values()):
+                                                           and m.get("source") == doc.source and "next_id" in m
+                                                           for m in old.values()):
                 report.unchanged += 1
                 continue
             if not changed:  # before the first write: readers' keyword indexes are stale from here on
@@ -126,10 +127,12 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
             new = [c for c in chunks if not has_units(old.get(c.id, {}))]
             kept = [c for c in chunks if has_units(old.get(c.id, {}))]
             spans = [_unit_spans(c) for c in new]
-            vectors, unit_vectors = embed_chunks(assistant.embedder, new, spans)
-            for c, sp, uv, tags in zip(new, spans, unit_vectors, assistant.classifier.tag(vectors), strict=True):
-                c.metadata.update(unit_metadata(sp, uv))
-                _set_topics(c.metadata, tags)
+            vectors: list[list[float]] = []
+            if new:  # a moved file, or metadata from an older version, changes no text: nothing to embed
+                vectors, unit_vectors = embed_chunks(assistant.embedder, new, spans)
+                for c, sp, uv, tags in zip(new, spans, unit_vectors, assistant.classifier.tag(vectors), strict=True):
+                    c.metadata.update(unit_metadata(sp, uv))
+                    _set_topics(c.metadata, tags)
             for c in kept:  # keep the tags computed when the chunk was embedded
                 _set_topics(c.metadata, str(old[c.id].get("chunk_topics", "")).split(","))
             store.add(store.chunks, [c.id for c in new], [c.text for c in new], [c.metadata for c in new], vectors)

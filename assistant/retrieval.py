@@ -91,23 +91,13 @@ class HybridRetriever:
         """The chunks just before and after each top chunk in its document: an answer often
         continues past a chunk boundary (the sentence after the one that names the subject)."""
         have = {d.metadata["id"] for d in docs}
-        clauses: list[dict[str, Any]] = [
-            {"$and": [{"doc_id": d.metadata["doc_id"]},
-                      {"chunk_index": {"$in": [d.metadata["chunk_index"] - 1, d.metadata["chunk_index"] + 1]}}]}
-            for d in docs if "chunk_index" in d.metadata
-        ]
-        if not clauses:
-            return []
-        got = self.store.chunks._collection.get(where=clauses[0] if len(clauses) == 1 else {"$or": clauses},
-                                                include=["documents", "metadatas"])
-        origin = {(d.metadata["doc_id"], d.metadata["chunk_index"]): i for i, d in enumerate(docs)}
+        origin: dict[str, int] = {}  # neighbour id -> rank of the best top chunk it borders
+        for i, d in enumerate(docs):
+            for nid in (d.metadata.get("prev_id"), d.metadata.get("next_id")):
+                if nid and nid not in have:
+                    origin.setdefault(str(nid), i)
         out = []
-        for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False):
-            if cid in have:
-                continue
-            m: dict[str, Any] = dict(meta or {})
-            near = [origin[(m["doc_id"], m["chunk_index"] + off)] for off in (-1, 1)
-                    if (m["doc_id"], m["chunk_index"] + off) in origin]
-            m.update(id=cid, neighbour_of=min(near) if near else len(docs))
-            out.append(Document(page_content=text or "", metadata=m, id=cid))
+        for cid, doc in self.store.get(list(origin)).items():
+            doc.metadata["neighbour_of"] = origin[cid]
+            out.append(doc)
         return sorted(out, key=lambda d: d.metadata["neighbour_of"])

@@ -192,3 +192,28 @@ def test_unit_vectors_are_split_into_pieces_hosted_chroma_accepts() -> None:
     units = units_of([Document(page_content=text, metadata={**meta, "id": "c1"})])
     assert [u.text for u in units] == [text[s:e] for s, e in spans]
     assert np.allclose(np.stack([u.embedding for u in units]), vectors, atol=1e-2)
+
+
+def test_a_moved_file_is_re_pointed_without_embedding(docs: Path, tmp_path: Path, backend: dict) -> None:
+    a = make_assistant(tmp_path / "data", **backend)
+    ingest([docs], a)
+    before = _ids_by_doc(a)
+    (docs / "archive").mkdir()
+    (docs / "notes.txt").rename(docs / "archive" / "notes.txt")
+    report = ingest([docs], a)
+    assert (report.updated, report.removed, report.chunks_embedded, report.failed) == (1, 0, 0, [])
+    assert _ids_by_doc(a) == before
+    sources = {str(d.metadata["source"]) for d in a.store.get(sorted(before["notes"])).values()}
+    assert sources == {str(docs / "archive" / "notes.txt")}
+
+
+def test_neighbour_chunks_are_named_in_metadata(tmp_path: Path) -> None:
+    """Each chunk names the chunk before and after it, so retrieval fetches neighbours by id."""
+    from assistant.chunking import ChunkSpec, chunk_document
+    from assistant.documents import load_file
+
+    chunks = chunk_document(load_file(PDF_SAMPLES / "pdflatex-4-pages.pdf"), ChunkSpec())
+    assert len(chunks) > 2
+    assert chunks[0].metadata["prev_id"] == "" and chunks[-1].metadata["next_id"] == ""
+    for a, b in zip(chunks, chunks[1:], strict=False):
+        assert a.metadata["next_id"] == b.id and b.metadata["prev_id"] == a.id
