@@ -1,5 +1,5 @@
-"""BM25 keyword index (bm25s), persisted next to the store and rebuilt only when the store's
-content version changes, never per query."""
+"""BM25 keyword index: built with bm25s, persisted next to the store as plain numpy arrays, and
+rebuilt only when the store's content version changes, never per query."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import os
 import re
 from array import array
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -42,15 +43,40 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOPWORDS]
 
 
+@dataclass
+class Columns:
+    """A BM25 index as bm25s computes it: for each term, the chunks containing it and their scores
+    (a CSC matrix). A query sums a few columns, which takes numpy alone: readers never import bm25s
+    and scipy (about 0.3 s of a cold `ask`)."""
+
+    data: np.ndarray     # scores, column after column
+    indices: np.ndarray  # chunk positions, aligned with data
+    indptr: np.ndarray   # column t is data[indptr[t]:indptr[t + 1]]
+    num_docs: int
+    vocab: dict[str, int]
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        out = np.zeros(self.num_docs, dtype=np.float32)
+        for t in tokens:  # a repeated query term counts again, as in bm25s
+            col = self.vocab.get(t)
+            if col is not None:
+                s, e = int(self.indptr[col]), int(self.indptr[col + 1])
+                out[self.indices[s:e]] += self.data[s:e]  # a column names each chunk once
+        return out
+
+
+_ARRAYS = ("data", "indices", "indptr")
+
+
 class KeywordIndex:
-    def __init__(self, ids: list[str], bm25: Any, version: str) -> None:
-        self.ids, self.bm25, self.version = ids, bm25, version
+    def __init__(self, ids: list[str], columns: Columns, version: str) -> None:
+        self.ids, self.columns, self.version = ids, columns, version
         self.position = {cid: i for i, cid in enumerate(ids)}
 
     @classmethod
     def build(cls, ids: list[str], texts: Iterable[str], version: str) -> KeywordIndex:
-        """Index `texts` (one per id). Each text is turned into compact token ids as it arrives, so
-        a generator keeps memory at the size of the index, not of the corpus (100k chunks)."""
+        """Index `texts` (one per id) with bm25s. Each text is turned into compact token ids as it
+        arrives, so a generator keeps memory at the size of the index, not of the corpus (100k chunks)."""
         import bm25s
         from bm25s.tokenization import Tokenized
 
@@ -59,18 +85,24 @@ class KeywordIndex:
         docs = [array("i", [vocab.setdefault(t, len(vocab)) for t in terms(text) or ["_empty_"]]) for text in texts]
         if len(docs) != len(ids):
             raise ValueError(f"{len(ids)} ids for {len(docs)} texts")
+        if not docs:
+            return cls(ids, Columns(np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int32), 0, {}),
+                       version)
         bm25 = bm25s.BM25()
-        if docs:
-            bm25.index(Tokenized(ids=docs, vocab=vocab), show_progress=False)  # type: ignore[arg-type]
-        return cls(ids, bm25, version)
+        bm25.index(Tokenized(ids=docs, vocab=vocab), show_progress=False)
+        m = bm25.scores
+        return cls(ids, Columns(m["data"], m["indices"], m["indptr"], int(m["num_docs"]), dict(bm25.vocab_dict)),
+                   version)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder.with_name(f"{folder.name}.tmp{os.getpid()}")
         tmp.mkdir(parents=True, exist_ok=True)
-        if self.ids:
-            self.bm25.save(str(tmp), show_progress=False)
-        (tmp / "ids.json").write_text(json.dumps({"version": self.version, "ids": self.ids}))
+        for a in _ARRAYS:
+            np.save(tmp / f"bm25_{a}.npy", getattr(self.columns, a))
+        (tmp / "bm25_vocab.json").write_text(json.dumps(self.columns.vocab))
+        (tmp / "ids.json").write_text(json.dumps({"version": self.version, "ids": self.ids,
+                                                  "num_docs": self.columns.num_docs}))
         # Swap file by file: readers see either the old or the new ids.json last.
         for f in tmp.iterdir():
             if f.name != "ids.json":
@@ -80,17 +112,17 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, folder: Path) -> KeywordIndex | None:
-        import bm25s
-
         meta_file = folder / "ids.json"
         if not meta_file.is_file():
             return None
         try:
             meta = json.loads(meta_file.read_text())
-            bm25 = bm25s.BM25.load(str(folder), show_progress=False) if meta["ids"] else bm25s.BM25()
+            data, indices, indptr = (np.load(folder / f"bm25_{a}.npy", mmap_mode="r") for a in _ARRAYS)
+            vocab = json.loads((folder / "bm25_vocab.json").read_text())
+            columns = Columns(data, indices, indptr, int(meta["num_docs"]), vocab)
         except (OSError, ValueError, KeyError):
-            return None  # a damaged index is rebuilt from the store
-        return cls(meta["ids"], bm25, meta["version"])
+            return None  # a damaged index, or one in an older format, is rebuilt from the store
+        return cls(meta["ids"], columns, meta["version"])
 
     @classmethod
     def for_store(cls, store: Store, folder: Path) -> KeywordIndex:
@@ -118,7 +150,7 @@ class KeywordIndex:
         contains: a question about Latvia or a "Gold Label" is not covered by a corpus without them."""
         from .language import is_lithuanian
 
-        vocab = self.bm25.vocab_dict if self.ids else {}
+        vocab = self.columns.vocab
         if " | " in question:  # a glossary-expanded question: its English part is a list of terms
             question, first = question.split(" | ", 1)[0], 0
         else:
@@ -138,7 +170,7 @@ class KeywordIndex:
         q = terms(query)
         if not self.ids or not q:
             return []
-        scores = self.bm25.get_scores(q)
+        scores = self.columns.scores(q)
         if allowed is not None:
             mask = np.zeros(len(self.ids), dtype=scores.dtype)
             for cid in allowed:

@@ -1,7 +1,9 @@
-"""The keyword index built from a stream of texts (token ids, never the whole corpus at once)
-scores exactly as bm25s does from token lists."""
+"""The keyword index scores exactly as bm25s does: built from a stream of texts (token ids, never
+the whole corpus at once), and read back from its saved arrays without bm25s."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -9,24 +11,58 @@ import numpy as np
 from assistant.keywords import KeywordIndex, terms
 
 TEXTS = ["Clusters in Lithuania grow their members", "InoLink mentoring for clusters",
-         "export and international value chains", "", "the of and"]
+         "export and international value chains", "", "the of and", "clusters clusters export"]
+QUERIES = ["clusters members", "international export", "mentoring InoLink clusters", "unknownword",
+           "clusters clusters", "export unknownword export"]
 
 
-def test_streamed_build_scores_like_bm25s_from_tokens() -> None:
+def _reference() -> bm25s.BM25:
+    ref = bm25s.BM25()
+    ref.index([terms(t) or ["_empty_"] for t in TEXTS], show_progress=False)
+    return ref
+
+
+def test_built_and_loaded_indexes_score_like_bm25s(tmp_path: Path) -> None:
     ids = [f"c{i}" for i in range(len(TEXTS))]
-    streamed = KeywordIndex.build(ids, (t for t in TEXTS), "v1")
-    reference = bm25s.BM25()
-    reference.index([terms(t) or ["_empty_"] for t in TEXTS], show_progress=False)
-    for q in ["clusters members", "international export", "mentoring InoLink clusters", "unknownword"]:
-        assert np.allclose(streamed.bm25.get_scores(terms(q)), reference.get_scores(terms(q)))
-    assert [cid for cid, _ in streamed.search("mentoring clusters", 3)] == ["c1", "c0"]
-    assert streamed.search("unknownword", 3) == []
+    built = KeywordIndex.build(ids, (t for t in TEXTS), "v1")
+    built.save(tmp_path / "kw")
+    loaded = KeywordIndex.load(tmp_path / "kw")
+    assert loaded is not None and loaded.ids == ids and loaded.version == "v1"
+    ref = _reference()
+    for q in QUERIES:
+        expected = ref.get_scores(terms(q))
+        assert np.allclose(built.columns.scores(terms(q)), expected), q
+        assert np.allclose(loaded.columns.scores(terms(q)), expected), q
+    assert loaded.search("mentoring clusters", 3)[0][0] == "c1"
+    assert loaded.search("unknownword", 3) == []
 
 
-def test_saved_index_loads_with_its_vocabulary(tmp_path) -> None:
+def test_saved_index_loads_with_its_vocabulary(tmp_path: Path) -> None:
     idx = KeywordIndex.build(["a", "b"], iter(["Gold Label clusters", "InoLink project"]), "v2")
     idx.save(tmp_path / "kw")
     loaded = KeywordIndex.load(tmp_path / "kw")
-    assert loaded is not None and loaded.version == "v2"
+    assert loaded is not None
     assert loaded.search("InoLink", 2)[0][0] == "b"
     assert loaded.unknown_names("What about Latvia and InoLink?") == ["Latvia"]
+
+
+def test_an_empty_index_and_a_damaged_one(tmp_path: Path) -> None:
+    empty = KeywordIndex.build([], iter([]), "v0")
+    assert empty.search("clusters", 3) == []
+    empty.save(tmp_path / "empty")
+    again = KeywordIndex.load(tmp_path / "empty")
+    assert again is not None and again.search("clusters", 3) == []
+    KeywordIndex.build(["a"], iter(["clusters"]), "v1").save(tmp_path / "kw")
+    (tmp_path / "kw" / "bm25_vocab.json").write_text("{not json")
+    assert KeywordIndex.load(tmp_path / "kw") is None  # rebuilt from the store by for_store
+
+
+def test_querying_never_imports_bm25s(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    KeywordIndex.build(["a", "b"], iter(["cluster export", "mentoring"]), "v1").save(tmp_path / "kw")
+    code = ("import sys; from pathlib import Path; from assistant.keywords import KeywordIndex; "
+            f"i = KeywordIndex.load(Path({str(tmp_path / 'kw')!r})); assert i.search('export', 2)[0][0] == 'a'; "
+            "assert 'bm25s' not in sys.modules and 'scipy' not in sys.modules, 'heavy import'")
+    subprocess.run([sys.executable, "-c", code], check=True)
