@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .chunking import Chunk, ChunkSpec, chunk_document, context_header, indexed_text
 from .documents import SUPPORTED_SUFFIXES, Limits, LoadError, load_file
 from .keywords import KeywordIndex
-from .store import has_units, unit_metadata
+from .store import UNIT_SPANS, UNIT_VECTORS, has_units, unit_metadata
 from .text import unit_spans
 
 if TYPE_CHECKING:
@@ -67,6 +67,10 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Failure]]:
     return files, missing
 
 
+# What ingest reads of the chunks already stored (all of their metadata would be ~1 GB at 100k chunks).
+_KEPT_KEYS = ("doc_id", "source", "doc_hash", "chunk_topics", "next_id", UNIT_SPANS, UNIT_VECTORS)
+
+
 def _unit_spans(chunk: Chunk) -> list[tuple[int, int]]:
     """Spans of the chunk's sentences and list items worth ranking on their own."""
     return [(s, e) for s, e in unit_spans(chunk.text) if len(chunk.text[s:e].split()) >= 3]  # not lone bullets
@@ -86,14 +90,13 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
     changed = False
     with store.writer_lock():
         store.drop_legacy_units()
-        ids, metas = store.all_metadata()
+        ids, metas = store.all_metadata(keys=_KEPT_KEYS)
         existing: dict[str, dict[str, dict[str, Any]]] = {}
         for cid, meta in zip(ids, metas, strict=True):
             existing.setdefault(str(meta.get("doc_id")), {})[cid] = meta
         seen_docs: dict[str, str] = {}
         seen_sources: set[str] = set()
-        bar = _progress(files, progress)
-        for path in bar:
+        for path in _progress(files, progress):
             report.seen += 1
             try:
                 doc = load_file(path, limits)

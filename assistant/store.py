@@ -119,8 +119,9 @@ class Store:
     def count(self) -> int:
         return self.chunks._collection.count()
 
-    def all_metadata(self) -> tuple[list[str], list[dict[str, Any]]]:
-        """Every chunk's metadata, without the bulky unit vectors (`UNIT_VECTORS` is True where present)."""
+    def all_metadata(self, keys: Sequence[str] | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+        """Every chunk's metadata (only `keys`, if given), without the bulky unit vectors
+        (`UNIT_VECTORS` is True where present)."""
         ids: list[str] = []
         metas: list[dict[str, Any]] = []
         total = self.count()
@@ -128,7 +129,8 @@ class Store:
             got = self.chunks._collection.get(include=["metadatas"], limit=5000, offset=off)
             ids += got["ids"]
             for m in got["metadatas"] or []:
-                meta = {k: v for k, v in (m or {}).items() if not k.startswith(UNIT_VECTORS)}
+                meta = {k: v for k, v in (m or {}).items()
+                        if not k.startswith(UNIT_VECTORS) and (keys is None or k in keys)}
                 if has_units(m or {}):
                     meta[UNIT_VECTORS] = True
                 metas.append(meta)
