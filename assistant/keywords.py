@@ -109,6 +109,8 @@ class KeywordIndex:
                 f.replace(folder / f.name)
         (tmp / "ids.json").replace(folder / "ids.json")
         tmp.rmdir()
+        for stale in [*folder.glob("*.index.npy"), *folder.glob("*.index.json")]:  # bm25s files of earlier versions
+            stale.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, folder: Path) -> KeywordIndex | None:

@@ -166,7 +166,6 @@ class Store:
         return out
 
 
-
 UNIT_SPANS = "unit_spans"      # "start:end start:end ..." in the chunk text
 UNIT_VECTORS = "unit_vectors"  # base64 float16, one row per span, in pieces: unit_vectors, unit_vectors_1, ...
 _PIECE = 4000                  # characters per piece: hosted Chroma caps a metadata value at 4 KB

@@ -52,7 +52,10 @@ def test_an_empty_index_and_a_damaged_one(tmp_path: Path) -> None:
     empty.save(tmp_path / "empty")
     again = KeywordIndex.load(tmp_path / "empty")
     assert again is not None and again.search("clusters", 3) == []
+    (tmp_path / "kw").mkdir()
+    (tmp_path / "kw" / "data.csc.index.npy").write_bytes(b"bm25s's own format, written by earlier versions")
     KeywordIndex.build(["a"], iter(["clusters"]), "v1").save(tmp_path / "kw")
+    assert not (tmp_path / "kw" / "data.csc.index.npy").exists()
     (tmp_path / "kw" / "bm25_vocab.json").write_text("{not json")
     assert KeywordIndex.load(tmp_path / "kw") is None  # rebuilt from the store by for_store
 
