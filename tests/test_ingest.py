@@ -179,13 +179,15 @@ def test_an_index_without_sentence_units_still_answers_then_heals(docs: Path, tm
 
 def test_unit_vectors_are_split_into_pieces_hosted_chroma_accepts() -> None:
     """Hosted Chroma caps a metadata value at 4 KB; a chunk with many units spreads its vectors."""
+    import re
+
     import numpy as np
     from langchain_core.documents import Document
 
     from assistant.store import unit_metadata, units_of
 
     text = " ".join(f"Sentence number {i} is here." for i in range(12))
-    spans = [(m.start(), m.end()) for m in __import__("re").finditer(r"Sentence number \d+ is here\.", text)]
+    spans = [(m.start(), m.end()) for m in re.finditer(r"Sentence number \d+ is here\.", text)]
     vectors = np.random.default_rng(0).normal(size=(len(spans), 384)).astype(np.float32)
     meta = unit_metadata(spans, vectors.tolist())
     assert len(meta) > 3 and all(len(v) <= 4000 for v in meta.values())
