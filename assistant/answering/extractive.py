@@ -4,7 +4,7 @@
    embedding (made at ingest) to the question, plus overlap with the question's terms weighted by
    how rare each term is among the candidates (a name every candidate shares says little), plus a
    share of the previous unit's score (answers often follow the sentence that names the subject).
-2. Take units best first, skipping near-duplicates, until the word budget is filled (larger for
+2. Take units best first, skipping near-duplicates (by their words), until the word budget is filled (larger for
    list questions, smaller for a number or a name); a list intro
    (a unit ending in ":") brings its items along, and for list questions a whole list scores as
    its best member.
@@ -41,7 +41,9 @@ _LIST_QUESTION = re.compile(
 def is_enumeration(text: str) -> bool:
     """A list item, or a sentence that names several things (commas, semicolons)."""
     return is_list_item(text) or text.count(",") + text.count(";") >= 3
-DUPLICATE_COSINE = 0.92
+
+
+DUPLICATE_SHARE = 0.8
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Candidate:
     text: str
     words: int
     vector: np.ndarray
+    terms: frozenset[str]
     score: float = 0.0
 
 
@@ -75,14 +78,14 @@ def _candidates(docs: list[Document], units: list[Unit]) -> dict[str, list[Candi
     for cid, lst in by_chunk.items():
         lst.sort(key=lambda u: u.start)
         out[cid] = [Candidate(cid, rank[cid], i, u.start, squash(u.text), len(u.text.split()),
-                              np.asarray(u.embedding)) for i, u in enumerate(lst)]
+                              np.asarray(u.embedding), frozenset(terms(u.text))) for i, u in enumerate(lst)]
     return out
 
 
 def _score(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]]) -> None:
     qterms = set(terms(question))
     all_c = [c for lst in by_chunk.values() for c in lst]
-    unit_terms = {id(c): set(terms(c.text)) for c in all_c}
+    unit_terms = {id(c): c.terms for c in all_c}
     n = max(1, len(all_c))
     idf = {t: math.log(1 + n / (1 + sum(t in ts for ts in unit_terms.values()))) for t in qterms}
     total = sum(idf.values()) or 1.0
@@ -144,8 +147,7 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
     words = 0
 
     def redundant(c: Candidate) -> bool:
-        return any(float(c.vector @ p.vector) > DUPLICATE_COSINE or c.text.lower() == p.text.lower()
-                   for p in picked)
+        return any(duplicates(c, p) for p in picked)
 
     def take(c: Candidate) -> bool:
         nonlocal words
@@ -181,6 +183,15 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
         text = _BRACKETED_NUMBER.sub(r"(\1)", c.text)
         parts.append(("" if not parts else sep) + f"{text} [{numbers[c.chunk_id]}]")
     return "".join(parts), citations
+
+
+def duplicates(a: Candidate, b: Candidate) -> bool:
+    """The same sentence twice (chunks overlap), or most of one inside the other. Lexical on purpose:
+    unit vectors are pooled in their chunk's context, so neighbouring sentences embed alike."""
+    if a.text.lower() == b.text.lower():
+        return True
+    small = min(len(a.terms), len(b.terms))
+    return small > 0 and len(a.terms & b.terms) >= DUPLICATE_SHARE * small
 
 
 def citation_for(n: int, doc: Document, quote: str) -> Citation:
