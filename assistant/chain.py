@@ -29,7 +29,7 @@ from langchain_core.runnables import RunnableLambda
 from .answering.citations import ground_model_reply, problems
 from .answering.extractive import compose
 from .answering.model import answer_messages, failure_notice, generate, make_chat_model
-from .embeddings import make_embedder
+from .embeddings import embedder_id, make_embedder
 from .keywords import KeywordIndex
 from .language import expand
 from .retrieval import HybridRetriever, make_filter
@@ -124,6 +124,7 @@ class Assistant:
         state["topic_asked"] = self.classifier.classify(qv)
         retriever = HybridRetriever(self.settings, self.store, self.keywords)
         state["retrieved"] = retriever.retrieve(state["search"], qv, make_filter(state["topic"], state["kind"]))
+        self._check_vector_space(state["retrieved"])
         state["t_retrieve"] = (time.perf_counter() - t) * 1000
         return state
 
@@ -204,6 +205,16 @@ class Assistant:
         ans.timings_ms = {"retrieve": state["t_retrieve"], "answer": state["t_answer"],
                           "total": (time.perf_counter() - state["t0"]) * 1000}
         return ans
+
+    def _check_vector_space(self, r: Retrieved) -> None:
+        """Warn (once) when the index was embedded by another model than the one asking: the answers
+        still come, but ranking is off until `ingest` embeds it again."""
+        space = embedder_id(self.settings)
+        other = sorted({str(d.metadata.get("embedder", "an earlier version")) for d in r.docs} - {space})
+        if other and not self.__dict__.get("_warned_space"):
+            self.__dict__["_warned_space"] = True
+            log.warning("the index was embedded by %s, but the settings embed with %s: run `cluster-assistant "
+                        "ingest` to embed it again", ", ".join(other), space)
 
     def _in_scope(self, r: Retrieved) -> bool:
         return bool(r.docs) and r.relevance >= self.settings.min_relevance

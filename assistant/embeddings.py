@@ -2,7 +2,13 @@
 
 The default is the bundled all-MiniLM-L6-v2 run by onnxruntime: the model is exported from the
 safetensors folder once (that one time needs torch), then every process loads it in a fraction of
-a second with no torch import. Vectors match sentence-transformers to ~1e-7."""
+a second with no torch import. Its int8 weights are quantised per output channel: vectors keep a
+cosine of ~0.995 to the float model (per-tensor int8 gave ~0.957).
+
+Each text runs through the model on its own, in one worker thread per core. Dynamic quantisation
+scales activations per call, so in a batch a text's vector would depend on its batch mates; alone,
+a chunk embeds exactly as it would as a query. On 2 cores this is also the fastest layout measured
+(~70 chunks/s against ~45 for batches of 16 on two intra-op threads)."""
 
 from __future__ import annotations
 
@@ -65,12 +71,13 @@ class LocalEmbeddings(Embeddings):
 class OnnxEmbeddings(Embeddings):
     """The same model under onnxruntime: tokenizers for input, mean pooling, L2 normalisation."""
 
-    def __init__(self, model_dir: Path, cache_dir: Path, batch_size: int = 16, quantize: bool = False) -> None:
+    def __init__(self, model_dir: Path, cache_dir: Path, quantize: bool = False, workers: int | None = None) -> None:
         pooling = json.loads((model_dir / "1_Pooling" / "config.json").read_text())
         if not pooling.get("pooling_mode_mean_tokens"):
             raise ValueError(f"{model_dir}: the onnx backend supports mean pooling only; use embedding_backend=torch")
         self.model_dir, self.cache_dir = model_dir, cache_dir
-        self.batch_size, self.quantize = batch_size, quantize
+        self.quantize = quantize
+        self.workers = workers or os.cpu_count() or 1
         cfg = model_dir / "sentence_bert_config.json"
         self.max_length = int(json.loads(cfg.read_text()).get("max_seq_length", 256)) if cfg.is_file() else 256
         self._session: Any = None
@@ -80,7 +87,7 @@ class OnnxEmbeddings(Embeddings):
     def onnx_path(self) -> Path:
         weights = self.model_dir / "model.safetensors"
         stamp = hashlib.sha1(f"{weights.stat().st_size}:{weights.stat().st_mtime_ns}".encode()).hexdigest()[:10]
-        name = f"{self.model_dir.name}-{stamp}{'-int8' if self.quantize else ''}.onnx"
+        name = f"{self.model_dir.name}-{stamp}{'-int8pc' if self.quantize else ''}.onnx"
         return self.cache_dir / "onnx" / name
 
     def _load(self) -> None:
@@ -91,12 +98,13 @@ class OnnxEmbeddings(Embeddings):
         if not path.is_file():
             export_onnx(self.model_dir, path, self.quantize)
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = os.cpu_count() or 1
+        opts.intra_op_num_threads = 1  # parallel across texts instead (see the module docstring)
+        opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
         self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         tok.enable_truncation(max_length=self.max_length)
-        tok.enable_padding()
+        tok.no_padding()
         self._tokenizer = tok
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -112,24 +120,26 @@ class OnnxEmbeddings(Embeddings):
             return [], []
         if self._session is None:
             self._load()
-        # Sort by length so each batch pads little, then restore the order.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out: list[Any] = [None] * len(texts)
-        span_out: list[Any] = [None] * len(texts)
-        for b in range(0, len(order), self.batch_size):
-            idx = order[b:b + self.batch_size]
-            enc = self._tokenizer.encode_batch([texts[i] for i in idx])
-            ids = np.array([e.ids for e in enc], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-            hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask,
-                                              "token_type_ids": np.zeros_like(ids)})[0]
-            for row, (i, e) in enumerate(zip(idx, enc, strict=True)):
-                out[i] = _pool(hidden[row], mask[row].astype(bool))
-                offsets = np.array(e.offsets)
-                real = mask[row].astype(bool) & (offsets[:, 1] > offsets[:, 0])  # no [CLS]/[SEP]/padding
-                span_out[i] = [_pool(hidden[row], real & (offsets[:, 0] >= s) & (offsets[:, 1] <= e_))
-                               for s, e_ in spans[i]]
-        return out, span_out
+        encodings = self._tokenizer.encode_batch(texts)
+
+        def embed_one(i: int) -> tuple[list[float], list[list[float]]]:
+            e = encodings[i]
+            ids = np.array([e.ids], dtype=np.int64)
+            hidden = self._session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids),
+                                              "token_type_ids": np.zeros_like(ids)})[0][0]
+            offsets = np.array(e.offsets)
+            real = offsets[:, 1] > offsets[:, 0]  # not [CLS]/[SEP]
+            return (_pool(hidden, np.ones(len(ids[0]), dtype=bool)),
+                    [_pool(hidden, real & (offsets[:, 0] >= s) & (offsets[:, 1] <= end)) for s, end in spans[i]])
+
+        if len(texts) == 1 or self.workers == 1:
+            results = [embed_one(i) for i in range(len(texts))]
+        else:  # onnxruntime releases the GIL while it runs
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(self.workers, thread_name_prefix="embed") as pool:
+                results = list(pool.map(embed_one, range(len(texts))))
+        return [r[0] for r in results], [r[1] for r in results]
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
@@ -176,13 +186,28 @@ def export_onnx(model_dir: Path, target: Path, quantize: bool = False) -> None:
                           dynamic_axes={n: {0: "batch", 1: "seq"} for n in [*names, "last_hidden_state"]},
                           opset_version=17, dynamo=False)
     if quantize:
+        import logging
+
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         q = target.with_name(f"{target.stem}.q{os.getpid()}.onnx")
-        quantize_dynamic(str(tmp), str(q), weight_type=QuantType.QInt8)
+        logging.disable(logging.WARNING)  # its advice to pre-process applies to static quantisation
+        try:
+            quantize_dynamic(str(tmp), str(q), weight_type=QuantType.QInt8, per_channel=True)
+        finally:
+            logging.disable(logging.NOTSET)
         tmp.unlink()
         tmp = q
     tmp.replace(target)  # atomic: a concurrent process sees the old state or the whole file
+
+
+def embedder_id(settings: Settings) -> str:
+    """Names the vector space the settings embed into. Ingest stores it with every chunk and embeds
+    again the chunks stored under another one, so a store never mixes vectors of two models."""
+    if settings.embedding_mode != "local":
+        return f"{settings.embedding_mode}:{settings.embedding_model}"
+    onnx = settings.embedding_backend == "onnx" and resolve_model_dir(settings.embedding_model) is not None
+    return f"local:{settings.embedding_model}:{'int8-per-channel' if onnx and settings.embedding_quantize else 'float'}"
 
 
 def make_embedder(settings: Settings) -> Embeddings:
@@ -190,8 +215,7 @@ def make_embedder(settings: Settings) -> Embeddings:
     if mode == "local":
         folder = resolve_model_dir(settings.embedding_model)
         if settings.embedding_backend == "onnx" and folder is not None:
-            return OnnxEmbeddings(folder, settings.model_cache_dir, settings.embedding_batch_size,
-                                  settings.embedding_quantize)
+            return OnnxEmbeddings(folder, settings.model_cache_dir, settings.embedding_quantize)
         return LocalEmbeddings(settings.embedding_model, settings.embedding_batch_size)
     if mode == "openai":
         try:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .chunking import Chunk, ChunkSpec, chunk_document, context_header, indexed_text
 from .documents import SUPPORTED_SUFFIXES, Limits, LoadError, load_file
+from .embeddings import embedder_id
 from .keywords import KeywordIndex
 from .store import UNIT_SPANS, UNIT_VECTORS, has_units, unit_metadata
 from .text import unit_spans
@@ -68,7 +69,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Failure]]:
 
 
 # What ingest reads of the chunks already stored (all of their metadata would be ~1 GB at 100k chunks).
-_KEPT_KEYS = ("doc_id", "source", "doc_hash", "chunk_topics", "next_id", UNIT_SPANS, UNIT_VECTORS)
+_KEPT_KEYS = ("doc_id", "source", "doc_hash", "chunk_topics", "next_id", "embedder", UNIT_SPANS, UNIT_VECTORS)
 
 
 def _unit_spans(chunk: Chunk) -> list[tuple[int, int]]:
@@ -87,6 +88,7 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
                     settings.pdf_password.get_secret_value() if settings.pdf_password else None)
     files, missing = discover(paths)
     report.failed += missing
+    space = embedder_id(settings)
     changed = False
     with store.writer_lock():
         store.drop_legacy_units()
@@ -117,7 +119,7 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
             old = existing.get(doc.doc_id, {})
             if set(old) == {c.id for c in chunks} and all(m.get("doc_hash") == doc.content_hash and has_units(m)
                                                            and m.get("source") == doc.source and "next_id" in m
-                                                           for m in old.values()):
+                                                           and m.get("embedder") == space for m in old.values()):
                 report.unchanged += 1
                 continue
             if not changed:  # before the first write: readers' keyword indexes are stale from here on
@@ -125,10 +127,12 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
                 changed = True
             now = datetime.now(UTC).isoformat(timespec="seconds")
             for c in chunks:
-                c.metadata["ingested_at"] = now
-            # A chunk stored without its units (an index from an older version) is embedded again.
-            new = [c for c in chunks if not has_units(old.get(c.id, {}))]
-            kept = [c for c in chunks if has_units(old.get(c.id, {}))]
+                c.metadata.update(ingested_at=now, embedder=space)
+            # Embedded again: a chunk stored without its units (an index from an older version), or
+            # by another embedding model.
+            reusable = {cid for cid, m in old.items() if has_units(m) and m.get("embedder") == space}
+            new = [c for c in chunks if c.id not in reusable]
+            kept = [c for c in chunks if c.id in reusable]
             spans = [_unit_spans(c) for c in new]
             vectors: list[list[float]] = []
             if new:  # a moved file, or metadata from an older version, changes no text: nothing to embed

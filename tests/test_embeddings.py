@@ -1,0 +1,67 @@
+"""The default embedder (int8 ONNX, one text per run): batch-independent, close to the float model,
+and an index embedded by another model is embedded again by ingest."""
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.chain import Assistant
+from assistant.embeddings import embedder_id
+from assistant.ingest import ingest
+
+from .conftest import CORPUS, make_assistant, make_settings
+
+TEXTS = [
+    "Clusters need support in international marketing and branding.",
+    "The Agency for Science, Innovation and Technology (MITA) coordinates cluster policy in Lithuania.",
+    "InoLink coached eight clusters; they formulated strategies and joined international consortia.",
+]
+
+
+@pytest.fixture(scope="module")
+def float_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """The same model without quantisation: its own embedder and store (exported once, ~10 s)."""
+    return Assistant(make_settings(tmp_path_factory.mktemp("float"), embedding_quantize=False))
+
+
+def test_a_text_embeds_the_same_alone_or_among_others(tmp_path: Path) -> None:
+    e = make_assistant(tmp_path).embedder
+    together = np.array(e.embed_documents(TEXTS))
+    alone = np.array([e.embed_query(t) for t in TEXTS])
+    assert np.allclose(together, alone, atol=1e-6)
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+
+
+def test_int8_vectors_stay_close_to_the_float_model(tmp_path: Path, float_assistant: Assistant) -> None:
+    texts = TEXTS + [p.read_text()[:1500] for p in sorted(CORPUS.glob("*.md")) if p.name != "README.md"]
+    int8 = np.array(make_assistant(tmp_path).embedder.embed_documents(texts))
+    full = np.array(float_assistant.embedder.embed_documents(texts))
+    cosines = (int8 * full).sum(axis=1)
+    assert cosines.min() > 0.98, cosines
+
+
+def test_an_index_of_another_model_is_embedded_again(tmp_path: Path, float_assistant: Assistant,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "guide.md").write_text("---\ntitle: Communication guide\n---\n# Newsletter\n"
+                                   "Send members a monthly newsletter with project news.\n")
+    float_settings = make_settings(tmp_path / "data", embedding_quantize=False)
+    old = Assistant(float_settings)
+    old.__dict__["embedder"] = float_assistant.embedder
+    first = ingest([docs], old)
+    assert first.chunks_embedded == old.store.count() > 0
+
+    a = make_assistant(tmp_path / "data")  # the default settings: int8
+    assert embedder_id(a.settings) != embedder_id(float_settings)
+    with caplog.at_level(logging.WARNING, logger="assistant.chain"):
+        assert "monthly newsletter" in a.answer("How do we send members project news?").answer
+    assert "run `cluster-assistant ingest`" in caplog.text and embedder_id(float_settings) in caplog.text
+
+    report = ingest([docs], a)
+    assert (report.updated, report.chunks_embedded) == (1, a.store.count())
+    _, metas = a.store.all_metadata(keys=["embedder"])
+    assert {m["embedder"] for m in metas} == {embedder_id(a.settings)}
+    assert ingest([docs], a).chunks_embedded == 0
