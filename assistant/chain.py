@@ -75,6 +75,11 @@ class Assistant:
     def embedder(self) -> Any:
         return make_embedder(self.settings)
 
+    def preload(self) -> None:
+        """Start loading the embedding model in the background (a cold `ask` opens the store meanwhile)."""
+        if hasattr(self.embedder, "preload"):
+            self.embedder.preload()
+
     @cached_property
     def store(self) -> Store:
         return Store(self.settings)
@@ -86,7 +91,8 @@ class Assistant:
 
     @cached_property
     def classifier(self) -> TopicClassifier:
-        return TopicClassifier(load_taxonomy(self.settings.taxonomy_file), self.embedder)
+        return TopicClassifier(load_taxonomy(self.settings.taxonomy_file), self.embedder,
+                               self.settings.model_cache_dir / "topics", embedder_id(self.settings))
 
     @property
     def keywords(self) -> KeywordIndex:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +83,12 @@ class OnnxEmbeddings(Embeddings):
         self.max_length = int(json.loads(cfg.read_text()).get("max_seq_length", 256)) if cfg.is_file() else 256
         self._session: Any = None
         self._tokenizer: Any = None
+        self._loading = threading.Lock()
+
+    def preload(self) -> None:
+        """Start loading the model in the background: onnxruntime builds its session without the
+        GIL, so a cold `ask` opens the store meanwhile."""
+        threading.Thread(target=self._load, name="embedder-load", daemon=True).start()
 
     @property
     def onnx_path(self) -> Path:
@@ -91,6 +98,11 @@ class OnnxEmbeddings(Embeddings):
         return self.cache_dir / "onnx" / name
 
     def _load(self) -> None:
+        with self._loading:
+            if self._session is None:
+                self._load_now()
+
+    def _load_now(self) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -101,11 +113,12 @@ class OnnxEmbeddings(Embeddings):
         opts.intra_op_num_threads = 1  # parallel across texts instead (see the module docstring)
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
-        self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         tok.enable_truncation(max_length=self.max_length)
         tok.no_padding()
         self._tokenizer = tok
+        self._session = session  # last: a set session means a ready embedder
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_with_spans(texts, [[] for _ in texts])[0]

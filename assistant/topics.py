@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,14 +34,37 @@ def load_taxonomy(path: Path) -> list[Topic]:
 class TopicClassifier:
     """Cosine similarity to each topic's description and examples (averaged, normalised)."""
 
-    def __init__(self, topics: list[Topic], embedder: Embeddings) -> None:
+    def __init__(self, topics: list[Topic], embedder: Embeddings, cache_dir: Path | None = None,
+                 space: str = "") -> None:
+        """`cache_dir` keeps the topic vectors between processes (a cold `ask` saves ~60 ms), keyed
+        by the topics' texts and `space`, the embedder's id."""
         self.topics = topics
-        vecs = []
-        for t in topics:
-            e = np.asarray(embedder.embed_documents([t.description, *t.examples]))
-            v = e.mean(axis=0)
+        texts = [[t.description, *t.examples] for t in topics]
+        cache = None
+        if cache_dir is not None:
+            key = hashlib.sha1(json.dumps([space, texts]).encode()).hexdigest()[:16]
+            cache = cache_dir / f"topics-{key}.npy"
+            with contextlib.suppress(OSError, ValueError):  # missing or damaged: embed again
+                self.matrix = np.load(cache)
+                if self.matrix.shape[0] == len(topics):
+                    return
+        self.matrix = self._embed(texts, embedder)
+        if cache is not None:
+            with contextlib.suppress(OSError):  # a read-only cache folder costs only the speed-up
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cache.with_suffix(f".tmp{os.getpid()}.npy")
+                np.save(tmp, self.matrix)
+                tmp.replace(cache)
+
+    @staticmethod
+    def _embed(texts: list[list[str]], embedder: Embeddings) -> np.ndarray:
+        flat = np.asarray(embedder.embed_documents([x for group in texts for x in group]))  # one call: one pool
+        vecs, i = [], 0
+        for group in texts:
+            v = flat[i:i + len(group)].mean(axis=0)
             vecs.append(v / np.linalg.norm(v))
-        self.matrix = np.vstack(vecs)
+            i += len(group)
+        return np.vstack(vecs)
 
     def scores(self, vectors: list[list[float]] | np.ndarray) -> np.ndarray:
         return np.asarray(vectors) @ self.matrix.T

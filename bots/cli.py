@@ -40,6 +40,7 @@ def _assistant(args: argparse.Namespace) -> Assistant:
     from assistant.chain import Assistant
 
     assistant = Assistant(_settings(args))
+    assistant.preload()
     if assistant.store.count() == 0:
         raise CliError("the index is empty: run `cluster-assistant ingest` first")
     return assistant

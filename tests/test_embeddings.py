@@ -65,3 +65,19 @@ def test_an_index_of_another_model_is_embedded_again(tmp_path: Path, float_assis
     _, metas = a.store.all_metadata(keys=["embedder"])
     assert {m["embedder"] for m in metas} == {embedder_id(a.settings)}
     assert ingest([docs], a).chunks_embedded == 0
+
+
+def test_topic_vectors_are_cached_per_embedder(tmp_path: Path) -> None:
+    from assistant.topics import TopicClassifier, load_taxonomy
+
+    a = make_assistant(tmp_path / "data")
+    topics = load_taxonomy(a.settings.taxonomy_file)
+    fresh = TopicClassifier(topics, a.embedder)
+    first = TopicClassifier(topics, a.embedder, tmp_path / "cache", "space-a")
+    [saved] = list((tmp_path / "cache").glob("topics-*.npy"))
+    assert np.allclose(first.matrix, fresh.matrix, atol=1e-6)
+    saved.write_bytes(b"damaged")  # a damaged cache is embedded again and rewritten
+    again = TopicClassifier(topics, a.embedder, tmp_path / "cache", "space-a")
+    assert np.allclose(again.matrix, fresh.matrix, atol=1e-6) and np.allclose(np.load(saved), fresh.matrix)
+    TopicClassifier(topics, a.embedder, tmp_path / "cache", "space-b")  # another embedder: its own file
+    assert len(list((tmp_path / "cache").glob("topics-*.npy"))) == 2
