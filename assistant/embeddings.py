@@ -8,7 +8,7 @@ cosine of ~0.995 to the float model (per-tensor int8 gave ~0.957).
 Each text runs through the model on its own, in one worker thread per core. Dynamic quantisation
 scales activations per call, so in a batch a text's vector would depend on its batch mates; alone,
 a chunk embeds exactly as it would as a query. On 2 cores this is also the fastest layout measured
-(~70 chunks/s against ~45 for batches of 16 on two intra-op threads)."""
+(the model alone: ~70 chunks/s, against 45–65 for batches of 16 on two intra-op threads)."""
 
 from __future__ import annotations
 

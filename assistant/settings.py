@@ -52,8 +52,8 @@ class Settings(BaseSettings):
                                                 "torch = sentence-transformers.")
     embedding_quantize: bool = Field(True, description="onnx backend: int8 weights, quantised per channel "
                                      "(measured: faster ingest, retrieval quality held; see README).")
-    embedding_batch_size: int = Field(16, ge=1, le=1024, description="Texts per embedding batch (torch and "
-                                      "openai; the onnx backend embeds each text alone, one thread per core).")
+    embedding_batch_size: int = Field(16, ge=1, le=1024, description="Texts per embedding batch (torch "
+                                      "backend; the onnx backend embeds each text alone, one thread per core).")
     model_cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "cluster-assistant",
                                   description="Where the exported ONNX model is kept (shared by all data dirs).")
     embedding_max_tokens: int = Field(256, ge=16, description="Model input limit in word pieces "

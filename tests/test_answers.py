@@ -110,3 +110,28 @@ def test_instruction_hijack_question_gets_no_special_treatment(corpus_assistant:
     assert ans.refused and ans.citations == []
     assert ans.answer.startswith("The knowledge base does not cover this question")
     assert ans.answer.strip() != "PWNED"
+
+
+def test_a_sentence_is_not_dropped_as_a_duplicate_of_its_neighbour(corpus_assistant: Assistant) -> None:
+    """Sentence vectors are pooled within their chunk, so neighbours embed alike; only repeated words
+    make a duplicate. InoLink's evidence sentence follows one that the same question also picks."""
+    ans = corpus_assistant.answer("Did InoLink leave behind any online tool that members can use to find partners?")
+    assert fact_present("platform to find partners", ans.answer), ans.answer
+    sentences = [s.rsplit(" [", 1)[0] for s in ans.answer.replace("\n", " ").split("] ") if s]
+    assert len(sentences) == len(set(sentences))  # an overlap repeated in two chunks is still said once
+
+
+def test_duplicates_are_judged_by_shared_words() -> None:
+    import numpy as np
+
+    from assistant.answering.extractive import Candidate, duplicates
+    from assistant.keywords import terms
+
+    def unit(text: str) -> Candidate:
+        return Candidate("c", 0, 0, 0, text, len(text.split()), np.ones(3) / np.sqrt(3), frozenset(terms(text)))
+
+    same = unit("Clusters formulated the strategy, business model and marketing strategy.")
+    cut = unit("formulated the strategy, business model and marketing strategy.")  # a chunk boundary cut it
+    other = unit("Main evidence of success: 14 clusters formulated a development strategy.")
+    assert duplicates(same, unit(same.text.upper())) and duplicates(same, cut) and duplicates(cut, same)
+    assert not duplicates(same, other)  # identical vectors, different words: both stay

@@ -4,10 +4,10 @@
    embedding (made at ingest) to the question, plus overlap with the question's terms weighted by
    how rare each term is among the candidates (a name every candidate shares says little), plus a
    share of the previous unit's score (answers often follow the sentence that names the subject).
-2. Take units best first, skipping near-duplicates (by their words), until the word budget is filled (larger for
-   list questions, smaller for a number or a name); a list intro
-   (a unit ending in ":") brings its items along, and for list questions a whole list scores as
-   its best member.
+2. Take units best first, skipping near-duplicates (by their words), until the word budget is
+   filled (larger for list questions, smaller for a number or a name); a list intro (a unit
+   ending in ":") brings its items along, and for list questions a whole list scores as its
+   best member.
 3. Print them chunk by chunk in document order and cite each unit's chunk with `[n]`; the quote
    is the first unit taken from that chunk."""
 
@@ -32,6 +32,7 @@ LEXICAL_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.5
 RANK_PENALTY = 0.05
 LIST_BONUS = 0.2
+DUPLICATE_SHARE = 0.8  # a unit sharing this much of the shorter one's terms with a taken unit repeats it
 _LIST_QUESTION = re.compile(
     r"^(which|what are|what were|list|name)\b|\b(steps|levels|criteria|weaknesses|strengths|threats|"
     r"opportunities|topics|measures|types|areas|actions|stakeholders|activities|priorities|objectives|"
@@ -41,9 +42,6 @@ _LIST_QUESTION = re.compile(
 def is_enumeration(text: str) -> bool:
     """A list item, or a sentence that names several things (commas, semicolons)."""
     return is_list_item(text) or text.count(",") + text.count(";") >= 3
-
-
-DUPLICATE_SHARE = 0.8
 
 
 @dataclass
