@@ -111,7 +111,7 @@ def step_query() -> dict:
             "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def cold_ask(env: dict[str, str], runs: int = 3) -> float:
+def cold_ask(env: dict[str, str], runs: int = 5) -> float:
     times = []
     for _ in range(runs):
         t = time.perf_counter()
