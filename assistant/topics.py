@@ -44,17 +44,20 @@ class TopicClassifier:
         if cache_dir is not None:
             key = hashlib.sha1(json.dumps([space, texts]).encode()).hexdigest()[:16]
             cache = cache_dir / f"topics-{key}.npy"
-            with contextlib.suppress(OSError, ValueError):  # missing or damaged: embed again
-                self.matrix = np.load(cache)
-                if self.matrix.shape[0] == len(topics):
+            with contextlib.suppress(OSError, ValueError, EOFError):  # missing or damaged: embed again
+                cached = np.load(cache)
+                if cached.ndim == 2 and cached.shape[0] == len(topics):
+                    self.matrix = cached
                     return
         self.matrix = self._embed(texts, embedder)
         if cache is not None:
-            with contextlib.suppress(OSError):  # a read-only cache folder costs only the speed-up
+            tmp = cache.with_suffix(f".tmp{os.getpid()}.npy")
+            try:
                 cache.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cache.with_suffix(f".tmp{os.getpid()}.npy")
                 np.save(tmp, self.matrix)
                 tmp.replace(cache)
+            except OSError:  # a read-only cache folder costs only the speed-up
+                tmp.unlink(missing_ok=True)
 
     @staticmethod
     def _embed(texts: list[list[str]], embedder: Embeddings) -> np.ndarray:

@@ -76,8 +76,43 @@ def test_topic_vectors_are_cached_per_embedder(tmp_path: Path) -> None:
     first = TopicClassifier(topics, a.embedder, tmp_path / "cache", "space-a")
     [saved] = list((tmp_path / "cache").glob("topics-*.npy"))
     assert np.allclose(first.matrix, fresh.matrix, atol=1e-6)
-    saved.write_bytes(b"damaged")  # a damaged cache is embedded again and rewritten
-    again = TopicClassifier(topics, a.embedder, tmp_path / "cache", "space-a")
-    assert np.allclose(again.matrix, fresh.matrix, atol=1e-6) and np.allclose(np.load(saved), fresh.matrix)
+    np.save(saved, fresh.matrix[::-1])  # the cache is what a second process reads
+    assert np.array_equal(TopicClassifier(topics, a.embedder, tmp_path / "cache", "space-a").matrix,
+                          fresh.matrix[::-1])
+    for damage in (b"damaged", b""):  # a damaged cache is embedded again and rewritten
+        saved.write_bytes(damage)
+        again = TopicClassifier(topics, a.embedder, tmp_path / "cache", "space-a")
+        assert np.allclose(again.matrix, fresh.matrix, atol=1e-6) and np.allclose(np.load(saved), fresh.matrix)
     TopicClassifier(topics, a.embedder, tmp_path / "cache", "space-b")  # another embedder: its own file
     assert len(list((tmp_path / "cache").glob("topics-*.npy"))) == 2
+
+
+def test_a_damaged_model_file_is_one_line_error_not_a_traceback(corpus_assistant: Assistant, tmp_path: Path) -> None:
+    """`ask` loads the model in a background thread; its failure must still reach the user as one line."""
+    import os
+    import subprocess
+    import sys
+
+    from assistant.embeddings import OnnxEmbeddings
+
+    model = corpus_assistant.embedder
+    assert isinstance(model, OnnxEmbeddings)
+    broken = OnnxEmbeddings(model.model_dir, tmp_path / "cache", quantize=True).onnx_path
+    broken.parent.mkdir(parents=True)
+    broken.write_bytes(b"not an onnx model")
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(corpus_assistant.settings.data_dir),
+           "ASSISTANT_MODEL_CACHE_DIR": str(tmp_path / "cache")}
+    out = subprocess.run([sys.executable, "-m", "assistant", "ask", "What is INOKLASTER?"], capture_output=True,
+                         text=True, env=env, timeout=300)
+    assert out.returncode == 1 and out.stderr.startswith("error: cannot load the exported embedding model")
+    assert "delete that file" in out.stderr
+    assert "Traceback" not in out.stderr and "Exception in thread" not in out.stderr
+
+
+def test_embedder_id_names_the_model_however_it_is_spelled(tmp_path: Path) -> None:
+    a, b = make_settings(tmp_path), make_settings(tmp_path, embedding_model="sentence-transformers/all-MiniLM-L6-v2")
+    assert embedder_id(a) == embedder_id(b) == "local:all-MiniLM-L6-v2:int8-per-channel"
+    assert embedder_id(make_settings(tmp_path, embedding_backend="torch")) == "local:all-MiniLM-L6-v2:float"
+    one = make_settings(tmp_path, embedding_mode="openai", embedding_model="m", openai_base_url="http://127.0.0.1:1")
+    two = make_settings(tmp_path, embedding_mode="openai", embedding_model="m", openai_base_url="http://127.0.0.1:2")
+    assert embedder_id(one) != embedder_id(two)
