@@ -121,17 +121,20 @@ def test_a_sentence_is_not_dropped_as_a_duplicate_of_its_neighbour(corpus_assist
     assert len(sentences) == len(set(sentences))  # an overlap repeated in two chunks is still said once
 
 
-def test_duplicates_are_judged_by_shared_words() -> None:
+def test_repeats_are_judged_by_shared_words() -> None:
     import numpy as np
 
-    from assistant.answering.extractive import Candidate, duplicates
+    from assistant.answering.extractive import Candidate, repeats
     from assistant.keywords import terms
 
     def unit(text: str) -> Candidate:
         return Candidate("c", 0, 0, 0, text, len(text.split()), np.ones(3) / np.sqrt(3), frozenset(terms(text)))
 
-    same = unit("Clusters formulated the strategy, business model and marketing strategy.")
+    long = unit("Clusters formulated the strategy, business model and marketing strategy.")
     cut = unit("formulated the strategy, business model and marketing strategy.")  # a chunk boundary cut it
     other = unit("Main evidence of success: 14 clusters formulated a development strategy.")
-    assert duplicates(same, unit(same.text.upper())) and duplicates(same, cut) and duplicates(cut, same)
-    assert not duplicates(same, other)  # identical vectors, different words: both stay
+    assert repeats(unit(long.text.upper()), long) and repeats(cut, long)
+    assert not repeats(other, long)  # identical vectors, different words: both stay
+    short, more = unit("Clusters need training."), unit("Clusters need training, mentoring and funding.")
+    assert not repeats(more, short)  # it adds to what was taken: kept
+    assert not repeats(unit("- Funding."), more)  # a short list item stays

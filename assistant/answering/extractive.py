@@ -32,7 +32,7 @@ LEXICAL_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.5
 RANK_PENALTY = 0.05
 LIST_BONUS = 0.2
-DUPLICATE_SHARE = 0.8  # a unit sharing this much of the shorter one's terms with a taken unit repeats it
+DUPLICATE_SHARE = 0.8  # a unit with this share of its terms in a taken unit repeats it
 _LIST_QUESTION = re.compile(
     r"^(which|what are|what were|list|name)\b|\b(steps|levels|criteria|weaknesses|strengths|threats|"
     r"opportunities|topics|measures|types|areas|actions|stakeholders|activities|priorities|objectives|"
@@ -145,7 +145,7 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
     words = 0
 
     def redundant(c: Candidate) -> bool:
-        return any(duplicates(c, p) for p in picked)
+        return any(repeats(c, p) for p in picked)
 
     def take(c: Candidate) -> bool:
         nonlocal words
@@ -183,13 +183,14 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
     return "".join(parts), citations
 
 
-def duplicates(a: Candidate, b: Candidate) -> bool:
-    """The same sentence twice (chunks overlap), or most of one inside the other. Lexical on purpose:
-    unit vectors are pooled in their chunk's context, so neighbouring sentences embed alike."""
-    if a.text.lower() == b.text.lower():
+def repeats(new: Candidate, taken: Candidate) -> bool:
+    """Does `new` say nothing that `taken` did not: the same text (chunks overlap), or most of its
+    terms inside `taken`? Lexical on purpose: unit vectors are pooled in their chunk's context, so
+    neighbouring sentences embed alike. A longer sentence that adds to a taken one is no repeat, and
+    a unit of one or two terms (a list item such as "- Funding.") repeats only as the same text."""
+    if new.text.lower() == taken.text.lower():
         return True
-    small = min(len(a.terms), len(b.terms))
-    return small > 0 and len(a.terms & b.terms) >= DUPLICATE_SHARE * small
+    return len(new.terms) >= 3 and len(new.terms & taken.terms) >= DUPLICATE_SHARE * len(new.terms)
 
 
 def citation_for(n: int, doc: Document, quote: str) -> Citation:
