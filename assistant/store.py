@@ -146,9 +146,8 @@ class Store:
 
     def search(self, query_vector: list[float], k: int,
                where: dict[str, Any] | None = None) -> list[tuple[Document, float]]:
-        """Dense search; the score is cosine similarity (1 - cosine distance)."""
-        if self.count() == 0:
-            return []
+        """Dense search; the score is cosine similarity (1 - cosine distance). An empty store finds
+        nothing (no count first: at 100k chunks that costs ~15 ms a question)."""
         hits = self.chunks.similarity_search_by_vector_with_relevance_scores(query_vector, k=k, filter=where)
         out = []
         for doc, distance in hits:

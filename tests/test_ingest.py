@@ -219,3 +219,9 @@ def test_neighbour_chunks_are_named_in_metadata(tmp_path: Path) -> None:
     assert chunks[0].metadata["prev_id"] == "" and chunks[-1].metadata["next_id"] == ""
     for a, b in zip(chunks, chunks[1:], strict=False):
         assert a.metadata["next_id"] == b.id and b.metadata["prev_id"] == a.id
+
+
+def test_an_empty_store_finds_nothing(tmp_path: Path, backend: dict) -> None:
+    a = make_assistant(tmp_path / "data", **backend)
+    assert a.store.search([0.05] * 384, 20) == []
+    assert a.store.search([0.05] * 384, 20, {"kind": "training"}) == []
