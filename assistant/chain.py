@@ -75,6 +75,11 @@ class Assistant:
     def embedder(self) -> Any:
         return make_embedder(self.settings)
 
+    @cached_property
+    def vector_space(self) -> str:
+        """The embedder's id (see `embedder_id`): what the index's chunks must have been embedded by."""
+        return embedder_id(self.settings)
+
     def preload(self) -> None:
         """Start loading the embedding model in the background (a cold `ask` opens the store meanwhile)."""
         if hasattr(self.embedder, "preload"):
@@ -92,7 +97,7 @@ class Assistant:
     @cached_property
     def classifier(self) -> TopicClassifier:
         return TopicClassifier(load_taxonomy(self.settings.taxonomy_file), self.embedder,
-                               self.settings.model_cache_dir / "topics", embedder_id(self.settings))
+                               self.settings.model_cache_dir / "topics", self.vector_space)
 
     @property
     def keywords(self) -> KeywordIndex:
@@ -215,7 +220,7 @@ class Assistant:
     def _check_vector_space(self, r: Retrieved) -> None:
         """Warn (once) when the index was embedded by another model than the one asking: the answers
         still come, but ranking is off until `ingest` embeds it again."""
-        space = embedder_id(self.settings)
+        space = self.vector_space
         other = sorted({str(d.metadata.get("embedder", "an earlier version")) for d in r.docs} - {space})
         if other and not self.__dict__.get("_warned_space"):
             self.__dict__["_warned_space"] = True

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from .chunking import Chunk, ChunkSpec, chunk_document, context_header, indexed_text
 from .documents import SUPPORTED_SUFFIXES, Limits, LoadError, load_file
-from .embeddings import embedder_id
 from .keywords import KeywordIndex
 from .store import UNIT_SPANS, UNIT_VECTORS, has_units, unit_metadata
 from .text import unit_spans
@@ -43,7 +42,6 @@ class IngestReport:
     removed: int = 0
     failed: list[Failure] = field(default_factory=list)
     chunks_embedded: int = 0
-    units_embedded: int = 0
     pages: int = 0
     seconds: float = 0.0
 
@@ -88,7 +86,7 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
                     settings.pdf_password.get_secret_value() if settings.pdf_password else None)
     files, missing = discover(paths)
     report.failed += missing
-    space = embedder_id(settings)
+    space = assistant.vector_space
     changed = False
     with store.writer_lock():
         store.drop_legacy_units()
@@ -142,12 +140,11 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
                     _set_topics(c.metadata, tags)
             for c in kept:  # keep the tags computed when the chunk was embedded
                 _set_topics(c.metadata, str(old[c.id].get("chunk_topics", "")).split(","))
-            store.add(store.chunks, [c.id for c in new], [c.text for c in new], [c.metadata for c in new], vectors)
+            store.add([c.id for c in new], [c.text for c in new], [c.metadata for c in new], vectors)
             store.update_metadata([c.id for c in kept], [c.metadata for c in kept])
             stale = sorted(set(old) - {c.id for c in chunks})
             store.delete_chunks(stale)
             report.chunks_embedded += len(new)
-            report.units_embedded += sum(map(len, spans))
             if old:
                 report.updated += 1
             else:

@@ -77,12 +77,12 @@ class Store:
         finally:
             lock.release()
 
-    def add(self, store: Chroma, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]],
+    def add(self, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]],
             embeddings: Sequence[Sequence[float]]) -> None:
-        """Upsert pre-computed embeddings, in batches below the client's maximum."""
+        """Upsert chunks with pre-computed embeddings, in batches below the client's maximum."""
         for i in range(0, len(ids), self.max_batch):
             sl = slice(i, i + self.max_batch)
-            store._collection.upsert(ids=list(ids[sl]), documents=list(texts[sl]),
+            self.chunks._collection.upsert(ids=list(ids[sl]), documents=list(texts[sl]),
                                      metadatas=list(metadatas[sl]),
                                      embeddings=[list(e) for e in embeddings[sl]])  # type: ignore[arg-type]
 

@@ -124,7 +124,7 @@ def cold_ask(env: dict[str, str], runs: int = 5) -> float:
 def bench_size(label: str, corpus: Path, keep: Path | None = None) -> dict:
     """Ingest into a fresh data dir, then measure queries. With `keep`, the data dir is kept there
     and a later run with the same `--keep` measures queries again without re-ingesting (the 100k
-    ingest takes ~45 min)."""
+    ingest takes ~30 min)."""
     with tempfile.TemporaryDirectory() as tmp:
         data = keep / label if keep else Path(tmp)
         env = {**os.environ, "ASSISTANT_DATA_DIR": str(data)}
