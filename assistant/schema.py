@@ -18,10 +18,14 @@ class Citation:
     chunk_id: str = ""
 
     def where(self) -> str:
-        """'p. 4' or the section path, for people."""
+        """'p. 4' or the section path, for people. A Markdown section path starts with the document's
+        own heading, which is usually the title: shown next to the title, it would say it twice."""
         if self.page is not None:
             return f"p. {self.page}"
-        return self.section if self.section != self.title else ""
+        section = self.section
+        if self.title and section.startswith(self.title + " > "):
+            section = section[len(self.title) + 3:]
+        return section if section != self.title else ""
 
 
 @dataclass

@@ -38,3 +38,15 @@ def test_quote_check_is_whitespace_insensitive_and_exact_otherwise(text: str) ->
         assert problems(ans, {"c": chunk}) == []
         mutated = Citation(**{**cite.__dict__, "quote": quote + " NOT-IN-CHUNK"})
         assert problems(Answer(question="q", answer="x [1]", refused=False, citations=[mutated]), {"c": chunk})
+
+
+def test_where_names_the_page_or_the_section_without_repeating_the_title() -> None:
+    def cite(page: int | None, section: str) -> Citation:
+        return Citation(n=1, doc_id="d", title="InoLink", source="s", page=page, section=section, quote="q")
+
+    assert cite(4, "InoLink > Results").where() == "p. 4"
+    assert cite(None, "InoLink > Evidence of success").where() == "Evidence of success"
+    assert cite(None, "InoLink > Results > 2016").where() == "Results > 2016"
+    assert cite(None, "InoLink").where() == ""
+    assert cite(None, "Annex > Results").where() == "Annex > Results"  # another heading stays whole
+    assert cite(None, "InoLinked > Results").where() == "InoLinked > Results"
