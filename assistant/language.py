@@ -38,10 +38,11 @@ def expand(question: str) -> str:
         return question
     lowered = question.lower()
     english: list[str] = []
-    for key, value in _glossary():
+    for key, value in _glossary():  # phrases first (longest keys first); a phrase's words are used up
         if " " in key:
             if key in lowered:
                 english.append(value)
+                lowered = lowered.replace(key, " ")
             continue
         if any(w.startswith(key) for w in _WORD.findall(lowered)):
             english.append(value)

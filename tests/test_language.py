@@ -20,6 +20,13 @@ def test_expansion_keeps_names_and_adds_english_terms() -> None:
     assert expand("What is INOKLASTER?") == "What is INOKLASTER?"
 
 
+def test_a_phrase_uses_up_its_words() -> None:
+    # "šiuo metu" is "currently": its "metu" must not also read as "year".
+    english = expand("Kaip klasteriai šiuo metu plečia tarptautinę veiklą?").split(" | ")[0].split()
+    assert "currently" in english and "year" not in english
+    assert "year" in expand("Kiek metų trunka klasterio projektas?").split(" | ")[0].split()
+
+
 def test_unknown_names_are_found_only_when_absent(corpus_assistant: Assistant) -> None:
     kw = corpus_assistant.keywords
     assert kw.unknown_names("How many clusters operate in Latvia?") == ["Latvia"]
