@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-COLUMNS = [("hit_at_5", "hit@5"), ("mrr", "MRR"), ("key_fact_recall", "fact recall"), ("token_f1", "F1"),
+COLUMNS = [("hit_at_5", "hit@5"), ("mrr", "MRR"), ("key_fact_recall", "fact recall"),
+           ("context_fact_recall", "ctx facts"), ("token_f1", "F1"),
            ("rouge_l", "ROUGE-L"), ("citation_validity", "cite valid"), ("citation_precision", "cite prec"),
            ("refusal_accuracy", "refusal acc")]
 
@@ -25,6 +26,9 @@ def markdown(report: dict[str, Any]) -> str:
              f"{o['items']} questions ({o['in_scope']} in scope), answerer `{report['settings']['llm']}`, "
              f"{report['seconds']} s.", ""]
     lines += _table({"all": o}, "set") + [""]
+    lines += ["*ctx facts*: the share of key facts present in the chunks the answerer read (top chunks and their "
+              "neighbours), the ceiling of an answer composed from them. Fact recall below it is lost in answer "
+              "composition; ctx facts below 1 is lost in retrieval.", ""]
     lines += ["## By competence area", ""] + _table(report["by_area"], "area") + [""]
     lines += ["## By language", ""] + _table(report["by_language"], "language") + [""]
     lines += ["## By style", ""] + _table(report["by_style"], "style") + [""]

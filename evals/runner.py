@@ -63,6 +63,8 @@ class Result:
     rr: float
     key_fact_recall: float
     missing_facts: list[str]
+    context_fact_recall: float   # key facts in the chunks the answerer read: its ceiling
+    facts_not_retrieved: list[str]
     token_f1: float
     rouge_l: float
     citation_valid: bool
@@ -113,7 +115,7 @@ def score(item: Item, assistant: Assistant) -> Result:
         ans = None
     latency = (time.perf_counter() - t) * 1000
     if ans is None:
-        refused, text, retrieved_ids, retrieved_docs, cites = True, "", [], [], []
+        refused, text, retrieved_ids, retrieved_docs, cites, context = True, "", [], [], [], ""
         cite_problems = [error] if error.startswith("citation") else []
     else:
         refused, text = ans.refused, ans.answer
@@ -125,6 +127,7 @@ def score(item: Item, assistant: Assistant) -> Result:
         stored = assistant.store.get([c.chunk_id for c in cites])
         texts = {cid: d.page_content for cid, d in stored.items() if cid in retrieved_ids}
         cite_problems = problems(ans, texts)
+        context = "\n".join(d.page_content for d in assistant.store.get(retrieved_ids).values())
     cited_docs = list(dict.fromkeys(c.doc_id for c in cites))
     answered_text = "" if refused else text
     r = Result(
@@ -136,6 +139,8 @@ def score(item: Item, assistant: Assistant) -> Result:
         rr=m.reciprocal_rank(retrieved_docs, item.expected_docs) if item.expected_docs else 1.0,
         key_fact_recall=m.key_fact_recall(item.key_facts, answered_text),
         missing_facts=[f for f in item.key_facts if not m.fact_present(f, answered_text)],
+        context_fact_recall=m.key_fact_recall(item.key_facts, context),
+        facts_not_retrieved=[f for f in item.key_facts if not m.fact_present(f, context)],
         token_f1=m.token_f1(answered_text, item.reference_answer) if item.in_scope else 0.0,
         rouge_l=m.rouge_l(answered_text, item.reference_answer) if item.in_scope else 0.0,
         citation_valid=not cite_problems, citation_problems=cite_problems,
@@ -157,7 +162,13 @@ def explain(r: Result) -> list[str]:
     if r.in_scope and not r.hit_at_5:
         why.append(f"expected {', '.join(r.expected_docs)} not in top {K}")
     if r.in_scope and r.missing_facts and not r.refused:
-        why.append("missing facts: " + "; ".join(r.missing_facts))
+        # Where each fact was lost: never retrieved, or retrieved but left out of the answer.
+        lost = [f for f in r.missing_facts if f not in r.facts_not_retrieved]
+        unseen = [f for f in r.missing_facts if f in r.facts_not_retrieved]
+        if lost:
+            why.append("missing facts (retrieved, not in the answer): " + "; ".join(lost))
+        if unseen:
+            why.append("missing facts (not retrieved): " + "; ".join(unseen))
     if not r.citation_valid:
         why.append("invalid citations: " + "; ".join(r.citation_problems))
     return why
@@ -174,6 +185,7 @@ def aggregate(results: list[Result]) -> dict[str, float]:
         "recall_at_5": mean([r.recall_at_5 for r in ins]),
         "mrr": mean([r.rr for r in ins]),
         "key_fact_recall": mean([r.key_fact_recall for r in ins]),
+        "context_fact_recall": mean([r.context_fact_recall for r in ins]),
         "token_f1": mean([r.token_f1 for r in ins]),
         "rouge_l": mean([r.rouge_l for r in ins]),
         "citation_validity": mean([float(r.citation_valid) for r in results]),

@@ -12,6 +12,8 @@ def test_no_quality_regression_against_the_baseline(corpus_assistant: Assistant,
     lines, failed = compare(report, baseline, tolerance=0.02)
     assert not failed, "quality regression:\n" + "\n".join(lines)
     assert report["overall"]["citation_validity"] == 1.0
+    # An extractive answer holds no fact its chunks lack.
+    assert report["overall"]["context_fact_recall"] >= report["overall"]["key_fact_recall"]
     # The people-facing outputs are produced and non-trivial.
     json_path, md_path, png_path = write_outputs(report, tmp_path)
     assert "## By competence area" in md_path.read_text()

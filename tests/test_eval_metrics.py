@@ -1,11 +1,14 @@
 """Each metric on cases that must pass and cases that must fail."""
 
+from dataclasses import replace
+
 import pytest
 
 from assistant.answering.citations import problems
+from assistant.chain import Assistant
 from assistant.schema import Answer, Citation
 from evals import metrics as m
-from evals.runner import DEFAULT_DATASET, DatasetError, compare, load_dataset
+from evals.runner import DEFAULT_DATASET, DatasetError, Item, compare, explain, load_dataset, score
 
 
 def test_fact_matching_normalises_and_respects_word_boundaries() -> None:
@@ -86,3 +89,17 @@ def test_shipped_dataset_meets_the_brief() -> None:
     assert {d for i in items for d in i.expected_docs} == {
         "inolink-good-practice", "clusters-knowledge-gaps", "mita-innovation-networks",
         "clusterfy-action-plan-2020-2023", "eocic-lithuania-policy-briefing"}
+
+
+def test_missing_facts_say_whether_retrieval_or_the_answer_lost_them(corpus_assistant: Assistant) -> None:
+    item = Item(id="t1", question="What is INOKLASTER?", language="en", area="funding", style="factoid",
+                in_scope=True, reference_answer="", key_facts=["INOKLASTER", "zebra unicorn grant"],
+                expected_docs=[])
+    r = score(item, corpus_assistant)
+    assert r.context_fact_recall == 0.5 and r.facts_not_retrieved == ["zebra unicorn grant"]
+    assert r.missing_facts == ["zebra unicorn grant"]
+    assert r.why == ["missing facts (not retrieved): zebra unicorn grant"]
+    # A fact the chunks hold but the answer left out is blamed on the answer.
+    lost = replace(r, missing_facts=["INOKLASTER", "zebra unicorn grant"])
+    assert explain(lost) == ["missing facts (retrieved, not in the answer): INOKLASTER",
+                             "missing facts (not retrieved): zebra unicorn grant"]
