@@ -12,16 +12,20 @@ import yaml
 
 GLOSSARY = Path(__file__).with_name("lt_glossary.yaml")
 _LT_LETTERS = set("ąčęėįšųūž")
-_LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodėl", "kada", "kur", "ar", "yra",
-             "kokiais", "kokias", "kokioms", "kuri", "kurie", "pagal", "apie", "ir", "bei", "per"}
+# Common Lithuanian words, so that a question typed without diacritics is still recognised.
+_LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodel", "kada", "kur", "ar", "yra",
+             "kokiais", "kokias", "kokioms", "kokiu", "koki", "kuri", "kurie", "kuris", "kurios", "pagal", "apie",
+             "ir", "bei", "per", "su", "nuo", "iki", "arba", "kad", "del", "tik", "gali", "galima", "gauti",
+             "reikia", "turi", "turetu", "vienas", "viena", "musu", "savo", "jie", "daugiau", "daugiausiai"}
 _WORD = re.compile(r"\w+", re.UNICODE)
+SEPARATOR = " | "  # between the English expansion and the Lithuanian question
 
 
 def is_lithuanian(text: str) -> bool:
     words = [w.lower() for w in _WORD.findall(text)]
     if not words:
         return False
-    hits = sum(w in _LT_WORDS for w in words) + sum(any(ch in _LT_LETTERS for ch in w) for w in words)
+    hits = sum(w in _LT_WORDS or any(ch in _LT_LETTERS for ch in w) for w in words)
     return hits / len(words) >= 0.25
 
 
@@ -48,4 +52,11 @@ def expand(question: str) -> str:
             english.append(value)
     # Names (INOKLASTER, InoLink, EOCIC) are kept: they match lexically in any language.
     names = [w for w in _WORD.findall(question) if len(w) > 2 and (w.isupper() or any(c.isupper() for c in w[1:]))]
-    return " ".join(dict.fromkeys([*names, *" ".join(english).split()])) + " | " + question
+    return " ".join(dict.fromkeys([*names, *" ".join(english).split()])) + SEPARATOR + question
+
+
+def english_part(search: str) -> str:
+    """What of a search string can match the English sources: the English words of an expanded
+    Lithuanian question (its own words never match), any other text whole."""
+    head, sep, tail = search.partition(SEPARATOR)
+    return head if sep and is_lithuanian(tail) else search

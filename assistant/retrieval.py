@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.documents import Document
 
 from .keywords import KeywordIndex, terms
+from .language import english_part
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -78,7 +79,9 @@ class HybridRetriever:
             doc.metadata.update(dense=dense_score.get(cid, 0.0), keyword=kw_score.get(cid, 0.0), fused=fused[cid])
             docs.append(doc)
         best_dense = max((sc for _, sc in dense), default=0.0)
-        best_cover = max((term_coverage(question, d.page_content + " " + str(d.metadata.get("title", "")))
+        # A Lithuanian question's own words cannot match English chunks: cover its English terms.
+        wanted = english_part(question)
+        best_cover = max((term_coverage(wanted, d.page_content + " " + str(d.metadata.get("title", "")))
                           for d in docs), default=0.0)
         relevance = 0.5 * best_dense + 0.5 * best_cover
         unknown = self.keywords.unknown_names(question)

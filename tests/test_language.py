@@ -1,7 +1,7 @@
 """Lithuanian questions are expanded with English terms; names the corpus lacks are detected."""
 
 from assistant.chain import Assistant
-from assistant.language import expand, is_lithuanian
+from assistant.language import english_part, expand, is_lithuanian
 
 
 def test_language_detection() -> None:
@@ -9,6 +9,16 @@ def test_language_detection() -> None:
     assert is_lithuanian("Kaip klasteriai gali pritraukti naujų narių?")
     assert not is_lithuanian("What is INOKLASTER?")
     assert not is_lithuanian("How do Lithuanian clusters like Uzupis Creative Cluster communicate?")
+    # Typed without diacritics, it is still Lithuanian.
+    assert is_lithuanian("Kiek daugiausiai finansavimo gali gauti vienas INOKLASTER projektas?")
+    assert not is_lithuanian("Is it true that MITA funds clusters per year?")
+
+
+def test_english_part_is_what_can_match_the_sources() -> None:
+    q = "Kokią tinkamų išlaidų dalį padengia INOKLASTER?"
+    assert english_part(expand(q)) == expand(q).split(" | ")[0]
+    assert "INOKLASTER" in english_part(expand(q)) and "išlaidų" not in english_part(expand(q))
+    assert english_part("Compare A | B for clusters") == "Compare A | B for clusters"
 
 
 def test_expansion_keeps_names_and_adds_english_terms() -> None:
@@ -39,6 +49,12 @@ def test_unknown_names_are_found_only_when_absent(corpus_assistant: Assistant) -
 def test_question_about_an_unknown_name_is_refused(corpus_assistant: Assistant) -> None:
     ans = corpus_assistant.answer("How many business clusters operate in Latvia?")
     assert ans.refused and not ans.citations
+
+
+def test_lithuanian_question_relevance_counts_only_words_that_can_match(corpus_assistant: Assistant) -> None:
+    # Its Lithuanian words used to dilute the term coverage, and the question was refused.
+    ans = corpus_assistant.answer("Kokią tinkamų išlaidų dalį padengia INOKLASTER?")
+    assert not ans.refused and ans.citations
 
 
 def test_lithuanian_question_is_answered_from_english_sources(corpus_assistant: Assistant) -> None:
