@@ -153,8 +153,8 @@ class Assistant:
             if missing:  # an index from an older version: still answerable, a little slower
                 from .ingest import fill_units
 
-                log.warning("%d chunks have no stored sentence units: run `cluster-assistant ingest` to "
-                            "update the index", len(missing))
+                log.warning("%d chunks have no stored sentence units, or units from an older version: run "
+                            "`cluster-assistant ingest` to update the index", len(missing))
                 fill_units(self.embedder, missing)
             units = units_of(r.context)
             text, cites = compose(state["search"], r.query_vector, r.context, units, self.settings.answer_words)

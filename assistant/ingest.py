@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from .chunking import Chunk, ChunkSpec, chunk_document, context_header, indexed_text
 from .documents import SUPPORTED_SUFFIXES, Limits, LoadError, load_file
 from .keywords import KeywordIndex
-from .store import UNIT_SPANS, UNIT_VECTORS, has_units, unit_metadata
-from .text import unit_spans
+from .store import UNIT_SPANS, UNIT_VECTORS, UNITS_VERSION, has_units, unit_metadata
+from .text import is_heading, is_list_item, unit_spans
 
 if TYPE_CHECKING:
     from langchain_core.documents import Document
@@ -67,12 +67,21 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Failure]]:
 
 
 # What ingest reads of the chunks already stored (all of their metadata would be ~1 GB at 100k chunks).
-_KEPT_KEYS = ("doc_id", "source", "doc_hash", "chunk_topics", "next_id", "embedder", UNIT_SPANS, UNIT_VECTORS)
+_KEPT_KEYS = ("doc_id", "source", "doc_hash", "chunk_topics", "next_id", "embedder", UNIT_SPANS, UNIT_VECTORS,
+              UNITS_VERSION)
 
 
 def _unit_spans(chunk: Chunk) -> list[tuple[int, int]]:
-    """Spans of the chunk's sentences and list items worth ranking on their own."""
-    return [(s, e) for s, e in unit_spans(chunk.text) if len(chunk.text[s:e].split()) >= 3]  # not lone bullets
+    """Spans of the chunk's sentences and list items, and the headings of lists (answers show them
+    above the items they take); not lone bullets, page numbers or other fragments."""
+    spans = unit_spans(chunk.text)
+    keep = []
+    for i, (s, e) in enumerate(spans):
+        text = chunk.text[s:e]
+        heads_list = i + 1 < len(spans) and is_heading(text) and is_list_item(chunk.text[slice(*spans[i + 1])])
+        if len(text.split()) >= 3 or heads_list:
+            keep.append((s, e))
+    return keep
 
 
 def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> IngestReport:

@@ -168,20 +168,26 @@ class Store:
 UNIT_SPANS = "unit_spans"      # "start:end start:end ..." in the chunk text
 UNIT_VECTORS = "unit_vectors"  # base64 float16, one row per span, in pieces: unit_vectors, unit_vectors_1, ...
 _PIECE = 4000                  # characters per piece: hosted Chroma caps a metadata value at 4 KB
+UNITS_VERSION = "units_version"
+# Bump when the sentence-splitting rules (text.unit_spans, ingest's unit filter) change: chunks with
+# units of another version count as having none, so `ask` recomputes them and `ingest` stores new ones.
+UNITS_FORMAT = 2
 
 
-def unit_metadata(spans: Sequence[tuple[int, int]], vectors: Sequence[Sequence[float]]) -> dict[str, str]:
+def unit_metadata(spans: Sequence[tuple[int, int]], vectors: Sequence[Sequence[float]]) -> dict[str, Any]:
     """The metadata fields that hold a chunk's sentence units."""
     packed = pack_vector(vectors)
     pieces = [packed[i:i + _PIECE] for i in range(0, len(packed), _PIECE)] or [""]
-    meta = {UNIT_SPANS: " ".join(f"{s}:{e}" for s, e in spans), UNIT_VECTORS: pieces[0]}
+    meta: dict[str, Any] = {UNIT_SPANS: " ".join(f"{s}:{e}" for s, e in spans), UNIT_VECTORS: pieces[0],
+                            UNITS_VERSION: UNITS_FORMAT}
     meta.update({f"{UNIT_VECTORS}_{i}": piece for i, piece in enumerate(pieces[1:], start=1)})
     return meta
 
 
 def has_units(meta: Mapping[str, Any]) -> bool:
-    """False for a chunk from an index built before units moved into chunk metadata."""
-    return UNIT_SPANS in meta and UNIT_VECTORS in meta
+    """False for a chunk from an index built before units moved into chunk metadata, or split into
+    units by older rules."""
+    return UNIT_SPANS in meta and UNIT_VECTORS in meta and meta.get(UNITS_VERSION) == UNITS_FORMAT
 
 
 def units_of(docs: Sequence[Document]) -> list[Unit]:

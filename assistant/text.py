@@ -11,6 +11,7 @@ _SENT_END = re.compile(r"[.!?;:]['\"”’)]*$")
 # A footnote number may stick to the full stop ("in 2017.1 The following ...").
 _INLINE = re.compile(r"(?<=[.!?])['\"”’)]*(?:\d{1,2}(?=\s+[A-Z]))?\s+(?=[\"“(]?[A-Z0-9ĄČĘĖĮŠŲŪŽ])")
 _NUMBER_MARK = re.compile(r"\s*\(?(?:\d{1,2}|[a-z])[.)]")  # "1." or "a)" opening a list item
+_GOES_ON = re.compile(r"\b(?:e\.g|i\.e|cf|vs|incl|approx)\.$", re.I)
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|Dr|Mr|Ms|No|cf|al|approx|incl)\.|\b[A-Z]\.)$")
 
 
@@ -18,13 +19,26 @@ def is_list_item(line: str) -> bool:
     return bool(_BULLET.match(line))
 
 
-def _line_breaks_here(prev: str, nxt: str) -> bool:
-    """Is the newline between two lines a unit boundary (not just PDF wrapping)?"""
+def is_heading(line: str) -> bool:
+    """A short line without end punctuation that starts with a capital: "Weaknesses", "Step 2"."""
+    words = line.split()
+    return 0 < len(words) <= 4 and words[0][:1].isupper() and not _SENT_END.search(line) and not is_list_item(line)
+
+
+def _line_breaks_here(prev: str, nxt: str, after: str = "") -> bool:
+    """Is the newline between two lines a unit boundary (not just PDF wrapping)? `after` is the
+    line after `nxt` ("" at the end): a short line followed by a list item is that list's heading."""
     p, n = prev.strip(), nxt.strip()
     if not p or not n:
         return True
-    if _SENT_END.search(p) or is_list_item(n) or n in {"•", "-", "–"}:
+    if is_list_item(n) or n in {"•", "-", "–"}:
         return True
+    if _GOES_ON.search(p):  # "(i.e." at the end of a line: the sentence goes on
+        return False
+    if _SENT_END.search(p):
+        return True
+    if is_heading(n) and (is_list_item(after.strip()) or (not after.strip() and is_list_item(p))):
+        return True  # a list's heading, or one that ends the text right after a list
     # Short lines without end punctuation are headings, table cells or list items.
     return len(p) < 45 and not p.endswith(("-", ",")) and n[:1].isupper()
 
@@ -40,14 +54,15 @@ def unit_spans(text: str) -> list[tuple[int, int]]:
     blocks: list[tuple[int, int]] = []
     start: int | None = None
     prev_line, prev_end = "", 0
-    for s, e in lines:
+    for i, (s, e) in enumerate(lines):
         line = text[s:e]
         if not line.strip():
             if start is not None:
                 blocks.append((start, prev_end))
                 start = None
             continue
-        if start is not None and _line_breaks_here(prev_line, line):
+        after = text[slice(*lines[i + 1])] if i + 1 < len(lines) else ""
+        if start is not None and _line_breaks_here(prev_line, line, after):
             blocks.append((start, prev_end))
             start = None
         if start is None:

@@ -138,3 +138,34 @@ def test_repeats_are_judged_by_shared_words() -> None:
     short, more = unit("Clusters need training."), unit("Clusters need training, mentoring and funding.")
     assert not repeats(more, short)  # it adds to what was taken: kept
     assert not repeats(unit("- Funding."), more)  # a short list item stays
+
+
+def test_list_items_show_under_their_own_heading_and_one_page_is_one_source(tmp_path: Path) -> None:
+    """Items of two lists never read as one list, and overlapping chunks of one section share a citation."""
+    from tests.conftest import make_assistant
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    strengths = "\n".join(f"• Strength number {i}: a strong {w} base in the regional economy" for i, w in
+                          enumerate(["industrial", "digital", "logistics", "food", "energy", "research"]))
+    weaknesses = "\n".join(f"• Weakness number {i}: too little {w} among cluster organisations" for i, w in
+                           enumerate(["co-operation", "financing", "management capacity", "trust", "export",
+                                      "long-term strategy"]))
+    (folder / "swot.md").write_text(
+        "---\ndoc_id: swot\ntitle: Regional SWOT\n---\n# Regional SWOT\n\n## Analysis\n\n"
+        f"The SWOT analysis of the region lists strengths and weaknesses.\nStrengths\n{strengths}\n"
+        f"Weaknesses\n{weaknesses}\n")
+    a = make_assistant(tmp_path / "data")
+    ingest([folder], a)
+    ans = a.answer("What weaknesses of the cluster organisations does the SWOT list?")
+    assert not ans.refused
+    lines = ans.answer.splitlines()
+    items = [i for i, line in enumerate(lines) if line.startswith("• Weakness")]
+    assert items and lines[items[0] - 1].startswith("Weaknesses"), ans.answer
+    for i in range(items[0], items[-1] + 1):  # no strength inside the weaknesses
+        assert not lines[i].startswith("• Strength"), ans.answer
+    # The section spans several overlapping chunks; it is cited once.
+    assert len(a.store.get(list(a.store.all_metadata()[0]))) > 1
+    assert [c.n for c in ans.citations] == [1] and "[2]" not in ans.answer
+    stored = a.store.get([ans.citations[0].chunk_id])
+    assert not problems(ans, {cid: d.page_content for cid, d in stored.items()})

@@ -98,3 +98,21 @@ def test_numbered_items_keep_their_number() -> None:
     assert units == ["There would be four steps.", "1. Step 1: Organisation of competition", "2. Step 2: Selection",
                      "3. Step 3: Set-up and funding", "The Ministry decides.", "See e.g. Foo.", "It ends."]
     assert all(is_list_item(u) for u in units[1:4])
+
+
+def test_a_list_heading_is_its_own_unit_and_line_end_abbreviations_go_on() -> None:
+    """PDF tables: "Weaknesses" on its own line used to be glued to the last strength, and "(i.e."
+    at the end of a line used to end the sentence."""
+    from assistant.text import unit_spans
+
+    text = ("Strengths\n• Flexible businesses adapting quickly to changes in world markets\nWeaknesses\n"
+            "• Small scale of cluster organisations\n• Cluster association, etc.\n• Lack of skills\nThe three levels\n"
+            "(i.e.\nemerging, formed, mature) are used. Next one.\n• A last item\nThreats")
+    units = [text[s:e] for s, e in unit_spans(text)]
+    assert units == ["Strengths", "• Flexible businesses adapting quickly to changes in world markets", "Weaknesses",
+                     "• Small scale of cluster organisations", "• Cluster association, etc.", "• Lack of skills",
+                     "The three levels\n(i.e.\nemerging, formed, mature) are used.", "Next one.", "• A last item",
+                     "Threats"]
+    # Wrapped prose is still joined.
+    prose = "Clusters in Lithuania are at one of the most important stages of\ntheir development today."
+    assert [prose[s:e] for s, e in unit_spans(prose)] == [prose]

@@ -177,6 +177,20 @@ def test_an_index_without_sentence_units_still_answers_then_heals(docs: Path, tm
     assert "monthly newsletter" in a.answer("How do we send members project news?").answer
 
 
+def test_units_split_by_older_rules_are_split_again_by_the_next_ingest(docs: Path, tmp_path: Path) -> None:
+    from assistant.store import UNITS_FORMAT, UNITS_VERSION, has_units
+
+    a = make_assistant(tmp_path / "data")
+    ingest([docs], a)
+    guide = sorted(_ids_by_doc(a)["guide"])
+    a.store.chunks._collection.update(ids=guide, metadatas=[{UNITS_VERSION: UNITS_FORMAT - 1}] * len(guide))
+    assert not any(has_units(d.metadata) for d in a.store.get(guide).values())
+    assert "monthly newsletter" in a.answer("How do we send members project news?").answer  # recomputed on the fly
+    report = ingest([docs], a)
+    assert (report.updated, report.unchanged, report.chunks_embedded) == (1, 2, len(guide))
+    assert all(has_units(d.metadata) for d in a.store.get(guide).values())
+
+
 def test_unit_vectors_are_split_into_pieces_hosted_chroma_accepts() -> None:
     """Hosted Chroma caps a metadata value at 4 KB; a chunk with many units spreads its vectors."""
     import re
@@ -190,7 +204,7 @@ def test_unit_vectors_are_split_into_pieces_hosted_chroma_accepts() -> None:
     spans = [(m.start(), m.end()) for m in re.finditer(r"Sentence number \d+ is here\.", text)]
     vectors = np.random.default_rng(0).normal(size=(len(spans), 384)).astype(np.float32)
     meta = unit_metadata(spans, vectors.tolist())
-    assert len(meta) > 3 and all(len(v) <= 4000 for v in meta.values())
+    assert len(meta) > 3 and all(len(v) <= 4000 for v in meta.values() if isinstance(v, str))
     units = units_of([Document(page_content=text, metadata={**meta, "id": "c1"})])
     assert [u.text for u in units] == [text[s:e] for s, e in spans]
     assert np.allclose(np.stack([u.embedding for u in units]), vectors, atol=1e-2)

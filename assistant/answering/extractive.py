@@ -8,8 +8,9 @@
    filled (larger for list questions, smaller for a number or a name); a list intro (a unit
    ending in ":") brings its items along, and for list questions a whole list scores as its
    best member.
-3. Print them chunk by chunk in document order and cite each unit's chunk with `[n]`; the quote
-   is the first unit taken from that chunk."""
+3. Print them chunk by chunk in document order, each list item under its list's intro, and cite
+   each unit's page or section with `[n]` (chunks overlap: one page is one source); the quote is
+   the best unit taken from there, and names its chunk."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from langchain_core.documents import Document
 from ..keywords import terms
 from ..schema import Citation
 from ..store import Unit
-from ..text import is_list_item, squash
+from ..text import is_heading, is_list_item, squash
 
 _CAPTION = re.compile(r"^(figure|fig\.|table|source|chart|graph|annex|page)\b", re.I)
 _BRACKETED_NUMBER = re.compile(r"\[(\d{1,3})\]")
@@ -102,11 +103,25 @@ def _score(question: str, query_vector: list[float], by_chunk: dict[str, list[Ca
             _lift_lists(lst)
 
 
+def is_intro(lst: list[Candidate], i: int) -> bool:
+    """Does unit i open a list: "The main figures are:", or a heading ("Weaknesses") above list items?"""
+    text = lst[i].text
+    return text.endswith(":") or (is_heading(text) and i + 1 < len(lst) and is_list_item(lst[i + 1].text))
+
+
+def intro_of(lst: list[Candidate], i: int) -> Candidate | None:
+    """The intro of the list that item i belongs to, if the chunk holds it."""
+    j = i - 1
+    while j >= 0 and is_list_item(lst[j].text):
+        j -= 1
+    return lst[j] if j >= 0 and is_intro(lst, j) else None
+
+
 def _lift_lists(lst: list[Candidate]) -> None:
     """For list questions a list is one answer: its intro and items share the best score among them."""
     i = 0
     while i < len(lst):
-        if lst[i].text.endswith(":"):
+        if is_intro(lst, i):
             j = i + 1
             while j < len(lst) and (is_list_item(lst[j].text) or lst[j].words <= 15):
                 j += 1
@@ -160,26 +175,52 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
             break
         if not take(c):
             continue
-        if c.text.endswith(":"):  # a list intro brings its items, whatever they score
+        if is_intro(by_chunk[c.chunk_id], c.index):  # a list intro brings its items, whatever they score
             for item in by_chunk[c.chunk_id][c.index + 1:]:
                 if words >= word_budget or not (is_list_item(item.text) or item.words <= 15):
                     break
                 take(item)
+    # A list item shows under its intro, so that items of different lists never read as one list
+    # (and "Weaknesses" stays above the weaknesses).
+    for c in list(picked):
+        intro = intro_of(by_chunk[c.chunk_id], c.index) if is_list_item(c.text) else None
+        if intro is not None and intro not in picked and not redundant(intro):
+            picked.append(intro)
 
-    # Chunks in rank order, units in document order.
-    picked.sort(key=lambda c: (c.chunk_rank, c.start))
     doc_by_id = {d.metadata["id"]: d for d in docs}
-    numbers: dict[str, int] = {}
+
+    def place(c: Candidate) -> tuple[str, str, str]:
+        """Where a reader finds the unit: overlapping chunks of one page or section share a citation."""
+        m = doc_by_id[c.chunk_id].metadata
+        return str(m.get("doc_id")), str(m.get("page")), str(m.get("section"))
+
+    # Places in rank order (of their best chunk), units in document order within a place.
+    place_rank: dict[tuple[str, str, str], float] = {}
+    for c in picked:
+        place_rank[place(c)] = min(place_rank.get(place(c), c.chunk_rank), c.chunk_rank)
+    picked.sort(key=lambda c: (place_rank[place(c)], doc_by_id[c.chunk_id].metadata.get("chunk_index", 0), c.start))
+
+    # Each place's quote: the best unit taken from it that says something (not a list's intro).
+    quote: dict[tuple[str, str, str], Candidate] = {}
+    for c in sorted(picked, key=lambda c: (is_intro(by_chunk[c.chunk_id], c.index), -c.score)):
+        quote.setdefault(place(c), c)
+    numbers: dict[tuple[str, str, str], int] = {}
     citations: list[Citation] = []
     parts: list[str] = []
-    for c in picked:
-        if c.chunk_id not in numbers:
-            numbers[c.chunk_id] = len(numbers) + 1
-            citations.append(citation_for(numbers[c.chunk_id], doc_by_id[c.chunk_id], c.text))
-        sep = "\n" if parts and (is_list_item(c.text) or parts[-1].rsplit(" [", 1)[0].endswith(":")) else " "
+    for k, c in enumerate(picked):
+        where = place(c)
+        if where not in numbers:
+            numbers[where] = len(numbers) + 1
+            q = quote[where]
+            citations.append(citation_for(numbers[where], doc_by_id[q.chunk_id], q.text))
+        prev = picked[k - 1] if k else None
+        sep = " "
+        if prev and (is_list_item(c.text) or is_list_item(prev.text) or prev.text.endswith(":")
+                     or is_intro(by_chunk[c.chunk_id], c.index)):
+            sep = "\n"  # lists and their intros on lines of their own
         # A "[12]" in the source (a reference number) must not read as one of our markers.
         text = _BRACKETED_NUMBER.sub(r"(\1)", c.text)
-        parts.append(("" if not parts else sep) + f"{text} [{numbers[c.chunk_id]}]")
+        parts.append(("" if not parts else sep) + f"{text} [{numbers[where]}]")
     return "".join(parts), citations
 
 
