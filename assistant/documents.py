@@ -20,8 +20,20 @@ class LoadError(Exception):
     """A file that cannot be indexed. `reason` is a short class such as `encrypted` or `no-text`."""
 
     def __init__(self, path: Path, reason: str, detail: str) -> None:
-        super().__init__(f"{path}: {reason}: {detail}")
+        super().__init__(f"{shown(path)}: {reason}: {detail}")
         self.path, self.reason, self.detail = path, reason, detail
+
+
+def shown(path: Path | str) -> str:
+    """A path as it can be printed and stored: bytes that are not UTF-8 in a file name become "?"."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def yaml_problem(e: Exception) -> str:
+    """One line for a YAML error: its problem and where, without PyYAML's multi-line context."""
+    mark = getattr(e, "problem_mark", None)
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    return f"{getattr(e, 'problem', None) or str(e).splitlines()[0]}{where}"
 
 
 @dataclass
@@ -67,6 +79,8 @@ def load_file(path: Path, limits: Limits = Limits()) -> SourceDoc:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(path, "unsupported", f"unsupported file type {suffix or '(none)'}")
+    if shown(path) != str(path):
+        raise LoadError(path, "bad-name", "the file name is not valid UTF-8: rename the file")
     try:
         size = path.stat().st_size
     except OSError as e:
@@ -99,6 +113,9 @@ def load_file(path: Path, limits: Limits = Limits()) -> SourceDoc:
 
 
 def _make_doc(path: Path, data: bytes, parts: list[Part], meta: dict[str, Any]) -> SourceDoc:
+    for key in ("doc_id", "title", "kind", "publisher", "date"):
+        if isinstance(meta.get(key), (list, dict)):
+            raise LoadError(path, "bad-metadata", f"{key} must be a single value, not {type(meta[key]).__name__}")
     title = str(meta.get("title") or _first_heading(parts) or path.stem.replace("_", " "))
     kind = str(meta.get("kind") or "training")
     if kind not in KINDS:
@@ -106,12 +123,15 @@ def _make_doc(path: Path, data: bytes, parts: list[Part], meta: dict[str, Any]) 
     topics = meta.get("topics") or []
     if isinstance(topics, str):
         topics = [t.strip() for t in topics.split(",") if t.strip()]
+    if not isinstance(topics, list) or any(isinstance(t, (list, dict)) for t in topics):
+        raise LoadError(path, "bad-metadata", f"topics must be a list of names or a comma-separated text, "
+                        f"not {topics!r}")
     return SourceDoc(
         doc_id=slugify(str(meta.get("doc_id") or path.stem)),
         title=title,
         kind=kind,
         source=str(path.resolve()),
-        content_hash=hashlib.sha256(data + repr(sorted(meta.items())).encode()).hexdigest()[:16],
+        content_hash=hashlib.sha256(data + repr(sorted(meta.items(), key=str)).encode()).hexdigest()[:16],
         parts=parts,
         publisher=str(meta.get("publisher") or ""),
         date=str(meta.get("date") or ""),
@@ -125,8 +145,8 @@ def _sidecar_meta(path: Path) -> dict[str, Any]:
         return {}
     try:
         meta = yaml.safe_load(side.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise LoadError(path, "bad-metadata", f"{side.name} is not valid YAML: {e}") from e
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as e:  # ValueError: a date like 2020-13-45
+        raise LoadError(path, "bad-metadata", f"{side.name} is not valid YAML: {yaml_problem(e)}") from e
     if not isinstance(meta, dict):
         raise LoadError(path, "bad-metadata", f"{side.name} must be a mapping")
     return meta
@@ -142,37 +162,54 @@ def _first_heading(parts: list[Part]) -> str:
 # --- text and markdown ---------------------------------------------------------------------------
 
 def _decode_text(path: Path, data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # a UTF-16 byte-order mark (Windows "Unicode" text)
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise LoadError(path, "not-text", f"the file says it is UTF-16 but is not: {e.reason}") from e
     if b"\x00" in data[:8192]:
         raise LoadError(path, "binary", "the file holds binary data (NUL bytes), not text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    # Not UTF-8: Baltic and Western code pages are the likely ones here; accept one only if it
-    # decodes to mostly printable text.
-    for enc in ("cp1257", "cp1252"):
+    # Not UTF-8: Baltic and Western code pages are the likely ones here. Either decodes almost any
+    # bytes, so take the one whose text has more letters of its own languages, if it is printable.
+    best: tuple[int, str] | None = None
+    for enc, letters in (("cp1257", _BALTIC_LETTERS), ("cp1252", _WESTERN_LETTERS)):
         try:
             text = data.decode(enc)
         except UnicodeDecodeError:
             continue
         printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text[:20000])
         if printable / max(1, min(len(text), 20000)) > 0.97:
-            return text
-    raise LoadError(path, "not-text", "the file is neither UTF-8 nor a readable legacy encoding")
+            score = sum(ch in letters for ch in text.lower())
+            if best is None or score > best[0]:
+                best = (score, text)
+    if best is None:
+        raise LoadError(path, "not-text", "the file is neither UTF-8 nor a readable legacy encoding")
+    return best[1]
 
 
-_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+_BALTIC_LETTERS = set("ąčęėįšųūžāēīļņķģ")
+_WESTERN_LETTERS = set("àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿßœ")
+
+
+_FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+_FRONT_OPEN = re.compile(r"\A---[ \t]*\r?\n[\w-]+:")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 
 def _split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
     m = _FRONT.match(text)
     if not m:
+        if _FRONT_OPEN.match(text):  # "---" then "key: value" lines, and no closing "---"
+            raise LoadError(path, "bad-metadata", "the front matter is not closed: add a line \"---\" after it")
         return {}, text
     try:
         meta = yaml.safe_load(m.group(1)) or {}
-    except yaml.YAMLError as e:
-        raise LoadError(path, "bad-metadata", f"front matter is not valid YAML: {e}") from e
+    except (yaml.YAMLError, ValueError) as e:
+        raise LoadError(path, "bad-metadata", f"front matter is not valid YAML: {yaml_problem(e)}") from e
     if not isinstance(meta, dict):
         raise LoadError(path, "bad-metadata", "front matter must be a mapping")
     return meta, text[m.end():]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .chunking import Chunk, ChunkSpec, chunk_document, context_header, indexed_text
-from .documents import SUPPORTED_SUFFIXES, Limits, LoadError, load_file
+from .documents import SUPPORTED_SUFFIXES, Limits, LoadError, load_file, shown
 from .keywords import KeywordIndex
 from .store import UNIT_SPANS, UNIT_VECTORS, UNITS_VERSION, has_units, unit_metadata
 from .text import is_heading, is_list_item, unit_spans
@@ -56,13 +56,16 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Failure]]:
     missing: list[Failure] = []
     for p in paths:
         if p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES
-                            and not any(part.startswith(".") for part in f.relative_to(p).parts)
-                            and f.name.lower() != "readme.md")
+            found = sorted(f for f in p.rglob("*") if f.suffix.lower() in SUPPORTED_SUFFIXES
+                           and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                           and f.name.lower() != "readme.md")
+            files += [f for f in found if f.is_file()]
+            missing += [Failure(shown(f), "missing", "a link to a file that does not exist")
+                        for f in found if f.is_symlink() and not f.exists()]
         elif p.is_file():
             files.append(p)
         else:
-            missing.append(Failure(str(p), "missing", "no such file or folder"))
+            missing.append(Failure(shown(p), "missing", "no such file or folder"))
     return files, missing
 
 
@@ -110,12 +113,15 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
             try:
                 doc = load_file(path, limits)
             except LoadError as e:
-                report.failed.append(Failure(str(path), e.reason, e.detail))
+                report.failed.append(Failure(shown(path), e.reason, e.detail))
+                continue
+            except Exception as e:  # noqa: BLE001 - a loader bug must not cost the other files their turn
+                report.failed.append(Failure(shown(path), "error", f"{type(e).__name__}: {e}"))
                 continue
             old_source = next((str(m.get("source")) for m in existing.get(doc.doc_id, {}).values()), doc.source)
             if doc.doc_id in seen_docs or (old_source != doc.source and Path(old_source).exists()):
                 other = seen_docs.get(doc.doc_id, old_source)
-                report.failed.append(Failure(str(path), "duplicate-id",
+                report.failed.append(Failure(shown(path), "duplicate-id",
                                              f"doc_id {doc.doc_id!r} is already used by {other}; give this file "
                                              "its own doc_id (front matter or .meta.yaml)"))
                 continue

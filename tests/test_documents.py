@@ -83,6 +83,42 @@ def test_legacy_encoding_is_decoded(tmp_path: Path) -> None:
     assert doc.parts[0].text == "Klasterių plėtra ir šalies ūkis."
 
 
+def test_western_legacy_encoding_is_not_read_as_baltic(tmp_path: Path) -> None:
+    path = tmp_path / "es.txt"
+    path.write_bytes("España: señales del clúster, año, Øresund.".encode("cp1252"))
+    assert load_file(path).parts[0].text == "España: señales del clúster, año, Øresund."
+
+
+def test_utf16_text_with_a_byte_order_mark_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "win.txt"
+    path.write_bytes("Klasterių plėtra.".encode("utf-16"))
+    assert load_file(path).parts[0].text == "Klasterių plėtra."
+
+
+@pytest.mark.parametrize(("front", "says"), [
+    ("topics: 5\n", "topics must be a list"),
+    ("title: [a, b]\n", "title must be a single value"),
+    ("date: 2020-13-45\n", "month must be in 1..12"),
+    ("tags: [a\n", "line 1, column"),
+])
+def test_bad_metadata_values_are_one_line_errors(tmp_path: Path, front: str, says: str) -> None:
+    path = tmp_path / "x.md"
+    path.write_text(f"---\n{front}---\n# T\nText.\n")
+    with pytest.raises(LoadError) as e:
+        load_file(path)
+    assert e.value.reason == "bad-metadata" and says in str(e.value) and "\n" not in str(e.value)
+
+
+def test_unclosed_front_matter_is_reported_not_indexed(tmp_path: Path) -> None:
+    path = tmp_path / "x.md"
+    path.write_text("---\ntitle: Unclosed\nkind: policy\n\n# Head\nText.\n")
+    with pytest.raises(LoadError, match="not closed"):
+        load_file(path)
+    rule = tmp_path / "rule.md"  # a Markdown rule on the first line is no front matter
+    rule.write_text("---\n\n# Head\nText.\n")
+    assert load_file(rule).title == "Head"
+
+
 def test_markdown_front_matter_and_heading_path(tmp_path: Path) -> None:
     path = tmp_path / "guide.md"
     path.write_text("---\ntitle: Guide\nkind: training\ntopics: [communication]\ndoc_id: my-guide\n---\n"

@@ -1,5 +1,6 @@
 """Incremental, idempotent ingestion into a real embedded Chroma store."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -90,6 +91,22 @@ def test_bad_files_are_reported_and_the_index_keeps_everything(docs: Path, tmp_p
     assert reasons == {"broken.pdf": "corrupt", "locked.pdf": "encrypted", "scan.pdf": "no-text",
                        "notes.txt": "binary"}
     assert _ids_by_doc(a) == before  # nothing lost, not even the doc whose file went bad
+
+
+def test_odd_files_are_named_and_never_stop_the_others(docs: Path, tmp_path: Path) -> None:
+    """A file name that is not UTF-8, bad metadata types, a broken link: each is one named failure,
+    and the files after them (in name order) are still indexed."""
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "a-topics.md").write_text("---\ntopics: 5\n---\n# T\nText about clusters.\n")
+    (odd / "b-link.md").symlink_to(odd / "gone.md")
+    Path(os.fsdecode(os.fsencode(odd) + b"/c-caf\xe9.md")).write_bytes(b"# N\nCluster text.\n")
+    shutil.copy(docs / "guide.md", odd / "z-guide.md")
+    a = make_assistant(tmp_path / "data")
+    report = ingest([odd], a)
+    assert sorted((Path(f.path).name, f.reason) for f in report.failed) == [
+        ("a-topics.md", "bad-metadata"), ("b-link.md", "missing"), ("c-caf\ufffd.md", "bad-name")]
+    assert report.added == 1 and set(_ids_by_doc(a)) == {"z-guide"}
 
 
 def test_second_writer_fails_fast(docs: Path, tmp_path: Path, backend: dict) -> None:
