@@ -80,10 +80,16 @@ class SessionPlan:
         return "\n".join(lines) + "\n"
 
 
+MAX_MINUTES = 480
+
+
 def agenda_for(minutes: int) -> list[tuple[str, int]]:
     """Blocks in proportion; whole minutes that add up exactly to `minutes`."""
     if minutes < len(AGENDA) * 3:
         raise ValueError(f"a session needs at least {len(AGENDA) * 3} minutes")
+    if minutes > MAX_MINUTES:
+        raise ValueError(f"a session plan covers at most {MAX_MINUTES} minutes (a working day); "
+                         "split longer programmes into sessions")
     mins = [max(3, int(minutes * share)) for _, share in AGENDA]
     main = max(range(len(mins)), key=mins.__getitem__)
     mins[main] += minutes - sum(mins)  # the longest block absorbs the rounding
@@ -94,8 +100,8 @@ def prepare(assistant: Assistant, topic: str, stage: Stage = "formed", minutes: 
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {', '.join(STAGES)}")
     topic = " ".join(topic.split())
-    if not topic:
-        raise ValueError("the topic is empty")
+    if not any(ch.isalnum() for ch in topic):
+        raise ValueError("the topic has no words in it: name a topic, e.g. \"member engagement\"")
     agenda = agenda_for(minutes)
     if assistant.answer(topic).refused:  # the angles' own words must not carry an uncovered topic
         raise ValueError(f"the knowledge base has nothing on {topic!r}; try a broader topic")

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from assistant.chain import AnswerStream, Assistant
@@ -160,6 +160,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     except ValueError as e:  # too short, empty topic, nothing in the corpus
         raise CliError(str(e), EXIT_USAGE) from e
     if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(plan, encoding="utf-8")
         print(f"wrote {args.out}")
     else:
@@ -220,6 +221,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from evals.runner import compare, load_dataset, run, write_outputs
 
+    baseline = _read_baseline(args.baseline) if args.baseline else None  # before the run, not after it
     items = load_dataset(args.dataset)
     if args.limit:
         items = items[: args.limit]
@@ -232,17 +234,44 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for path in write_outputs(report, args.out):
         print(f"wrote {path}")
     if args.write_baseline:
-        baseline = {k: report[k] for k in ("overall", "by_area", "by_language", "settings")}
-        args.write_baseline.write_text(json.dumps(baseline, indent=2) + "\n")
+        args.write_baseline.parent.mkdir(parents=True, exist_ok=True)
+        args.write_baseline.write_text(json.dumps(
+            {k: report[k] for k in ("overall", "by_area", "by_language", "settings")}, indent=2) + "\n")
         print(f"wrote baseline {args.write_baseline}")
-    if args.baseline:
-        lines, failed = compare(report, json.loads(args.baseline.read_text()), args.tolerance)
+    if baseline is not None:
+        lines, failed = compare(report, baseline, args.tolerance)
         print(f"against {args.baseline} (tolerance {args.tolerance}):")
         print("\n".join(lines))
         if failed:
             print("quality regression: a gated metric dropped beyond the tolerance", file=sys.stderr)
             return 1
     return 0
+
+
+def _read_baseline(path: Path) -> dict[str, Any]:
+    """A baseline file that cannot be compared with is a usage error (exit 2), told before the run:
+    CI must not mistake it for a quality regression (exit 1)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise CliError(f"baseline {path}: {e.strerror or e}", EXIT_USAGE) from e
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CliError(f"baseline {path} is not valid JSON: {e}", EXIT_USAGE) from e
+    if not isinstance(data, dict) or not isinstance(data.get("overall"), dict):
+        raise CliError(f"baseline {path} has no \"overall\" metrics: write one with --write-baseline", EXIT_USAGE)
+    return data
+
+
+def _at_least(minimum: float, kind: type[int] | type[float]) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {text}")
+        return value
+    return parse
 
 
 # --- wiring --------------------------------------------------------------------------------------
@@ -287,9 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dataset", type=Path, default=_evals_path("dataset.yaml"))
     s.add_argument("--out", type=Path, default=Path("evals/out"), help="folder for report.json, summary.md, PNG")
     s.add_argument("--baseline", type=Path, help="compare with this baseline and fail on a regression")
-    s.add_argument("--tolerance", type=float, default=0.02, help="allowed drop of a gated metric")
+    s.add_argument("--tolerance", type=_at_least(0.0, float), default=0.02, help="allowed drop of a gated metric")
     s.add_argument("--write-baseline", type=Path, help="save this run as a baseline file")
-    s.add_argument("--limit", type=int, help="only the first N items (a smoke run)")
+    s.add_argument("--limit", type=_at_least(1, int), help="only the first N items (a smoke run)")
     s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("slack", help="run the Slack bot (see docs/slack.md)")

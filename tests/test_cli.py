@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from assistant.chain import Assistant
 
 
@@ -52,6 +54,25 @@ def test_eval_gate_fails_on_a_regression(corpus_assistant: Assistant, tmp_path: 
     out = run(corpus_assistant, "eval", "--limit", "6", "--out", str(tmp_path / "out"), "--baseline", str(impossible))
     assert out.returncode == 1 and "quality regression" in out.stderr
     assert (tmp_path / "out" / "summary.md").is_file()
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--baseline", "{missing}"], "No such file"),
+    (["--baseline", "{bad}"], "is not valid JSON"),
+    (["--baseline", "{empty}"], 'no "overall" metrics'),
+    (["--limit", "0"], "must be at least 1"),
+    (["--tolerance", "-1"], "must be at least 0.0"),
+])
+def test_eval_arguments_that_cannot_work_fail_before_the_run(corpus_assistant: Assistant, tmp_path: Path,
+                                                             args: list[str], says: str) -> None:
+    """Exit 2 (usage), not 1: CI must tell a broken baseline from a quality regression."""
+    files = {"missing": tmp_path / "nothere.json", "bad": tmp_path / "bad.json", "empty": tmp_path / "empty.json"}
+    files["bad"].write_text("{bad")
+    files["empty"].write_text("{}")
+    args = [a.format(**files) for a in args]
+    out = run(corpus_assistant, "eval", "--out", str(tmp_path / "out"), *args)
+    assert out.returncode == 2 and says in out.stderr and "Traceback" not in out.stderr
+    assert not (tmp_path / "out").exists()  # nothing was run
 
 
 def test_slack_without_tokens_names_the_variable(corpus_assistant: Assistant) -> None:

@@ -20,6 +20,14 @@ def test_too_short_a_session_is_refused() -> None:
         agenda_for(5)
 
 
+def test_absurd_lengths_and_wordless_topics_are_refused(corpus_assistant: Assistant) -> None:
+    with pytest.raises(ValueError, match="at most 480 minutes"):
+        agenda_for(100_000_000)
+    assert sum(m for _, m in agenda_for(480)) == 480
+    with pytest.raises(ValueError, match="the topic has no words"):
+        prepare(corpus_assistant, "🙂")
+
+
 def test_plan_has_every_section_with_cited_key_points(corpus_assistant: Assistant) -> None:
     plan = prepare(corpus_assistant, "internationalisation of clusters", "developing", 90)
     md = plan.to_markdown()
