@@ -88,8 +88,8 @@ def load_file(path: Path, limits: Limits = Limits()) -> SourceDoc:
     if size == 0:
         raise LoadError(path, "empty", "the file is empty (0 bytes)")
     if size > limits.max_bytes:
-        raise LoadError(path, "too-large", f"{size / 2**20:.0f} MB exceeds the {limits.max_bytes / 2**20:.0f} MB limit "
-                        "(ASSISTANT_MAX_FILE_MB)")
+        raise LoadError(path, "too-large", f"{size / 2**20:.3g} MB exceeds the {limits.max_bytes / 2**20:.3g} MB "
+                        "limit (ASSISTANT_MAX_FILE_MB)")
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -259,8 +259,9 @@ def _load_pdf(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict
                     ok = True
                     break
             if not ok:
-                raise LoadError(path, "encrypted", "the PDF is encrypted and no working password is configured "
-                                "(set ASSISTANT_PDF_PASSWORD)")
+                detail = ("the PDF is encrypted and ASSISTANT_PDF_PASSWORD does not open it" if limits.pdf_password
+                          else "the PDF is encrypted and no password is configured (set ASSISTANT_PDF_PASSWORD)")
+                raise LoadError(path, "encrypted", detail)
         n = len(reader.pages)
         if n > limits.max_pages:
             raise LoadError(path, "too-many-pages", f"{n} pages exceeds the limit of {limits.max_pages}")

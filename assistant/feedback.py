@@ -111,6 +111,11 @@ class FeedbackStore:
         try:
             with db:  # one transaction: commit, or roll back on error
                 yield db
+        except sqlite3.DatabaseError as e:
+            if "not a database" in str(e) or "malformed" in str(e):
+                raise sqlite3.DatabaseError(f"{self.path} is damaged ({e}): move it away, and a new one "
+                                            "is started") from e
+            raise
         finally:
             db.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
@@ -145,5 +146,7 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     Settings._toml_path = path
     try:
         return Settings(**overrides)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"config file {path} is not valid TOML: {e}") from e
     finally:
         Settings._toml_path = None

@@ -38,6 +38,10 @@ class Unit:
     embedding: Any  # a float32 vector
 
 
+class StoreUnavailable(RuntimeError):
+    """The store cannot be opened: a server that does not answer, a damaged database file."""
+
+
 class Store:
     def __init__(self, settings: Settings) -> None:
         import chromadb
@@ -46,17 +50,21 @@ class Store:
 
         self.settings = settings
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
-        if settings.chroma_url:
-            url = urlparse(settings.chroma_url)
-            self.client = chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
-                                              ssl=url.scheme == "https", settings=chroma_settings)
-        else:
-            settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-            self.client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
-        space = {"hnsw:space": "cosine"}
-        self.chunks: Chroma = Chroma(client=self.client, collection_name=settings.collection,
-                                     collection_metadata=space)
-        self.max_batch = max(1, min(self.client.get_max_batch_size(), 1000))
+        where = settings.chroma_url or str(settings.chroma_dir)
+        try:
+            if settings.chroma_url:
+                url = urlparse(settings.chroma_url)
+                self.client = chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
+                                                  ssl=url.scheme == "https", settings=chroma_settings)
+            else:
+                settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+                self.client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+            space = {"hnsw:space": "cosine"}
+            self.chunks: Chroma = Chroma(client=self.client, collection_name=settings.collection,
+                                         collection_metadata=space)
+            self.max_batch = max(1, min(self.client.get_max_batch_size(), 1000))
+        except Exception as e:  # which store failed matters more to the user than Chroma's wording
+            raise StoreUnavailable(f"cannot open the store at {where}: {e}") from e
 
     # --- writing ---------------------------------------------------------------------------------
 

@@ -346,6 +346,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not args.debug:  # pypdf's warnings name no file; ingest reports each file that fails, by name
+        logging.getLogger("pypdf").setLevel(logging.ERROR)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
@@ -366,8 +368,10 @@ def _describe(e: Exception) -> str:
     from pydantic import ValidationError
 
     if isinstance(e, ValidationError):
-        return "invalid settings: " + "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}"
-                                                for err in e.errors())
+        # A check across fields has no location, and pydantic prefixes its message with "Value error, ".
+        return "invalid settings: " + "; ".join(
+            ": ".join(x for x in (".".join(map(str, err["loc"])), err["msg"].removeprefix("Value error, ")) if x)
+            for err in e.errors())
     return str(e) or type(e).__name__
 
 

@@ -86,3 +86,24 @@ def test_slack_without_tokens_names_the_variable(corpus_assistant: Assistant) ->
 def test_bad_settings_are_one_line(corpus_assistant: Assistant) -> None:
     out = run(corpus_assistant, "sources", env={"ASSISTANT_K": "zero"})
     assert out.returncode == 1 and out.stderr.startswith("error: invalid settings: k:")
+
+
+def test_settings_checked_across_fields_and_bad_toml_name_the_problem(corpus_assistant: Assistant,
+                                                                      tmp_path: Path) -> None:
+    out = run(corpus_assistant, "sources", env={"ASSISTANT_K": "30", "ASSISTANT_FETCH_K": "10"})
+    assert out.returncode == 1 and out.stderr == "error: invalid settings: fetch_k must be at least k\n"
+    bad = tmp_path / "bad.toml"
+    bad.write_text("k = \n")
+    out = run(corpus_assistant, "--config", str(bad), "sources")
+    assert out.returncode == 1 and f"config file {bad} is not valid TOML" in out.stderr
+    assert len(out.stderr.splitlines()) == 1
+
+
+def test_a_damaged_store_or_feedback_file_is_named(corpus_assistant: Assistant, tmp_path: Path) -> None:
+    (tmp_path / "chroma").mkdir()
+    (tmp_path / "chroma" / "chroma.sqlite3").write_text("junk")
+    out = run(corpus_assistant, "sources", env={"ASSISTANT_DATA_DIR": str(tmp_path)})
+    assert out.returncode == 1 and f"cannot open the store at {tmp_path / 'chroma'}" in out.stderr
+    out = run(corpus_assistant, "sources", env={"ASSISTANT_CHROMA_URL": "http://127.0.0.1:9"})
+    assert out.returncode == 1 and "cannot open the store at http://127.0.0.1:9" in out.stderr
+    assert "Traceback" not in out.stderr

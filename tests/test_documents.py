@@ -37,7 +37,8 @@ def test_encrypted_pdf_opens_with_password_and_is_reported_without() -> None:
     with pytest.raises(LoadError) as e:
         load_file(path)
     assert e.value.reason == "encrypted" and "libreoffice-writer-password.pdf" in str(e.value)
-    with pytest.raises(LoadError):
+    assert "no password is configured" in str(e.value)
+    with pytest.raises(LoadError, match="ASSISTANT_PDF_PASSWORD does not open it"):
         load_file(path, Limits(pdf_password="wrong"))
     doc = load_file(path, Limits(pdf_password="openpassword"))
     assert doc.parts and doc.parts[0].text.strip()

@@ -123,6 +123,12 @@ def test_questions_log_for_a_gaps_report(fb: FeedbackStore) -> None:
     assert fb.questions(since=datetime.now(UTC) + timedelta(hours=1)) == []
 
 
+def test_a_damaged_feedback_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "feedback.sqlite3").write_text("this is not a database " * 100)
+    with pytest.raises(sqlite3.DatabaseError, match="feedback.sqlite3 is damaged"):
+        FeedbackStore.in_dir(tmp_path).questions()
+
+
 def test_concurrent_writers(tmp_path: Path) -> None:
     stores = [FeedbackStore.in_dir(tmp_path) for _ in range(4)]  # like several workers on one file
     aids = [stores[0].record_answer(_answer(f"q{i}")) for i in range(5)]
