@@ -31,6 +31,7 @@ from langchain_core.messages import HumanMessage
 from .answering.model import generate
 from .chain import clean_question
 from .keywords import STOPWORDS
+from .language import LT_WORDS
 from .prompts import load_prompt
 
 if TYPE_CHECKING:
@@ -40,20 +41,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _CONTINUATION = re.compile(
-    r"^\s*(?:and|also|plus|but|or|so|then|what\s+about|how\s+about|what\s+else|how\s+so|"
+    r"^\s*(?:o\s+kaip|ir|dar|be\s+to|"  # Lithuanian: "and what about", "and", "also", "besides"
+    r"and|also|plus|but|or|so|then|what\s+about|how\s+about|what\s+else|how\s+so|"
     r"tell\s+me\s+more|more\s+(?:on|about)|same\s+for|in\s+what\s+way|which\s+ones?|anything\s+else|"
     r"for\s+example|such\s+as|and\s+what|what\s+if)\b", re.I)
 # Words that point back. Possessives ("its", "their") often point inside the question itself
 # ("how can a cluster promote its members?"), so they count only in short questions.
 _PRONOUN = re.compile(r"\b(?:it|itself|they|them|themselves|this|these|those|he|she|him|"
-                      r"the\s+same|the\s+former|the\s+latter|that\s+one)\b", re.I)
+                      r"the\s+same|the\s+former|the\s+latter|that\s+one|"
+                      r"(?:first|second|third|fourth|fifth|last|next|other)\s+ones?|"
+                      # Lithuanian: tai (it), šis/ši/šie (this, these), jis/ji/jie/jos (he, she, they)...
+                      r"tai|tas|ta|šis|ši|šie|šios|šio|šią|jis|ji|jie|jos|jų|juos|jam|jai|jiems)\b", re.I)
 _POSSESSIVE = re.compile(r"\b(?:its|their|theirs|his|her)\b", re.I)
 _WORD = re.compile(r"[\w][\w\-./]*[\w]|\w", re.UNICODE)
 # Question words and generic verbs that say nothing about the subject.
-_FILLER = STOPWORDS | frozenset("""
+_FILLER = STOPWORDS | LT_WORDS | frozenset("""
 who whom whose which what when where why how much many does do did can could should would may might
 must shall will is are was were be been get got make made use used need needs help helps way ways
-thing things something anything about also more else other example examples like
+thing things something anything about also more else other example examples like one ones
+o tai tas ta šis ši šie šios jis ji jie jos
 """.split())  # noqa: SIM905 (a word list reads better as text)
 MAX_SUBJECT_TERMS = 8
 
@@ -122,9 +128,11 @@ class Conversation:
     def condense(self, text: str) -> str:
         """The standalone form of `text` given the history (unchanged for a first question)."""
         text = clean_question(text, self.assistant.settings.max_question_chars)
-        if not self.history:
+        # The subject comes from the last answered turn: a refused one (a miss, or a rephrasing
+        # being tried) has nothing a follow-up could refer to.
+        previous = next((t.standalone for t in reversed(self.history) if not t.answer.refused), None)
+        if previous is None:
             return text
-        previous = self.history[-1].standalone
         if self.assistant.settings.llm == "extractive":
             return heuristic_standalone(text, previous)
         try:

@@ -150,23 +150,36 @@ class KeywordIndex:
     def unknown_names(self, question: str) -> list[str]:
         """Names in the question (capitalised words past the first, acronyms) that no indexed chunk
         contains: a question about Latvia or a "Gold Label" is not covered by a corpus without them."""
-        from .language import is_lithuanian
+        from .language import english_part, is_lithuanian
 
         vocab = self.columns.vocab
-        if " | " in question:  # a glossary-expanded question: its English part is a list of terms
-            question, first = question.split(" | ", 1)[0], 0
+        english = english_part(question)
+        if english != question:  # a glossary-expanded question: its English part is a list of terms
+            question, first = english, 0
         else:
             first = 0 if is_lithuanian(question) else 1
-        words = [m.group(0) for m in _WORD.finditer(question)]
         lithuanian = is_lithuanian(question)
-        out = []
-        for i, w in enumerate(words):
+        out: list[str] = []
+        run: list[str] = []  # adjacent name words are one name: "World Cup", not "Cup"
+        end = 0
+        for i, m in enumerate([*_WORD.finditer(question), None]):
+            w = m.group(0) if m else ""
             acronym = len(w) > 1 and (w.isupper() or any(c.isupper() for c in w[1:]))
             capitalised = i >= first and w[:1].isupper() and not lithuanian
-            if (acronym or capitalised) and not w.isdigit() and stem(w.lower()) not in vocab \
-                    and w.lower() not in STOPWORDS:
-                out.append(w)
+            if m is not None and (acronym or capitalised) and not w.isdigit() and w.lower() not in STOPWORDS:
+                if question[end:m.start()].strip():
+                    run = self._flush(run, out, vocab)  # "Latvia, Estonia": two names
+                run.append(w)
+            else:
+                run = self._flush(run, out, vocab)
+            end = m.end() if m else end
         return out
+
+    @staticmethod
+    def _flush(run: list[str], out: list[str], vocab: dict[str, int]) -> list[str]:
+        if run and any(stem(w.lower()) not in vocab for w in run):
+            out.append(" ".join(run))
+        return []
 
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         q = terms(query)

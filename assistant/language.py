@@ -13,7 +13,7 @@ import yaml
 GLOSSARY = Path(__file__).with_name("lt_glossary.yaml")
 _LT_LETTERS = set("ąčęėįšųūž")
 # Common Lithuanian words, so that a question typed without diacritics is still recognised.
-_LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodel", "kada", "kur", "ar", "yra",
+LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodel", "kada", "kur", "ar", "yra",
              "kokiais", "kokias", "kokioms", "kokiu", "koki", "kuri", "kurie", "kuris", "kurios", "pagal", "apie",
              "ir", "bei", "per", "su", "nuo", "iki", "arba", "kad", "del", "tik", "gali", "galima", "gauti",
              "reikia", "turi", "turetu", "vienas", "viena", "musu", "savo", "jie", "daugiau", "daugiausiai"}
@@ -25,7 +25,7 @@ def is_lithuanian(text: str) -> bool:
     words = [w.lower() for w in _WORD.findall(text)]
     if not words:
         return False
-    hits = sum(w in _LT_WORDS or any(ch in _LT_LETTERS for ch in w) for w in words)
+    hits = sum(w in LT_WORDS or any(ch in _LT_LETTERS for ch in w) for w in words)
     return hits / len(words) >= 0.25
 
 

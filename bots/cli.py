@@ -130,7 +130,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     while not conv.done:
         try:
             line = input("> ").strip()
-        except EOFError:
+        except EOFError:  # end of input: end the prompt's line too
+            print()
             break
         if not line:
             continue

@@ -105,6 +105,9 @@ def test_offline_follow_up_carries_the_earlier_subject(corpus_assistant: Assista
     ("What is ClusterFY?", False), ("How can a cluster promote its members to investors?", False),
     ("Are there funding programmes for clusters in Lithuania?", False),
     ("Which policy instrument does the ClusterFY action plan want to improve?", False),
+    ("What happens in the second one?", True), ("Which is the first step of the competition?", False),
+    ("Kiek tai kainuoja?", True), ("O kaip su finansavimu?", True),
+    ("Kaip klasteriai gali pritraukti naujų narių?", False),
 ])
 def test_follow_up_heuristic(text: str, follow_up: bool) -> None:
     assert is_follow_up(text) is follow_up
@@ -118,6 +121,19 @@ def test_heuristic_standalone_keeps_the_subject_through_a_chain_of_follow_ups() 
     assert "Lithuania" in third and "funding" in third
     assert heuristic_standalone("What is InoLink?", first) == "What is InoLink?"
     assert heuristic_standalone("Who runs it?", None) == "Who runs it?"
+
+
+def test_a_follow_up_after_a_refusal_takes_the_last_answered_subject(corpus_assistant: Assistant) -> None:
+    chat = Conversation(corpus_assistant)
+    assert not chat.ask(FIRST).refused
+    assert chat.ask("How do I bake sourdough bread at home?").refused
+    ans = chat.ask("Who manages it?")
+    assert ans.question == "Who manages it? (about: INOKLASTER)"
+    # A Lithuanian follow-up: its question words are no subject, and no "name" the corpus lacks.
+    ans = chat.ask("Kiek tai kainuoja?")
+    assert ans.question.startswith("Kiek tai kainuoja? (about: ") and "INOKLASTER" in ans.question
+    assert "Kiek)" not in ans.question
+    assert "No document mentions" not in ans.answer
 
 
 def test_history_is_bounded_and_bad_questions_raise(corpus_assistant: Assistant) -> None:
