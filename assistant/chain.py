@@ -146,8 +146,9 @@ class Assistant:
         q = state["question"]
         topic = state["topic"] or state["topic_asked"]
         if not self._in_scope(r):
-            ans = Answer(question=q, answer=self.refusal_text(r.unknown_names), refused=True, topic=topic,
-                         confidence=r.relevance)
+            filters = [f"{name} {state[name]}" for name in ("topic", "kind") if state[name]]
+            ans = Answer(question=q, answer=self.refusal_text(r.unknown_names, filters),
+                         refused=True, topic=topic, confidence=r.relevance)
         else:
             missing = [d for d in r.context if not has_units(d.metadata)]
             if missing:  # an index from an older version: still answerable, a little slower
@@ -230,8 +231,13 @@ class Assistant:
     def _in_scope(self, r: Retrieved) -> bool:
         return bool(r.docs) and r.relevance >= self.settings.min_relevance
 
-    def refusal_text(self, unknown_names: list[str] | None = None) -> str:
-        labels = ", ".join(t.label.lower() for t in self.classifier.topics)
+    def refusal_text(self, unknown_names: list[str] | None = None, filters: list[str] | None = None) -> str:
+        if filters:  # the filter may be what hid the answer
+            return (f"Nothing in the documents of {' and '.join(filters)} answers this question. Ask without "
+                    "the filter to search all documents.")
+        # "Communication & marketing" reads as "communication & marketing"; "R&D" stays "R&D".
+        labels = ", ".join(t.label if t.label[:2].isupper() else t.label[0].lower() + t.label[1:]
+                           for t in self.classifier.topics)
         missing = f" No document mentions {', '.join(unknown_names)}." if unknown_names else ""
         return ("The knowledge base does not cover this question, so I cannot answer it from the sources."
                 f"{missing} It covers cluster topics such as {labels}.")

@@ -33,6 +33,7 @@ from .chain import clean_question
 from .keywords import STOPWORDS
 from .language import LT_WORDS
 from .prompts import load_prompt
+from .text import clip
 
 if TYPE_CHECKING:
     from .chain import AnswerStream, Assistant
@@ -191,9 +192,8 @@ class Conversation:
             return "the last answer cites no sources" + (" (it was a refusal)" if ans.refused else "")
         lines = []
         for c in ans.citations:
-            where = f", {c.where()}" if c.where() else ""
-            lines.append(f"[{c.n}] {c.title}{where}  ({c.doc_id})")
-            lines.append(f"    “{c.quote[:300]}{'…' if len(c.quote) > 300 else ''}”")
+            lines.append(f"[{c.n}] {c.label()}  ({c.doc_id})")
+            lines.append(f"    “{clip(c.quote, 300)}”")
         return "\n".join(lines)
 
     def _topic(self, arg: str) -> str:

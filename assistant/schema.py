@@ -27,6 +27,10 @@ class Citation:
             section = section[len(self.title) + 3:]
         return section if section != self.title else ""
 
+    def label(self) -> str:
+        """'Title, p. 4': the title and where in it, for people."""
+        return f"{self.title}, {self.where()}" if self.where() else self.title
+
 
 @dataclass
 class Answer:

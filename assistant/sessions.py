@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from .schema import Answer, Citation
+from .text import clip
 
 if TYPE_CHECKING:
     from .chain import Assistant
@@ -75,8 +76,7 @@ class SessionPlan:
         lines += [f"{i}. {q}" for i, q in enumerate(self.discussion, 1)]
         lines += ["", "## Exercise", "", self.exercise, "", "## Further reading (sources)", ""]
         for c in self.reading:
-            where = f", {c.where()}" if c.where() else ""
-            lines.append(f"[{c.n}] {c.title}{where}. “{c.quote[:200]}”")
+            lines.append(f"[{c.n}] {c.label()}. “{clip(c.quote, 200)}”")
         return "\n".join(lines) + "\n"
 
 

@@ -94,3 +94,11 @@ def _strip(text: str, s: int, e: int) -> tuple[int, int]:
 def squash(text: str) -> str:
     """Whitespace folded to single spaces: how quotes are shown and compared."""
     return " ".join(text.split())
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary (when one is near) and marked with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[:cut if cut > limit * 0.6 else limit - 1].rstrip(" ,;:") + "…"

@@ -57,16 +57,18 @@ def _log_question(assistant: Assistant, ans: Answer, source: str) -> None:
 
 
 def render_answer(ans: Answer, with_text: bool = True) -> str:
+    from assistant.text import clip
+
     lines = [ans.answer, ""] if with_text else [""]
     if ans.notice:
         lines.insert(0, f"({ans.notice})\n")
     if ans.citations:
         lines.append("Sources:")
         for c in ans.citations:
-            where = f", {c.where()}" if c.where() else ""
-            lines.append(f"  [{c.n}] {c.title}{where}  ({c.doc_id})")
-            lines.append(f"      “{c.quote[:300]}{'…' if len(c.quote) > 300 else ''}”")
-    lines.append(f"Topic: {ans.topic}   ({ans.timings_ms.get('total', 0):.0f} ms)")
+            lines.append(f"  [{c.n}] {c.label()}  ({c.doc_id})")
+            lines.append(f"      “{clip(c.quote, 300)}”")
+    topic = "" if ans.refused else f"Topic: {ans.topic}   "  # a refusal's nearest topic says nothing
+    lines.append(f"{topic}({ans.timings_ms.get('total', 0):.0f} ms)")
     return "\n".join(lines)
 
 

@@ -245,7 +245,7 @@ def fallback_text(answer: Answer, topic_labels: Sequence[str] = ()) -> str:
         return escape(truncate(text, FALLBACK_CHARS))
     text = truncate(answer.answer, FALLBACK_CHARS * 2 // 3)
     if answer.citations:
-        refs = "; ".join(f"[{c.n}] {c.title}" + (f", {c.where()}" if c.where() else "") for c in answer.citations)
+        refs = "; ".join(f"[{c.n}] {c.label()}" for c in answer.citations)
         text += "\nSources: " + refs
     return escape(truncate(text, FALLBACK_CHARS)) or "(no answer text)"
 

@@ -169,3 +169,26 @@ def test_list_items_show_under_their_own_heading_and_one_page_is_one_source(tmp_
     assert [c.n for c in ans.citations] == [1] and "[2]" not in ans.answer
     stored = a.store.get([ans.citations[0].chunk_id])
     assert not problems(ans, {cid: d.page_content for cid, d in stored.items()})
+
+
+def test_a_refusal_under_a_filter_names_the_filter(corpus_assistant: Assistant) -> None:
+    assert not corpus_assistant.answer("What is the INOKLASTER budget?").refused
+    ans = corpus_assistant.answer("What is the INOKLASTER budget?", kind="news")
+    assert ans.refused and "documents of kind news" in ans.answer and "without the filter" in ans.answer
+    plain = corpus_assistant.answer("What is the capital of Australia?")
+    assert "R&D & innovation" in plain.answer  # labels keep their capitals
+
+
+def test_cli_shows_no_topic_for_a_refusal_and_cuts_quotes_at_a_word() -> None:
+    from assistant.schema import Answer, Citation
+    from assistant.text import clip
+    from bots.cli import render_answer
+
+    refusal = Answer(question="q", answer="The knowledge base does not cover this question.", refused=True,
+                     topic="funding")
+    assert "Topic:" not in render_answer(refusal)
+    quote = "word " * 100
+    cite = Citation(n=1, doc_id="d", title="T", source="s", page=2, section="", quote=quote)
+    shown = render_answer(Answer(question="q", answer="A [1]", refused=False, topic="funding", citations=[cite]))
+    assert "Topic: funding" in shown and "word…”" in shown and "wor…" not in shown
+    assert clip("short", 10) == "short" and clip("alpha beta gamma delta", 12) == "alpha beta…"
