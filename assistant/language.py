@@ -25,8 +25,21 @@ def is_lithuanian(text: str) -> bool:
     words = [w.lower() for w in _WORD.findall(text)]
     if not words:
         return False
-    hits = sum(w in LT_WORDS or any(ch in _LT_LETTERS for ch in w) for w in words)
+    stems = _lithuanian_stems()
+    hits = sum(w in LT_WORDS or any(ch in _LT_LETTERS for ch in w) or w.startswith(stems) for w in words)
     return hits / len(words) >= 0.25
+
+
+@lru_cache(maxsize=1)
+def _lithuanian_stems() -> tuple[str, ...]:
+    """Long glossary stems that no English word of theirs starts with ("klaster", not "mentor"): a
+    word with such a stem is Lithuanian even when typed without diacritics."""
+    out = []
+    for key, value in _glossary():
+        # Six letters at least: shorter ones start English words too ("param", "brand", "met").
+        if " " not in key and len(key) >= 6 and not any(w.lower().startswith(key) for w in value.split()):
+            out.append(key)
+    return tuple(out)
 
 
 @lru_cache(maxsize=1)

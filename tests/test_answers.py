@@ -192,3 +192,12 @@ def test_cli_shows_no_topic_for_a_refusal_and_cuts_quotes_at_a_word() -> None:
     shown = render_answer(Answer(question="q", answer="A [1]", refused=False, topic="funding", citations=[cite]))
     assert "Topic: funding" in shown and "word…”" in shown and "wor…" not in shown
     assert clip("short", 10) == "short" and clip("alpha beta gamma delta", 12) == "alpha beta…"
+
+
+def test_boilerplate_and_captions_are_never_answers() -> None:
+    from assistant.answering.extractive import is_noise
+
+    assert is_noise("Please login to contact the author.")
+    assert is_noise("Stamp of the organization (if required):")
+    assert is_noise("Figure 12: Criteria for the selection of the Innovation Partnerships Source: EOCIC")
+    assert not is_noise("Please contact MITA to join the cluster programme before the deadline.")

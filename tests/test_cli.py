@@ -107,3 +107,10 @@ def test_a_damaged_store_or_feedback_file_is_named(corpus_assistant: Assistant, 
     out = run(corpus_assistant, "sources", env={"ASSISTANT_CHROMA_URL": "http://127.0.0.1:9"})
     assert out.returncode == 1 and "cannot open the store at http://127.0.0.1:9" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_ask_notes_a_question_that_needs_an_earlier_one(corpus_assistant: Assistant) -> None:
+    out = run(corpus_assistant, "ask", "Who runs it?")
+    assert out.returncode == 0 and "reads like a follow-up" in out.stderr and "chat" in out.stderr
+    out = run(corpus_assistant, "ask", "What is INOKLASTER?")
+    assert out.returncode == 0 and "follow-up" not in out.stderr

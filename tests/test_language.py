@@ -11,6 +11,8 @@ def test_language_detection() -> None:
     assert not is_lithuanian("How do Lithuanian clusters like Uzupis Creative Cluster communicate?")
     # Typed without diacritics, it is still Lithuanian.
     assert is_lithuanian("Kiek daugiausiai finansavimo gali gauti vienas INOKLASTER projektas?")
+    assert is_lithuanian("Kiek kainuoja klasterio mentorius InoLink projekte?")  # stems: klaster, projekt
+    assert not is_lithuanian("Which method fits the brand parameters?")
     assert not is_lithuanian("Is it true that MITA funds clusters per year?")
 
 

@@ -29,6 +29,9 @@ from ..text import is_heading, is_list_item, squash
 _CAPTION = re.compile(r"^(figure|fig\.|table|source|chart|graph|annex|page)\b", re.I)
 _BRACKETED_NUMBER = re.compile(r"\[(\d{1,3})\]")
 _PAGE_FOOTER = re.compile(r"^\d+\s*\|\s*page$", re.I)
+# Web-page and form leftovers: they can match a question's words but answer nothing.
+_BOILERPLATE = re.compile(r"^(please\s+(log\s*in|sign\s+in|register)|stamp of the organi[sz]ation|signature\b|"
+                          r"(click|read more|share this)\b)", re.I)
 LEXICAL_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.5
 RANK_PENALTY = 0.05
@@ -60,7 +63,7 @@ class Candidate:
 
 def is_noise(text: str) -> bool:
     """Headings, captions and footers: they match words but say nothing."""
-    if _CAPTION.match(text) or _PAGE_FOOTER.match(text):
+    if _CAPTION.match(text) or _PAGE_FOOTER.match(text) or _BOILERPLATE.match(text):
         return True
     return len(text.split()) < 7 and not re.search(r"[.!?;:]$", text) and not is_list_item(text)
 
@@ -123,7 +126,7 @@ def _lift_lists(lst: list[Candidate]) -> None:
     while i < len(lst):
         if is_intro(lst, i):
             j = i + 1
-            while j < len(lst) and (is_list_item(lst[j].text) or lst[j].words <= 15):
+            while j < len(lst) and (is_list_item(lst[j].text) or lst[j].words <= 15) and not is_noise(lst[j].text):
                 j += 1
             if j - i > 2:
                 top = max(c.score for c in lst[i:j]) + LIST_BONUS
@@ -177,8 +180,8 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
             continue
         if is_intro(by_chunk[c.chunk_id], c.index):  # a list intro brings its items, whatever they score
             for item in by_chunk[c.chunk_id][c.index + 1:]:
-                if words >= word_budget or not (is_list_item(item.text) or item.words <= 15):
-                    break
+                if words >= word_budget or not (is_list_item(item.text) or item.words <= 15) or is_noise(item.text):
+                    break  # the list ended (a caption or a footer is no item)
                 take(item)
     # A list item shows under its intro, so that items of different lists never read as one list
     # (and "Weaknesses" stays above the weaknesses).
