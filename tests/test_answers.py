@@ -201,3 +201,29 @@ def test_boilerplate_and_captions_are_never_answers() -> None:
     assert is_noise("Stamp of the organization (if required):")
     assert is_noise("Figure 12: Criteria for the selection of the Innovation Partnerships Source: EOCIC")
     assert not is_noise("Please contact MITA to join the cluster programme before the deadline.")
+
+
+def test_only_a_list_question_gets_a_whole_list() -> None:
+    """A list intro that matches the question brings its items only for a list question; otherwise
+    those items would crowd out the sentence that answers it."""
+    import numpy as np
+    from langchain_core.documents import Document
+
+    from assistant.answering.extractive import compose
+    from assistant.store import Unit
+
+    lines = ["Cluster members meet at these forums in the region:",
+             "• the spring export forum in Vilnius with partners", "• a summer camp for young engineers and students",
+             "• autumn matchmaking days with Latvian partners", "• the winter strategy retreat of the board",
+             "The yearly membership fee of the cluster is 300 euro."]
+    text = "\n".join(lines)
+    starts = [text.index(line) for line in lines]
+    q = np.eye(8)[0]
+    vectors = [q, *[np.eye(8)[1]] * 4, 0.3 * q + 0.95 * np.eye(8)[2]]  # the intro matches best, then the fee
+    units = [Unit(chunk_id="c1", start=s, text=line, embedding=np.asarray(v, dtype=np.float32))
+             for s, line, v in zip(starts, lines, vectors, strict=True)]
+    docs = [Document(page_content=text, metadata={"id": "c1", "doc_id": "d", "title": "T", "page": 1})]
+    prose, _ = compose("How high is the yearly fee of the cluster?", list(q), docs, units, word_budget=20)
+    assert "300 euro" in prose and prose.count("\n• ") < 4, prose
+    listed, _ = compose("Which forums do cluster members meet at?", list(q), docs, units, word_budget=40)
+    assert listed.count("\n• ") == 4, listed

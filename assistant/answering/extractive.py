@@ -5,9 +5,9 @@
    how rare each term is among the candidates (a name every candidate shares says little), plus a
    share of the previous unit's score (answers often follow the sentence that names the subject).
 2. Take units best first, skipping near-duplicates (by their words), until the word budget is
-   filled (larger for list questions, smaller for a number or a name); a list intro (a unit
-   ending in ":") brings its items along, and for list questions a whole list scores as its
-   best member.
+   filled (larger for list questions, smaller for a number or a name). For list questions a list
+   intro (a unit ending in ":", or a heading above list items) brings its items along, and a
+   whole list scores as its best member; otherwise a list item taken brings only its intro.
 3. Print them chunk by chunk in document order, each list item under its list's intro, and cite
    each unit's page or section with `[n]` (chunks overlap: one page is one source); the quote is
    the best unit taken from there, and names its chunk."""
@@ -173,12 +173,16 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
         words += c.words
         return True
 
+    wants_list = bool(_LIST_QUESTION.search(question))
     for c in ranked:
         if words >= word_budget:
             break
+        opens_list = is_intro(by_chunk[c.chunk_id], c.index)
+        if opens_list and not wants_list:
+            continue  # a whole list is the answer only to a list question; a bullet taken brings its intro
         if not take(c):
             continue
-        if is_intro(by_chunk[c.chunk_id], c.index):  # a list intro brings its items, whatever they score
+        if opens_list:  # a list intro brings its items, whatever they score
             for item in by_chunk[c.chunk_id][c.index + 1:]:
                 if words >= word_budget or not (is_list_item(item.text) or item.words <= 15) or is_noise(item.text):
                     break  # the list ended (a caption or a footer is no item)
