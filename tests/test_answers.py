@@ -227,3 +227,26 @@ def test_only_a_list_question_gets_a_whole_list() -> None:
     assert "300 euro" in prose and prose.count("\n• ") < 4, prose
     listed, _ = compose("Which forums do cluster members meet at?", list(q), docs, units, word_budget=40)
     assert listed.count("\n• ") == 4, listed
+
+
+def test_a_list_skips_its_caption_and_says_when_the_budget_cut_it() -> None:
+    import numpy as np
+    from langchain_core.documents import Document
+
+    from assistant.answering.extractive import compose
+    from assistant.store import Unit
+
+    lines = ["The jury selects the partnerships on these criteria:", "Source: EOCIC",
+             *[f"{i}. Criterion number {i} about {w} of the partnership" for i, w in
+               enumerate(["potential", "network", "strategy", "sustainability", "budget", "reach"], 1)]]
+    text = "\n".join(lines)
+    q = np.eye(8)[0]
+    units = [Unit(chunk_id="c1", start=text.index(line), text=line, embedding=np.asarray(q, dtype=np.float32))
+             for line in lines]
+    docs = [Document(page_content=text, metadata={"id": "c1", "doc_id": "d", "title": "T", "page": 3})]
+    answer, cites = compose("Which criteria does the jury use?", list(q), docs, units, word_budget=30)
+    shown = answer.splitlines()
+    assert shown[0].startswith("The jury selects") and "Source: EOCIC" not in answer
+    assert shown[1].startswith("1. Criterion number 1") and shown[-1] == "• … [1]", answer
+    assert len(shown) < len(lines)  # the budget cut the list, and the answer says so
+    assert [c.n for c in cites] == [1]

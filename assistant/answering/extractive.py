@@ -109,13 +109,20 @@ def _score(question: str, query_vector: list[float], by_chunk: dict[str, list[Ca
 def is_intro(lst: list[Candidate], i: int) -> bool:
     """Does unit i open a list: "The main figures are:", or a heading ("Weaknesses") above list items?"""
     text = lst[i].text
+    if _CAPTION.match(text):  # "Source: EOCIC" above a list is a caption, not its heading
+        return False
     return text.endswith(":") or (is_heading(text) and i + 1 < len(lst) and is_list_item(lst[i + 1].text))
 
 
+def in_list(c: Candidate) -> bool:
+    """Can this unit belong to a list (an item, or a short line such as a wrapped item)?"""
+    return is_list_item(c.text) or c.words <= 15
+
+
 def intro_of(lst: list[Candidate], i: int) -> Candidate | None:
-    """The intro of the list that item i belongs to, if the chunk holds it."""
+    """The intro of the list that item i belongs to, if the chunk holds it (past any caption)."""
     j = i - 1
-    while j >= 0 and is_list_item(lst[j].text):
+    while j >= 0 and (is_list_item(lst[j].text) or (is_noise(lst[j].text) and not is_intro(lst, j))):
         j -= 1
     return lst[j] if j >= 0 and is_intro(lst, j) else None
 
@@ -126,12 +133,13 @@ def _lift_lists(lst: list[Candidate]) -> None:
     while i < len(lst):
         if is_intro(lst, i):
             j = i + 1
-            while j < len(lst) and (is_list_item(lst[j].text) or lst[j].words <= 15) and not is_noise(lst[j].text):
-                j += 1
+            while j < len(lst) and (in_list(lst[j]) or is_noise(lst[j].text)) and not is_intro(lst, j):
+                j += 1  # to the end of the list: prose, or the next list's intro
             if j - i > 2:
                 top = max(c.score for c in lst[i:j]) + LIST_BONUS
                 for c in lst[i:j]:
-                    c.score = max(c.score, top - 0.01 * (c.index - i))  # keep document order
+                    if not is_noise(c.text) or c is lst[i]:  # a caption in the list stays out
+                        c.score = max(c.score, top - 0.01 * (c.index - i))  # keep document order
             i = j
         else:
             i += 1
@@ -174,6 +182,7 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
         return True
 
     wants_list = bool(_LIST_QUESTION.search(question))
+    cut_after: set[int] = set()  # ids of the last items shown of lists that go on
     for c in ranked:
         if words >= word_budget:
             break
@@ -183,10 +192,18 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
         if not take(c):
             continue
         if opens_list:  # a list intro brings its items, whatever they score
+            items = []
             for item in by_chunk[c.chunk_id][c.index + 1:]:
-                if words >= word_budget or not (is_list_item(item.text) or item.words <= 15) or is_noise(item.text):
-                    break  # the list ended (a caption or a footer is no item)
-                take(item)
+                if is_noise(item.text) and not is_intro(by_chunk[c.chunk_id], item.index):
+                    continue  # a caption or a footer inside the list is no item
+                if not in_list(item) or is_intro(by_chunk[c.chunk_id], item.index):
+                    break  # the list ended: prose, or the next list
+                items.append(item)
+                if words < word_budget:
+                    take(item)
+            shown = [item for item in items if item in picked]
+            if shown and any(item not in picked and not redundant(item) for item in items):
+                cut_after.add(id(shown[-1]))  # the budget ended the list: say that it goes on
     # A list item shows under its intro, so that items of different lists never read as one list
     # (and "Weaknesses" stays above the weaknesses).
     for c in list(picked):
@@ -228,6 +245,8 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
         # A "[12]" in the source (a reference number) must not read as one of our markers.
         text = _BRACKETED_NUMBER.sub(r"(\1)", c.text)
         parts.append(("" if not parts else sep) + f"{text} [{numbers[where]}]")
+        if id(c) in cut_after:
+            parts.append(f"\n• … [{numbers[where]}]")
     return "".join(parts), citations
 
 
