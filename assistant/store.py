@@ -176,6 +176,7 @@ class Store:
 UNIT_SPANS = "unit_spans"      # "start:end start:end ..." in the chunk text
 UNIT_VECTORS = "unit_vectors"  # base64 float16, one row per span, in pieces: unit_vectors, unit_vectors_1, ...
 _PIECE = 4000                  # characters per piece: hosted Chroma caps a metadata value at 4 KB
+UNIT_PIECES = "unit_pieces"    # how many unit_vectors pieces: a store merges metadata, so old ones may linger
 UNITS_VERSION = "units_version"
 # Bump when the sentence-splitting rules (text.unit_spans, ingest's unit filter) change: chunks with
 # units of another version count as having none, so `ask` recomputes them and `ingest` stores new ones.
@@ -187,7 +188,7 @@ def unit_metadata(spans: Sequence[tuple[int, int]], vectors: Sequence[Sequence[f
     packed = pack_vector(vectors)
     pieces = [packed[i:i + _PIECE] for i in range(0, len(packed), _PIECE)] or [""]
     meta: dict[str, Any] = {UNIT_SPANS: " ".join(f"{s}:{e}" for s, e in spans), UNIT_VECTORS: pieces[0],
-                            UNITS_VERSION: UNITS_FORMAT}
+                            UNIT_PIECES: len(pieces), UNITS_VERSION: UNITS_FORMAT}
     meta.update({f"{UNIT_VECTORS}_{i}": piece for i, piece in enumerate(pieces[1:], start=1)})
     return meta
 
@@ -209,8 +210,11 @@ def units_of(docs: Sequence[Document]) -> list[Unit]:
         if not has_units(m) or not m[UNIT_SPANS]:
             continue
         spans = [tuple(int(x) for x in pair.split(":")) for pair in str(m[UNIT_SPANS]).split()]
-        packed = "".join(str(m[k]) for k in itertools.takewhile(
-            m.__contains__, itertools.chain([UNIT_VECTORS], (f"{UNIT_VECTORS}_{i}" for i in itertools.count(1)))))
+        keys = itertools.chain([UNIT_VECTORS], (f"{UNIT_VECTORS}_{i}" for i in itertools.count(1)))
+        count = m.get(UNIT_PIECES)
+        # Exactly the pieces written last: an update merges metadata, so a chunk that had more keeps the extra.
+        wanted = itertools.islice(keys, int(count)) if count else itertools.takewhile(m.__contains__, keys)
+        packed = "".join(str(m[k]) for k in wanted)
         vectors = np.frombuffer(base64.b64decode(packed), dtype="<f2").astype(np.float32).reshape(len(spans), -1)
         out += [Unit(chunk_id=str(m["id"]), start=s, text=d.page_content[s:e], embedding=v)
                 for (s, e), v in zip(spans, vectors, strict=True)]

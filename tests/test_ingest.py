@@ -208,6 +208,16 @@ def test_units_split_by_older_rules_are_split_again_by_the_next_ingest(docs: Pat
     assert all(has_units(d.metadata) for d in a.store.get(guide).values())
 
 
+def test_pieces_left_over_from_a_longer_unit_list_are_ignored(docs: Path, tmp_path: Path) -> None:
+    """Chroma merges metadata on update: a chunk re-split into fewer units keeps its old extra vector
+    pieces, and reading them too would garble every vector."""
+    a = make_assistant(tmp_path / "data")
+    ingest([docs], a)
+    guide = sorted(_ids_by_doc(a)["guide"])
+    a.store.chunks._collection.update(ids=guide, metadatas=[{"unit_vectors_1": "AAAAAAAA"}] * len(guide))
+    assert "monthly newsletter" in a.answer("How do we send members project news?").answer
+
+
 def test_unit_vectors_are_split_into_pieces_hosted_chroma_accepts() -> None:
     """Hosted Chroma caps a metadata value at 4 KB; a chunk with many units spreads its vectors."""
     import re
