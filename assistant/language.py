@@ -15,8 +15,11 @@ _LT_LETTERS = set("ąčęėįšųūž")
 # Common Lithuanian words, so that a question typed without diacritics is still recognised.
 LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodel", "kada", "kur", "ar", "yra",
              "kokiais", "kokias", "kokioms", "kokiu", "koki", "kuri", "kurie", "kuris", "kurios", "pagal", "apie",
-             "ir", "bei", "per", "su", "nuo", "iki", "arba", "kad", "del", "tik", "gali", "galima", "gauti",
-             "reikia", "turi", "turetu", "vienas", "viena", "musu", "savo", "jie", "daugiau", "daugiausiai"}
+             "ir", "bei", "su", "nuo", "iki", "arba", "kad", "del", "tik", "gali", "galima", "gauti",
+             "reikia", "turi", "turetu", "vienas", "viena", "musu", "savo", "jie", "daugiau", "daugiausiai",
+             # question words and pronouns as they inflect
+             "kokią", "kokį", "kokių", "kokiems", "kurią", "kurį", "kurių", "kuriems", "kuriuos", "kodėl",
+             "jis", "ji", "jos", "jų", "šis", "ši", "šie", "šios", "tai", "tas", "vienam", "vienai"}
 _WORD = re.compile(r"\w+", re.UNICODE)
 SEPARATOR = " | "  # between the English expansion and the Lithuanian question
 
@@ -66,6 +69,22 @@ def expand(question: str) -> str:
     # Names (INOKLASTER, InoLink, EOCIC) are kept: they match lexically in any language.
     names = [w for w in _WORD.findall(question) if len(w) > 2 and (w.isupper() or any(c.isupper() for c in w[1:]))]
     return " ".join(dict.fromkeys([*names, *" ".join(english).split()])) + SEPARATOR + question
+
+
+def untranslated(search: str) -> list[str]:
+    """The content words of an expanded Lithuanian question that the glossary could not translate:
+    a question about strawberries is not covered just because its word for "clusters" is."""
+    head, sep, tail = search.partition(SEPARATOR)
+    if not sep or not is_lithuanian(tail):
+        return []
+    lowered = tail.lower()
+    for key, _ in _glossary():
+        if " " in key:
+            lowered = lowered.replace(key, " ")
+    keys = tuple(key for key, _ in _glossary() if " " not in key)
+    names = set(head.split())
+    return [w for w in _WORD.findall(lowered) if len(w) > 3 and w not in LT_WORDS and not w.startswith(keys)
+            and not any(n.lower() == w for n in names) and not w.isdigit()]
 
 
 def english_part(search: str) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.documents import Document
 
 from .keywords import KeywordIndex, terms
-from .language import english_part
+from .language import english_part, untranslated
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -40,12 +40,12 @@ def make_filter(topic: str | None = None, kind: str | None = None) -> dict[str, 
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def term_coverage(question: str, text: str) -> float:
-    """Share of the question's content terms found in `text`."""
+def term_coverage(question: str, text: str, misses: int = 0) -> float:
+    """Share of the question's content terms found in `text`; `misses` more terms count as absent."""
     q = set(terms(question))
     if not q:
         return 0.0
-    return len(q & set(terms(text))) / len(q)
+    return len(q & set(terms(text))) / (len(q) + misses)
 
 
 class HybridRetriever:
@@ -79,9 +79,10 @@ class HybridRetriever:
             doc.metadata.update(dense=dense_score.get(cid, 0.0), keyword=kw_score.get(cid, 0.0), fused=fused[cid])
             docs.append(doc)
         best_dense = max((sc for _, sc in dense), default=0.0)
-        # A Lithuanian question's own words cannot match English chunks: cover its English terms.
-        wanted = english_part(question)
-        best_cover = max((term_coverage(wanted, d.page_content + " " + str(d.metadata.get("title", "")))
+        # A Lithuanian question is covered by its English terms; the words the glossary could not
+        # translate count as missing (its own words never match English chunks).
+        wanted, misses = english_part(question), len(untranslated(question))
+        best_cover = max((term_coverage(wanted, d.page_content + " " + str(d.metadata.get("title", "")), misses)
                           for d in docs), default=0.0)
         relevance = 0.5 * best_dense + 0.5 * best_cover
         unknown = self.keywords.unknown_names(question)

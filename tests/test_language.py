@@ -1,7 +1,7 @@
 """Lithuanian questions are expanded with English terms; names the corpus lacks are detected."""
 
 from assistant.chain import Assistant
-from assistant.language import english_part, expand, is_lithuanian
+from assistant.language import english_part, expand, is_lithuanian, untranslated
 
 
 def test_language_detection() -> None:
@@ -56,10 +56,14 @@ def test_question_about_an_unknown_name_is_refused(corpus_assistant: Assistant) 
     assert ans.refused and not ans.citations
 
 
-def test_lithuanian_question_relevance_counts_only_words_that_can_match(corpus_assistant: Assistant) -> None:
-    # Its Lithuanian words used to dilute the term coverage, and the question was refused.
-    ans = corpus_assistant.answer("Kokią tinkamų išlaidų dalį padengia INOKLASTER?")
-    assert not ans.refused and ans.citations
+def test_lithuanian_relevance_counts_english_terms_and_untranslated_words(corpus_assistant: Assistant) -> None:
+    # Every Lithuanian word used to count as a missing term, and in-scope questions were refused;
+    # now only the words the glossary cannot translate do.
+    assert untranslated(expand("Kaip klasteriai gali auginti braškes?")) == ["auginti", "braškes"]
+    assert untranslated(expand("Kiek daugiausiai finansavimo gali gauti vienas INOKLASTER projektas?")) == []
+    assert untranslated("What is INOKLASTER?") == []
+    funding = corpus_assistant.answer("Kiek daugiausiai finansavimo gali gauti vienas INOKLASTER projektas?")
+    assert not funding.refused and funding.citations
 
 
 def test_lithuanian_question_is_answered_from_english_sources(corpus_assistant: Assistant) -> None:
