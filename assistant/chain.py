@@ -146,7 +146,9 @@ class Assistant:
         q = state["question"]
         topic = state["topic"] or state["topic_asked"]
         if not self._in_scope(r):
-            filters = [f"{name} {state[name]}" for name in ("topic", "kind") if state[name]]
+            labels = {t.id: t.label for t in self.classifier.topics}
+            filters = [f"topic “{labels.get(state['topic'], state['topic'])}”" if state["topic"] else "",
+                       f"kind “{state['kind']}”" if state["kind"] else ""]
             ans = Answer(question=q, answer=self.refusal_text(r.unknown_names, filters),
                          refused=True, topic=topic, confidence=r.relevance)
         else:
@@ -232,7 +234,8 @@ class Assistant:
         return bool(r.docs) and r.relevance >= self.settings.min_relevance
 
     def refusal_text(self, unknown_names: list[str] | None = None, filters: list[str] | None = None) -> str:
-        if filters:  # the filter may be what hid the answer
+        filters = [f for f in filters or [] if f]
+        if filters and not unknown_names:  # the filter may be what hid the answer
             return (f"Nothing in the documents of {' and '.join(filters)} answers this question. Ask without "
                     "the filter to search all documents.")
         # "Communication & marketing" reads as "communication & marketing"; "R&D" stays "R&D".

@@ -31,7 +31,7 @@ from langchain_core.messages import HumanMessage
 from .answering.model import generate
 from .chain import clean_question
 from .keywords import STOPWORDS
-from .language import LT_WORDS
+from .language import LT_WORDS, is_lithuanian
 from .prompts import load_prompt
 from .text import clip
 
@@ -41,8 +41,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+_LT_CONTINUATION = re.compile(r"^\s*(?:o\s+kaip|ir|dar|be\s+to)\b", re.I)  # "and what about", "and", "also"
 _CONTINUATION = re.compile(
-    r"^\s*(?:o\s+kaip|ir|dar|be\s+to|"  # Lithuanian: "and what about", "and", "also", "besides"
+    r"^\s*(?:o\s+kaip|ir|dar|be\s+to|"
     r"and|also|plus|but|or|so|then|what\s+about|how\s+about|what\s+else|how\s+so|"
     r"tell\s+me\s+more|more\s+(?:on|about)|same\s+for|in\s+what\s+way|which\s+ones?|anything\s+else|"
     r"for\s+example|such\s+as|and\s+what|what\s+if)\b", re.I)
@@ -50,9 +51,9 @@ _CONTINUATION = re.compile(
 # ("how can a cluster promote its members?"), so they count only in short questions.
 _PRONOUN = re.compile(r"\b(?:it|itself|they|them|themselves|this|these|those|he|she|him|"
                       r"the\s+same|the\s+former|the\s+latter|that\s+one|"
-                      r"(?:first|second|third|fourth|fifth|last|next|other)\s+ones?|"
-                      # Lithuanian: tai (it), šis/ši/šie (this, these), jis/ji/jie/jos (he, she, they)...
-                      r"tai|tas|ta|šis|ši|šie|šios|šio|šią|jis|ji|jie|jos|jų|juos|jam|jai|jiems)\b", re.I)
+                      r"(?:first|second|third|fourth|fifth|last|next|other)\s+ones?(?=\s*[?.!,]|\s*$))\b", re.I)
+# Lithuanian (in Lithuanian questions only): šis/ši/šie (this, these), jis/ji/jie/jos (he, she, they)...
+_LT_PRONOUN = re.compile(r"\b(?:šis|ši|šie|šios|šio|šią|jis|ji|jie|jos|jų|juos|jam|jai|jiems)\b", re.I)
 _POSSESSIVE = re.compile(r"\b(?:its|their|theirs|his|her)\b", re.I)
 _WORD = re.compile(r"[\w][\w\-./]*[\w]|\w", re.UNICODE)
 # Question words and generic verbs that say nothing about the subject.
@@ -81,14 +82,22 @@ def content_words(text: str) -> list[str]:
     return list(seen.values())
 
 
+def refers_back(text: str) -> bool:
+    """Does the question point at something said before ("and…", "it", "the second one")?"""
+    lithuanian = is_lithuanian(text)
+    continuation = _CONTINUATION.match(text) and (lithuanian or not _LT_CONTINUATION.match(text))
+    return bool(continuation or _PRONOUN.search(text) or (lithuanian and _LT_PRONOUN.search(text)))
+
+
 def is_follow_up(text: str) -> bool:
-    if _CONTINUATION.match(text) or _PRONOUN.search(text):
+    if refers_back(text):
         return True
     words = content_words(text)
     if _POSSESSIVE.search(text) and len(words) <= 2:
         return True
     has_name = any(w[:1].isupper() or any(ch.isdigit() for ch in w) for w in _WORD.findall(text)[1:])
-    return len(words) <= 1 and not has_name
+    # "Why?", "Who leads?", "Funding?": too short to have a subject; "What is a cluster?" has one.
+    return len(words) <= 1 and not has_name and len(_WORD.findall(text)) <= 3
 
 
 def heuristic_standalone(text: str, previous: str | None) -> str:

@@ -38,7 +38,11 @@ def _line_breaks_here(prev: str, nxt: str, after: str = "") -> bool:
     if _SENT_END.search(p):
         return True
     if is_heading(n) and (is_list_item(after.strip()) or (not after.strip() and is_list_item(p))):
-        return True  # a list's heading, or one that ends the text right after a list
+        # A list's heading, or one that ends the text right after a list; but after an item, a short
+        # name ("Innovation Agency") is more likely the item's wrapped end than a heading.
+        words = n.split()
+        if not (is_list_item(p) and len(words) >= 2 and all(w[:1].isupper() for w in words)):
+            return True
     # Short lines without end punctuation are headings, table cells or list items.
     return len(p) < 45 and not p.endswith(("-", ",")) and n[:1].isupper()
 

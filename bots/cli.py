@@ -90,11 +90,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.chain import clean_question
-    from assistant.conversation import content_words, is_follow_up
+    from assistant.conversation import refers_back
 
     question = " ".join(args.question)
     clean_question(question, 10**9)  # an empty question fails before anything heavy loads
-    if is_follow_up(question) and len(content_words(question)) <= 2:
+    if refers_back(question):
         print("note: this reads like a follow-up, but `ask` has no earlier question: ask it in full, or use "
               "`cluster-assistant chat`", file=sys.stderr)
     assistant = _assistant(args)

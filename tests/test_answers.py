@@ -174,7 +174,12 @@ def test_list_items_show_under_their_own_heading_and_one_page_is_one_source(tmp_
 def test_a_refusal_under_a_filter_names_the_filter(corpus_assistant: Assistant) -> None:
     assert not corpus_assistant.answer("What is the INOKLASTER budget?").refused
     ans = corpus_assistant.answer("What is the INOKLASTER budget?", kind="news")
-    assert ans.refused and "documents of kind news" in ans.answer and "without the filter" in ans.answer
+    assert ans.refused and "documents of kind “news”" in ans.answer and "without the filter" in ans.answer
+    by_topic = corpus_assistant.answer("What is the INOKLASTER budget?", topic="communication")
+    assert by_topic.refused and "topic “Communication & marketing”" in by_topic.answer
+    # A name no document has is the reason, filter or not.
+    latvia = corpus_assistant.answer("How many clusters operate in Latvia?", kind="policy")
+    assert latvia.refused and "No document mentions Latvia" in latvia.answer and "filter" not in latvia.answer
     plain = corpus_assistant.answer("What is the capital of Australia?")
     assert "R&D & innovation" in plain.answer  # labels keep their capitals
 

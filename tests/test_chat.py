@@ -107,7 +107,9 @@ def test_offline_follow_up_carries_the_earlier_subject(corpus_assistant: Assista
     ("Which policy instrument does the ClusterFY action plan want to improve?", False),
     ("What happens in the second one?", True), ("Which is the first step of the competition?", False),
     ("Kiek tai kainuoja?", True), ("O kaip su finansavimu?", True),
-    ("Kaip klasteriai gali pritraukti naujų narių?", False),
+    ("Kaip klasteriai gali pritraukti naujų narių?", False), ("What is a cluster?", False),
+    ("Who is eligible?", True), ("What is the TA budget?", False), ("Tai Chi for cluster managers?", False),
+    ("What do the first one hundred members get?", False), ("Kas tai yra INOKLASTER?", False),
 ])
 def test_follow_up_heuristic(text: str, follow_up: bool) -> None:
     assert is_follow_up(text) is follow_up

@@ -113,6 +113,10 @@ def test_a_list_heading_is_its_own_unit_and_line_end_abbreviations_go_on() -> No
                      "• Small scale of cluster organisations", "• Cluster association, etc.", "• Lack of skills",
                      "The three levels\n(i.e.\nemerging, formed, mature) are used.", "Next one.", "• A last item",
                      "Threats"]
+    # A list item that wraps onto a short name stays whole.
+    wrapped = "• The agreement was signed with the Lithuanian\nInnovation Agency\n• Ten clusters joined"
+    assert [wrapped[s:e] for s, e in unit_spans(wrapped)] == [
+        "• The agreement was signed with the Lithuanian\nInnovation Agency", "• Ten clusters joined"]
     # Wrapped prose is still joined.
     prose = "Clusters in Lithuania are at one of the most important stages of\ntheir development today."
     assert [prose[s:e] for s, e in unit_spans(prose)] == [prose]
