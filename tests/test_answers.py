@@ -255,3 +255,24 @@ def test_a_list_skips_its_caption_and_says_when_the_budget_cut_it() -> None:
     assert shown[1].startswith("1. Criterion number 1") and shown[-1] == "• … [1]", answer
     assert len(shown) < len(lines)  # the budget cut the list, and the answer says so
     assert [c.n for c in cites] == [1]
+
+
+def test_distant_chunks_of_one_section_keep_their_own_citations() -> None:
+    """Neighbouring chunks overlap and share a citation; chunks far apart in one section do not, so
+    every sentence stays next to the quote that proves where it is."""
+    import numpy as np
+    from langchain_core.documents import Document
+
+    from assistant.answering.extractive import compose
+    from assistant.store import Unit
+
+    q = np.eye(8)[0]
+    texts = {"c1": "The membership fee is 300 euro a year.", "c2": "The membership fee rises to 350 euro in 2026.",
+             "c9": "The membership fee is waived for start-ups."}
+    index = {"c1": 0, "c2": 1, "c9": 8}
+    docs = [Document(page_content=t, metadata={"id": cid, "doc_id": "d", "title": "T", "chunk_index": index[cid]})
+            for cid, t in texts.items()]
+    units = [Unit(chunk_id=cid, start=0, text=t, embedding=np.asarray(q, dtype=np.float32)) for cid, t in texts.items()]
+    answer, cites = compose("What is the membership fee?", list(q), docs, units, word_budget=60)
+    assert [c.n for c in cites] == [1, 2], answer
+    assert "300 euro a year. [1]" in answer and "350 euro in 2026. [1]" in answer and "start-ups. [2]" in answer

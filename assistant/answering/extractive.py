@@ -213,22 +213,35 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
 
     doc_by_id = {d.metadata["id"]: d for d in docs}
 
-    def place(c: Candidate) -> tuple[str, str, str]:
-        """Where a reader finds the unit: overlapping chunks of one page or section share a citation."""
-        m = doc_by_id[c.chunk_id].metadata
+    def position(cid: str) -> int:
+        return int(doc_by_id[cid].metadata.get("chunk_index", 0))
+
+    def section_of(cid: str) -> tuple[str, str, str]:
+        m = doc_by_id[cid].metadata
         return str(m.get("doc_id")), str(m.get("page")), str(m.get("section"))
 
+    # Neighbouring chunks of one page or section overlap: one passage, one citation. Chunks further
+    # apart keep their own, so that every cited sentence stays near its quote.
+    passage: dict[str, int] = {}
+    for cid in sorted({c.chunk_id for c in picked}, key=lambda cid: (section_of(cid), position(cid))):
+        before = [p for p in passage if section_of(p) == section_of(cid) and position(cid) - position(p) == 1]
+        passage[cid] = passage[before[0]] if before else len(passage)
+
+    def place(c: Candidate) -> tuple[str, str, str, int]:
+        """Where a reader finds the unit: the page or section, and the passage in it."""
+        return (*section_of(c.chunk_id), passage[c.chunk_id])
+
     # Places in rank order (of their best chunk), units in document order within a place.
-    place_rank: dict[tuple[str, str, str], float] = {}
+    place_rank: dict[tuple[str, str, str, int], float] = {}
     for c in picked:
         place_rank[place(c)] = min(place_rank.get(place(c), c.chunk_rank), c.chunk_rank)
     picked.sort(key=lambda c: (place_rank[place(c)], doc_by_id[c.chunk_id].metadata.get("chunk_index", 0), c.start))
 
     # Each place's quote: the best unit taken from it that says something (not a list's intro).
-    quote: dict[tuple[str, str, str], Candidate] = {}
+    quote: dict[tuple[str, str, str, int], Candidate] = {}
     for c in sorted(picked, key=lambda c: (is_intro(by_chunk[c.chunk_id], c.index), -c.score)):
         quote.setdefault(place(c), c)
-    numbers: dict[tuple[str, str, str], int] = {}
+    numbers: dict[tuple[str, str, str, int], int] = {}
     citations: list[Citation] = []
     parts: list[str] = []
     for k, c in enumerate(picked):
