@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from .language import LT_WORDS
+
 SUPPORTED_SUFFIXES = {".pdf", ".md", ".markdown", ".txt"}
 KINDS = {"policy", "good-practice", "training", "news"}
 
@@ -184,6 +186,8 @@ def _decode_text(path: Path, data: bytes) -> str:
         printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text[:20000])
         if printable / max(1, min(len(text), 20000)) > 0.97:
             score = sum(ch in letters for ch in text.lower())
+            if enc == "cp1257" and not LT_WORDS.intersection(re.findall(r"\w+", text[:5000].lower())):
+                score -= 1  # no "ir", "kad", "yra"…: a tie goes to Western (Italian "è già" reads as "č gią")
             if best is None or score > best[0]:
                 best = (score, text)
     if best is None:
@@ -196,7 +200,8 @@ _WESTERN_LETTERS = set("àáâãäåæçèéêëìíîïñòóôõöøùúûüý
 
 
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
-_FRONT_OPEN = re.compile(r"\A---[ \t]*\r?\n[\w-]+:")
+# Front matter that was never closed: "---" then one of our metadata keys.
+_FRONT_OPEN = re.compile(r"\A---[ \t]*\r?\n(?:doc_id|title|kind|topics|publisher|date)[ \t]*:")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 

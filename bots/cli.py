@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -266,6 +267,13 @@ def _read_baseline(path: Path) -> dict[str, Any]:
         raise CliError(f"baseline {path} is not valid JSON: {e}", EXIT_USAGE) from e
     if not isinstance(data, dict) or not isinstance(data.get("overall"), dict):
         raise CliError(f"baseline {path} has no \"overall\" metrics: write one with --write-baseline", EXIT_USAGE)
+    from evals.runner import GATED
+
+    bad = [k for k in GATED if not isinstance(data["overall"].get(k), (int, float))
+           or not math.isfinite(data["overall"][k])]
+    if bad:  # a gate without its figures would pass whatever the run scores
+        raise CliError(f"baseline {path} lacks a number for {', '.join(bad)}: write one with --write-baseline",
+                       EXIT_USAGE)
     return data
 
 
@@ -275,7 +283,7 @@ def _at_least(minimum: float, kind: type[int] | type[float]) -> Callable[[str], 
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if value < minimum:
+        if not math.isfinite(value) or value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {text}")
         return value
     return parse

@@ -62,13 +62,17 @@ def test_eval_gate_fails_on_a_regression(corpus_assistant: Assistant, tmp_path: 
     (["--baseline", "{empty}"], 'no "overall" metrics'),
     (["--limit", "0"], "must be at least 1"),
     (["--tolerance", "-1"], "must be at least 0.0"),
+    (["--tolerance", "nan"], "must be at least 0.0"),
+    (["--baseline", "{hollow}"], "lacks a number for hit_at_5"),
 ])
 def test_eval_arguments_that_cannot_work_fail_before_the_run(corpus_assistant: Assistant, tmp_path: Path,
                                                              args: list[str], says: str) -> None:
     """Exit 2 (usage), not 1: CI must tell a broken baseline from a quality regression."""
-    files = {"missing": tmp_path / "nothere.json", "bad": tmp_path / "bad.json", "empty": tmp_path / "empty.json"}
+    files = {"missing": tmp_path / "nothere.json", "bad": tmp_path / "bad.json", "empty": tmp_path / "empty.json",
+             "hollow": tmp_path / "hollow.json"}
     files["bad"].write_text("{bad")
     files["empty"].write_text("{}")
+    files["hollow"].write_text('{"overall": {"mrr": "0.9"}}')
     args = [a.format(**files) for a in args]
     out = run(corpus_assistant, "eval", "--out", str(tmp_path / "out"), *args)
     assert out.returncode == 2 and says in out.stderr and "Traceback" not in out.stderr

@@ -90,6 +90,12 @@ def test_western_legacy_encoding_is_not_read_as_baltic(tmp_path: Path) -> None:
     assert load_file(path).parts[0].text == "España: señales del clúster, año, Øresund."
 
 
+def test_italian_legacy_text_is_not_read_as_baltic(tmp_path: Path) -> None:
+    path = tmp_path / "it.txt"
+    path.write_bytes("Il cluster è già attivo, la città è pronta.".encode("cp1252"))
+    assert load_file(path).parts[0].text == "Il cluster è già attivo, la città è pronta."
+
+
 def test_utf16_text_with_a_byte_order_mark_is_decoded(tmp_path: Path) -> None:
     path = tmp_path / "win.txt"
     path.write_bytes("Klasterių plėtra.".encode("utf-16"))
@@ -118,6 +124,8 @@ def test_unclosed_front_matter_is_reported_not_indexed(tmp_path: Path) -> None:
     rule = tmp_path / "rule.md"  # a Markdown rule on the first line is no front matter
     rule.write_text("---\n\n# Head\nText.\n")
     assert load_file(rule).title == "Head"
+    rule.write_text("---\nNote: this guide is for new members.\n\n# Onboarding\nText.\n")
+    assert load_file(rule).title == "Onboarding"
 
 
 def test_markdown_front_matter_and_heading_path(tmp_path: Path) -> None:
