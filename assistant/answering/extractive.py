@@ -210,7 +210,12 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
         intro = intro_of(by_chunk[c.chunk_id], c.index) if is_list_item(c.text) else None
         if intro is not None and intro not in picked and not redundant(intro):
             picked.append(intro)
+    return _render(picked, by_chunk, docs, cut_after)
 
+
+def _render(picked: list[Candidate], by_chunk: dict[str, list[Candidate]], docs: list[Document],
+            cut_after: set[int]) -> tuple[str, list[Citation]]:
+    """The answer text with [n] markers, and its citations: one per passage of a page or section."""
     doc_by_id = {d.metadata["id"]: d for d in docs}
 
     def position(cid: str) -> int:
