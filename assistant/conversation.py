@@ -60,8 +60,7 @@ _WORD = re.compile(r"[\w][\w\-./]*[\w]|\w", re.UNICODE)
 _FILLER = STOPWORDS | LT_WORDS | frozenset("""
 who whom whose which what when where why how much many does do did can could should would may might
 must shall will is are was were be been get got make made use used need needs help helps way ways
-thing things something anything about also more else other example examples like one ones
-o tai tas ta šis ši šie šios jis ji jie jos
+thing things something anything about also more else other example examples like one ones o ta
 """.split())  # noqa: SIM905 (a word list reads better as text)
 MAX_SUBJECT_TERMS = 8
 

@@ -14,12 +14,12 @@ GLOSSARY = Path(__file__).with_name("lt_glossary.yaml")
 _LT_LETTERS = set("ąčęėįšųūž")
 # Common Lithuanian words, so that a question typed without diacritics is still recognised.
 LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodel", "kada", "kur", "ar", "yra",
-             "kokiais", "kokias", "kokioms", "kokiu", "koki", "kuri", "kurie", "kuris", "kurios", "pagal", "apie",
-             "ir", "bei", "su", "nuo", "iki", "arba", "kad", "del", "tik", "gali", "galima", "gauti",
-             "reikia", "turi", "turetu", "vienas", "viena", "musu", "savo", "jie", "daugiau", "daugiausiai",
-             # question words and pronouns as they inflect
-             "kokią", "kokį", "kokių", "kokiems", "kurią", "kurį", "kurių", "kuriems", "kuriuos", "kodėl",
-             "jis", "ji", "jos", "jų", "šis", "ši", "šie", "šios", "tai", "tas", "vienam", "vienai"}
+            "kokiais", "kokias", "kokioms", "kokiu", "koki", "kuri", "kurie", "kuris", "kurios", "pagal", "apie",
+            "ir", "bei", "su", "nuo", "iki", "arba", "kad", "del", "tik", "gali", "galima", "gauti",
+            "reikia", "turi", "turetu", "vienas", "viena", "musu", "savo", "jie", "daugiau", "daugiausiai",
+            # question words and pronouns as they inflect
+            "kokią", "kokį", "kokių", "kokiems", "kurią", "kurį", "kurių", "kuriems", "kuriuos", "kodėl",
+            "jis", "ji", "jos", "jų", "šis", "ši", "šie", "šios", "tai", "tas", "vienam", "vienai"}
 _WORD = re.compile(r"\w+", re.UNICODE)
 SEPARATOR = " | "  # between the English expansion and the Lithuanian question
 
