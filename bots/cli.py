@@ -91,11 +91,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.chain import clean_question
-    from assistant.conversation import refers_back
+    from assistant.conversation import content_words, refers_back
 
     question = " ".join(args.question)
     clean_question(question, 10**9)  # an empty question fails before anything heavy loads
-    if refers_back(question):
+    if refers_back(question) and len(content_words(question)) <= 2:  # "it" in a question with its own subject is fine
         print("note: this reads like a follow-up, but `ask` has no earlier question: ask it in full, or use "
               "`cluster-assistant chat`", file=sys.stderr)
     assistant = _assistant(args)

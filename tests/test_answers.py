@@ -276,3 +276,49 @@ def test_distant_chunks_of_one_section_keep_their_own_citations() -> None:
     answer, cites = compose("What is the membership fee?", list(q), docs, units, word_budget=60)
     assert [c.n for c in cites] == [1, 2], answer
     assert "300 euro a year. [1]" in answer and "350 euro in 2026. [1]" in answer and "start-ups. [2]" in answer
+
+
+def _compose_lines(lines: list[str], question: str, budget: int, vectors: list | None = None,
+                   page: int | None = 3) -> str:
+    """compose() over one chunk made of `lines`, every unit as close to the question as the others."""
+    import numpy as np
+    from langchain_core.documents import Document
+
+    from assistant.answering.extractive import compose
+    from assistant.store import Unit
+
+    text = "\n".join(lines)
+    q = np.eye(8)[0]
+    vectors = vectors or [q] * len(lines)
+    units = [Unit(chunk_id="c1", start=text.index(line), text=line, embedding=np.asarray(v, dtype=np.float32))
+             for line, v in zip(lines, vectors, strict=True)]
+    docs = [Document(page_content=text, metadata={"id": "c1", "doc_id": "d", "title": "T", "page": page})]
+    return compose(question, list(q), docs, units, word_budget=budget)[0]
+
+
+def test_a_list_that_opens_with_lists_brings_them_all() -> None:
+    import numpy as np
+
+    q, far = np.eye(8)[0], np.eye(8)[1]
+    answer = _compose_lines(["The relevant stakeholders have been identified:", "Policy makers – key actors:",
+                             "• Ministry of Economy and Innovation", "• Lithuanian Business Support Agency",
+                             "Industrial associations:", "• Lithuanian engineering industry association",
+                             "The plan was discussed at meetings twice a year."],
+                            "Which stakeholders were identified?", 80, vectors=[q] + [far] * 6)
+    for line in ("Policy makers – key actors:", "• Ministry of Economy", "Industrial associations:",
+                 "• Lithuanian engineering"):
+        assert line in answer, answer
+
+
+def test_a_list_picked_in_part_says_it_goes_on() -> None:
+    import numpy as np
+
+    q, far = np.eye(8)[0], np.eye(8)[1]
+    lines = ["Threats", "• Skill shortages due to emigration and ageing population",
+             "• Productivity growth not strong enough to keep up", "• Lack of trust among businesses",
+             "• Understanding of cluster organisations as a loose set"]
+    # A non-list question takes the best bullet alone: it shows under its heading, then "• …".
+    answer = _compose_lines(lines, "Why do skill shortages hold back the industry?", 12,
+                            vectors=[far, q, far, far, far])
+    assert answer.splitlines()[:2] == ["Threats [1]", "• Skill shortages due to emigration and ageing population [1]"]
+    assert answer.splitlines()[-1] == "• … [1]", answer

@@ -88,6 +88,11 @@ def _score(question: str, query_vector: list[float], by_chunk: dict[str, list[Ca
     qterms = set(terms(question))
     all_c = [c for lst in by_chunk.values() for c in lst]
     unit_terms = {id(c): c.terms for c in all_c}
+    for lst in by_chunk.values():  # a list's heading qualifies each item: "Weaknesses" / "• Lack of trust"
+        for c in lst:
+            intro = intro_of(lst, c.index) if is_list_item(c.text) else None
+            if intro is not None:
+                unit_terms[id(c)] = c.terms | intro.terms
     n = max(1, len(all_c))
     idf = {t: math.log(1 + n / (1 + sum(t in ts for ts in unit_terms.values()))) for t in qterms}
     total = sum(idf.values()) or 1.0
@@ -125,6 +130,20 @@ def intro_of(lst: list[Candidate], i: int) -> Candidate | None:
     while j >= 0 and (is_list_item(lst[j].text) or (is_noise(lst[j].text) and not is_intro(lst, j))):
         j -= 1
     return lst[j] if j >= 0 and is_intro(lst, j) else None
+
+
+def items_of(lst: list[Candidate], i: int) -> list[Candidate]:
+    """The items of the list that unit i opens, in this chunk: up to the prose after it, or the next
+    list (a list that opens with a list, "Stakeholders:" then "Policy makers:", holds both)."""
+    items: list[Candidate] = []
+    for item in lst[i + 1:]:
+        intro = is_intro(lst, item.index)
+        if is_noise(item.text) and not intro:
+            continue  # a caption or a footer inside the list is no item
+        if not in_list(item) or (intro and any(is_list_item(x.text) for x in items)):
+            break
+        items.append(item)
+    return items
 
 
 def _lift_lists(lst: list[Candidate]) -> None:
@@ -173,16 +192,17 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
     def redundant(c: Candidate) -> bool:
         return any(repeats(c, p) for p in picked)
 
-    def take(c: Candidate) -> bool:
+    def take(c: Candidate, in_list: bool = False) -> bool:
+        """Add c if it is new and fits; a list's own item is left out only when it is the same text."""
         nonlocal words
-        if c in picked or redundant(c) or (words and words + c.words > word_budget * 1.2):
+        repeated = any(c.text.lower() == p.text.lower() for p in picked) if in_list else redundant(c)
+        if c in picked or repeated or (words and words + c.words > word_budget * 1.2):
             return False
         picked.append(c)
         words += c.words
         return True
 
     wants_list = bool(_LIST_QUESTION.search(question))
-    cut_after: set[int] = set()  # ids of the last items shown of lists that go on
     for c in ranked:
         if words >= word_budget:
             break
@@ -192,24 +212,22 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
         if not take(c):
             continue
         if opens_list:  # a list intro brings its items, whatever they score
-            items = []
-            for item in by_chunk[c.chunk_id][c.index + 1:]:
-                if is_noise(item.text) and not is_intro(by_chunk[c.chunk_id], item.index):
-                    continue  # a caption or a footer inside the list is no item
-                if not in_list(item) or is_intro(by_chunk[c.chunk_id], item.index):
-                    break  # the list ended: prose, or the next list
-                items.append(item)
+            for item in items_of(by_chunk[c.chunk_id], c.index):
                 if words < word_budget:
-                    take(item)
-            shown = [item for item in items if item in picked]
-            if shown and any(item not in picked and not redundant(item) for item in items):
-                cut_after.add(id(shown[-1]))  # the budget ended the list: say that it goes on
+                    take(item, in_list=True)
     # A list item shows under its intro, so that items of different lists never read as one list
     # (and "Weaknesses" stays above the weaknesses).
     for c in list(picked):
         intro = intro_of(by_chunk[c.chunk_id], c.index) if is_list_item(c.text) else None
         if intro is not None and intro not in picked and not redundant(intro):
             picked.append(intro)
+    # A list shown in part says so: "• …" after its last item shown.
+    cut_after: set[int] = set()
+    for c in [c for c in picked if is_intro(by_chunk[c.chunk_id], c.index)]:
+        items = items_of(by_chunk[c.chunk_id], c.index)
+        shown = [item for item in items if item in picked]
+        if any(item not in picked and not redundant(item) for item in items):
+            cut_after.add(id(shown[-1] if shown else c))
     return _render(picked, by_chunk, docs, cut_after)
 
 
@@ -225,12 +243,15 @@ def _render(picked: list[Candidate], by_chunk: dict[str, list[Candidate]], docs:
         m = doc_by_id[cid].metadata
         return str(m.get("doc_id")), str(m.get("page")), str(m.get("section"))
 
-    # Neighbouring chunks of one page or section overlap: one passage, one citation. Chunks further
-    # apart keep their own, so that every cited sentence stays near its quote.
+    # Neighbouring chunks of one section overlap: one passage, one citation. Chunks further apart
+    # keep their own, so that every cited sentence stays near its quote.
+    # A PDF page is small enough to be one source.
     passage: dict[str, int] = {}
     for cid in sorted({c.chunk_id for c in picked}, key=lambda cid: (section_of(cid), position(cid))):
-        before = [p for p in passage if section_of(p) == section_of(cid) and position(cid) - position(p) == 1]
-        passage[cid] = passage[before[0]] if before else len(passage)
+        paged = doc_by_id[cid].metadata.get("page") is not None
+        before = [p for p in passage if section_of(p) == section_of(cid)
+                  and (paged or position(cid) - position(p) == 1)]
+        passage[cid] = passage[before[-1]] if before else len(passage)
 
     def place(c: Candidate) -> tuple[str, str, str, int]:
         """Where a reader finds the unit: the page or section, and the passage in it."""
