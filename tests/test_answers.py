@@ -322,3 +322,15 @@ def test_a_list_picked_in_part_says_it_goes_on() -> None:
                             vectors=[far, q, far, far, far])
     assert answer.splitlines()[:2] == ["Threats [1]", "• Skill shortages due to emigration and ageing population [1]"]
     assert answer.splitlines()[-1] == "• … [1]", answer
+
+
+def test_a_list_has_no_holes_and_an_intro_without_its_list_is_left_out() -> None:
+    import numpy as np
+
+    q, far = np.eye(8)[0], np.eye(8)[1]
+    lines = ["1. Step 1: Organisation of the competition", "2. Step 2: Selection",
+             "3. Step 3: Set-up and funding of the partnerships", "4. Step 4: Results.",
+             "The four steps of the competition are outlined in the figure below:"]
+    answer = _compose_lines(lines, "What are the steps of the competition?", 40, vectors=[q, far, q, q, q])
+    assert [line.split(":")[0] for line in answer.splitlines()] == ["1. Step 1", "2. Step 2", "3. Step 3",
+                                                                     "4. Step 4"], answer

@@ -215,12 +215,22 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
             for item in items_of(by_chunk[c.chunk_id], c.index):
                 if words < word_budget:
                     take(item, in_list=True)
+    # No holes in a list: items between two items taken come too ("1.", "2.", "3.", not "1.", "3.").
+    for lst in by_chunk.values():
+        taken_at = [c.index for c in lst if c in picked and is_list_item(c.text)]
+        for i in range(min(taken_at, default=0), max(taken_at, default=-1)):
+            if is_list_item(lst[i].text) and lst[i] not in picked and all(
+                    is_list_item(x.text) or is_noise(x.text) for x in lst[i:max(taken_at)]) \
+                    and not any(lst[i].text.lower() == p.text.lower() for p in picked):
+                picked.append(lst[i])
     # A list item shows under its intro, so that items of different lists never read as one list
     # (and "Weaknesses" stays above the weaknesses).
     for c in list(picked):
         intro = intro_of(by_chunk[c.chunk_id], c.index) if is_list_item(c.text) else None
         if intro is not None and intro not in picked and not redundant(intro):
             picked.append(intro)
+    # An intro whose list is not in its chunk ("…outlined in Figure 10 below:") introduces nothing.
+    picked = [c for c in picked if not (c.text.endswith(":") and not items_of(by_chunk[c.chunk_id], c.index))]
     # A list shown in part says so: "• …" after its last item shown.
     cut_after: set[int] = set()
     for c in [c for c in picked if is_intro(by_chunk[c.chunk_id], c.index)]:
