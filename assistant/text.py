@@ -11,6 +11,8 @@ _SENT_END = re.compile(r"[.!?;:]['\"”’)]*$")
 # A footnote number may stick to the full stop ("in 2017.1 The following ...").
 _INLINE = re.compile(r"(?<=[.!?])['\"”’)]*(?:\d{1,2}(?=\s+[A-Z]))?\s+(?=[\"“(]?[A-Z0-9ĄČĘĖĮŠŲŪŽ])")
 _NUMBER_MARK = re.compile(r"\s*\(?(?:\d{1,2}|[a-z])[.)]")  # "1." or "a)" opening a list item
+_SENTENCE_OPENERS = frozenset({"The", "This", "These", "Those", "It", "Its", "In", "We", "Our", "As", "However",
+                               "Moreover", "Therefore", "Thus"})
 _GOES_ON = re.compile(r"\b(?:e\.g|i\.e|cf|vs|incl|approx)\.$", re.I)
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|Dr|Mr|Ms|No|cf|al|approx|incl)\.|\b[A-Z]\.)$")
 
@@ -43,6 +45,10 @@ def _line_breaks_here(prev: str, nxt: str, after: str = "") -> bool:
         words = n.split()
         if not (is_list_item(p) and len(words) >= 2 and all(w[:1].isupper() for w in words)):
             return True
+    # After a list item, a full line that opens like a sentence ("The above analyses…") is the prose
+    # after the list, not the item wrapping on.
+    if is_list_item(p) and len(n) >= 45 and n.split()[0] in _SENTENCE_OPENERS:
+        return True
     # Short lines without end punctuation are headings, table cells or list items.
     return len(p) < 45 and not p.endswith(("-", ",")) and n[:1].isupper()
 

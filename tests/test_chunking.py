@@ -117,6 +117,10 @@ def test_a_list_heading_is_its_own_unit_and_line_end_abbreviations_go_on() -> No
     wrapped = "• The agreement was signed with the Lithuanian\nInnovation Agency\n• Ten clusters joined"
     assert [wrapped[s:e] for s, e in unit_spans(wrapped)] == [
         "• The agreement was signed with the Lithuanian\nInnovation Agency", "• Ten clusters joined"]
+    # After the last item, a full line that opens like a sentence is prose again.
+    after = ("• Understanding of cluster organisations as a loose set of activities with low commitment\n"
+             "The above SWOT and PEST analyses have led to the formulation of several main challenges.")
+    assert len(unit_spans(after)) == 2
     # Wrapped prose is still joined.
     prose = "Clusters in Lithuania are at one of the most important stages of\ntheir development today."
     assert [prose[s:e] for s, e in unit_spans(prose)] == [prose]
