@@ -17,7 +17,7 @@ from .chunking import Chunk, ChunkSpec, chunk_document, context_header, indexed_
 from .documents import SUPPORTED_SUFFIXES, Limits, LoadError, load_file, shown
 from .keywords import KeywordIndex
 from .store import UNIT_SPANS, UNIT_VECTORS, UNITS_VERSION, has_units, unit_metadata
-from .text import is_heading, is_list_item, unit_spans
+from .text import heads_list, unit_spans
 
 if TYPE_CHECKING:
     from langchain_core.documents import Document
@@ -81,8 +81,7 @@ def _unit_spans(chunk: Chunk) -> list[tuple[int, int]]:
     keep = []
     for i, (s, e) in enumerate(spans):
         text = chunk.text[s:e]
-        heads_list = i + 1 < len(spans) and is_heading(text) and is_list_item(chunk.text[slice(*spans[i + 1])])
-        if len(text.split()) >= 3 or heads_list:
+        if len(text.split()) >= 3 or (i + 1 < len(spans) and heads_list(text, chunk.text[slice(*spans[i + 1])])):
             keep.append((s, e))
     return keep
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import itertools
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -210,11 +209,9 @@ def units_of(docs: Sequence[Document]) -> list[Unit]:
         if not has_units(m) or not m[UNIT_SPANS]:
             continue
         spans = [tuple(int(x) for x in pair.split(":")) for pair in str(m[UNIT_SPANS]).split()]
-        keys = itertools.chain([UNIT_VECTORS], (f"{UNIT_VECTORS}_{i}" for i in itertools.count(1)))
-        count = m.get(UNIT_PIECES)
         # Exactly the pieces written last: an update merges metadata, so a chunk that had more keeps the extra.
-        wanted = itertools.islice(keys, int(count)) if count else itertools.takewhile(m.__contains__, keys)
-        packed = "".join(str(m[k]) for k in wanted)
+        keys = [UNIT_VECTORS, *(f"{UNIT_VECTORS}_{i}" for i in range(1, int(m[UNIT_PIECES])))]
+        packed = "".join(str(m[k]) for k in keys)
         vectors = np.frombuffer(base64.b64decode(packed), dtype="<f2").astype(np.float32).reshape(len(spans), -1)
         out += [Unit(chunk_id=str(m["id"]), start=s, text=d.page_content[s:e], embedding=v)
                 for (s, e), v in zip(spans, vectors, strict=True)]

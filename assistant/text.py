@@ -27,6 +27,11 @@ def is_heading(line: str) -> bool:
     return 0 < len(words) <= 4 and words[0][:1].isupper() and not _SENT_END.search(line) and not is_list_item(line)
 
 
+def heads_list(line: str, next_line: str) -> bool:
+    """Is `line` the heading of the list that `next_line` starts ("Weaknesses" then "• Lack of …")?"""
+    return is_heading(line) and is_list_item(next_line.strip())
+
+
 def _line_breaks_here(prev: str, nxt: str, after: str = "") -> bool:
     """Is the newline between two lines a unit boundary (not just PDF wrapping)? `after` is the
     line after `nxt` ("" at the end): a short line followed by a list item is that list's heading."""
@@ -39,7 +44,7 @@ def _line_breaks_here(prev: str, nxt: str, after: str = "") -> bool:
         return False
     if _SENT_END.search(p):
         return True
-    if is_heading(n) and (is_list_item(after.strip()) or (not after.strip() and is_list_item(p))):
+    if heads_list(n, after) or (is_heading(n) and not after.strip() and is_list_item(p)):
         # A list's heading, or one that ends the text right after a list; but after an item, a short
         # name ("Innovation Agency") is more likely the item's wrapped end than a heading.
         words = n.split()
