@@ -296,18 +296,20 @@ def _compose_lines(lines: list[str], question: str, budget: int, vectors: list |
     return compose(question, list(q), docs, units, word_budget=budget)[0]
 
 
-def test_a_list_that_opens_with_lists_brings_them_all() -> None:
+def test_a_list_that_opens_with_lists_holds_them_all_and_ends_at_prose_or_a_sibling_list() -> None:
     import numpy as np
 
-    q, far = np.eye(8)[0], np.eye(8)[1]
-    answer = _compose_lines(["The relevant stakeholders have been identified:", "Policy makers – key actors:",
-                             "• Ministry of Economy and Innovation", "• Lithuanian Business Support Agency",
-                             "Industrial associations:", "• Lithuanian engineering industry association",
-                             "The plan was discussed at meetings twice a year."],
-                            "Which stakeholders were identified?", 80, vectors=[q] + [far] * 6)
-    for line in ("Policy makers – key actors:", "• Ministry of Economy", "Industrial associations:",
-                 "• Lithuanian engineering"):
-        assert line in answer, answer
+    from assistant.answering.extractive import Candidate, items_of
+    from assistant.keywords import terms
+
+    lines = ["The relevant stakeholders have been identified:", "Policy makers – key actors:",
+             "• Ministry of Economy and Innovation", "• Lithuanian Business Support Agency",
+             "Industrial associations:", "• Lithuanian engineering industry association",
+             "The plan was discussed with all of these stakeholders at the national stakeholder meetings twice a year.",
+             "Strengths", "• Strong industrial base", "Weaknesses", "• Small scale of cluster organisations"]
+    lst = [Candidate("c1", 0, i, 0, t, len(t.split()), np.zeros(8), frozenset(terms(t))) for i, t in enumerate(lines)]
+    assert [c.text for c in items_of(lst, 0)] == lines[1:6]  # the sub-lists, up to the prose
+    assert [c.text for c in items_of(lst, 7)] == ["• Strong industrial base"]  # not into "Weaknesses"
 
 
 def test_a_list_picked_in_part_says_it_goes_on() -> None:

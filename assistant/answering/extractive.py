@@ -24,7 +24,7 @@ from langchain_core.documents import Document
 from ..keywords import terms
 from ..schema import Citation
 from ..store import Unit
-from ..text import is_heading, is_list_item, squash
+from ..text import heads_list, is_list_item, squash
 
 _CAPTION = re.compile(r"^(figure|fig\.|table|source|chart|graph|annex|page)\b", re.I)
 _BRACKETED_NUMBER = re.compile(r"\[(\d{1,3})\]")
@@ -116,7 +116,7 @@ def is_intro(lst: list[Candidate], i: int) -> bool:
     text = lst[i].text
     if _CAPTION.match(text):  # "Source: EOCIC" above a list is a caption, not its heading
         return False
-    return text.endswith(":") or (is_heading(text) and i + 1 < len(lst) and is_list_item(lst[i + 1].text))
+    return text.endswith(":") or (i + 1 < len(lst) and heads_list(text, lst[i + 1].text))
 
 
 def in_list(c: Candidate) -> bool:
@@ -136,11 +136,13 @@ def items_of(lst: list[Candidate], i: int) -> list[Candidate]:
     """The items of the list that unit i opens, in this chunk: up to the prose after it, or the next
     list (a list that opens with a list, "Stakeholders:" then "Policy makers:", holds both)."""
     items: list[Candidate] = []
+    nested = False
     for item in lst[i + 1:]:
         intro = is_intro(lst, item.index)
         if is_noise(item.text) and not intro:
             continue  # a caption or a footer inside the list is no item
-        if not in_list(item) or (intro and any(is_list_item(x.text) for x in items)):
+        nested = nested or (intro and not items)
+        if not in_list(item) or (intro and items and not nested):
             break
         items.append(item)
     return items
@@ -192,10 +194,13 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
     def redundant(c: Candidate) -> bool:
         return any(repeats(c, p) for p in picked)
 
-    def take(c: Candidate, in_list: bool = False) -> bool:
+    def same_text_taken(c: Candidate) -> bool:  # chunks overlap: one unit can come from two of them
+        return any(c.text.lower() == p.text.lower() for p in picked)
+
+    def take(c: Candidate, list_item: bool = False) -> bool:
         """Add c if it is new and fits; a list's own item is left out only when it is the same text."""
         nonlocal words
-        repeated = any(c.text.lower() == p.text.lower() for p in picked) if in_list else redundant(c)
+        repeated = same_text_taken(c) if list_item else redundant(c)
         if c in picked or repeated or (words and words + c.words > word_budget * 1.2):
             return False
         picked.append(c)
@@ -214,14 +219,13 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
         if opens_list:  # a list intro brings its items, whatever they score
             for item in items_of(by_chunk[c.chunk_id], c.index):
                 if words < word_budget:
-                    take(item, in_list=True)
+                    take(item, list_item=True)
     # No holes in a list: items between two items taken come too ("1.", "2.", "3.", not "1.", "3.").
     for lst in by_chunk.values():
         taken_at = [c.index for c in lst if c in picked and is_list_item(c.text)]
         for i in range(min(taken_at, default=0), max(taken_at, default=-1)):
-            if is_list_item(lst[i].text) and lst[i] not in picked and all(
-                    is_list_item(x.text) or is_noise(x.text) for x in lst[i:max(taken_at)]) \
-                    and not any(lst[i].text.lower() == p.text.lower() for p in picked):
+            if is_list_item(lst[i].text) and lst[i] not in picked and not same_text_taken(lst[i]) and all(
+                    is_list_item(x.text) or is_noise(x.text) for x in lst[i:max(taken_at)]):
                 picked.append(lst[i])
     # A list item shows under its intro, so that items of different lists never read as one list
     # (and "Weaknesses" stays above the weaknesses).
@@ -271,7 +275,7 @@ def _render(picked: list[Candidate], by_chunk: dict[str, list[Candidate]], docs:
     place_rank: dict[tuple[str, str, str, int], float] = {}
     for c in picked:
         place_rank[place(c)] = min(place_rank.get(place(c), c.chunk_rank), c.chunk_rank)
-    picked.sort(key=lambda c: (place_rank[place(c)], doc_by_id[c.chunk_id].metadata.get("chunk_index", 0), c.start))
+    picked.sort(key=lambda c: (place_rank[place(c)], position(c.chunk_id), c.start))
 
     # Each place's quote: the best unit taken from it that says something (not a list's intro).
     quote: dict[tuple[str, str, str, int], Candidate] = {}
