@@ -336,3 +336,30 @@ def test_a_list_has_no_holes_and_an_intro_without_its_list_is_left_out() -> None
     answer = _compose_lines(lines, "What are the steps of the competition?", 40, vectors=[q, far, q, q, q])
     assert [line.split(":")[0] for line in answer.splitlines()] == ["1. Step 1", "2. Step 2", "3. Step 3",
                                                                      "4. Step 4"], answer
+
+
+def test_a_question_for_a_number_or_names_prefers_units_that_hold_them() -> None:
+    import numpy as np
+    from langchain_core.documents import Document
+
+    from assistant.answering.extractive import answer_type_bonus, compose
+    from assistant.store import Unit
+
+    assert answer_type_bonus("How long is the funding period?", "Funding runs for 7-10 years.") > 0
+    assert answer_type_bonus("How long is the funding period?", "Funding runs for a long period.") == 0
+    assert answer_type_bonus("Why is funding needed?", "Funding runs for 7-10 years.") == 0
+    assert answer_type_bonus("Who approves the measure?", "The Monitoring Committee and the Ministry approve it.") > 0
+    # the first word is capitalised anyway, and "which technologies" asks for things, not names
+    assert answer_type_bonus("Who approves the measure?", "Approval is given by the board.") == 0
+    assert answer_type_bonus("Which technologies count?", "MITA and LIC run the KETs programme.") == 0
+
+    # Two chunks, the better-ranked one without the number; both sentences match the question alike.
+    lines = ["Each partnership would be funded so that it can build a coordination team.",
+             "Each partnership would be funded for 7-10 years."]
+    q = np.eye(8)[0]
+    units = [Unit(chunk_id=f"c{i}", start=0, text=line, embedding=np.asarray(q, dtype=np.float32))
+             for i, line in enumerate(lines)]
+    docs = [Document(page_content=line, metadata={"id": f"c{i}", "doc_id": f"d{i}", "title": "T", "page": 1})
+            for i, line in enumerate(lines)]
+    answer, _ = compose("How long would a partnership be funded?", list(q), docs, units, word_budget=10)
+    assert "7-10 years" in answer and "coordination team" not in answer, answer

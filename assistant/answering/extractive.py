@@ -3,7 +3,9 @@
 1. Score every sentence or list item ("unit") of the retrieved chunks: cosine similarity of its
    embedding (made at ingest) to the question, plus overlap with the question's terms weighted by
    how rare each term is among the candidates (a name every candidate shares says little), plus a
-   share of the previous unit's score (answers often follow the sentence that names the subject).
+   share of the previous unit's score (answers often follow the sentence that names the subject),
+   plus a bonus when the unit holds what the question asks for: a number ("how long", "when") or names
+   ("who").
 2. Take units best first, skipping near-duplicates (by their words), until the word budget is
    filled (larger for list questions, smaller for a number or a name). For list questions a list
    intro (a unit ending in ":", or a heading above list items) brings its items along, and a
@@ -41,6 +43,28 @@ _LIST_QUESTION = re.compile(
     r"^(which|what are|what were|list|name)\b|\b(steps|levels|criteria|weaknesses|strengths|threats|"
     r"opportunities|topics|measures|types|areas|actions|stakeholders|activities|priorities|objectives|"
     r"services|results|problems|challenges|barriers|examples|members|regions|technologies|fields)\b", re.I)
+
+
+ANSWER_TYPE_BONUS = 0.1
+# Answer typing, as in classic question answering: a question that asks for a quantity or a date
+# prefers units holding a number; one that asks "who" or "which organisations" prefers units naming some.
+_NUMBER_QUESTION = re.compile(r"\b(how (many|much|long|large|big|often|old)|when|timeline|what (year|date|amount|"
+                              r"budget|share|percentage)|maximum|minimum|per ?cent)\b", re.I)
+_NAME_QUESTION = re.compile(r"^(who|whom)\b|\b(which|what) (clusters?|organi[sz]ations?|institutions?|"
+                            r"programmes?|models?|stakeholders?|partners?|countries|regions?|projects?|bodies)\b", re.I)
+_NUMBER = re.compile(r"\b\d")
+_NAME = re.compile(r"\b([A-Z][a-z]+|[A-Z]{2,})\b")
+
+
+def answer_type_bonus(question: str, text: str) -> float:
+    """ANSWER_TYPE_BONUS for each kind of thing the question asks for that the unit holds: a number,
+    or two or more names (capitalised words past the first, acronyms)."""
+    bonus = 0.0
+    if _NUMBER_QUESTION.search(question) and _NUMBER.search(text):
+        bonus += ANSWER_TYPE_BONUS
+    if _NAME_QUESTION.search(question) and len(_NAME.findall(text, 1)) >= 2:
+        bonus += ANSWER_TYPE_BONUS
+    return bonus
 
 
 def is_enumeration(text: str) -> bool:
@@ -105,6 +129,7 @@ def _score(question: str, query_vector: list[float], by_chunk: dict[str, list[Ca
             own = float(qv @ c.vector) + LEXICAL_WEIGHT * lexical - RANK_PENALTY * c.chunk_rank
             if wants_list and is_enumeration(c.text):
                 own += LIST_BONUS
+            own += answer_type_bonus(question, c.text)
             c.score = own + CONTEXT_WEIGHT * max(0.0, prev) if not is_noise(c.text) else -1.0
             prev = own
         if wants_list:
