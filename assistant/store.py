@@ -179,7 +179,7 @@ UNIT_PIECES = "unit_pieces"    # how many unit_vectors pieces: a store merges me
 UNITS_VERSION = "units_version"
 # Bump when the sentence-splitting rules (text.unit_spans, ingest's unit filter) change: chunks with
 # units of another version count as having none, so `ask` recomputes them and `ingest` stores new ones.
-UNITS_FORMAT = 3
+UNITS_FORMAT = 4
 
 
 def unit_metadata(spans: Sequence[tuple[int, int]], vectors: Sequence[Sequence[float]]) -> dict[str, Any]:

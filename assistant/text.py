@@ -13,6 +13,8 @@ _INLINE = re.compile(r"(?<=[.!?])['\"”’)]*(?:\d{1,2}(?=\s+[A-Z]))?\s+(?=[\"�
 _NUMBER_MARK = re.compile(r"\s*\(?(?:\d{1,2}|[a-z])[.)]")  # "1." or "a)" opening a list item
 _SENTENCE_OPENERS = frozenset({"The", "This", "These", "Those", "It", "Its", "In", "We", "Our", "As", "However",
                                "Moreover", "Therefore", "Thus"})
+# "Step 3: Setting up the partnerships": a numbered heading, however long, is a line of its own.
+_NUMBERED_HEADING = re.compile(r"^(?:Step|Phase|Stage|Part|Chapter|Section)\s+\d{1,2}\b")
 _GOES_ON = re.compile(r"\b(?:e\.g|i\.e|cf|vs|incl|approx)\.$", re.I)
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|Dr|Mr|Ms|No|cf|al|approx|incl)\.|\b[A-Z]\.)$")
 
@@ -53,6 +55,8 @@ def _line_breaks_here(prev: str, nxt: str, after: str = "") -> bool:
     # After a list item, a full line that opens like a sentence ("The above analyses…") is the prose
     # after the list, not the item wrapping on.
     if is_list_item(p) and len(n) >= 45 and n.split()[0] in _SENTENCE_OPENERS:
+        return True
+    if _NUMBERED_HEADING.match(p) and len(p.split()) <= 10:
         return True
     # Short lines without end punctuation are headings, table cells or list items.
     return len(p) < 45 and not p.endswith(("-", ",")) and n[:1].isupper()

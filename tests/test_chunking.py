@@ -124,3 +124,10 @@ def test_a_list_heading_is_its_own_unit_and_line_end_abbreviations_go_on() -> No
     # Wrapped prose is still joined.
     prose = "Clusters in Lithuania are at one of the most important stages of\ntheir development today."
     assert [prose[s:e] for s, e in unit_spans(prose)] == [prose]
+    # A numbered heading is a line of its own, however long; "Step 3" inside a sentence is not.
+    step = (" Step 3: Setting up the Innovation Partnerships\nThe awarded partnerships would receive funding\n"
+            "for 7-10 years. In the first year they complete Step\n3 of the plan.")
+    assert [step[s:e] for s, e in unit_spans(step)] == [
+        "Step 3: Setting up the Innovation Partnerships",
+        "The awarded partnerships would receive funding\nfor 7-10 years.",
+        "In the first year they complete Step\n3 of the plan."]
