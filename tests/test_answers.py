@@ -363,3 +363,24 @@ def test_a_question_for_a_number_or_names_prefers_units_that_hold_them() -> None
             for i, line in enumerate(lines)]
     answer, _ = compose("How long would a partnership be funded?", list(q), docs, units, word_budget=10)
     assert "7-10 years" in answer and "coordination team" not in answer, answer
+
+
+def test_a_retrieved_chunk_that_borders_a_better_one_ranks_as_its_neighbour() -> None:
+    """Chunking split one passage: the chunk after the top one was retrieved only fifth. It ranks just
+    after the top chunk, above the unrelated chunks in between."""
+    import numpy as np
+    from langchain_core.documents import Document
+
+    from assistant.answering.extractive import compose
+    from assistant.store import Unit
+
+    texts = {"top": "Partnership funding", **{f"other{i}": f"Unrelated passage number {i} about the partners."
+                                              for i in range(1, 5)},
+             "next": "Each partnership is funded for seven years."}
+    meta = {cid: {"id": cid, "doc_id": cid, "title": cid, "page": 1} for cid in texts}
+    meta["top"]["next_id"], meta["next"]["prev_id"] = "next", "top"
+    q = np.eye(8)[0]
+    units = [Unit(chunk_id=cid, start=0, text=t, embedding=np.asarray(q, dtype=np.float32)) for cid, t in texts.items()]
+    docs = [Document(page_content=t, metadata=meta[cid]) for cid, t in texts.items()]
+    answer, _ = compose("What does the plan say?", list(q), docs, units, word_budget=7)
+    assert answer.startswith("Each partnership is funded for seven years."), answer

@@ -96,6 +96,12 @@ def _candidates(docs: list[Document], units: list[Unit]) -> dict[str, list[Candi
     # A neighbour chunk ranks just after the chunk it borders.
     rank = {d.metadata["id"]: d.metadata.get("neighbour_of", i) + (0.5 if "neighbour_of" in d.metadata else 0)
             for i, d in enumerate(docs)}
+    # So does a retrieved chunk that borders a better one: the two are one passage, split by chunking.
+    for i, d in enumerate(docs):
+        if "neighbour_of" not in d.metadata:
+            for nid in (d.metadata.get("prev_id"), d.metadata.get("next_id")):
+                if nid in rank:
+                    rank[nid] = min(rank[nid], i + 0.5)
     by_chunk: dict[str, list[Unit]] = {}
     for u in units:
         if u.chunk_id in rank:
