@@ -42,7 +42,7 @@ def _line_breaks_here(prev: str, nxt: str, after: str = "") -> bool:
         return True
     if is_list_item(n) or n in {"•", "-", "–"}:
         return True
-    if _GOES_ON.search(p):  # "(i.e." at the end of a line: the sentence goes on
+    if _GOES_ON.search(p) or p.count("(") > p.count(")"):  # "(i.e." or "(see webpage:": it goes on
         return False
     if _SENT_END.search(p):
         return True

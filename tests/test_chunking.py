@@ -124,6 +124,10 @@ def test_a_list_heading_is_its_own_unit_and_line_end_abbreviations_go_on() -> No
     # Wrapped prose is still joined.
     prose = "Clusters in Lithuania are at one of the most important stages of\ntheir development today."
     assert [prose[s:e] for s, e in unit_spans(prose)] == [prose]
+    # An open parenthesis carries the sentence over the line end, even after a colon.
+    paren = ("It goes for approval to the Monitoring committee (see webpage:\nhttp://www.esparama.lt/komitetas), "
+             "coordinated by the\nMinistry of Finance.")
+    assert [paren[s:e] for s, e in unit_spans(paren)] == [paren]
     # A numbered heading is a line of its own, however long; "Step 3" inside a sentence is not.
     step = (" Step 3: Setting up the Innovation Partnerships\nThe awarded partnerships would receive funding\n"
             "for 7-10 years. In the first year they complete Step\n3 of the plan.")
