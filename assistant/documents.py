@@ -6,7 +6,7 @@ import hashlib
 import re
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +108,7 @@ def load_file(path: Path, limits: Limits = Limits()) -> SourceDoc:
             parts = _markdown_parts(text)
         else:
             parts = [Part(text=text.strip())]
-        parts = [p for p in parts if p.text.strip()]
+        parts = [replace(p, text=drop_footnote_marks(p.text)) for p in parts if p.text.strip()]
         if not parts:
             raise LoadError(path, "no-text", "the file has no text to index")
     return _make_doc(path, data, parts, meta)
@@ -293,8 +293,17 @@ def _load_pdf(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict
     return parts, meta
 
 
+# A footnote number glued to a word by text extraction: "programmes (Inoklaster12, Intelektas15, etc.)".
+# Only after a lower-case letter, so names such as "RIS3" and "NUTS2" stay whole.
+_FOOTNOTE_MARK = re.compile(r"(?<=[a-z]{3})\d{1,2}(?=[,.;:)]?(?:\s|$))")
+
+
+def drop_footnote_marks(text: str) -> str:
+    return _FOOTNOTE_MARK.sub("", text)
+
+
 def _tidy_pdf_text(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)  # ligatures such as "ﬁ" become plain letters
+    text = drop_footnote_marks(unicodedata.normalize("NFKC", text))  # "ﬁ" ligatures become plain letters
     text = re.sub(r"(?<=[a-z])-\n(?=[a-z])", "", text)  # words hyphenated across line ends
     lines = [ln.rstrip() for ln in text.replace("\r", "\n").split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
