@@ -294,8 +294,8 @@ def _load_pdf(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict
 
 
 # A footnote number glued to a word by text extraction: "programmes (Inoklaster12, Intelektas15, etc.)".
-# Only after a lower-case letter, so names such as "RIS3" and "NUTS2" stay whole.
-_FOOTNOTE_MARK = re.compile(r"(?<=[a-z]{3})\d{1,2}(?=[,.;:)]?(?:\s|$))")
+# Only after four lower-case letters, so names such as "RIS3", "NUTS2" and "utf8" stay whole.
+_FOOTNOTE_MARK = re.compile(r"(?<=[a-z]{4})\d{1,2}(?=[,.;:)]?(?:\s|$))")
 
 
 def drop_footnote_marks(text: str) -> str:

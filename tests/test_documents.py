@@ -220,7 +220,7 @@ def test_pages_without_text_are_skipped_but_numbering_kept(tmp_path: Path) -> No
 def test_footnote_numbers_glued_to_words_are_dropped_and_names_with_digits_kept(tmp_path: Path) -> None:
     path = tmp_path / "plan.txt"
     path.write_text("Integrate it with the programmes (Inoklaster12, Innovation Vouchers14, Intelektas15, etc.).\n"
-                    "Smart specialisation (RIS3) covers NUTS2 regions in 2017.\n", encoding="utf-8")
+                    "Smart specialisation (RIS3) covers NUTS2 regions in 2017, files in utf8.\n", encoding="utf-8")
     text = load_file(path).parts[0].text
     assert "(Inoklaster, Innovation Vouchers, Intelektas, etc.)" in text
-    assert "(RIS3) covers NUTS2 regions in 2017." in text
+    assert "(RIS3) covers NUTS2 regions in 2017, files in utf8." in text
