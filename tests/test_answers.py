@@ -342,7 +342,7 @@ def test_a_question_for_a_number_or_names_prefers_units_that_hold_them() -> None
     import numpy as np
     from langchain_core.documents import Document
 
-    from assistant.answering.extractive import answer_type_bonus, compose
+    from assistant.answering.extractive import answer_type_bonus, asks_for, compose
     from assistant.store import Unit
 
     assert answer_type_bonus("How long is the funding period?", "Funding runs for 7-10 years.") > 0
@@ -352,6 +352,12 @@ def test_a_question_for_a_number_or_names_prefers_units_that_hold_them() -> None
     # the first word is capitalised anyway, and "which technologies" asks for things, not names
     assert answer_type_bonus("Who approves the measure?", "Approval is given by the board.") == 0
     assert answer_type_bonus("Which technologies count?", "MITA and LIC run the KETs programme.") == 0
+    # A Lithuanian question is read through its glossary expansion: "Kas" is "who", "Kiek" is "how many".
+    from assistant.language import expand
+
+    assert asks_for(expand("Kas tvirtina INOKLASTER priemonę?")) == (False, True)
+    assert asks_for(expand("Kiek klasterių gavo ženklą?")) == (True, False)
+    assert asks_for("Kokie yra klasterių tikslai?") == (False, False)
 
     # Two chunks, the better-ranked one without the number; both sentences match the question alike.
     lines = ["Each partnership would be funded so that it can build a coordination team.",

@@ -24,6 +24,7 @@ import numpy as np
 from langchain_core.documents import Document
 
 from ..keywords import terms
+from ..language import english_part
 from ..schema import Citation
 from ..store import Unit
 from ..text import heads_list, is_list_item, squash
@@ -56,13 +57,22 @@ _NUMBER = re.compile(r"\b\d")
 _NAME = re.compile(r"\b([A-Z][a-z]+|[A-Z]{2,})\b")
 
 
+def asks_for(question: str) -> tuple[bool, bool]:
+    """Does the question ask for a number, and does it ask for names?"""
+    english = english_part(question)
+    if english != question:  # a glossary-expanded Lithuanian question: its English part is a bag of terms
+        return bool(_NUMBER_QUESTION.search(english)), bool(re.search(r"\bwho\b", english))
+    return bool(_NUMBER_QUESTION.search(question)), bool(_NAME_QUESTION.search(question))
+
+
 def answer_type_bonus(question: str, text: str) -> float:
     """ANSWER_TYPE_BONUS for each kind of thing the question asks for that the unit holds: a number,
     or two or more names (capitalised words past the first, acronyms)."""
+    number, names = asks_for(question)
     bonus = 0.0
-    if _NUMBER_QUESTION.search(question) and _NUMBER.search(text):
+    if number and _NUMBER.search(text):
         bonus += ANSWER_TYPE_BONUS
-    if _NAME_QUESTION.search(question) and len(_NAME.findall(text, 1)) >= 2:
+    if names and len(_NAME.findall(text, 1)) >= 2:
         bonus += ANSWER_TYPE_BONUS
     return bonus
 
