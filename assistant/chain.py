@@ -30,7 +30,7 @@ from .answering.citations import ground_model_reply, problems
 from .answering.extractive import compose
 from .answering.model import answer_messages, failure_notice, generate, make_chat_model
 from .embeddings import embedder_id, make_embedder
-from .keywords import KeywordIndex
+from .keywords import KeywordIndex, index_version
 from .language import expand
 from .retrieval import HybridRetriever, make_filter
 from .schema import Answer, BadQuestion
@@ -103,7 +103,7 @@ class Assistant:
     def keywords(self) -> KeywordIndex:
         # Cheap when current: compares the store's content version with the loaded index.
         idx: KeywordIndex | None = self.__dict__.get("_keywords")
-        if idx is None or idx.version != self.store.content_version():
+        if idx is None or idx.version != index_version(self.store):
             idx = KeywordIndex.for_store(self.store, self.settings.data_dir / "keywords")
             self.__dict__["_keywords"] = idx
         return idx

@@ -32,11 +32,24 @@ means according document documents kind kinds main
 
 
 def stem(word: str) -> str:
-    """A light English stemmer: enough to match plurals and common endings, harmless for names."""
-    for suffix in ("ies", "es", "s"):
-        if len(word) > 4 and word.endswith(suffix) and not word.endswith("ss"):
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return word
+    """A light English stemmer for plurals, harmless for names: "policies" -> "policy", "phases" ->
+    "phase", "approaches" -> "approach"; "focus", "analysis" and "business" stay as they are."""
+    if len(word) <= 4 or word.endswith(("ss", "us", "is")) or not word.endswith("s"):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    return word[:-1]
+
+
+# Bump when terms() changes: a keyword index persisted with other terms is built again.
+TERMS_VERSION = 2
+
+
+def index_version(store: Store) -> str:
+    """The version a keyword index must carry to serve the store's current content."""
+    return f"{store.content_version()}.terms{TERMS_VERSION}"
 
 
 def terms(text: str) -> list[str]:
@@ -129,7 +142,7 @@ class KeywordIndex:
     @classmethod
     def for_store(cls, store: Store, folder: Path) -> KeywordIndex:
         """The persisted index if it matches the store's content, else a fresh build (saved)."""
-        version = store.content_version()
+        version = index_version(store)
         idx = cls.load(folder)
         if idx is not None and idx.version == version and len(idx.ids) == store.count():
             return idx

@@ -8,7 +8,8 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from assistant.keywords import KeywordIndex, terms
+from assistant.chain import Assistant
+from assistant.keywords import KeywordIndex, index_version, stem, terms
 
 TEXTS = ["Clusters in Lithuania grow their members", "InoLink mentoring for clusters",
          "export and international value chains", "", "the of and", "clusters clusters export"]
@@ -69,3 +70,22 @@ def test_querying_never_imports_bm25s(tmp_path: Path) -> None:
             f"i = KeywordIndex.load(Path({str(tmp_path / 'kw')!r})); assert i.search('export', 2)[0][0] == 'a'; "
             "assert 'bm25s' not in sys.modules and 'scipy' not in sys.modules, 'heavy import'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_plural_and_singular_share_a_stem_and_names_stay_whole() -> None:
+    pairs = [("phases", "phase"), ("policies", "policy"), ("approaches", "approach"), ("services", "service"),
+             ("businesses", "business"), ("clusters", "cluster")]
+    assert all(stem(plural) == stem(singular) for plural, singular in pairs)
+    assert [stem(w) for w in ("focus", "analysis", "business", "inolink", "its")] == [
+        "focus", "analysis", "business", "inolink", "its"]
+
+
+def test_an_index_persisted_with_other_terms_is_built_again(corpus_assistant: Assistant, tmp_path: Path) -> None:
+    """A keyword index saved before a change to terms() would match nothing the new terms produce."""
+    store = corpus_assistant.store
+    stale = KeywordIndex.build(["x"], iter(["phases"]), store.content_version())  # an older version's label
+    stale.save(tmp_path / "kw")
+    fresh = KeywordIndex.for_store(store, tmp_path / "kw")
+    assert fresh.version == index_version(store) != stale.version
+    assert len(fresh.ids) == store.count()
+    assert fresh.search("phase", 3)  # the corpus speaks of phases
