@@ -13,7 +13,7 @@ from assistant.catalog import list_sources
 from assistant.chunking import ChunkSpec, chunk_document
 from assistant.documents import load_file
 from assistant.ingest import discover
-from assistant.keywords import KeywordIndex
+from assistant.keywords import KeywordIndex, index_version
 from assistant.store import UNIT_VECTORS, units_of
 
 from .conftest import CORPUS, PDF_SAMPLES, make_assistant
@@ -62,6 +62,6 @@ def test_sigkill_mid_ingest_then_recovery(tmp_path: Path) -> None:
     # `sources` and the keyword index agree with the store.
     assert {r["doc_id"] for r in list_sources(a.settings)} == {m["doc_id"] for m in metas}
     kw = KeywordIndex.load(data / "keywords")  # what the last ingest saved, not a fresh build
-    assert kw is not None and kw.version == a.store.content_version()
+    assert kw is not None and kw.version == index_version(a.store)
     assert sorted(kw.ids) == sorted(ids)
     assert any("trial" in d.page_content for d in a.store.get(ids).values())
