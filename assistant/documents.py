@@ -108,13 +108,14 @@ def load_file(path: Path, limits: Limits = Limits()) -> SourceDoc:
             parts = _markdown_parts(text)
         else:
             parts = [Part(text=text.strip())]
-        parts = [replace(p, text=drop_footnote_marks(p.text)) for p in parts if p.text.strip()]
+        parts = [p for p in parts if p.text.strip()]
         if not parts:
             raise LoadError(path, "no-text", "the file has no text to index")
     return _make_doc(path, data, parts, meta)
 
 
 def _make_doc(path: Path, data: bytes, parts: list[Part], meta: dict[str, Any]) -> SourceDoc:
+    parts = [replace(p, text=drop_footnote_marks(p.text)) for p in parts]  # PDF, Markdown and text alike
     for key in ("doc_id", "title", "kind", "publisher", "date"):
         if isinstance(meta.get(key), (list, dict)):
             raise LoadError(path, "bad-metadata", f"{key} must be a single value, not {type(meta[key]).__name__}")
@@ -303,7 +304,7 @@ def drop_footnote_marks(text: str) -> str:
 
 
 def _tidy_pdf_text(text: str) -> str:
-    text = drop_footnote_marks(unicodedata.normalize("NFKC", text))  # "ﬁ" ligatures become plain letters
+    text = unicodedata.normalize("NFKC", text)  # ligatures such as "ﬁ" become plain letters
     text = re.sub(r"(?<=[a-z])-\n(?=[a-z])", "", text)  # words hyphenated across line ends
     lines = [ln.rstrip() for ln in text.replace("\r", "\n").split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -345,13 +345,14 @@ def test_a_question_for_a_number_or_names_prefers_units_that_hold_them() -> None
     from assistant.answering.extractive import answer_type_bonus, asks_for, compose
     from assistant.store import Unit
 
-    assert answer_type_bonus("How long is the funding period?", "Funding runs for 7-10 years.") > 0
-    assert answer_type_bonus("How long is the funding period?", "Funding runs for a long period.") == 0
-    assert answer_type_bonus("Why is funding needed?", "Funding runs for 7-10 years.") == 0
-    assert answer_type_bonus("Who approves the measure?", "The Monitoring Committee and the Ministry approve it.") > 0
+    assert answer_type_bonus(asks_for("How long is the funding period?"), "Funding runs for 7-10 years.") > 0
+    assert answer_type_bonus(asks_for("How long is the funding period?"), "Funding runs for a long period.") == 0
+    assert answer_type_bonus(asks_for("Why is funding needed?"), "Funding runs for 7-10 years.") == 0
+    who = asks_for("Who approves the measure?")
+    assert answer_type_bonus(who, "The Monitoring Committee and the Ministry approve it.") > 0
     # the first word is capitalised anyway, and "which technologies" asks for things, not names
-    assert answer_type_bonus("Who approves the measure?", "Approval is given by the board.") == 0
-    assert answer_type_bonus("Which technologies count?", "MITA and LIC run the KETs programme.") == 0
+    assert answer_type_bonus(who, "Approval is given by the board.") == 0
+    assert answer_type_bonus(asks_for("Which technologies count?"), "MITA and LIC run the KETs programme.") == 0
     # A Lithuanian question is read through its glossary expansion: "Kas" is "who", "Kiek" is "how many".
     from assistant.language import expand
 

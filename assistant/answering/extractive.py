@@ -65,10 +65,10 @@ def asks_for(question: str) -> tuple[bool, bool]:
     return bool(_NUMBER_QUESTION.search(question)), bool(_NAME_QUESTION.search(question))
 
 
-def answer_type_bonus(question: str, text: str) -> float:
-    """ANSWER_TYPE_BONUS for each kind of thing the question asks for that the unit holds: a number,
-    or two or more names (capitalised words past the first, acronyms)."""
-    number, names = asks_for(question)
+def answer_type_bonus(asked: tuple[bool, bool], text: str) -> float:
+    """ANSWER_TYPE_BONUS for each kind of thing the question asks for (`asks_for`) that the unit holds:
+    a number, or two or more names (capitalised words past the first, acronyms)."""
+    number, names = asked
     bonus = 0.0
     if number and _NUMBER.search(text):
         bonus += ANSWER_TYPE_BONUS
@@ -138,6 +138,7 @@ def _score(question: str, query_vector: list[float], by_chunk: dict[str, list[Ca
     total = sum(idf.values()) or 1.0
     qv = np.asarray(query_vector)
     wants_list = bool(_LIST_QUESTION.search(question))
+    asked = asks_for(question)
     for lst in by_chunk.values():
         prev = 0.0
         for c in lst:
@@ -145,7 +146,7 @@ def _score(question: str, query_vector: list[float], by_chunk: dict[str, list[Ca
             own = float(qv @ c.vector) + LEXICAL_WEIGHT * lexical - RANK_PENALTY * c.chunk_rank
             if wants_list and is_enumeration(c.text):
                 own += LIST_BONUS
-            own += answer_type_bonus(question, c.text)
+            own += answer_type_bonus(asked, c.text)
             c.score = own + CONTEXT_WEIGHT * max(0.0, prev) if not is_noise(c.text) else -1.0
             prev = own
         if wants_list:
