@@ -26,12 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.runnables import RunnableLambda
 
+from .acronyms import acronyms_for
 from .answering.citations import ground_model_reply, problems
 from .answering.extractive import compose
 from .answering.model import answer_messages, failure_notice, generate, make_chat_model
 from .embeddings import embedder_id, make_embedder
 from .keywords import KeywordIndex, index_version
-from .language import expand
+from .language import english_part, expand, with_english
 from .retrieval import HybridRetriever, make_filter
 from .schema import Answer, BadQuestion
 from .settings import Settings
@@ -131,9 +132,13 @@ class Assistant:
 
     def _retrieve(self, state: State) -> State:
         t = time.perf_counter()
+        keywords = self.keywords
+        # A name spelled out also finds the text that abbreviates it ("Key Enabling Technologies": KETs).
+        search = state["search"]
+        state["search"] = with_english(search, acronyms_for(english_part(search), keywords.acronyms))
         qv = self.embedder.embed_query(state["search"])
         state["topic_asked"] = self.classifier.classify(qv)
-        retriever = HybridRetriever(self.settings, self.store, self.keywords)
+        retriever = HybridRetriever(self.settings, self.store, keywords)
         state["retrieved"] = retriever.retrieve(state["search"], qv, make_filter(state["topic"], state["kind"]))
         self._check_vector_space(state["retrieved"])
         state["t_retrieve"] = (time.perf_counter() - t) * 1000

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .acronyms import find_acronyms
+
 if TYPE_CHECKING:
     from .store import Store
 
@@ -43,8 +45,9 @@ def stem(word: str) -> str:
     return word[:-1]
 
 
-# Bump when terms() changes: a keyword index persisted with other terms is built again.
-TERMS_VERSION = 2
+# Bump when terms() (or what the index records) changes: a keyword index persisted by an earlier
+# version is built again. 3: the index records the corpus's acronyms.
+TERMS_VERSION = 3
 
 
 def index_version(store: Store) -> str:
@@ -82,8 +85,10 @@ _ARRAYS = ("data", "indices", "indptr")
 
 
 class KeywordIndex:
-    def __init__(self, ids: list[str], columns: Columns, version: str) -> None:
+    def __init__(self, ids: list[str], columns: Columns, version: str,
+                 acronyms: dict[str, str] | None = None) -> None:
         self.ids, self.columns, self.version = ids, columns, version
+        self.acronyms = acronyms or {}  # defined in the indexed texts: {"KETs": "Key Enabling Technologies"}
         self.position = {cid: i for i, cid in enumerate(ids)}
 
     @classmethod
@@ -95,7 +100,14 @@ class KeywordIndex:
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG
         vocab: dict[str, int] = {}
-        docs = [array("i", [vocab.setdefault(t, len(vocab)) for t in terms(text) or ["_empty_"]]) for text in texts]
+        acronyms: dict[str, str] = {}
+
+        def tokens(text: str) -> array[int]:
+            for acronym, name in find_acronyms(text).items():
+                acronyms.setdefault(acronym, name)
+            return array("i", [vocab.setdefault(t, len(vocab)) for t in terms(text) or ["_empty_"]])
+
+        docs = [tokens(text) for text in texts]
         if len(docs) != len(ids):
             raise ValueError(f"{len(ids)} ids for {len(docs)} texts")
         if not docs:
@@ -105,7 +117,7 @@ class KeywordIndex:
         bm25.index(Tokenized(ids=docs, vocab=vocab), show_progress=False)
         m = bm25.scores
         return cls(ids, Columns(m["data"], m["indices"], m["indptr"], int(m["num_docs"]), dict(bm25.vocab_dict)),
-                   version)
+                   version, acronyms)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -115,7 +127,7 @@ class KeywordIndex:
             np.save(tmp / f"bm25_{a}.npy", getattr(self.columns, a))
         (tmp / "bm25_vocab.json").write_text(json.dumps(self.columns.vocab))
         (tmp / "ids.json").write_text(json.dumps({"version": self.version, "ids": self.ids,
-                                                  "num_docs": self.columns.num_docs}))
+                                                  "num_docs": self.columns.num_docs, "acronyms": self.acronyms}))
         # Swap file by file: readers see either the old or the new ids.json last.
         for f in tmp.iterdir():
             if f.name != "ids.json":
@@ -137,7 +149,7 @@ class KeywordIndex:
             columns = Columns(data, indices, indptr, int(meta["num_docs"]), vocab)
         except (OSError, ValueError, KeyError):
             return None  # a damaged index, or one in an older format, is rebuilt from the store
-        return cls(meta["ids"], columns, meta["version"])
+        return cls(meta["ids"], columns, meta["version"], meta.get("acronyms", {}))
 
     @classmethod
     def for_store(cls, store: Store, folder: Path) -> KeywordIndex:

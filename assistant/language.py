@@ -87,6 +87,16 @@ def untranslated(search: str) -> list[str]:
             and not any(n.lower() == w for n in names) and not w.isdigit()]
 
 
+def with_english(search: str, words: list[str]) -> str:
+    """The search string with `words` added to its English part."""
+    if not words:
+        return search
+    head, sep, tail = search.partition(SEPARATOR)
+    if sep and is_lithuanian(tail):
+        return " ".join([head, *words]) + sep + tail
+    return " ".join([search, *words])
+
+
 def english_part(search: str) -> str:
     """What of a search string can match the English sources: the English words of an expanded
     Lithuanian question (its own words never match), any other text whole."""
