@@ -391,3 +391,20 @@ def test_a_retrieved_chunk_that_borders_a_better_one_ranks_as_its_neighbour() ->
     docs = [Document(page_content=t, metadata=meta[cid]) for cid, t in texts.items()]
     answer, _ = compose("What does the plan say?", list(q), docs, units, word_budget=7)
     assert answer.startswith("Each partnership is funded for seven years."), answer
+
+
+def test_a_sentence_that_points_back_comes_with_the_one_it_points_to() -> None:
+    """"Such small successes…" matches a question about trust; what they are is in the sentence before."""
+    import numpy as np
+
+    q, far = np.eye(8)[0], np.eye(8)[1]
+    lines = ["Partnerships should run pilot projects that bring short-term success.",
+             "Such small successful achievements will help to increase trust between partners.",
+             "Trust between partners grows when the funding is long-term and transparent."]
+    question = "How can partners build trust?"
+    answer = _compose_lines(lines, question, 40, vectors=[far, q, q])
+    assert answer.startswith("Partnerships should run pilot projects") and "Such small" in answer, answer
+    # A sentence that does not point back comes alone.
+    alone = _compose_lines([lines[0], "Small successful achievements will help to increase trust between partners.",
+                            lines[2]], question, 40, vectors=[far, q, q])
+    assert "pilot projects" not in alone, alone

@@ -7,7 +7,8 @@
    plus a bonus when the unit holds what the question asks for: a number ("how long", "when") or names
    ("who").
 2. Take units best first, skipping near-duplicates (by their words), until the word budget is
-   filled (larger for list questions, smaller for a number or a name). For list questions a list
+   filled (larger for list questions, smaller for a number or a name). A unit that points back
+   ("Such projects…") brings the unit before it. For list questions a list
    intro (a unit ending in ":", or a heading above list items) brings its items along, and a
    whole list scores as its best member; otherwise a list item taken brings only its intro.
 3. Print them chunk by chunk in document order, each list item under its list's intro, and cite
@@ -208,6 +209,9 @@ def _lift_lists(lst: list[Candidate]) -> None:
             i += 1
 
 
+# A unit that opens by pointing back ("Such small successful achievements will help…", "These
+# projects…") is read with the unit before it, which says what it points to.
+_REFERS_BACK = re.compile(r"^(Such|These|Those|They|Their|It|Its|Both)\b")
 LIST_BUDGET = 1.4
 FACT_BUDGET = 0.8
 _FACT_QUESTION = re.compile(r"^(how (many|much|long|often)|when|who|in which year|what year|what (was|is) the "
@@ -258,6 +262,10 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
             continue  # a whole list is the answer only to a list question; a bullet taken brings its intro
         if not take(c):
             continue
+        if _REFERS_BACK.match(c.text) and c.index > 0:  # "Such small successes…" needs what it refers to
+            before = by_chunk[c.chunk_id][c.index - 1]
+            if not (is_noise(before.text) or is_list_item(before.text) or before.text.endswith(":")):
+                take(before)
         if opens_list:  # a list intro brings its items, whatever they score
             for item in items_of(by_chunk[c.chunk_id], c.index):
                 if words < word_budget:
