@@ -408,3 +408,25 @@ def test_a_sentence_that_points_back_comes_with_the_one_it_points_to() -> None:
     alone = _compose_lines([lines[0], "Small successful achievements will help to increase trust between partners.",
                             lines[2]], question, 40, vectors=[far, q, q])
     assert "pilot projects" not in alone, alone
+
+
+def test_a_heading_or_caption_passes_no_score_to_the_unit_after_it() -> None:
+    """Each unit gets a share of the previous unit's score (its context), but a heading says nothing:
+    the first item under "Strengths" must not rank above the other strengths for it."""
+    import numpy as np
+    from langchain_core.documents import Document
+
+    from assistant.answering.extractive import _candidates, _score
+    from assistant.store import Unit
+
+    q, far = np.eye(8)[0], np.eye(8)[1]
+    lines = ["Strengths", "• Strong industrial base", "• Excellent digital infrastructure",
+             "Weak demand is a threat to the region.", "Exporters are many."]
+    text = "\n".join(lines)
+    units = [Unit(chunk_id="c1", start=text.index(line), text=line, embedding=np.asarray(v, dtype=np.float32))
+             for line, v in zip(lines, [q, far, far, q, far], strict=True)]
+    by_chunk = _candidates([Document(page_content=text, metadata={"id": "c1", "doc_id": "d", "page": 1})], units)
+    _score("What endangers the region?", list(q), by_chunk)
+    heading, first, second, prose, after = by_chunk["c1"]
+    assert first.score == second.score, (first.score, second.score)
+    assert after.score > first.score, (after.score, first.score)  # a sentence does pass its share on

@@ -148,8 +148,11 @@ def _score(question: str, query_vector: list[float], by_chunk: dict[str, list[Ca
             if wants_list and is_enumeration(c.text):
                 own += LIST_BONUS
             own += answer_type_bonus(asked, c.text)
-            c.score = own + CONTEXT_WEIGHT * max(0.0, prev) if not is_noise(c.text) else -1.0
-            prev = own
+            noise = is_noise(c.text)
+            c.score = own + CONTEXT_WEIGHT * max(0.0, prev) if not noise else -1.0
+            # A heading or caption says nothing, so it passes no share on: "Strengths", embedded in a
+            # chunk about threats, lifted the first strength above the threats.
+            prev = 0.0 if noise else own
         if wants_list:
             _lift_lists(lst)
 
