@@ -430,3 +430,13 @@ def test_a_heading_or_caption_passes_no_score_to_the_unit_after_it() -> None:
     heading, first, second, prose, after = by_chunk["c1"]
     assert first.score == second.score, (first.score, second.score)
     assert after.score > first.score, (after.score, first.score)  # a sentence does pass its share on
+
+
+def test_a_list_whose_heading_names_what_is_asked_comes_first() -> None:
+    """"What threats does the industry face?": the list headed "Threats" is the answer, though each
+    strength above it names the industry."""
+    lines = ["Strengths", "• Strong industry", "• Industry exporters", "• Industry skills",
+             "Threats", "• Skill shortages", "• Low trust", "• Emigration"]
+    answer = _compose_lines(lines, "What threats does the industry face?", 6)
+    assert answer.splitlines() == ["Threats [1]", "• Skill shortages [1]", "• Low trust [1]",
+                                   "• Emigration [1]"], answer

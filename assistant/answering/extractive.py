@@ -28,7 +28,7 @@ from ..keywords import terms
 from ..language import english_part
 from ..schema import Citation
 from ..store import Unit
-from ..text import heads_list, is_list_item, squash
+from ..text import heads_list, is_heading, is_list_item, squash
 
 _CAPTION = re.compile(r"^(figure|fig\.|table|source|chart|graph|annex|page)\b", re.I)
 _BRACKETED_NUMBER = re.compile(r"\[(\d{1,3})\]")
@@ -154,7 +154,7 @@ def _score(question: str, query_vector: list[float], by_chunk: dict[str, list[Ca
             # chunk about threats, lifted the first strength above the threats.
             prev = 0.0 if noise else own
         if wants_list:
-            _lift_lists(lst)
+            _lift_lists(lst, qterms)
 
 
 def is_intro(lst: list[Candidate], i: int) -> bool:
@@ -194,8 +194,10 @@ def items_of(lst: list[Candidate], i: int) -> list[Candidate]:
     return items
 
 
-def _lift_lists(lst: list[Candidate]) -> None:
-    """For list questions a list is one answer: its intro and items share the best score among them."""
+def _lift_lists(lst: list[Candidate], qterms: set[str]) -> None:
+    """For list questions a list is one answer: its intro and items share the best score among them,
+    and ANSWER_TYPE_BONUS more when its heading names what the question asks for ("Threats" for
+    "What threats …?")."""
     i = 0
     while i < len(lst):
         if is_intro(lst, i):
@@ -204,6 +206,8 @@ def _lift_lists(lst: list[Candidate]) -> None:
                 j += 1  # to the end of the list: prose, or the next list's intro
             if j - i > 2:
                 top = max(c.score for c in lst[i:j]) + LIST_BONUS
+                if is_heading(lst[i].text) and lst[i].terms & qterms:
+                    top += ANSWER_TYPE_BONUS
                 for c in lst[i:j]:
                     if not is_noise(c.text) or c is lst[i]:  # a caption in the list stays out
                         c.score = max(c.score, top - 0.01 * (c.index - i))  # keep document order
