@@ -9,6 +9,7 @@ from langchain_core.documents import Document
 
 from .keywords import KeywordIndex, terms
 from .language import english_part, untranslated
+from .text import is_list_item, unit_spans
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -27,6 +28,12 @@ class Retrieved:
     def context(self) -> list[Document]:
         """Everything the answerer may read and cite: the top chunks, then their neighbours."""
         return self.docs + self.neighbours
+
+
+def ends_in_list(text: str) -> bool:
+    """Does the text end inside a list (its last unit a list item)?"""
+    spans = unit_spans(text)
+    return bool(spans) and is_list_item(text[spans[-1][0]:spans[-1][1]])
 
 
 def make_filter(topic: str | None = None, kind: str | None = None) -> dict[str, Any] | None:
@@ -103,5 +110,16 @@ class HybridRetriever:
         out = []
         for cid, doc in self.store.get(list(origin)).items():
             doc.metadata["neighbour_of"] = origin[cid]
+            out.append(doc)
+        # A list that runs past the end of a neighbour goes on in the chunk after it (the SWOT's
+        # last threat): fetch that one too.
+        have |= set(origin)
+        more: dict[str, int] = {}
+        for d in out:
+            nid = d.metadata.get("next_id")
+            if nid and nid not in have and ends_in_list(d.page_content):
+                more.setdefault(str(nid), d.metadata["neighbour_of"])
+        for cid, doc in self.store.get(list(more)).items():
+            doc.metadata["neighbour_of"] = more[cid]
             out.append(doc)
         return sorted(out, key=lambda d: d.metadata["neighbour_of"])

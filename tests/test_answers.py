@@ -440,3 +440,13 @@ def test_a_list_whose_heading_names_what_is_asked_comes_first() -> None:
     answer = _compose_lines(lines, "What threats does the industry face?", 6)
     assert answer.splitlines() == ["Threats [1]", "• Skill shortages [1]", "• Low trust [1]",
                                    "• Emigration [1]"], answer
+
+
+def test_a_list_cut_by_a_chunk_boundary_is_read_to_its_end(corpus_assistant: Assistant) -> None:
+    """The EOCIC SWOT's threats run over two chunks; the chunk after the neighbour holds the last one."""
+    from assistant.retrieval import ends_in_list
+
+    assert ends_in_list("Threats\n• Skill shortages due to emigration\n• Lack of trust among businesses")
+    assert not ends_in_list("Threats\n• Skill shortages due to emigration\nThe above analyses show more.")
+    ans = corpus_assistant.answer("What threats to Lithuania's industrial transition does the EOCIC briefing identify?")
+    assert fact_present("low commitment", ans.answer) and fact_present("Skill shortages", ans.answer), ans.answer
