@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (Chroma) and keyword (BM25) rankings fused by reciprocal rank."""
+"""Hybrid retrieval: dense (Chroma) and keyword (BM25) scores, fused by a weighted sum."""
 
 from __future__ import annotations
 
@@ -36,6 +36,20 @@ def ends_in_list(text: str) -> bool:
     return bool(spans) and is_list_item(text[spans[-1][0]:spans[-1][1]])
 
 
+def fuse(dense: dict[str, float], keyword: dict[str, float], dense_weight: float) -> dict[str, float]:
+    """dense_weight × cosine + (1 - dense_weight) × BM25, each divided by its best score among the
+    candidates (a chunk one search did not find scores 0 there). A convex combination of normalised
+    scores, not reciprocal-rank fusion: it keeps how far apart the candidates are, and here it ranks
+    better (measured: MRR 0.955 → 0.979, key-fact recall 0.776 → 0.804; see README)."""
+
+    def normalised(scores: dict[str, float]) -> dict[str, float]:
+        top = max(scores.values(), default=0.0)
+        return {cid: max(0.0, sc) / top for cid, sc in scores.items()} if top > 0 else {}
+
+    d, k = normalised(dense), normalised(keyword)
+    return {cid: dense_weight * d.get(cid, 0.0) + (1 - dense_weight) * k.get(cid, 0.0) for cid in dense | keyword}
+
+
 def make_filter(topic: str | None = None, kind: str | None = None) -> dict[str, Any] | None:
     clauses: list[dict[str, Any]] = []
     if topic:
@@ -67,17 +81,13 @@ class HybridRetriever:
             got = self.store.chunks._collection.get(where=where, include=[])
             allowed = set(got["ids"])
         lexical = self.keywords.search(question, s.fetch_k, allowed)
-        fused: dict[str, float] = {}
-        for rank, (doc, _) in enumerate(dense):
-            fused[doc.metadata["id"]] = fused.get(doc.metadata["id"], 0.0) + 1.0 / (s.rrf_k + rank + 1)
-        for rank, (cid, _) in enumerate(lexical):
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (s.rrf_k + rank + 1)
+        dense_score = {doc.metadata["id"]: score for doc, score in dense}
+        kw_score = dict(lexical)
+        fused = fuse(dense_score, kw_score, s.dense_weight)
         top_ids = sorted(fused, key=fused.__getitem__, reverse=True)[: s.k]
         by_id = {doc.metadata["id"]: doc for doc, _ in dense}
         missing = [cid for cid in top_ids if cid not in by_id]
         by_id.update(self.store.get(missing))
-        dense_score = {doc.metadata["id"]: score for doc, score in dense}
-        kw_score = dict(lexical)
         docs = []
         for cid in top_ids:
             if cid not in by_id:
@@ -112,13 +122,17 @@ class HybridRetriever:
             doc.metadata["neighbour_of"] = origin[cid]
             out.append(doc)
         # A list that runs past the end of a neighbour goes on in the chunk after it (the SWOT's
-        # last threat): fetch that one too.
-        have |= set(origin)
+        # last threat): that chunk is read too, and ranks with the start of the list.
+        fetched = {d.metadata["id"]: d for d in out}
         more: dict[str, int] = {}
         for d in out:
-            nid = d.metadata.get("next_id")
-            if nid and nid not in have and ends_in_list(d.page_content):
-                more.setdefault(str(nid), d.metadata["neighbour_of"])
+            nid, rank = d.metadata.get("next_id"), d.metadata["neighbour_of"]
+            if not nid or nid in have or not ends_in_list(d.page_content):
+                continue
+            if nid in fetched:
+                fetched[nid].metadata["neighbour_of"] = min(fetched[nid].metadata["neighbour_of"], rank)
+            else:
+                more[str(nid)] = min(more.get(str(nid), rank), rank)
         for cid, doc in self.store.get(list(more)).items():
             doc.metadata["neighbour_of"] = more[cid]
             out.append(doc)

@@ -65,7 +65,9 @@ class Settings(BaseSettings):
     # --- retrieval and answering ---
     k: int = Field(8, ge=1, le=50, description="Chunks handed to the answerer.")
     fetch_k: int = Field(20, ge=1, le=500, description="Candidates per ranking before fusion.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(0.3, ge=0.0, le=1.0, description="Share of dense (vector) similarity in the "
+                                "fused retrieval score; the rest is keyword (BM25). Each is divided by its best "
+                                "score among the candidates first.")
     answer_words: int = Field(150, ge=20, le=1000, description="Word budget of the extractive answer.")
     min_relevance: float = Field(0.40, ge=0.0, le=1.0, description="Refuse when the best evidence "
                                  "scores below this (dense cosine blended with keyword coverage).")

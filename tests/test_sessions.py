@@ -59,7 +59,7 @@ def test_a_model_improves_the_plan_but_stays_cited(corpus_assistant: Assistant) 
     def plan_reply(req: Request) -> str:
         srcs = sources(req)
         n = next(iter(srcs))
-        fact = srcs[n].split(".")[0].strip()
+        fact = re.split(r"[.\n]", srcs[n].strip())[0].strip(" •-")  # the source's first sentence or line
         return (f"# Coaching session: x\n## Learning objectives\n- Name two ways to go international\n"
                 f"- Pick one partner type\n- Plan a first step\n## Agenda\n| 0:00 | Welcome | 999 |\n"
                 f"## Key points\n- {fact} [{n}]\n- An invented claim with no source [{len(srcs) + 5}]\n"
