@@ -32,7 +32,7 @@ from .answering.extractive import compose
 from .answering.model import answer_messages, failure_notice, generate, make_chat_model
 from .embeddings import embedder_id, make_embedder
 from .keywords import KeywordIndex, index_version
-from .language import english_part, expand, with_english
+from .language import expand, with_english
 from .retrieval import HybridRetriever, make_filter
 from .schema import Answer, BadQuestion
 from .settings import Settings
@@ -134,12 +134,13 @@ class Assistant:
         t = time.perf_counter()
         keywords = self.keywords
         # A name spelled out also finds the text that abbreviates it ("Key Enabling Technologies": KETs).
-        search = state["search"]
-        state["search"] = with_english(search, acronyms_for(english_part(search), keywords.acronyms))
-        qv = self.embedder.embed_query(state["search"])
+        acronyms = acronyms_for(state["search"], keywords.acronyms)
+        state["query"] = with_english(state["search"], acronyms)  # what is embedded and matched
+        qv = self.embedder.embed_query(state["query"])
         state["topic_asked"] = self.classifier.classify(qv)
         retriever = HybridRetriever(self.settings, self.store, keywords)
-        state["retrieved"] = retriever.retrieve(state["search"], qv, make_filter(state["topic"], state["kind"]))
+        state["retrieved"] = retriever.retrieve(state["search"], qv, make_filter(state["topic"], state["kind"]),
+                                                also=acronyms)
         self._check_vector_space(state["retrieved"])
         state["t_retrieve"] = (time.perf_counter() - t) * 1000
         return state
@@ -165,7 +166,7 @@ class Assistant:
                             "`cluster-assistant ingest` to update the index", len(missing))
                 fill_units(self.embedder, missing)
             units = units_of(r.context)
-            text, cites = compose(state["search"], r.query_vector, r.context, units, self.settings.answer_words)
+            text, cites = compose(state["query"], r.query_vector, r.context, units, self.settings.answer_words)
             ans = Answer(question=q, answer=text, refused=not cites, topic=topic, citations=cites,
                          confidence=r.relevance)
             if not cites:

@@ -109,6 +109,14 @@ class Settings(BaseSettings):
                 raise ValueError(f"{v!r} is not an http(s)://host:port URL")
         return v
 
+    @model_validator(mode="before")
+    @classmethod
+    def _removed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "rrf_k" in data:
+            raise ValueError("rrf_k was removed: retrieval now fuses scores, not ranks. Delete it; "
+                             "dense_weight (0-1, default 0.3) sets the dense share instead")
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.chunk_overlap >= self.chunk_tokens:

@@ -218,6 +218,7 @@ def run(assistant: Assistant, items: list[Item], progress: bool = False) -> dict
         "by_style": breakdown(results, lambda r: r.style),
         "seconds": round(time.perf_counter() - started, 1),
         "settings": {"llm": assistant.settings.llm, "k": assistant.settings.k,
+                     "dense_weight": assistant.settings.dense_weight,
                      "embedding_model": assistant.settings.embedding_model},
         "items": [asdict(r) for r in results],
     }

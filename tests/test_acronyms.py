@@ -5,7 +5,7 @@ from __future__ import annotations
 from assistant.acronyms import acronyms_for, find_acronyms
 from assistant.chain import Assistant
 from assistant.keywords import KeywordIndex
-from assistant.language import SEPARATOR, with_english
+from assistant.language import SEPARATOR, expand, with_english
 from evals.metrics import fact_present
 
 
@@ -25,9 +25,13 @@ def test_a_question_gains_the_acronym_of_a_name_it_spells_out_and_only_then() ->
     assert acronyms_for("Which KETs matter for Key Enabling Technologies policy?", known) == []  # already there
     assert acronyms_for("What does the EOCIC briefing say?", known) == []  # never the name for an acronym
     assert acronyms_for("Which technologies enable key sectors?", known) == []
-    # A Lithuanian search gets them in its English part, the part matched against the sources.
-    search = "Key Enabling Technologies" + SEPARATOR + "Kokios yra pagrindinės technologijos?"
-    assert with_english(search, ["KETs"]).partition(SEPARATOR)[0] == "Key Enabling Technologies KETs"
+    # A Lithuanian question that names it in English gets them in its English part, the part that
+    # is matched against the sources.
+    search = expand("Kaip Key Enabling Technologies padeda klasteriams?")
+    found = acronyms_for(search, known)
+    assert found == ["KETs"]
+    head, sep, tail = with_english(search, found).partition(SEPARATOR)
+    assert sep and head.endswith(" KETs") and tail == "Kaip Key Enabling Technologies padeda klasteriams?"
     assert with_english("A question", ["KETs"]) == "A question KETs"
 
 
@@ -49,3 +53,9 @@ def test_a_spelled_out_name_finds_the_passage_that_abbreviates_it(corpus_assista
              .page_content.replace("\n", " ")]
     assert found, [r["id"] for r in ans.retrieved]
     assert not ans.refused and fact_present("KETs", ans.answer), ans.answer
+
+
+def test_an_appended_acronym_never_joins_a_name_the_corpus_lacks(corpus_assistant: Assistant) -> None:
+    """The refusal names what is missing, and only that: "Latvia", not "Latvia KETs"."""
+    ans = corpus_assistant.answer("How do Key Enabling Technologies help clusters in Latvia")
+    assert ans.refused and "No document mentions Latvia." in ans.answer, ans.answer

@@ -37,3 +37,13 @@ def test_invalid_values_fail_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_every_field_is_described() -> None:
     missing = [name for name, f in Settings.model_fields.items() if not f.description]
     assert missing == []
+
+
+def test_a_removed_setting_says_what_replaced_it(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("rrf_k = 60\n")
+    with pytest.raises(ValidationError, match="rrf_k was removed.*dense_weight"):
+        load_settings(cfg)
+    with pytest.raises(ValidationError):
+        load_settings(dense_weight=1.5)
+    assert load_settings(dense_weight=0.5).dense_weight == 0.5

@@ -3,9 +3,10 @@
 1. Score every sentence or list item ("unit") of the retrieved chunks: cosine similarity of its
    embedding (made at ingest) to the question, plus overlap with the question's terms weighted by
    how rare each term is among the candidates (a name every candidate shares says little), plus a
-   share of the previous unit's score (answers often follow the sentence that names the subject),
-   plus a bonus when the unit holds what the question asks for: a number ("how long", "when") or names
-   ("who").
+   share of the previous unit's score (answers often follow the sentence that names the subject; a
+   heading or caption passes none on), plus a bonus when the unit holds what the question asks for:
+   a number ("how long", "when"), names ("who"), or for a list question a list whose heading it names
+   ("Threats").
 2. Take units best first, skipping near-duplicates (by their words), until the word budget is
    filled (larger for list questions, smaller for a number or a name). A unit that points back
    ("Such projects…") brings the unit before it. For list questions a list
@@ -196,8 +197,8 @@ def items_of(lst: list[Candidate], i: int) -> list[Candidate]:
 
 def _lift_lists(lst: list[Candidate], qterms: set[str]) -> None:
     """For list questions a list is one answer: its intro and items share the best score among them,
-    and ANSWER_TYPE_BONUS more when its heading names what the question asks for ("Threats" for
-    "What threats …?")."""
+    and ANSWER_TYPE_BONUS more when its heading names what the question asks for: every term of the
+    heading is in the question ("Threats" for "What threats …?")."""
     i = 0
     while i < len(lst):
         if is_intro(lst, i):
@@ -206,7 +207,7 @@ def _lift_lists(lst: list[Candidate], qterms: set[str]) -> None:
                 j += 1  # to the end of the list: prose, or the next list's intro
             if j - i > 2:
                 top = max(c.score for c in lst[i:j]) + LIST_BONUS
-                if is_heading(lst[i].text) and lst[i].terms & qterms:
+                if is_heading(lst[i].text) and lst[i].terms and lst[i].terms <= qterms:
                     top += ANSWER_TYPE_BONUS
                 for c in lst[i:j]:
                     if not is_noise(c.text) or c is lst[i]:  # a caption in the list stays out
@@ -217,7 +218,8 @@ def _lift_lists(lst: list[Candidate], qterms: set[str]) -> None:
 
 
 # A unit that opens by pointing back ("Such small successful achievements will help…", "These
-# projects…") is read with the unit before it, which says what it points to.
+# projects…") is read with the unit before it, which says what it points to. Not "This": it often
+# opens a new paragraph ("This action is the core of …"); with it the figures did not move.
 _REFERS_BACK = re.compile(r"^(Such|These|Those|They|Their|It|Its|Both)\b")
 LIST_BUDGET = 1.4
 FACT_BUDGET = 0.8
