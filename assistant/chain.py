@@ -140,7 +140,7 @@ class Assistant:
         state["topic_asked"] = self.classifier.classify(qv)
         retriever = HybridRetriever(self.settings, self.store, keywords)
         state["retrieved"] = retriever.retrieve(state["search"], qv, make_filter(state["topic"], state["kind"]),
-                                                also=acronyms)
+                                                search=state["query"])
         self._check_vector_space(state["retrieved"])
         state["t_retrieve"] = (time.perf_counter() - t) * 1000
         return state

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.documents import Document
 
 from .keywords import KeywordIndex, terms
-from .language import english_part, untranslated, with_english
+from .language import english_part, untranslated
 from .text import is_list_item, unit_spans
 
 if TYPE_CHECKING:
@@ -75,15 +75,16 @@ class HybridRetriever:
         self.settings, self.store, self.keywords = settings, store, keywords
 
     def retrieve(self, question: str, query_vector: list[float], where: dict[str, Any] | None = None,
-                 also: list[str] | None = None) -> Retrieved:
-        """`also`: more words to search with (acronyms); relevance and unknown names judge the question alone."""
+                 search: str | None = None) -> Retrieved:
+        """`search`: what BM25 matches, when more than the question (its acronyms added); relevance and
+        unknown names judge the question alone."""
         s = self.settings
         dense = self.store.search(query_vector, s.fetch_k, where)
         allowed = None
         if where is not None:
             got = self.store.chunks._collection.get(where=where, include=[])
             allowed = set(got["ids"])
-        lexical = self.keywords.search(with_english(question, also or []), s.fetch_k, allowed)
+        lexical = self.keywords.search(search or question, s.fetch_k, allowed)
         dense_score = {doc.metadata["id"]: score for doc, score in dense}
         kw_score = dict(lexical)
         fused = fuse(dense_score, kw_score, s.dense_weight)
