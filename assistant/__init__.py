@@ -1,3 +1,1 @@
-"""cluster-assistant: a cited knowledge assistant for coordinators of business clusters."""
-
-__version__ = "0.1.0"
+"""The core: settings, ingestion, retrieval and answering. It imports no adapter (bots/) and no evals."""

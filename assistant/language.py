@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
-GLOSSARY = Path(__file__).with_name("lt_glossary.yaml")
+from .settings import shipped
+
+GLOSSARY = shipped("assistant", "lt_glossary.yaml")
 _LT_LETTERS = set("ąčęėįšųūž")
 # Common Lithuanian words, so that a question typed without diacritics is still recognised.
 LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodel", "kada", "kur", "ar", "yra",

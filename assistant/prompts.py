@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from .settings import shipped
+
 if TYPE_CHECKING:
     from .settings import Settings
 
@@ -107,9 +109,7 @@ def parse_prompt(source: str, name: str, path: Path | None = None) -> Prompt:
 
 
 def prompt_path(name: str, settings: Settings | None = None) -> Path:
-    from .settings import PROJECT_ROOT
-
-    folder = settings.prompts_dir if settings is not None else PROJECT_ROOT / "prompts"
+    folder = settings.prompts_dir if settings is not None else shipped("prompts")
     if not name.replace("_", "").replace("-", "").isalnum():
         raise PromptError(f"bad prompt name {name!r}")
     return folder / f"{name}.md"

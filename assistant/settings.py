@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import tomllib
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
+import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
@@ -17,7 +19,18 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+def shipped(package: str, name: str = "") -> Path:
+    """A folder or file shipped inside the installed package: `shipped("corpus")`, `shipped("assistant",
+    "taxonomy.yaml")`. Read through importlib.resources, so it works from a wheel as from a checkout."""
+    folder = files(f"cluster_assistant.{package}")
+    return Path(str(folder / name if name else folder))
+
+
+def default_data_dir() -> Path:
+    """The user's data folder (~/.local/share/cluster-assistant on Linux), never inside the package."""
+    return platformdirs.user_data_path("cluster-assistant")
+
 
 LLMMode = Literal["extractive", "openai", "ollama"]
 EmbeddingMode = Literal["local", "openai"]
@@ -31,11 +44,13 @@ class Settings(BaseSettings):
     _toml_path: ClassVar[Path | None] = None
 
     # --- paths ---
-    data_dir: Path = Field(PROJECT_ROOT / "data", description="Where the Chroma store, keyword index, "
-                           "feedback and question log live.")
-    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Default folder that `ingest` reads.")
-    prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Folder of prompt templates.")
-    taxonomy_file: Path = Field(PROJECT_ROOT / "assistant" / "taxonomy.yaml",
+    data_dir: Path = Field(default_factory=default_data_dir, description="Where the Chroma store, keyword "
+                           "index, feedback and question log live (default: the user's data folder, "
+                           "~/.local/share/cluster-assistant on Linux).")
+    corpus_dir: Path = Field(default_factory=lambda: shipped("corpus"),
+                             description="Default folder that `ingest` reads (the shipped corpus).")
+    prompts_dir: Path = Field(default_factory=lambda: shipped("prompts"), description="Folder of prompt templates.")
+    taxonomy_file: Path = Field(default_factory=lambda: shipped("assistant", "taxonomy.yaml"),
                                 description="Competence-area taxonomy: topics, descriptions, examples.")
 
     # --- store ---

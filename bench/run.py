@@ -43,9 +43,9 @@ QUESTIONS = [
 
 def build_corpus(target_chunks: int, out: Path, seed: int = 7) -> int:
     """Markdown documents recombined from the shipped corpus's pages and sections."""
-    from assistant.chunking import ChunkSpec, chunk_document
-    from assistant.documents import load_file
-    from assistant.ingest import discover
+    from cluster_assistant.assistant.chunking import ChunkSpec, chunk_document
+    from cluster_assistant.assistant.documents import load_file
+    from cluster_assistant.assistant.ingest import discover
 
     parts, chunks = [], 0
     for f in discover([ROOT / "corpus"])[0]:
@@ -70,14 +70,14 @@ def _child(args: list[str], env: dict[str, str]) -> dict:
 
 
 def step_ingest(corpus: Path) -> dict:
-    from assistant.chain import Assistant
-    from assistant.ingest import ingest
-    from assistant.settings import load_settings
+    from cluster_assistant.assistant.chain import Assistant
+    from cluster_assistant.assistant.ingest import ingest
+    from cluster_assistant.assistant.settings import load_settings
 
     a = Assistant(load_settings())
     # Process start-up (model load; chromadb, tokenizer and bm25s loads) is not ingest throughput:
     # cold ask measures start-up.
-    from assistant.tokens import cl100k
+    from cluster_assistant.assistant.tokens import cl100k
 
     a.embedder.embed_documents(["warm up"])
     a.store.count()
@@ -90,8 +90,8 @@ def step_ingest(corpus: Path) -> dict:
 
 
 def step_query() -> dict:
-    from assistant.chain import Assistant
-    from assistant.settings import load_settings
+    from cluster_assistant.assistant.chain import Assistant
+    from cluster_assistant.assistant.settings import load_settings
 
     a = Assistant(load_settings())
     a.answer(QUESTIONS[0])  # warm: model, store and keyword index loaded
@@ -115,7 +115,7 @@ def cold_ask(env: dict[str, str], runs: int = 5) -> float:
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "assistant", "ask", "What is INOKLASTER?"], env=env,
+        subprocess.run([sys.executable, "-m", "cluster_assistant", "ask", "What is INOKLASTER?"], env=env,
                        capture_output=True, check=True)
         times.append(time.perf_counter() - t)
     return statistics.median(times)

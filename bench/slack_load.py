@@ -32,7 +32,8 @@ QUESTIONS = ["What is INOKLASTER?", "How did InoLink help clusters?", "What are 
 
 def run_load(assistant: Any, data_dir: Path, requests: int = 40, concurrency: int = 20,
              wait_s: float = 60.0) -> dict[str, Any]:
-    from bots.slack_app import run_http
+    from cluster_assistant.bots.slack_app import run_http
+
     from tests.slack_fake import BOT_USER_ID, FakeSlack, event_body, sign
 
     fake = FakeSlack()
@@ -91,9 +92,9 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=60)
     ap.add_argument("--concurrency", type=int, default=20)
     args = ap.parse_args()
-    from assistant.chain import Assistant
-    from assistant.ingest import ingest
-    from assistant.settings import load_settings
+    from cluster_assistant.assistant.chain import Assistant
+    from cluster_assistant.assistant.ingest import ingest
+    from cluster_assistant.assistant.settings import load_settings
 
     with tempfile.TemporaryDirectory() as tmp:
         a = Assistant(load_settings(data_dir=Path(tmp) / "data"))

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from assistant.chain import AnswerStream, Assistant
-    from assistant.schema import Answer
-    from assistant.settings import Settings
+    from cluster_assistant.assistant.chain import AnswerStream, Assistant
+    from cluster_assistant.assistant.schema import Answer
+    from cluster_assistant.assistant.settings import Settings
 
 EXIT_USAGE = 2      # bad question or arguments
 EXIT_PARTIAL = 3    # some files failed to ingest
@@ -29,7 +29,7 @@ class CliError(Exception):
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    from assistant.settings import load_settings
+    from cluster_assistant.assistant.settings import load_settings
 
     overrides = {}
     if getattr(args, "data_dir", None):
@@ -38,7 +38,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _assistant(args: argparse.Namespace) -> Assistant:
-    from assistant.chain import Assistant
+    from cluster_assistant.assistant.chain import Assistant
 
     assistant = Assistant(_settings(args))
     assistant.preload()
@@ -49,7 +49,7 @@ def _assistant(args: argparse.Namespace) -> Assistant:
 
 def _log_question(assistant: Assistant, ans: Answer, source: str) -> None:
     """The question log feeds `gaps`; failing to write it must not cost the user the answer."""
-    from assistant.feedback import FeedbackStore
+    from cluster_assistant.assistant.feedback import FeedbackStore
 
     try:
         FeedbackStore.in_dir(assistant.settings.data_dir).log_question(ans, source=source)
@@ -58,7 +58,7 @@ def _log_question(assistant: Assistant, ans: Answer, source: str) -> None:
 
 
 def render_answer(ans: Answer, with_text: bool = True) -> str:
-    from assistant.text import clip
+    from cluster_assistant.assistant.text import clip
 
     lines = [ans.answer, ""] if with_text else [""]
     if ans.notice:
@@ -76,8 +76,8 @@ def render_answer(ans: Answer, with_text: bool = True) -> str:
 # --- commands ------------------------------------------------------------------------------------
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from assistant.chain import Assistant
-    from assistant.ingest import ingest
+    from cluster_assistant.assistant.chain import Assistant
+    from cluster_assistant.assistant.ingest import ingest
 
     settings = _settings(args)
     assistant = Assistant(settings)
@@ -90,8 +90,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from assistant.chain import clean_question
-    from assistant.conversation import content_words, refers_back
+    from cluster_assistant.assistant.chain import clean_question
+    from cluster_assistant.assistant.conversation import content_words, refers_back
 
     question = " ".join(args.question)
     clean_question(question, 10**9)  # an empty question fails before anything heavy loads
@@ -129,8 +129,8 @@ def _print_streamed(run: AnswerStream) -> Answer:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from assistant.conversation import Conversation
-    from assistant.schema import BadQuestion
+    from cluster_assistant.assistant.conversation import Conversation
+    from cluster_assistant.assistant.schema import BadQuestion
 
     conv = Conversation(_assistant(args), max_turns=6)
     print("Ask about clusters. Follow-up questions build on the last answers. /help for commands, /exit to leave.")
@@ -161,7 +161,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
-    from assistant.sessions import prepare
+    from cluster_assistant.assistant.sessions import prepare
 
     try:
         plan = prepare(_assistant(args), " ".join(args.topic), args.stage, args.minutes).to_markdown()
@@ -177,7 +177,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 
 def cmd_gaps(args: argparse.Namespace) -> int:
-    from assistant.gaps import gap_map, render
+    from cluster_assistant.assistant.gaps import gap_map, render
 
     if args.since:
         from datetime import datetime
@@ -191,7 +191,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
 
 def cmd_slack(args: argparse.Namespace) -> int:
-    from bots.slack_app import run_http, run_socket_mode
+    from cluster_assistant.bots.slack_app import run_http, run_socket_mode
 
     settings = _settings(args)
     if args.http:
@@ -202,7 +202,7 @@ def cmd_slack(args: argparse.Namespace) -> int:
 
 
 def cmd_feedback_export(args: argparse.Namespace) -> int:
-    from assistant.feedback import FeedbackStore
+    from cluster_assistant.assistant.feedback import FeedbackStore
 
     n = FeedbackStore.in_dir(_settings(args).data_dir).export_candidates(args.out)
     print(f"wrote {n} candidate item(s) to {args.out}")
@@ -210,7 +210,7 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    from assistant.catalog import list_sources
+    from cluster_assistant.assistant.catalog import list_sources
 
     rows = list_sources(_settings(args))
     if args.json:
@@ -227,10 +227,10 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from evals.runner import compare, load_dataset, run, write_outputs
+    from cluster_assistant.evals.runner import DEFAULT_DATASET, compare, load_dataset, run, write_outputs
 
     baseline = _read_baseline(args.baseline) if args.baseline else None  # before the run, not after it
-    items = load_dataset(args.dataset)
+    items = load_dataset(args.dataset or DEFAULT_DATASET)
     if args.limit:
         items = items[: args.limit]
     report = run(_assistant(args), items, progress=sys.stderr.isatty())
@@ -267,7 +267,7 @@ def _read_baseline(path: Path) -> dict[str, Any]:
         raise CliError(f"baseline {path} is not valid JSON: {e}", EXIT_USAGE) from e
     if not isinstance(data, dict) or not isinstance(data.get("overall"), dict):
         raise CliError(f"baseline {path} has no \"overall\" metrics: write one with --write-baseline", EXIT_USAGE)
-    from evals.runner import GATED
+    from cluster_assistant.evals.runner import GATED
 
     bad = [k for k in GATED if not isinstance(data["overall"].get(k), (int, float))
            or not math.isfinite(data["overall"][k])]
@@ -290,10 +290,6 @@ def _at_least(minimum: float, kind: type[int] | type[float]) -> Callable[[str], 
 
 
 # --- wiring --------------------------------------------------------------------------------------
-
-def _evals_path(name: str) -> Path:
-    return Path(__file__).resolve().parent.parent / "evals" / name
-
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cluster-assistant", description="Cited answers for cluster coordinators.")
@@ -328,7 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_gaps)
 
     s = sub.add_parser("eval", help="run the reference Q&A and score the answers")
-    s.add_argument("--dataset", type=Path, default=_evals_path("dataset.yaml"))
+    s.add_argument("--dataset", type=Path, help="reference Q&A file (default: the shipped evals/dataset.yaml)")
     s.add_argument("--out", type=Path, default=Path("evals/out"), help="folder for report.json, summary.md, PNG")
     s.add_argument("--baseline", type=Path, help="compare with this baseline and fail on a regression")
     s.add_argument("--tolerance", type=_at_least(0.0, float), default=0.02, help="allowed drop of a gated metric")
@@ -391,8 +387,8 @@ def _describe(e: Exception) -> str:
 
 
 def _exit_code(e: Exception) -> int:
-    from assistant.schema import BadQuestion
-    from assistant.store import StoreBusy
+    from cluster_assistant.assistant.schema import BadQuestion
+    from cluster_assistant.assistant.store import StoreBusy
 
     if isinstance(e, BadQuestion):
         return EXIT_USAGE

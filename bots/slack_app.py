@@ -41,15 +41,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
 from urllib.parse import urlsplit
 
+from cluster_assistant.assistant.conversation import heuristic_standalone, is_follow_up
+from cluster_assistant.assistant.feedback import FeedbackStore, new_answer_id
+from cluster_assistant.assistant.schema import Answer, BadQuestion
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
-
-from assistant.conversation import heuristic_standalone, is_follow_up
-from assistant.feedback import FeedbackStore, new_answer_id
-from assistant.schema import Answer, BadQuestion
 
 from .slack_blocks import (
     ACTION_DOWN,
@@ -62,10 +61,10 @@ from .slack_blocks import (
 )
 
 if TYPE_CHECKING:
-    from assistant.chain import Assistant
-    from assistant.settings import Settings
+    from cluster_assistant.assistant.chain import Assistant
+    from cluster_assistant.assistant.settings import Settings
 
-log = logging.getLogger("bots.slack")
+log = logging.getLogger("cluster_assistant.bots.slack")
 
 MAX_BODY_BYTES = 1_000_000      # larger HTTP requests get 413 (Slack's own payloads are far smaller)
 STATE_FILE = "slack_state.sqlite3"
@@ -521,7 +520,7 @@ def build_app(settings: Settings, assistant: Assistant | None = None, client: We
                                    "Basic Information → App Credentials (see docs/slack.md)")
         secret = secrets.token_hex(32)  # unused in Socket Mode; random so that no HTTP request could verify
     if assistant is None:
-        from assistant.chain import Assistant
+        from cluster_assistant.assistant.chain import Assistant
 
         assistant = Assistant(settings)
     if assistant.store.count() == 0:

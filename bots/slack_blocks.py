@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from assistant.schema import Answer, Citation
+from cluster_assistant.assistant.schema import Answer, Citation
 
 Block = dict[str, Any]
 

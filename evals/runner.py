@@ -10,17 +10,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-
-from assistant.answering.citations import problems
-from assistant.schema import BadQuestion
+from cluster_assistant.assistant.answering.citations import problems
+from cluster_assistant.assistant.schema import BadQuestion
+from cluster_assistant.assistant.settings import shipped
 
 from . import metrics as m
 
 if TYPE_CHECKING:
-    from assistant.chain import Assistant
+    from cluster_assistant.assistant.chain import Assistant
 
-DEFAULT_DATASET = Path(__file__).resolve().parent / "dataset.yaml"
-DEFAULT_BASELINE = Path(__file__).resolve().parent / "baseline.json"
+DEFAULT_DATASET = shipped("evals", "dataset.yaml")
+DEFAULT_BASELINE = shipped("evals", "baseline.json")
 K = 5
 AREAS = ("communication", "rnd", "internationalisation", "management", "funding")
 STYLES = ("factoid", "list", "how-to", "comparison")

@@ -13,13 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.ingest import ingest
+from cluster_assistant.assistant.settings import Settings, load_settings
 
-from assistant.chain import Assistant
-from assistant.ingest import ingest
-from assistant.settings import PROJECT_ROOT, Settings, load_settings
-
-SHARED = PROJECT_ROOT.parent / "shared"
-PDF_SAMPLES = SHARED / "pdf-samples"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PDF_SAMPLES = PROJECT_ROOT / "tests" / "fixtures" / "pdfs"  # real PDFs, CC-BY-SA (see their README)
+SEEDS = PROJECT_ROOT / "tools" / "seeds"
 CORPUS = PROJECT_ROOT / "corpus"
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from assistant.acronyms import acronyms_for, find_acronyms
-from assistant.chain import Assistant
-from assistant.keywords import KeywordIndex
-from assistant.language import SEPARATOR, expand, with_english
-from evals.metrics import fact_present
+from cluster_assistant.assistant.acronyms import acronyms_for, find_acronyms
+from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.keywords import KeywordIndex
+from cluster_assistant.assistant.language import SEPARATOR, expand, with_english
+from cluster_assistant.evals.metrics import fact_present
 
 
 def test_a_definition_counts_only_when_its_initials_spell_the_acronym() -> None:

@@ -7,12 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from assistant.answering.citations import problems
-from assistant.chain import Assistant
-from assistant.ingest import ingest
-from assistant.schema import BadQuestion
-from evals.metrics import fact_present
+from cluster_assistant.assistant.answering.citations import problems
+from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.ingest import ingest
+from cluster_assistant.assistant.schema import BadQuestion
+from cluster_assistant.evals.metrics import fact_present
 
 IN_SCOPE = [
     ("How much EU funding was foreseen for clustering measures in Lithuania in 2007-2013?",
@@ -80,7 +79,7 @@ def test_reingesting_the_corpus_embeds_nothing(corpus_assistant: Assistant, corp
 
 def _cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir)}
-    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, "-m", "cluster_assistant", *args], capture_output=True, text=True, env=env,
                           timeout=300)
 
 
@@ -123,9 +122,8 @@ def test_a_sentence_is_not_dropped_as_a_duplicate_of_its_neighbour(corpus_assist
 
 def test_repeats_are_judged_by_shared_words() -> None:
     import numpy as np
-
-    from assistant.answering.extractive import Candidate, repeats
-    from assistant.keywords import terms
+    from cluster_assistant.assistant.answering.extractive import Candidate, repeats
+    from cluster_assistant.assistant.keywords import terms
 
     def unit(text: str) -> Candidate:
         return Candidate("c", 0, 0, 0, text, len(text.split()), np.ones(3) / np.sqrt(3), frozenset(terms(text)))
@@ -185,9 +183,9 @@ def test_a_refusal_under_a_filter_names_the_filter(corpus_assistant: Assistant) 
 
 
 def test_cli_shows_no_topic_for_a_refusal_and_cuts_quotes_at_a_word() -> None:
-    from assistant.schema import Answer, Citation
-    from assistant.text import clip
-    from bots.cli import render_answer
+    from cluster_assistant.assistant.schema import Answer, Citation
+    from cluster_assistant.assistant.text import clip
+    from cluster_assistant.bots.cli import render_answer
 
     refusal = Answer(question="q", answer="The knowledge base does not cover this question.", refused=True,
                      topic="funding")
@@ -200,7 +198,7 @@ def test_cli_shows_no_topic_for_a_refusal_and_cuts_quotes_at_a_word() -> None:
 
 
 def test_boilerplate_and_captions_are_never_answers() -> None:
-    from assistant.answering.extractive import is_noise
+    from cluster_assistant.assistant.answering.extractive import is_noise
 
     assert is_noise("Please login to contact the author.")
     assert is_noise("Stamp of the organization (if required):")
@@ -212,10 +210,9 @@ def test_only_a_list_question_gets_a_whole_list() -> None:
     """A list intro that matches the question brings its items only for a list question; otherwise
     those items would crowd out the sentence that answers it."""
     import numpy as np
+    from cluster_assistant.assistant.answering.extractive import compose
+    from cluster_assistant.assistant.store import Unit
     from langchain_core.documents import Document
-
-    from assistant.answering.extractive import compose
-    from assistant.store import Unit
 
     lines = ["Cluster members meet at these forums in the region:",
              "• the spring export forum in Vilnius with partners", "• a summer camp for young engineers and students",
@@ -236,10 +233,9 @@ def test_only_a_list_question_gets_a_whole_list() -> None:
 
 def test_a_list_skips_its_caption_and_says_when_the_budget_cut_it() -> None:
     import numpy as np
+    from cluster_assistant.assistant.answering.extractive import compose
+    from cluster_assistant.assistant.store import Unit
     from langchain_core.documents import Document
-
-    from assistant.answering.extractive import compose
-    from assistant.store import Unit
 
     lines = ["The jury selects the partnerships on these criteria:", "Source: EOCIC",
              *[f"{i}. Criterion number {i} about {w} of the partnership" for i, w in
@@ -261,10 +257,9 @@ def test_distant_chunks_of_one_section_keep_their_own_citations() -> None:
     """Neighbouring chunks overlap and share a citation; chunks far apart in one section do not, so
     every sentence stays next to the quote that proves where it is."""
     import numpy as np
+    from cluster_assistant.assistant.answering.extractive import compose
+    from cluster_assistant.assistant.store import Unit
     from langchain_core.documents import Document
-
-    from assistant.answering.extractive import compose
-    from assistant.store import Unit
 
     q = np.eye(8)[0]
     texts = {"c1": "The membership fee is 300 euro a year.", "c2": "The membership fee rises to 350 euro in 2026.",
@@ -282,10 +277,9 @@ def _compose_lines(lines: list[str], question: str, budget: int, vectors: list |
                    page: int | None = 3) -> str:
     """compose() over one chunk made of `lines`, every unit as close to the question as the others."""
     import numpy as np
+    from cluster_assistant.assistant.answering.extractive import compose
+    from cluster_assistant.assistant.store import Unit
     from langchain_core.documents import Document
-
-    from assistant.answering.extractive import compose
-    from assistant.store import Unit
 
     text = "\n".join(lines)
     q = np.eye(8)[0]
@@ -298,9 +292,8 @@ def _compose_lines(lines: list[str], question: str, budget: int, vectors: list |
 
 def test_a_list_that_opens_with_lists_holds_them_all_and_ends_at_prose_or_a_sibling_list() -> None:
     import numpy as np
-
-    from assistant.answering.extractive import Candidate, items_of
-    from assistant.keywords import terms
+    from cluster_assistant.assistant.answering.extractive import Candidate, items_of
+    from cluster_assistant.assistant.keywords import terms
 
     lines = ["The relevant stakeholders have been identified:", "Policy makers – key actors:",
              "• Ministry of Economy and Innovation", "• Lithuanian Business Support Agency",
@@ -340,10 +333,9 @@ def test_a_list_has_no_holes_and_an_intro_without_its_list_is_left_out() -> None
 
 def test_a_question_for_a_number_or_names_prefers_units_that_hold_them() -> None:
     import numpy as np
+    from cluster_assistant.assistant.answering.extractive import answer_type_bonus, asks_for, compose
+    from cluster_assistant.assistant.store import Unit
     from langchain_core.documents import Document
-
-    from assistant.answering.extractive import answer_type_bonus, asks_for, compose
-    from assistant.store import Unit
 
     assert answer_type_bonus(asks_for("How long is the funding period?"), "Funding runs for 7-10 years.") > 0
     assert answer_type_bonus(asks_for("How long is the funding period?"), "Funding runs for a long period.") == 0
@@ -354,7 +346,7 @@ def test_a_question_for_a_number_or_names_prefers_units_that_hold_them() -> None
     assert answer_type_bonus(who, "Approval is given by the board.") == 0
     assert answer_type_bonus(asks_for("Which technologies count?"), "MITA and LIC run the KETs programme.") == 0
     # A Lithuanian question is read through its glossary expansion: "Kas" is "who", "Kiek" is "how many".
-    from assistant.language import expand
+    from cluster_assistant.assistant.language import expand
 
     assert asks_for(expand("Kas tvirtina INOKLASTER priemonę?")) == (False, True)
     assert asks_for(expand("Kiek klasterių gavo ženklą?")) == (True, False)
@@ -376,10 +368,9 @@ def test_a_retrieved_chunk_that_borders_a_better_one_ranks_as_its_neighbour() ->
     """Chunking split one passage: the chunk after the top one was retrieved only fifth. It ranks just
     after the top chunk, above the unrelated chunks in between."""
     import numpy as np
+    from cluster_assistant.assistant.answering.extractive import compose
+    from cluster_assistant.assistant.store import Unit
     from langchain_core.documents import Document
-
-    from assistant.answering.extractive import compose
-    from assistant.store import Unit
 
     texts = {"top": "Partnership funding", **{f"other{i}": f"Unrelated passage number {i} about the partners."
                                               for i in range(1, 5)},
@@ -414,10 +405,9 @@ def test_a_heading_or_caption_passes_no_score_to_the_unit_after_it() -> None:
     """Each unit gets a share of the previous unit's score (its context), but a heading says nothing:
     the first item under "Strengths" must not rank above the other strengths for it."""
     import numpy as np
+    from cluster_assistant.assistant.answering.extractive import _candidates, _score
+    from cluster_assistant.assistant.store import Unit
     from langchain_core.documents import Document
-
-    from assistant.answering.extractive import _candidates, _score
-    from assistant.store import Unit
 
     q, far = np.eye(8)[0], np.eye(8)[1]
     lines = ["Strengths", "• Strong industrial base", "• Excellent digital infrastructure",
@@ -444,7 +434,7 @@ def test_a_list_whose_heading_names_what_is_asked_comes_first() -> None:
 
 def test_a_list_cut_by_a_chunk_boundary_is_read_to_its_end(corpus_assistant: Assistant) -> None:
     """The EOCIC SWOT's threats run over two chunks; the chunk after the neighbour holds the last one."""
-    from assistant.retrieval import ends_in_list
+    from cluster_assistant.assistant.retrieval import ends_in_list
 
     assert ends_in_list("Threats\n• Skill shortages due to emigration\n• Lack of trust among businesses")
     assert not ends_in_list("Threats\n• Skill shortages due to emigration\nThe above analyses show more.")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
-from assistant.answering.citations import problems
-from assistant.chain import Assistant
-from assistant.conversation import Conversation, heuristic_standalone, is_follow_up
-from assistant.schema import BadQuestion
+from cluster_assistant.assistant.answering.citations import problems
+from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.conversation import Conversation, heuristic_standalone, is_follow_up
+from cluster_assistant.assistant.schema import BadQuestion
 
 from .conftest import make_assistant
 from .fake_openai import FakeOpenAI, Reply, Request, is_condense, sources, user_text

@@ -2,14 +2,13 @@
 
 from pathlib import Path
 
+from cluster_assistant.assistant.chunking import ChunkSpec, chunk_document, cl100k_len, split_spans
+from cluster_assistant.assistant.documents import load_file
+from cluster_assistant.assistant.tokens import count_wordpieces
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import ChunkSpec, chunk_document, cl100k_len, split_spans
-from assistant.documents import load_file
-from assistant.tokens import count_wordpieces
-
-from .conftest import PDF_SAMPLES, SHARED
+from .conftest import PDF_SAMPLES, SEEDS
 
 SPEC = ChunkSpec(chunk_tokens=180, overlap=40, max_wordpieces=256)
 
@@ -22,7 +21,7 @@ def _uncovered(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def test_no_chunk_exceeds_the_embedder_input_on_the_seeds() -> None:
-    for seed in sorted((SHARED / "seeds").glob("0*.txt")):
+    for seed in sorted(SEEDS.glob("0*.txt")):
         text = seed.read_text()
         spans = split_spans(text, SPEC)
         assert spans
@@ -90,7 +89,7 @@ def test_markdown_sections_become_chunk_sections(tmp_path: Path) -> None:
 def test_numbered_items_keep_their_number() -> None:
     """"1. Step 1: ..." is one list item: its "1." is no sentence of its own (it used to be split off
     and dropped, so the item read as a bare heading and the list fell apart)."""
-    from assistant.text import is_list_item, unit_spans
+    from cluster_assistant.assistant.text import is_list_item, unit_spans
 
     text = ("There would be four steps.\n1. Step 1: Organisation of competition\n2. Step 2: Selection\n"
             "3. Step 3: Set-up and funding\nThe Ministry decides. See e.g. Foo. It ends.")
@@ -103,7 +102,7 @@ def test_numbered_items_keep_their_number() -> None:
 def test_a_list_heading_is_its_own_unit_and_line_end_abbreviations_go_on() -> None:
     """PDF tables: "Weaknesses" on its own line used to be glued to the last strength, and "(i.e."
     at the end of a line used to end the sentence."""
-    from assistant.text import unit_spans
+    from cluster_assistant.assistant.text import unit_spans
 
     text = ("Strengths\n• Flexible businesses adapting quickly to changes in world markets\nWeaknesses\n"
             "• Small scale of cluster organisations\n• Cluster association, etc.\n• Lack of skills\nThe three levels\n"

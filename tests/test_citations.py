@@ -1,10 +1,9 @@
 """Property tests for the citation parser and check: markers always resolve, or are reported."""
 
+from cluster_assistant.assistant.answering.citations import markers, problems
+from cluster_assistant.assistant.schema import Answer, Citation
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from assistant.answering.citations import markers, problems
-from assistant.schema import Answer, Citation
 
 words = st.text(alphabet=st.sampled_from(list("abc xyz.,;:()[]0123456789")), max_size=40)
 

@@ -7,14 +7,14 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from assistant.chain import Assistant
+from cluster_assistant.assistant.chain import Assistant
 
 
 def run(corpus_assistant: Assistant, *args: str, stdin: str | None = None,
         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "ASSISTANT_DATA_DIR": str(corpus_assistant.settings.data_dir), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "cluster_assistant",
+                          *args], input=stdin, capture_output=True, text=True,
                           env=full_env, timeout=300)
 
 
@@ -81,7 +81,8 @@ def test_eval_arguments_that_cannot_work_fail_before_the_run(corpus_assistant: A
 
 def test_slack_without_tokens_names_the_variable(corpus_assistant: Assistant) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    out = subprocess.run([sys.executable, "-m", "assistant", "slack", "--http", "--port", "0"], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "cluster_assistant",
+                          "slack", "--http", "--port", "0"], capture_output=True,
                          text=True, env={**env, "ASSISTANT_DATA_DIR": str(corpus_assistant.settings.data_dir)},
                          timeout=120)
     assert out.returncode == 1 and "SLACK_BOT_TOKEN" in out.stderr and "Traceback" not in out.stderr

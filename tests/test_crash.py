@@ -9,12 +9,12 @@ import sys
 import time
 from pathlib import Path
 
-from assistant.catalog import list_sources
-from assistant.chunking import ChunkSpec, chunk_document
-from assistant.documents import load_file
-from assistant.ingest import discover
-from assistant.keywords import KeywordIndex, index_version
-from assistant.store import UNIT_VECTORS, units_of
+from cluster_assistant.assistant.catalog import list_sources
+from cluster_assistant.assistant.chunking import ChunkSpec, chunk_document
+from cluster_assistant.assistant.documents import load_file
+from cluster_assistant.assistant.ingest import discover
+from cluster_assistant.assistant.keywords import KeywordIndex, index_version
+from cluster_assistant.assistant.store import UNIT_VECTORS, units_of
 
 from .conftest import CORPUS, PDF_SAMPLES, make_assistant
 
@@ -22,7 +22,7 @@ TRIALS = 4
 
 
 def _ingest_cmd(folder: Path) -> list[str]:
-    return [sys.executable, "-m", "assistant", "ingest", str(folder)]
+    return [sys.executable, "-m", "cluster_assistant", "ingest", str(folder)]
 
 
 def test_sigkill_mid_ingest_then_recovery(tmp_path: Path) -> None:

@@ -1,10 +1,9 @@
-"""Loaders on real PDFs from ../shared/pdf-samples and on hand-made bad files."""
+"""Loaders on real PDFs (tests/fixtures/pdfs) and on hand-made bad files."""
 
 from pathlib import Path
 
 import pytest
-
-from assistant.documents import Limits, LoadError, load_file
+from cluster_assistant.assistant.documents import Limits, LoadError, load_file
 
 from .conftest import PDF_SAMPLES
 

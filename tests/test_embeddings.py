@@ -6,10 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from assistant.chain import Assistant
-from assistant.embeddings import embedder_id
-from assistant.ingest import ingest
+from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.embeddings import embedder_id
+from cluster_assistant.assistant.ingest import ingest
 
 from .conftest import CORPUS, make_assistant, make_settings
 
@@ -56,7 +55,7 @@ def test_an_index_of_another_model_is_embedded_again(tmp_path: Path, float_assis
 
     a = make_assistant(tmp_path / "data")  # the default settings: int8
     assert embedder_id(a.settings) != embedder_id(float_settings)
-    with caplog.at_level(logging.WARNING, logger="assistant.chain"):
+    with caplog.at_level(logging.WARNING, logger="cluster_assistant.assistant.chain"):
         assert "monthly newsletter" in a.answer("How do we send members project news?").answer
     assert "run `cluster-assistant ingest`" in caplog.text and embedder_id(float_settings) in caplog.text
 
@@ -68,7 +67,7 @@ def test_an_index_of_another_model_is_embedded_again(tmp_path: Path, float_assis
 
 
 def test_topic_vectors_are_cached_per_embedder(tmp_path: Path) -> None:
-    from assistant.topics import TopicClassifier, load_taxonomy
+    from cluster_assistant.assistant.topics import TopicClassifier, load_taxonomy
 
     a = make_assistant(tmp_path / "data")
     topics = load_taxonomy(a.settings.taxonomy_file)
@@ -93,7 +92,7 @@ def test_a_damaged_model_file_is_one_line_error_not_a_traceback(corpus_assistant
     import subprocess
     import sys
 
-    from assistant.embeddings import OnnxEmbeddings
+    from cluster_assistant.assistant.embeddings import OnnxEmbeddings
 
     model = corpus_assistant.embedder
     assert isinstance(model, OnnxEmbeddings)
@@ -102,7 +101,7 @@ def test_a_damaged_model_file_is_one_line_error_not_a_traceback(corpus_assistant
     broken.write_bytes(b"not an onnx model")
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(corpus_assistant.settings.data_dir),
            "ASSISTANT_MODEL_CACHE_DIR": str(tmp_path / "cache")}
-    out = subprocess.run([sys.executable, "-m", "assistant", "ask", "What is INOKLASTER?"], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "cluster_assistant", "ask", "What is INOKLASTER?"], capture_output=True,
                          text=True, env=env, timeout=300)
     assert out.returncode == 1 and out.stderr.startswith("error: cannot load the exported embedding model")
     assert "delete that file" in out.stderr

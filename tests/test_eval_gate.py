@@ -2,8 +2,8 @@
 
 import json
 
-from assistant.chain import Assistant
-from evals.runner import DEFAULT_BASELINE, DEFAULT_DATASET, compare, load_dataset, run, write_outputs
+from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.evals.runner import DEFAULT_BASELINE, DEFAULT_DATASET, compare, load_dataset, run, write_outputs
 
 
 def test_no_quality_regression_against_the_baseline(corpus_assistant: Assistant, tmp_path) -> None:

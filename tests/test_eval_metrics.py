@@ -3,12 +3,11 @@
 from dataclasses import replace
 
 import pytest
-
-from assistant.answering.citations import problems
-from assistant.chain import Assistant
-from assistant.schema import Answer, Citation
-from evals import metrics as m
-from evals.runner import DEFAULT_DATASET, DatasetError, Item, compare, explain, load_dataset, score
+from cluster_assistant.assistant.answering.citations import problems
+from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.schema import Answer, Citation
+from cluster_assistant.evals import metrics as m
+from cluster_assistant.evals.runner import DEFAULT_DATASET, DatasetError, Item, compare, explain, load_dataset, score
 
 
 def test_fact_matching_normalises_and_respects_word_boundaries() -> None:

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from assistant.chain import Assistant
-from assistant.feedback import FeedbackStore, guess_style
-from assistant.schema import Answer, Citation
-from evals.runner import load_dataset
+from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.feedback import FeedbackStore, guess_style
+from cluster_assistant.assistant.schema import Answer, Citation
+from cluster_assistant.evals.runner import load_dataset
 
 
 def _answer(question: str = "How can a cluster attract members?", topic: str | None = "management",

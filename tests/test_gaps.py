@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from assistant.feedback import FeedbackStore
-from assistant.gaps import gap_map, render
-from assistant.ingest import ingest
+from cluster_assistant.assistant.feedback import FeedbackStore
+from cluster_assistant.assistant.gaps import gap_map, render
+from cluster_assistant.assistant.ingest import ingest
 
 from .conftest import make_assistant
 

@@ -5,10 +5,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from assistant.ingest import ingest
-from assistant.keywords import KeywordIndex, index_version
-from assistant.store import StoreBusy
+from cluster_assistant.assistant.ingest import ingest
+from cluster_assistant.assistant.keywords import KeywordIndex, index_version
+from cluster_assistant.assistant.store import StoreBusy
 
 from .conftest import PDF_SAMPLES, make_assistant
 
@@ -136,7 +135,8 @@ def test_server_mode_store_is_shared_by_processes(docs: Path, tmp_path: Path, ch
     ingest([docs], a)
     env = {**os.environ, "ASSISTANT_CHROMA_URL": chroma_server, "ASSISTANT_COLLECTION": collection,
            "ASSISTANT_DATA_DIR": str(tmp_path / "reader")}
-    out = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", "How often do coordinators meet?"],
+    question = "How often do coordinators meet?"
+    out = subprocess.run([sys.executable, "-m", "cluster_assistant", "ask", "--json", question],
                          capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
@@ -180,7 +180,7 @@ def test_an_index_without_sentence_units_still_answers_then_heals(docs: Path, tm
                                                                     backend: dict) -> None:
     """An index written before units moved into chunk metadata: `ask` computes the missing units on
     the fly, and the next ingest embeds exactly those chunks again and stores them."""
-    from assistant.store import UNIT_SPANS, UNIT_VECTORS, has_units
+    from cluster_assistant.assistant.store import UNIT_SPANS, UNIT_VECTORS, has_units
 
     a = make_assistant(tmp_path / "data", **backend)
     ingest([docs], a)
@@ -195,7 +195,7 @@ def test_an_index_without_sentence_units_still_answers_then_heals(docs: Path, tm
 
 
 def test_units_split_by_older_rules_are_split_again_by_the_next_ingest(docs: Path, tmp_path: Path) -> None:
-    from assistant.store import UNITS_FORMAT, UNITS_VERSION, has_units
+    from cluster_assistant.assistant.store import UNITS_FORMAT, UNITS_VERSION, has_units
 
     a = make_assistant(tmp_path / "data")
     ingest([docs], a)
@@ -223,9 +223,8 @@ def test_unit_vectors_are_split_into_pieces_hosted_chroma_accepts() -> None:
     import re
 
     import numpy as np
+    from cluster_assistant.assistant.store import unit_metadata, units_of
     from langchain_core.documents import Document
-
-    from assistant.store import unit_metadata, units_of
 
     text = " ".join(f"Sentence number {i} is here." for i in range(12))
     spans = [(m.start(), m.end()) for m in re.finditer(r"Sentence number \d+ is here\.", text)]
@@ -252,8 +251,8 @@ def test_a_moved_file_is_re_pointed_without_embedding(docs: Path, tmp_path: Path
 
 def test_neighbour_chunks_are_named_in_metadata(tmp_path: Path) -> None:
     """Each chunk names the chunk before and after it, so retrieval fetches neighbours by id."""
-    from assistant.chunking import ChunkSpec, chunk_document
-    from assistant.documents import load_file
+    from cluster_assistant.assistant.chunking import ChunkSpec, chunk_document
+    from cluster_assistant.assistant.documents import load_file
 
     chunks = chunk_document(load_file(PDF_SAMPLES / "pdflatex-4-pages.pdf"), ChunkSpec())
     assert len(chunks) > 2

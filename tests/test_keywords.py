@@ -7,9 +7,8 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
-
-from assistant.chain import Assistant
-from assistant.keywords import KeywordIndex, index_version, stem, terms
+from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.keywords import KeywordIndex, index_version, stem, terms
 
 TEXTS = ["Clusters in Lithuania grow their members", "InoLink mentoring for clusters",
          "export and international value chains", "", "the of and", "clusters clusters export"]
@@ -66,7 +65,7 @@ def test_querying_never_imports_bm25s(tmp_path: Path) -> None:
     import sys
 
     KeywordIndex.build(["a", "b"], iter(["cluster export", "mentoring"]), "v1").save(tmp_path / "kw")
-    code = ("import sys; from pathlib import Path; from assistant.keywords import KeywordIndex; "
+    code = ("import sys; from pathlib import Path; from cluster_assistant.assistant.keywords import KeywordIndex; "
             f"i = KeywordIndex.load(Path({str(tmp_path / 'kw')!r})); assert i.search('export', 2)[0][0] == 'a'; "
             "assert 'bm25s' not in sys.modules and 'scipy' not in sys.modules, 'heavy import'")
     subprocess.run([sys.executable, "-c", code], check=True)

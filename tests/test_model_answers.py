@@ -13,24 +13,23 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import settings as hyp_settings
-from hypothesis import strategies as st
-from langchain_core.documents import Document
-
-from assistant.answering.citations import ground_model_reply, normalise_markers, problems
-from assistant.answering.model import (
+from cluster_assistant.assistant.answering.citations import ground_model_reply, normalise_markers, problems
+from cluster_assistant.assistant.answering.model import (
     ModelUnavailable,
     failure_notice,
     format_sources,
     make_chat_model,
     missing_package_message,
 )
-from assistant.chain import Assistant
-from assistant.ingest import ingest
-from assistant.prompts import PromptError, load_prompt, parse_prompt
-from assistant.schema import Answer
-from assistant.settings import load_settings
+from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.ingest import ingest
+from cluster_assistant.assistant.prompts import PromptError, load_prompt, parse_prompt
+from cluster_assistant.assistant.schema import Answer
+from cluster_assistant.assistant.settings import load_settings
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
+from langchain_core.documents import Document
 
 from .conftest import free_port, make_assistant
 from .fake_openai import FakeOpenAI, Reply, Request, messages, sources, tokens, user_text
@@ -243,7 +242,7 @@ def test_stream_falls_back_when_the_model_times_out(corpus_assistant: Assistant,
 
 
 def test_stream_raises_a_bad_question(corpus_assistant: Assistant) -> None:
-    from assistant.schema import BadQuestion
+    from cluster_assistant.assistant.schema import BadQuestion
 
     with pytest.raises(BadQuestion):
         list(corpus_assistant.stream("   "))
@@ -319,7 +318,7 @@ def test_cli_ask_with_a_local_openai_compatible_server(corpus_assistant: Assista
     fake.default = cite("INOKLASTER", "The ClusterFY action plan aims to improve INOKLASTER [{n}].")
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(corpus_assistant.settings.data_dir), "ASSISTANT_LLM": "openai",
            "ASSISTANT_OPENAI_BASE_URL": fake.base_url}
-    out = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", QUESTION], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "cluster_assistant", "ask", "--json", QUESTION], capture_output=True,
                          text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from assistant.chain import Assistant
-from assistant.retrieval import fuse
-from evals.metrics import fact_present
+from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.retrieval import fuse
+from cluster_assistant.evals.metrics import fact_present
 
 DENSE = {"a": 0.72, "b": 0.70, "c": 0.69}        # cosine: close together, as with a small model
 KEYWORD = {"c": 12.0, "d": 11.0, "a": 1.0}       # BM25: far apart

@@ -1,9 +1,8 @@
 from pathlib import Path
 
 import pytest
+from cluster_assistant.assistant.settings import Settings, load_settings
 from pydantic import ValidationError
-
-from assistant.settings import Settings, load_settings
 
 
 def test_env_prefix_and_types(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -20,15 +20,11 @@ from urllib.parse import quote, urlencode
 
 import pytest
 import yaml
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from slack_bolt import App, BoltRequest, BoltResponse
-
-from assistant.chain import Assistant
-from assistant.feedback import FeedbackStore
-from assistant.schema import Answer, Citation
-from assistant.settings import Settings
-from bots.slack_app import (
+from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.feedback import FeedbackStore
+from cluster_assistant.assistant.schema import Answer, Citation
+from cluster_assistant.assistant.settings import Settings
+from cluster_assistant.bots.slack_app import (
     MAX_BODY_BYTES,
     SlackConfigError,
     build_app,
@@ -36,7 +32,7 @@ from bots.slack_app import (
     run_http,
     run_socket_mode,
 )
-from bots.slack_blocks import (
+from cluster_assistant.bots.slack_blocks import (
     MAX_BLOCKS,
     SECTION_LIMIT,
     block_text_length,
@@ -44,7 +40,11 @@ from bots.slack_blocks import (
     slack_to_plain,
     split_text,
 )
-from evals.runner import load_dataset
+from cluster_assistant.evals.runner import load_dataset
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from slack_bolt import App, BoltRequest, BoltResponse
+
 from tests.slack_fake import BOT_ID, BOT_USER_ID, TEAM_ID, Call, FakeSlack, event_body, sign
 
 TOKEN = "xoxb-1234567890-0987654321-TOKENsecretVALUE42"
@@ -506,7 +506,7 @@ def test_signature_checked_by_dispatch_too(make_app: Callable[..., App], fake: F
 def test_tokens_never_appear_in_logs(make_app: Callable[..., App], fake: FakeSlack, caplog: pytest.LogCaptureFixture,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     caplog.set_level(logging.DEBUG)
-    for name in ("slack_bolt", "slack_sdk", "bots", "urllib3"):
+    for name in ("slack_bolt", "slack_sdk", "cluster_assistant.bots", "urllib3"):
         logging.getLogger(name).setLevel(logging.DEBUG)
     app = make_app()
     dispatch(app, mention()[0])

@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from assistant.chain import Assistant
+from cluster_assistant.assistant.chain import Assistant
+
 from bench.slack_load import run_load
 
 

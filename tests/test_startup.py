@@ -6,12 +6,11 @@ import subprocess
 import sys
 
 import pytest
-
-from assistant.chain import Assistant
+from cluster_assistant.assistant.chain import Assistant
 
 PROBE = """
 import json, sys
-from bots.cli import main
+from cluster_assistant.bots.cli import main
 code = main(sys.argv[1:])
 heavy = [m for m in ("torch", "sentence_transformers", "transformers") if m in sys.modules]
 print(json.dumps({"code": code, "heavy": heavy}))

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Rebuild the two PDF documents of the shipped corpus from their seed texts.
 
-    python corpus/build_pdfs.py [--seeds PATH] [--out DIR] [--font-dir DIR]
+    python tools/build_corpus_pdfs.py [--seeds PATH] [--out DIR] [--font-dir DIR]
 
-Inputs  (default ``<repo>/../shared/seeds``):
+Inputs  (default ``tools/seeds``, kept in the repository with their origin in its README):
     003_*.txt  ClusterFY Action Plan, Lithuania 2020-2023 (Markdown-like extraction)
     004_*.txt  EOCIC policy briefing for Lithuania (raw PDF text extraction)
-Outputs (default: the directory of this script, i.e. ``corpus/``):
+Outputs (default: the repository's ``corpus/``):
     clusterfy-action-plan-2020-2023.pdf   + .pdf.meta.yaml sidecar
     eocic-lithuania-policy-briefing.pdf   + .pdf.meta.yaml sidecar
 
@@ -57,7 +57,7 @@ from fpdf.enums import XPos, YPos
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-DEFAULT_SEEDS = REPO.parent / "shared" / "seeds"
+DEFAULT_SEEDS = HERE / "seeds"
 
 CREATION_DATE = _dt.datetime(2020, 1, 1, 0, 0, 0, tzinfo=_dt.UTC)
 
@@ -807,7 +807,7 @@ def self_check(pdf_path: Path, expected_words: list[str]) -> str:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", default=str(DEFAULT_SEEDS), help="directory with the seed texts")
-    ap.add_argument("--out", default=str(HERE), help="output directory (default: corpus/)")
+    ap.add_argument("--out", default=str(REPO / "corpus"), help="output directory (default: corpus/)")
     ap.add_argument("--font-dir", default=None, help="directory containing DejaVuSans.ttf")
     args = ap.parse_args(argv)
     seeds, out = Path(args.seeds), Path(args.out)

@@ -1,3 +1,0 @@
-from bots.cli import main
-
-raise SystemExit(main())

@@ -1,0 +1,3 @@
+from cluster_assistant.bots.cli import main
+
+raise SystemExit(main())
