@@ -115,7 +115,8 @@ def load_file(path: Path, limits: Limits = Limits()) -> SourceDoc:
 
 
 def _make_doc(path: Path, data: bytes, parts: list[Part], meta: dict[str, Any]) -> SourceDoc:
-    parts = [replace(p, text=drop_footnote_marks(p.text)) for p in parts]  # PDF, Markdown and text alike
+    texts = drop_footnote_marks([p.text for p in parts])  # PDF, Markdown and text alike
+    parts = [replace(p, text=t) for p, t in zip(parts, texts, strict=True)]
     for key in ("doc_id", "title", "kind", "publisher", "date"):
         if isinstance(meta.get(key), (list, dict)):
             raise LoadError(path, "bad-metadata", f"{key} must be a single value, not {type(meta[key]).__name__}")
@@ -294,13 +295,34 @@ def _load_pdf(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict
     return parts, meta
 
 
-# A footnote number glued to a word by text extraction: "programmes (Inoklaster12, Intelektas15, etc.)".
-# Only after four lower-case letters, so names such as "RIS3", "NUTS2" and "utf8" stay whole.
+# A footnote number glued to a word by text extraction: "programmes (Inoklaster12, Intelektas15, etc.)",
+# "MITA7", "H202016". Sure after four lower-case letters ("utf8" and "RIS3" stay whole). After a name
+# such as "MITA" it is a mark only if the name stands alone elsewhere in the document, and the marks
+# so found number upwards through it, as footnotes do: "NUTS2" after note 8 stays whole.
 _FOOTNOTE_MARK = re.compile(r"(?<=[a-z]{4})\d{1,2}(?=[,.;:)]?(?:\s|$))")
+_GLUED_NUMBER = re.compile(r"\b([A-Z][\w-]*?)(\d{1,2})(?=[,.;:)]*(?:\s|$))")
 
 
-def drop_footnote_marks(text: str) -> str:
-    return _FOOTNOTE_MARK.sub("", text)
+def drop_footnote_marks(texts: list[str]) -> list[str]:
+    """The document's parts (pages, sections) without the footnote marks glued to their words."""
+    texts = [_FOOTNOTE_MARK.sub("", t) for t in texts]
+    words = {w for t in texts for w in re.findall(r"\b\w+\b", t)}
+    found = [(k, m) for k, t in enumerate(texts) for m in _GLUED_NUMBER.finditer(t) if m.group(1) in words]
+    marks = _increasing([int(m.group(2)) for _, m in found])
+    out = list(texts)
+    for i in sorted(marks, key=lambda i: (found[i][0], found[i][1].start()), reverse=True):
+        k, m = found[i]
+        out[k] = out[k][:m.start(2)] + out[k][m.end(2):]
+    return out
+
+
+def _increasing(numbers: list[int]) -> set[int]:
+    """Indexes of a longest strictly increasing run (not necessarily contiguous) of `numbers`."""
+    best: list[list[int]] = []
+    for i, n in enumerate(numbers):
+        before = [run for run in best if numbers[run[-1]] < n]
+        best.append((max(before, key=len) if before else []) + [i])
+    return set(max(best, key=len)) if best else set()
 
 
 def _tidy_pdf_text(text: str) -> str:

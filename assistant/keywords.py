@@ -173,26 +173,29 @@ class KeywordIndex:
         return idx
 
     def unknown_names(self, question: str) -> list[str]:
-        """Names in the question (capitalised words past the first, acronyms) that no indexed chunk
-        contains: a question about Latvia or a "Gold Label" is not covered by a corpus without them."""
+        """Names in the question (capitalised words not opening a sentence, acronyms) that no indexed chunk
+        contains: a question about Latvia or a "Gold Label" is not covered by a corpus without them. A
+        hyphenated name is known when its parts are ("EU-level")."""
         from .language import english_part, is_lithuanian
 
         vocab = self.columns.vocab
         english = english_part(question)
-        if english != question:  # a glossary-expanded question: its English part is a list of terms
-            question, first = english, 0
-        else:
-            first = 0 if is_lithuanian(question) else 1
+        bag = english != question  # a glossary-expanded question: its English part is a bag of terms
+        if bag:
+            question = english
         lithuanian = is_lithuanian(question)
         out: list[str] = []
         run: list[str] = []  # adjacent name words are one name: "World Cup", not "Cup"
         end = 0
-        for i, m in enumerate([*_WORD.finditer(question), None]):
+        for m in [*_WORD.finditer(question), None]:
             w = m.group(0) if m else ""
+            gap = question[end:m.start()] if m else ""
+            opens = not bag and m is not None and (not question[:m.start()].strip() or bool(
+                re.search(r"[.!?:;—–]\s*[\"“'(]?\s*$", gap)))
             acronym = len(w) > 1 and (w.isupper() or any(c.isupper() for c in w[1:]))
-            capitalised = i >= first and w[:1].isupper() and not lithuanian
+            capitalised = not opens and w[:1].isupper() and not lithuanian
             if m is not None and (acronym or capitalised) and not w.isdigit() and w.lower() not in STOPWORDS:
-                if question[end:m.start()].strip():
+                if gap.strip():
                     run = self._flush(run, out, vocab)  # "Latvia, Estonia": two names
                 run.append(w)
             else:
@@ -202,7 +205,11 @@ class KeywordIndex:
 
     @staticmethod
     def _flush(run: list[str], out: list[str], vocab: dict[str, int]) -> list[str]:
-        if run and any(stem(w.lower()) not in vocab for w in run):
+        def known(word: str) -> bool:
+            return stem(word.lower()) in vocab or ("-" in word and all(
+                stem(part) in vocab or part in STOPWORDS for part in word.lower().split("-") if part))
+
+        if run and not all(known(w) for w in run):
             out.append(" ".join(run))
         return []
 

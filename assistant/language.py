@@ -20,7 +20,11 @@ LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodel", 
             "reikia", "turi", "turetu", "vienas", "viena", "musu", "savo", "jie", "daugiau", "daugiausiai",
             # question words and pronouns as they inflect
             "kokią", "kokį", "kokių", "kokiems", "kurią", "kurį", "kurių", "kuriems", "kuriuos", "kodėl",
-            "jis", "ji", "jos", "jų", "šis", "ši", "šie", "šios", "tai", "tas", "vienam", "vienai"}
+            "jis", "ji", "jos", "jų", "šis", "ši", "šie", "šios", "tai", "tas", "vienam", "vienai",
+            # everyday function words: neither a topic nor a reason to refuse
+            "mūsų", "mano", "jūsų", "tarp", "būti", "turėtų", "galėtų", "gali", "toliau", "visoje", "vieni",
+            "kitais", "kiti", "imtų", "verta", "reikėtų", "kuo", "tos", "tie", "prie", "per", "be", "ką", "ko",
+            "nuo", "kad", "dar", "jau", "labai", "daug", "mažai", "gavo", "duoda", "dirbti"}
 _WORD = re.compile(r"\w+", re.UNICODE)
 SEPARATOR = " | "  # between the English expansion and the Lithuanian question
 
@@ -68,7 +72,9 @@ def expand(question: str) -> str:
         if any(w.startswith(key) for w in _WORD.findall(lowered)):
             english.append(value)
     # Names (INOKLASTER, InoLink, EOCIC) are kept: they match lexically in any language.
-    names = [w for w in _WORD.findall(question) if len(w) > 2 and (w.isupper() or any(c.isupper() for c in w[1:]))]
+    keys = tuple(key for key, _ in _glossary() if " " not in key)
+    names = [w for w in _WORD.findall(question) if len(w) > 2 and (w.isupper() or any(c.isupper() for c in w[1:]))
+             and not w.lower().startswith(keys)]  # "MVĮ" is a glossary word (SMEs), not a name
     return " ".join(dict.fromkeys([*names, *" ".join(english).split()])) + SEPARATOR + question
 
 

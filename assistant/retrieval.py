@@ -62,6 +62,22 @@ def make_filter(topic: str | None = None, kind: str | None = None) -> dict[str, 
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+WORDS_MATCH = 0.4  # a chunk holding half the question's terms: its words are the documents' words
+PARAPHRASE_DENSE_WEIGHT = 0.6  # the dense share of fusion for a question worded otherwise
+RELEVANCE_DENSE = 0.7  # the dense share of the relevance that decides a refusal
+SHORT_QUESTION = 7  # content terms: in a question this short, one unknown name is its subject
+
+
+def about_unknown(unknown: list[str], question: str) -> bool:
+    """Is the question about a name no document mentions? A name of several words ("Enterprise
+    Estonia", "ESCA Gold Label") is a subject; one unknown word is, in a short question ("What support
+    programme do clusters in Latvia get?"); in a long one ("I need an argument for a sceptical CEO: why
+    would a small firm gain from joining a network?") it is a detail."""
+    if any(" " in name for name in unknown):
+        return True
+    return bool(unknown) and len(set(terms(question))) <= SHORT_QUESTION
+
+
 def term_coverage(question: str, text: str, misses: int = 0) -> float:
     """Share of the question's content terms found in `text`; `misses` more terms count as absent."""
     q = set(terms(question))
@@ -87,7 +103,12 @@ class HybridRetriever:
         lexical = self.keywords.search(search or question, s.fetch_k, allowed)
         dense_score = {doc.metadata["id"]: score for doc, score in dense}
         kw_score = dict(lexical)
-        fused = fuse(dense_score, kw_score, s.dense_weight)
+        # When few of the question's words are the documents' words (a paraphrase), keywords say
+        # little: the meaning (dense) leads.
+        wanted = english_part(question)
+        overlap = max((term_coverage(wanted, doc.page_content) for doc, _ in dense), default=0.0)
+        weight = s.dense_weight if overlap >= WORDS_MATCH else max(s.dense_weight, PARAPHRASE_DENSE_WEIGHT)
+        fused = fuse(dense_score, kw_score, weight)
         top_ids = sorted(fused, key=fused.__getitem__, reverse=True)[: s.k]
         by_id = {doc.metadata["id"]: doc for doc, _ in dense}
         missing = [cid for cid in top_ids if cid not in by_id]
@@ -101,13 +122,16 @@ class HybridRetriever:
             docs.append(doc)
         best_dense = max((sc for _, sc in dense), default=0.0)
         # A Lithuanian question is covered by its English terms; the words the glossary could not
-        # translate count as missing (its own words never match English chunks).
-        wanted, misses = english_part(question), len(untranslated(question))
+        # translate count as missing (its own words never match English chunks), and so do names no
+        # document mentions.
+        unknown = self.keywords.unknown_names(question)
+        wanted = english_part(question)
+        misses = len(untranslated(question)) + len(unknown)
         best_cover = max((term_coverage(wanted, d.page_content + " " + str(d.metadata.get("title", "")), misses)
                           for d in docs), default=0.0)
-        relevance = 0.5 * best_dense + 0.5 * best_cover
-        unknown = self.keywords.unknown_names(question)
-        if unknown:  # the question is about something no document mentions
+        # Paraphrased questions share few words with their answer: the meaning (dense) weighs most.
+        relevance = RELEVANCE_DENSE * best_dense + (1 - RELEVANCE_DENSE) * best_cover
+        if about_unknown(unknown, wanted):  # the question is about something no document mentions
             relevance = 0.0
         return Retrieved(docs=docs, query_vector=query_vector, relevance=relevance,
                          neighbours=self.neighbours(docs), unknown_names=unknown)

@@ -83,9 +83,12 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.3, ge=0.0, le=1.0, description="Share of dense (vector) similarity in the "
                                 "fused retrieval score; the rest is keyword (BM25). Each is divided by its best "
                                 "score among the candidates first.")
-    answer_words: int = Field(150, ge=20, le=1000, description="Word budget of the extractive answer.")
-    min_relevance: float = Field(0.40, ge=0.0, le=1.0, description="Refuse when the best evidence "
-                                 "scores below this (dense cosine blended with keyword coverage).")
+    answer_words: int = Field(120, ge=20, le=1000, description="Word cap of the extractive answer, counted "
+                              "without [n] markers and bullets (list questions get a quarter more, a number or a "
+                              "name a fifth less).")
+    min_relevance: float = Field(0.25, ge=0.0, le=1.0, description="Refuse when the best evidence "
+                                 "scores below this (0.7 × the best dense cosine + 0.3 × the share of the question's terms "
+                                 "in the best chunk).")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are rejected.")
 
     # --- model providers ---

@@ -239,12 +239,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
           f"key-fact recall {o['key_fact_recall']:.3f}, ROUGE-L {o['rouge_l']:.3f}, "
           f"citation validity {o['citation_validity']:.3f}, refusal accuracy {o['refusal_accuracy']:.3f}, "
           f"p50 {o['latency_p50_ms']:.0f} ms, p95 {o['latency_p95_ms']:.0f} ms")
+    for half in ("dev", "held_out"):
+        for name, g in report["halves"][half].items():
+            if g["items"]:
+                print(f"  {half:8} {name:14} n={g['items']:3}  key-fact recall {g['key_fact_recall']:.3f}, lead "
+                      f"(1st sentence / 40 words) {g['lead_fact_recall_first']:.3f} / {g['lead_fact_recall_40']:.3f}, "
+                      f"precision {g['sentence_precision']:.3f}, words {g['words_median']:.0f} / "
+                      f"{g['words_p90']:.0f}, refusal accuracy {g['refusal_accuracy']:.3f}")
     for path in write_outputs(report, args.out):
         print(f"wrote {path}")
     if args.write_baseline:
         args.write_baseline.parent.mkdir(parents=True, exist_ok=True)
         args.write_baseline.write_text(json.dumps(
-            {k: report[k] for k in ("overall", "by_area", "by_language", "settings")}, indent=2) + "\n")
+            {k: report[k] for k in ("overall", "by_area", "by_language", "by_wording", "halves", "settings")}, indent=2) + "\n")
         print(f"wrote baseline {args.write_baseline}")
     if baseline is not None:
         lines, failed = compare(report, baseline, args.tolerance)
@@ -267,9 +274,9 @@ def _read_baseline(path: Path) -> dict[str, Any]:
         raise CliError(f"baseline {path} is not valid JSON: {e}", EXIT_USAGE) from e
     if not isinstance(data, dict) or not isinstance(data.get("overall"), dict):
         raise CliError(f"baseline {path} has no \"overall\" metrics: write one with --write-baseline", EXIT_USAGE)
-    from cluster_assistant.evals.runner import GATED
+    from cluster_assistant.evals.runner import GATED, GATED_LOWER
 
-    bad = [k for k in GATED if not isinstance(data["overall"].get(k), (int, float))
+    bad = [k for k in GATED + GATED_LOWER if not isinstance(data["overall"].get(k), (int, float))
            or not math.isfinite(data["overall"][k])]
     if bad:  # a gate without its figures would pass whatever the run scores
         raise CliError(f"baseline {path} lacks a number for {', '.join(bad)}: write one with --write-baseline",

@@ -26,6 +26,49 @@ def key_fact_recall(facts: Sequence[str], answer: str) -> float:
     return sum(fact_present(f, answer) for f in facts) / len(facts)
 
 
+# --- how an answer reads: does it lead with the facts, and does every sentence carry one? ----------
+
+_MARKER = re.compile(r"\s*\[\d{1,3}\]")
+_BULLET = re.compile(r"^\s*(?:[•\-*–]|\d{1,2}[.)])\s+", re.M)
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=[\"“(]?[A-Z0-9•])|\n+")
+
+
+def plain(answer: str) -> str:
+    """The answer as a reader counts it: no [n] markers, no bullets."""
+    return _BULLET.sub("", _MARKER.sub("", answer)).strip()
+
+
+def words(answer: str) -> int:
+    """Words, counted without [n] markers and bullets."""
+    return len(plain(answer).split())
+
+
+def sentences(answer: str) -> list[str]:
+    """The answer's sentences and list lines (a list item is a line of its own)."""
+    text = _MARKER.sub("", answer)
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip() and any(ch.isalnum() for ch in s)]
+
+
+def lead_fact_recall(facts: Sequence[str], answer: str, first_words: int | None = None) -> float:
+    """Key facts in the answer's lead: its first sentence, or (first_words) its first N words."""
+    if not facts:
+        return 1.0
+    if first_words is None:
+        found = sentences(answer)
+        lead = found[0] if found else ""
+    else:
+        lead = " ".join(plain(answer).split()[:first_words])
+    return key_fact_recall(facts, lead)
+
+
+def sentence_precision(facts: Sequence[str], answer: str) -> float:
+    """The share of the answer's sentences that hold at least one key fact."""
+    found = sentences(answer)
+    if not facts or not found:
+        return 0.0
+    return sum(any(fact_present(f, s) for f in facts) for s in found) / len(found)
+
+
 def _tokens(text: str) -> list[str]:
     return normalise(re.sub(r"\[\d+\]", " ", text)).split()
 

@@ -6,17 +6,19 @@ from pathlib import Path
 from typing import Any
 
 COLUMNS = [("hit_at_5", "hit@5"), ("mrr", "MRR"), ("key_fact_recall", "fact recall"),
-           ("context_fact_recall", "ctx facts"), ("token_f1", "F1"),
-           ("rouge_l", "ROUGE-L"), ("citation_validity", "cite valid"), ("citation_precision", "cite prec"),
+           ("lead_fact_recall_first", "lead 1st"), ("lead_fact_recall_40", "lead 40w"),
+           ("sentence_precision", "precision"), ("context_fact_recall", "ctx facts"), ("rouge_l", "ROUGE-L"),
+           ("citation_validity", "cite valid"), ("citation_precision", "cite prec"),
            ("refusal_accuracy", "refusal acc")]
 
 
 def _table(groups: dict[str, dict[str, float]], title: str) -> list[str]:
-    head = f"| {title} | n | " + " | ".join(label for _, label in COLUMNS) + " | p50 ms |"
-    lines = [head, "|" + " --- |" * (len(COLUMNS) + 3)]
+    head = f"| {title} | n | " + " | ".join(label for _, label in COLUMNS) + " | words p50/p90 | p50 ms |"
+    lines = [head, "|" + " --- |" * (len(COLUMNS) + 4)]
     for name, g in groups.items():
         cells = " | ".join(f"{g[k]:.2f}" for k, _ in COLUMNS)
-        lines.append(f"| {name} | {g['items']} | {cells} | {g['latency_p50_ms']:.0f} |")
+        lines.append(f"| {name} | {g['items']} | {cells} | {g['words_median']:.0f}/{g['words_p90']:.0f} "
+                     f"| {g['latency_p50_ms']:.0f} |")
     return lines
 
 
@@ -29,6 +31,12 @@ def markdown(report: dict[str, Any]) -> str:
     lines += ["*ctx facts*: the share of key facts present in the chunks the answerer read (top chunks and their "
               "neighbours), the ceiling of an answer composed from them. Fact recall below it is lost in answer "
               "composition; ctx facts below 1 is lost in retrieval.", ""]
+    lines += ["*lead 1st* / *lead 40w*: key facts in the answer's first sentence / first 40 words; *precision*: "
+              "the share of answer sentences that hold a key fact; words without [n] markers and bullets.", ""]
+    for half, title in (("dev", "Dev half (tuning decisions look only here)"),
+                        ("held_out", "Held-out half (fixed by a hash of the item id)")):
+        lines += [f"## {title}", ""] + _table(report["halves"][half], "slice") + [""]
+    lines += ["## By wording", ""] + _table(report["by_wording"], "wording") + [""]
     lines += ["## By competence area", ""] + _table(report["by_area"], "area") + [""]
     lines += ["## By language", ""] + _table(report["by_language"], "language") + [""]
     lines += ["## By style", ""] + _table(report["by_style"], "style") + [""]
@@ -49,7 +57,8 @@ def chart(report: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    shown = [("hit_at_5", "hit@5"), ("key_fact_recall", "key-fact recall"), ("rouge_l", "ROUGE-L"),
+    shown = [("hit_at_5", "hit@5"), ("key_fact_recall", "key-fact recall"), ("lead_fact_recall_40", "lead (40 w)"),
+             ("sentence_precision", "precision"),
              ("citation_validity", "citation validity"), ("refusal_accuracy", "refusal accuracy")]
     areas = list(report["by_area"]) + ["ALL"]
     data = {**report["by_area"], "ALL": report["overall"]}
@@ -63,7 +72,7 @@ def chart(report: dict[str, Any], path: Path) -> None:
     ax.set_ylabel("score")
     ax.set_title("cluster-assistant evaluation by competence area")
     ax.axhline(0.8, color="grey", lw=0.6, ls="--")
-    ax.legend(ncol=5, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, -0.25))
+    ax.legend(ncol=6, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, -0.25))
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable
@@ -24,8 +25,12 @@ DEFAULT_BASELINE = shipped("evals", "baseline.json")
 K = 5
 AREAS = ("communication", "rnd", "internationalisation", "management", "funding")
 STYLES = ("factoid", "list", "how-to", "comparison")
-# Metrics the gate watches; all are "higher is better".
-GATED = ("hit_at_5", "mrr", "key_fact_recall", "citation_validity", "refusal_accuracy")
+# Metrics the gate watches: higher is better, except words (lower is better, within WORDS_TOLERANCE).
+GATED = ("hit_at_5", "mrr", "key_fact_recall", "lead_fact_recall_40", "lead_fact_recall_first", "sentence_precision",
+         "citation_validity", "refusal_accuracy")
+GATED_LOWER = ("words_median", "words_p90")
+WORDS_TOLERANCE = 0.10  # a share of the baseline's word count
+LEAD_WORDS = 40  # "lead" fact recall: the facts a reader meets in the first 40 words
 
 
 class DatasetError(ValueError):
@@ -43,6 +48,16 @@ class Item:
     reference_answer: str
     key_facts: list[str]
     expected_docs: list[str]
+    wording: str = "close"  # close: echoes the documents; paraphrased: worded as coordinators ask
+
+    @property
+    def held_out(self) -> bool:
+        """Half the items, fixed by a hash of the id: tuning decisions never look at these."""
+        return held_out(self.id)
+
+
+def held_out(item_id: str) -> bool:
+    return hashlib.sha256(item_id.encode()).digest()[0] % 2 == 1
 
 
 @dataclass
@@ -62,6 +77,10 @@ class Result:
     recall_at_5: float
     rr: float
     key_fact_recall: float
+    lead_fact_recall_first: float  # key facts in the first sentence
+    lead_fact_recall_40: float     # key facts in the first 40 words
+    sentence_precision: float      # share of the answer's sentences holding a key fact
+    words: int                     # without [n] markers and bullets
     missing_facts: list[str]
     context_fact_recall: float   # key facts in the chunks the answerer read: its ceiling
     facts_not_retrieved: list[str]
@@ -72,6 +91,8 @@ class Result:
     citation_precision: float
     refusal_correct: bool
     latency_ms: float
+    wording: str = "close"
+    held_out: bool = False
     error: str = ""
     why: list[str] = field(default_factory=list)
 
@@ -90,13 +111,16 @@ def load_dataset(path: Path) -> list[Item]:
                         area=str(r["area"]), style=str(r.get("style", "factoid")), in_scope=bool(r["in_scope"]),
                         reference_answer=str(r.get("reference_answer") or ""),
                         key_facts=[str(f) for f in r.get("key_facts") or []],
-                        expected_docs=[str(s["doc_id"]) for s in r.get("expected_sources") or []])
+                        expected_docs=[str(s["doc_id"]) for s in r.get("expected_sources") or []],
+                        wording=str(r.get("wording", "close")))
         except (KeyError, TypeError) as e:
             raise DatasetError(f"{path}: item {n} lacks a field: {e}") from e
         if item.id in ids:
             raise DatasetError(f"{path}: duplicate id {item.id}")
         if item.in_scope and not item.expected_docs:
             raise DatasetError(f"{path}: in-scope item {item.id} names no expected source")
+        if item.wording not in {"close", "paraphrased"}:
+            raise DatasetError(f"{path}: item {item.id}: wording must be close or paraphrased, not {item.wording!r}")
         ids.add(item.id)
         items.append(item)
     return items
@@ -138,6 +162,10 @@ def score(item: Item, assistant: Assistant) -> Result:
         recall_at_5=m.recall_at_k(retrieved_docs, item.expected_docs, K),
         rr=m.reciprocal_rank(retrieved_docs, item.expected_docs) if item.expected_docs else 1.0,
         key_fact_recall=m.key_fact_recall(item.key_facts, answered_text),
+        lead_fact_recall_first=m.lead_fact_recall(item.key_facts, answered_text),
+        lead_fact_recall_40=m.lead_fact_recall(item.key_facts, answered_text, LEAD_WORDS),
+        sentence_precision=m.sentence_precision(item.key_facts, answered_text),
+        words=m.words(answered_text),
         missing_facts=[f for f in item.key_facts if not m.fact_present(f, answered_text)],
         context_fact_recall=m.key_fact_recall(item.key_facts, context),
         facts_not_retrieved=[f for f in item.key_facts if not m.fact_present(f, context)],
@@ -146,6 +174,7 @@ def score(item: Item, assistant: Assistant) -> Result:
         citation_valid=not cite_problems, citation_problems=cite_problems,
         citation_precision=m.citation_precision(cited_docs, item.expected_docs) if item.in_scope else 1.0,
         refusal_correct=not error and refused != item.in_scope, latency_ms=latency, error=error,
+        wording=item.wording, held_out=item.held_out,
     )
     r.why = explain(r)
     return r
@@ -178,6 +207,7 @@ def aggregate(results: list[Result]) -> dict[str, float]:
     ins = [r for r in results if r.in_scope]
     mean = lambda xs: sum(xs) / len(xs) if xs else 0.0  # noqa: E731
     lat = [r.latency_ms for r in results]
+    answered = [r for r in ins if not r.refused]
     return {
         "items": len(results),
         "in_scope": len(ins),
@@ -185,6 +215,11 @@ def aggregate(results: list[Result]) -> dict[str, float]:
         "recall_at_5": mean([r.recall_at_5 for r in ins]),
         "mrr": mean([r.rr for r in ins]),
         "key_fact_recall": mean([r.key_fact_recall for r in ins]),
+        "lead_fact_recall_first": mean([r.lead_fact_recall_first for r in ins]),
+        "lead_fact_recall_40": mean([r.lead_fact_recall_40 for r in ins]),
+        "sentence_precision": mean([r.sentence_precision for r in ins]),
+        "words_median": m.percentile([r.words for r in answered], 50),
+        "words_p90": m.percentile([r.words for r in answered], 90),
         "context_fact_recall": mean([r.context_fact_recall for r in ins]),
         "token_f1": mean([r.token_f1 for r in ins]),
         "rouge_l": mean([r.rouge_l for r in ins]),
@@ -203,6 +238,16 @@ def breakdown(results: list[Result], key: Callable[[Result], str]) -> dict[str, 
     return {g: aggregate(rs) for g, rs in sorted(groups.items())}
 
 
+def slices(results: list[Result]) -> dict[str, dict[str, float]]:
+    """The slices the targets are set on: all items, close-worded, paraphrased English, Lithuanian."""
+    return {
+        "all": aggregate(results),
+        "close": aggregate([r for r in results if r.wording == "close"]),
+        "paraphrased_en": aggregate([r for r in results if r.wording == "paraphrased" and r.language == "en"]),
+        "lt": aggregate([r for r in results if r.language == "lt"]),
+    }
+
+
 def run(assistant: Assistant, items: list[Item], progress: bool = False) -> dict[str, Any]:
     started = time.perf_counter()
     iterable: Iterable[Item] = items
@@ -216,6 +261,9 @@ def run(assistant: Assistant, items: list[Item], progress: bool = False) -> dict
         "by_area": breakdown(results, lambda r: r.area),
         "by_language": breakdown(results, lambda r: r.language),
         "by_style": breakdown(results, lambda r: r.style),
+        "by_wording": breakdown(results, lambda r: r.wording),
+        "halves": {half: slices([r for r in results if r.held_out == (half == "held_out")])
+                   for half in ("dev", "held_out")},
         "seconds": round(time.perf_counter() - started, 1),
         "settings": {"llm": assistant.settings.llm, "k": assistant.settings.k,
                      "dense_weight": assistant.settings.dense_weight,
@@ -225,17 +273,18 @@ def run(assistant: Assistant, items: list[Item], progress: bool = False) -> dict
 
 
 def compare(report: dict[str, Any], baseline: dict[str, Any], tolerance: float) -> tuple[list[str], bool]:
-    """Lines of deltas for the gated metrics, and whether any dropped by more than `tolerance`."""
+    """Lines of deltas for the gated metrics, and whether any got worse: a score dropped by more than
+    `tolerance`, or a word count grew by more than WORDS_TOLERANCE of its baseline."""
     lines, failed = [], False
-    for name in GATED:
+    for name in GATED + GATED_LOWER:
         new, old = report["overall"][name], baseline["overall"].get(name)
         if old is None:
-            lines.append(f"  {name:20} {new:.3f}  (no baseline)")
+            lines.append(f"  {name:22} {new:.3f}  (no baseline)")
             continue
         delta = new - old
-        bad = delta < -tolerance
+        bad = delta > WORDS_TOLERANCE * old if name in GATED_LOWER else delta < -tolerance
         failed |= bad
-        lines.append(f"  {name:20} {new:.3f}  baseline {old:.3f}  delta {delta:+.3f}{'  REGRESSION' if bad else ''}")
+        lines.append(f"  {name:22} {new:.3f}  baseline {old:.3f}  delta {delta:+.3f}{'  REGRESSION' if bad else ''}")
     return lines, failed
 
 

@@ -231,7 +231,7 @@ def test_only_a_list_question_gets_a_whole_list() -> None:
     assert listed.count("\n• ") == 4, listed
 
 
-def test_a_list_skips_its_caption_and_says_when_the_budget_cut_it() -> None:
+def test_a_list_skips_its_caption_and_a_cut_list_shows_whole_items_and_no_gap() -> None:
     import numpy as np
     from cluster_assistant.assistant.answering.extractive import compose
     from cluster_assistant.assistant.store import Unit
@@ -248,8 +248,9 @@ def test_a_list_skips_its_caption_and_says_when_the_budget_cut_it() -> None:
     answer, cites = compose("Which criteria does the jury use?", list(q), docs, units, word_budget=30)
     shown = answer.splitlines()
     assert shown[0].startswith("The jury selects") and "Source: EOCIC" not in answer
-    assert shown[1].startswith("1. Criterion number 1") and shown[-1] == "• … [1]", answer
-    assert len(shown) < len(lines)  # the budget cut the list, and the answer says so
+    assert shown[1].startswith("1. Criterion number 1"), answer
+    assert len(shown) < len(lines) and "…" not in answer  # the budget cut the list: no "• …" gap line
+    assert all(line.endswith("of the partnership [1]") for line in shown[1:]), answer  # whole items only
     assert [c.n for c in cites] == [1]
 
 
@@ -305,18 +306,17 @@ def test_a_list_that_opens_with_lists_holds_them_all_and_ends_at_prose_or_a_sibl
     assert [c.text for c in items_of(lst, 7)] == ["• Strong industrial base"]  # not into "Weaknesses"
 
 
-def test_a_list_picked_in_part_says_it_goes_on() -> None:
+def test_a_list_is_cut_to_its_relevant_items_under_its_heading() -> None:
     import numpy as np
 
     q, far = np.eye(8)[0], np.eye(8)[1]
     lines = ["Threats", "• Skill shortages due to emigration and ageing population",
              "• Productivity growth not strong enough to keep up", "• Lack of trust among businesses",
              "• Understanding of cluster organisations as a loose set"]
-    # A non-list question takes the best bullet alone: it shows under its heading, then "• …".
+    # A non-list question takes the relevant bullet alone, under its heading (never a bare heading line).
     answer = _compose_lines(lines, "Why do skill shortages hold back the industry?", 12,
                             vectors=[far, q, far, far, far])
-    assert answer.splitlines()[:2] == ["Threats [1]", "• Skill shortages due to emigration and ageing population [1]"]
-    assert answer.splitlines()[-1] == "• … [1]", answer
+    assert answer.splitlines() == ["Threats: [1]", "• Skill shortages due to emigration and ageing population [1]"]
 
 
 def test_a_list_has_no_holes_and_an_intro_without_its_list_is_left_out() -> None:
@@ -394,7 +394,7 @@ def test_a_sentence_that_points_back_comes_with_the_one_it_points_to() -> None:
              "Trust between partners grows when the funding is long-term and transparent."]
     question = "How can partners build trust?"
     answer = _compose_lines(lines, question, 40, vectors=[far, q, q])
-    assert answer.startswith("Partnerships should run pilot projects") and "Such small" in answer, answer
+    assert "Partnerships should run pilot projects that bring short-term success. [1] Such small" in answer, answer
     # A sentence that does not point back comes alone.
     alone = _compose_lines([lines[0], "Small successful achievements will help to increase trust between partners.",
                             lines[2]], question, 40, vectors=[far, q, q])
@@ -428,7 +428,7 @@ def test_a_list_whose_heading_names_what_is_asked_comes_first() -> None:
     lines = ["Strengths", "• Strong industry", "• Industry exporters", "• Industry skills",
              "Threats", "• Skill shortages", "• Low trust", "• Emigration"]
     answer = _compose_lines(lines, "What threats does the industry face?", 6)
-    assert answer.splitlines() == ["Threats [1]", "• Skill shortages [1]", "• Low trust [1]",
+    assert answer.splitlines() == ["Threats: [1]", "• Skill shortages [1]", "• Low trust [1]",
                                    "• Emigration [1]"], answer
 
 
@@ -440,3 +440,63 @@ def test_a_list_cut_by_a_chunk_boundary_is_read_to_its_end(corpus_assistant: Ass
     assert not ends_in_list("Threats\n• Skill shortages due to emigration\nThe above analyses show more.")
     ans = corpus_assistant.answer("What threats to Lithuania's industrial transition does the EOCIC briefing identify?")
     assert fact_present("low commitment", ans.answer) and fact_present("Skill shortages", ans.answer), ans.answer
+
+
+# --- issue 16, step 4: the lead answers, then the answer stops ----------------------------------------
+
+def test_the_best_unit_leads_even_when_the_document_puts_it_last() -> None:
+    import numpy as np
+
+    q, near, far = np.eye(8)[0], 0.6 * np.eye(8)[0] + 0.8 * np.eye(8)[1], np.eye(8)[1]
+    lines = ["The cluster was founded by six furniture makers in the region.",
+             "Its board meets four times a year to plan common projects.",
+             "The yearly membership fee of the cluster is 300 euro for every member company."]
+    answer = _compose_lines(lines, "How high is the membership fee?", 120, vectors=[near, far, q], page=None)
+    assert answer.startswith("The yearly membership fee of the cluster is 300 euro"), answer
+
+
+def test_the_answer_stops_at_the_word_cap_counted_without_markers_and_bullets() -> None:
+    from cluster_assistant.evals.metrics import words
+
+    places = ["Kaunas", "Vilnius", "Riga", "Tallinn", "Gdansk", "Turku", "Malmo", "Oslo", "Aarhus", "Kiel", "Lodz",
+              "Tartu", "Siauliai", "Panevezys", "Klaipeda", "Minsk", "Poznan", "Bergen", "Uppsala", "Espoo"]
+    goods = ["furniture", "lasers", "software", "textiles", "food", "plastics", "robots", "timber", "glass", "paper"]
+    lines = [f"Cluster members run a joint export project for {goods[i % 10]} with buyers in {place} since {2000 + i}."
+             for i, place in enumerate(places)]
+    answer = _compose_lines(lines, "What joint export projects do cluster members run?", 120)
+    assert 60 <= words(answer) <= 120, (words(answer), answer)
+
+
+def test_nothing_below_the_relevance_floor_is_shown_though_words_remain() -> None:
+    import numpy as np
+
+    q, far = np.eye(8)[0], np.eye(8)[1]
+    lines = ["The yearly membership fee of the cluster is 300 euro for every member company.",
+             "The harbour fee in Klaipėda is paid for bulk cargo and containers all year round."]
+    answer = _compose_lines(lines, "How high is the membership fee?", 120, vectors=[q, far], page=None)
+    assert "300 euro" in answer and "harbour" not in answer, answer
+
+
+def test_footnote_links_and_page_break_fragments_are_never_shown() -> None:
+    from cluster_assistant.assistant.answering.extractive import is_fragment
+
+    assert is_fragment("7 https://www.mita.lt/en/cluster-programme")
+    assert is_fragment("www.klaster.lt")
+    assert is_fragment("the cluster policy of the ministry, which was approved by")  # cut at a page break
+    assert is_fragment("Innovation Partnerships would receive funding for the first")  # no full stop
+    assert not is_fragment("• Around 50 clusters operate in Lithuania (registered at www.klaster.lt).")
+    assert not is_fragment("The cluster programme is run by MITA.")
+    lines = ["of clusters and their members in the Baltic region, which the programme funds",
+             "The programme funds joint research of clusters and their members in the Baltic region.",
+             "8 https://www.example.lt/cluster-programme-funding"]
+    answer = _compose_lines(lines, "What does the programme fund for clusters and members?", 120)
+    assert answer == "The programme funds joint research of clusters and their members in the Baltic region. [1]"
+
+
+def test_the_readme_demo_question_opens_with_mitas_support(corpus_assistant: Assistant) -> None:
+    from cluster_assistant.evals.metrics import sentences, words
+
+    ans = corpus_assistant.answer("What support does MITA give to clusters?")
+    first = sentences(ans.answer)[0]
+    assert "MITA" in first and any(w in first for w in ("facilitat", "partners", "strategy")), ans.answer
+    assert words(ans.answer) <= 120 and "…" not in ans.answer

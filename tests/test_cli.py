@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cluster_assistant.evals.runner import GATED, GATED_LOWER
 from cluster_assistant.assistant.chain import Assistant
 
 
@@ -49,8 +50,7 @@ def test_gaps_report(corpus_assistant: Assistant) -> None:
 
 def test_eval_gate_fails_on_a_regression(corpus_assistant: Assistant, tmp_path: Path) -> None:
     impossible = tmp_path / "baseline.json"
-    impossible.write_text(json.dumps({"overall": {"hit_at_5": 1.0, "mrr": 1.0, "key_fact_recall": 1.0,
-                                                  "citation_validity": 1.0, "refusal_accuracy": 1.0}}))
+    impossible.write_text(json.dumps({"overall": {**dict.fromkeys(GATED, 1.0), **dict.fromkeys(GATED_LOWER, 1)}}))
     out = run(corpus_assistant, "eval", "--limit", "6", "--out", str(tmp_path / "out"), "--baseline", str(impossible))
     assert out.returncode == 1 and "quality regression" in out.stderr
     assert (tmp_path / "out" / "summary.md").is_file()

@@ -223,3 +223,14 @@ def test_footnote_numbers_glued_to_words_are_dropped_and_names_with_digits_kept(
     text = load_file(path).parts[0].text
     assert "(Inoklaster, Innovation Vouchers, Intelektas, etc.)" in text
     assert "(RIS3) covers NUTS2 regions in 2017, files in utf8." in text
+
+
+def test_footnote_marks_after_names_are_dropped_when_they_number_upwards(tmp_path: Path) -> None:
+    # "MITA7", "LIC8": the name stands alone elsewhere, and the marks count up through the document.
+    # "NUTS2" after them is no footnote (2 < 8), and "ERDF17" is kept: "ERDF" never stands alone.
+    path = tmp_path / "briefing.txt"
+    path.write_text("Support comes from the agency (MITA7) and the centre (LIC8), funded by ERDF17.\n\n"
+                    "MITA and LIC run the programme in the NUTS2 regions. NUTS regions differ.\n", encoding="utf-8")
+    text = " ".join(p.text for p in load_file(path).parts)
+    assert "(MITA) and the centre (LIC), funded by ERDF17." in text
+    assert "in the NUTS2 regions" in text

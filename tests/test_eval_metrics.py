@@ -59,7 +59,8 @@ def test_citation_check_passes_and_fails() -> None:
 
 def test_gate_flags_a_drop_beyond_tolerance() -> None:
     base = {"overall": {"hit_at_5": 0.9, "mrr": 0.8, "key_fact_recall": 0.6, "citation_validity": 1.0,
-                        "refusal_accuracy": 0.85}}
+                        "refusal_accuracy": 0.85, "lead_fact_recall_40": 0.5, "lead_fact_recall_first": 0.4,
+                        "sentence_precision": 0.3, "words_median": 100, "words_p90": 140}}
     same = {"overall": dict(base["overall"])}
     assert compare(same, base, 0.02)[1] is False
     worse = {"overall": {**base["overall"], "key_fact_recall": 0.55}}
@@ -67,6 +68,11 @@ def test_gate_flags_a_drop_beyond_tolerance() -> None:
     assert failed and any("REGRESSION" in line and "key_fact_recall" in line for line in lines)
     slightly = {"overall": {**base["overall"], "key_fact_recall": 0.59}}
     assert compare(slightly, base, 0.02)[1] is False
+    # Word counts are "lower is better": 10 % more words than the baseline is a regression.
+    longer = {"overall": {**base["overall"], "words_p90": 160}}
+    lines, failed = compare(longer, base, 0.02)
+    assert failed and any("REGRESSION" in line and "words_p90" in line for line in lines)
+    assert compare({"overall": {**base["overall"], "words_median": 90}}, base, 0.02)[1] is False
 
 
 def test_dataset_loader_rejects_bad_files(tmp_path) -> None:
@@ -102,3 +108,29 @@ def test_missing_facts_say_whether_retrieval_or_the_answer_lost_them(corpus_assi
     lost = replace(r, missing_facts=["INOKLASTER", "zebra unicorn grant"])
     assert explain(lost) == ["missing facts (retrieved, not in the answer): INOKLASTER",
                              "missing facts (not retrieved): zebra unicorn grant"]
+
+
+def test_lead_recall_precision_and_words_read_the_answer_as_a_reader_does() -> None:
+    answer = ("MITA helps clusters find partners abroad [1]. It also funds strategy work [2].\n"
+              "Other stakeholders: [1]\n• Cluster association; [1]\n• SMEs [1]")
+    assert m.sentences(answer) == ["MITA helps clusters find partners abroad.", "It also funds strategy work.",
+                                   "Other stakeholders:", "• Cluster association;", "• SMEs"]
+    assert m.words(answer) == 16  # no [n] markers, no bullets
+    facts = ["find partners", "strategy work", "SMEs"]
+    assert m.lead_fact_recall(facts, answer) == 1 / 3  # the first sentence holds one of three
+    assert m.lead_fact_recall(facts, answer, first_words=11) == 2 / 3
+    assert m.lead_fact_recall(facts, answer, first_words=40) == 1.0
+    assert m.sentence_precision(facts, answer) == 3 / 5
+    assert m.sentence_precision([], answer) == 0.0 and m.lead_fact_recall([], answer) == 1.0
+
+
+def test_the_held_out_half_is_fixed_by_the_item_id_and_holds_about_half() -> None:
+    from cluster_assistant.evals.runner import held_out
+
+    items = load_dataset(DEFAULT_DATASET)
+    assert [held_out(i.id) for i in items] == [held_out(i.id) for i in load_dataset(DEFAULT_DATASET)]
+    share = sum(i.held_out for i in items) / len(items)
+    assert 0.4 <= share <= 0.6
+    for wording in ("close", "paraphrased"):
+        assert any(i.held_out and i.wording == wording for i in items)
+        assert any(not i.held_out and i.wording == wording for i in items)

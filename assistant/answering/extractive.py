@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from langchain_core.documents import Document
@@ -42,21 +42,29 @@ CONTEXT_WEIGHT = 0.5
 RANK_PENALTY = 0.05
 LIST_BONUS = 0.2
 DUPLICATE_SHARE = 0.8  # a unit with this share of its terms in a taken unit repeats it
-_LIST_QUESTION = re.compile(
-    r"^(which|what are|what were|list|name)\b|\b(steps|levels|criteria|weaknesses|strengths|threats|"
-    r"opportunities|topics|measures|types|areas|actions|stakeholders|activities|priorities|objectives|"
-    r"services|results|problems|challenges|barriers|examples|members|regions|technologies|fields)\b", re.I)
+# A list question asks for several things: "Which development levels…", "What concrete results…",
+# "List the…". The plural must head what is asked (within its first words): "the minimum number of
+# members" asks for one number.
+_LIST_NOUNS = (r"steps|levels|criteria|weaknesses|strengths|threats|opportunities|topics|measures|types|areas|"
+               r"actions|stakeholders|activities|priorities|objectives|services|results|problems|challenges|"
+               r"barriers|examples|members|regions|technologies|fields|ways|things|tools|lessons|factors|phases")
+_LIST_QUESTION = re.compile(rf"^(what are|what were|list|name)\b|^(?:\S+\s+){{0,4}}(?:{_LIST_NOUNS})\b", re.I)
 
 
 ANSWER_TYPE_BONUS = 0.1
 # Answer typing, as in classic question answering: a question that asks for a quantity or a date
 # prefers units holding a number; one that asks "who" or "which organisations" prefers units naming some.
 _NUMBER_QUESTION = re.compile(r"\b(how (many|much|long|large|big|often|old)|when|timeline|what (year|date|amount|"
-                              r"budget|share|percentage)|maximum|minimum|per ?cent)\b", re.I)
+                              r"budget|share|percentage)|maximum|minimum|per ?cent|numbers|figures|statistics|"
+                              r"cost|costs)\b", re.I)
 _NAME_QUESTION = re.compile(r"^(who|whom)\b|\b(which|what) (clusters?|organi[sz]ations?|institutions?|"
                             r"programmes?|models?|stakeholders?|partners?|countries|regions?|projects?|bodies)\b", re.I)
 _NUMBER = re.compile(r"\b\d")
 _NAME = re.compile(r"\b([A-Z][a-z]+|[A-Z]{2,})\b")
+
+
+def asks_for_list(question: str) -> bool:
+    return bool(_LIST_QUESTION.search(english_part(question)))
 
 
 def asks_for(question: str) -> tuple[bool, bool]:
@@ -95,6 +103,9 @@ class Candidate:
     vector: np.ndarray
     terms: frozenset[str]
     score: float = 0.0
+    own: float = 0.0      # the score before the previous unit's share: how well the unit alone answers
+    features: dict[str, float] = field(default_factory=dict)
+    heading: frozenset[str] = frozenset()  # the terms of its section's own heading ("Resources needed")
 
 
 def is_noise(text: str) -> bool:
@@ -118,43 +129,83 @@ def _candidates(docs: list[Document], units: list[Unit]) -> dict[str, list[Candi
     for u in units:
         if u.chunk_id in rank:
             by_chunk.setdefault(u.chunk_id, []).append(u)
+    heading = {d.metadata["id"]: frozenset(terms(str(d.metadata.get("section") or "").split(" > ")[-1]))
+               for d in docs}
     out: dict[str, list[Candidate]] = {}
     for cid, lst in by_chunk.items():
         lst.sort(key=lambda u: u.start)
         out[cid] = [Candidate(cid, rank[cid], i, u.start, squash(u.text), len(u.text.split()),
-                              np.asarray(u.embedding), frozenset(terms(u.text))) for i, u in enumerate(lst)]
+                              np.asarray(u.embedding), frozenset(terms(u.text)), heading=heading.get(cid, frozenset()))
+                    for i, u in enumerate(lst)]
     return out
 
 
-def _score(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]]) -> None:
+# How a unit's features weigh in its score. FEATURES describe the unit alone (its `own` score);
+# PREVIOUS carries the previous unit's share, since an answer often follows the sentence that names
+# its subject. (Weights learned by logistic regression on the dev half's key facts ranked single
+# units better but composed worse answers: see docs/evaluation.md.)
+FEATURES = ("cos", "lexical", "rank", "list_match", "number_match", "names_match", "log_words", "has_number",
+            "list_item", "first_in_chunk")
+PREVIOUS = ("prev_cos", "prev_lexical")
+WEIGHTS: dict[str, float] = {
+    "cos": 1.0, "lexical": LEXICAL_WEIGHT, "rank": -RANK_PENALTY, "list_match": LIST_BONUS,
+    "number_match": ANSWER_TYPE_BONUS, "names_match": ANSWER_TYPE_BONUS, "log_words": 0.0, "has_number": 0.0,
+    "list_item": 0.0, "first_in_chunk": 0.0, "prev_cos": CONTEXT_WEIGHT,
+    "prev_lexical": CONTEXT_WEIGHT * LEXICAL_WEIGHT,
+}
+
+
+# A sentence that leans on the one before ("It…", "This…", "They…", "Such…", "Moreover…") shares its
+# relevance; one that names its own subject takes only INDEPENDENT_SHARE of it.
+_DEPENDS = re.compile(r"^(It|Its|This|These|That|Those|They|Their|Them|Such|Both|Moreover|Furthermore|Also|"
+                      r"In addition|Therefore|Thus|However|Here|There)\b")
+INDEPENDENT_SHARE = 0.5
+
+
+def features(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]]) -> None:
+    """Each candidate's feature values (`Candidate.features`, keyed by FEATURES and PREVIOUS)."""
     qterms = set(terms(question))
     all_c = [c for lst in by_chunk.values() for c in lst]
-    unit_terms = {id(c): c.terms for c in all_c}
+    # A unit is read under its section's heading ("Resources needed": "Required resources are a mentor…").
+    unit_terms = {id(c): c.terms | c.heading for c in all_c}
     for lst in by_chunk.values():  # a list's heading qualifies each item: "Weaknesses" / "• Lack of trust"
         for c in lst:
             intro = intro_of(lst, c.index) if is_list_item(c.text) else None
             if intro is not None:
-                unit_terms[id(c)] = c.terms | intro.terms
+                unit_terms[id(c)] = unit_terms[id(c)] | intro.terms
     n = max(1, len(all_c))
     idf = {t: math.log(1 + n / (1 + sum(t in ts for ts in unit_terms.values()))) for t in qterms}
     total = sum(idf.values()) or 1.0
     qv = np.asarray(query_vector)
-    wants_list = bool(_LIST_QUESTION.search(question))
-    asked = asks_for(question)
+    wants_list = asks_for_list(question)
+    number, names = asks_for(question)
     for lst in by_chunk.values():
-        prev = 0.0
+        prev: dict[str, float] = {"cos": 0.0, "lexical": 0.0}
         for c in lst:
-            lexical = sum(idf[t] for t in qterms & unit_terms[id(c)]) / total
-            own = float(qv @ c.vector) + LEXICAL_WEIGHT * lexical - RANK_PENALTY * c.chunk_rank
-            if wants_list and is_enumeration(c.text):
-                own += LIST_BONUS
-            own += answer_type_bonus(asked, c.text)
-            noise = is_noise(c.text)
-            c.score = own + CONTEXT_WEIGHT * max(0.0, prev) if not noise else -1.0
+            f = {"cos": float(qv @ c.vector), "lexical": sum(idf[t] for t in qterms & unit_terms[id(c)]) / total,
+                 "rank": c.chunk_rank, "list_match": float(wants_list and is_enumeration(c.text)),
+                 "number_match": float(number and bool(_NUMBER.search(c.text))),
+                 "names_match": float(names and len(_NAME.findall(c.text, 1)) >= 2),
+                 "log_words": math.log1p(c.words), "has_number": float(bool(_NUMBER.search(c.text))),
+                 "list_item": float(is_list_item(c.text)), "first_in_chunk": float(c.index == 0)}
+            share = 1.0 if (_DEPENDS.match(c.text) or is_list_item(c.text)) else INDEPENDENT_SHARE
+            c.features = {**f, "prev_cos": share * prev["cos"], "prev_lexical": share * prev["lexical"]}
             # A heading or caption says nothing, so it passes no share on: "Strengths", embedded in a
             # chunk about threats, lifted the first strength above the threats.
-            prev = 0.0 if noise else own
-        if wants_list:
+            prev = {"cos": 0.0, "lexical": 0.0} if is_noise(c.text) else f
+
+
+def _score(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]]) -> None:
+    features(question, query_vector, by_chunk)
+    qterms = set(terms(question))
+    for lst in by_chunk.values():
+        for c in lst:
+            if is_noise(c.text):
+                c.own = c.score = -1.0
+                continue
+            c.own = sum(WEIGHTS[k] * c.features[k] for k in FEATURES)
+            c.score = c.own + sum(WEIGHTS[k] * c.features[k] for k in PREVIOUS)
+        if asks_for_list(question):
             _lift_lists(lst, qterms)
 
 
@@ -206,12 +257,14 @@ def _lift_lists(lst: list[Candidate], qterms: set[str]) -> None:
             while j < len(lst) and (in_list(lst[j]) or is_noise(lst[j].text)) and not is_intro(lst, j):
                 j += 1  # to the end of the list: prose, or the next list's intro
             if j - i > 2:
-                top = max(c.score for c in lst[i:j]) + LIST_BONUS
-                if is_heading(lst[i].text) and lst[i].terms and lst[i].terms <= qterms:
-                    top += ANSWER_TYPE_BONUS
+                named = is_heading(lst[i].text) and bool(lst[i].terms) and lst[i].terms <= qterms
+                top = max(c.score for c in lst[i:j]) + LIST_BONUS + ANSWER_TYPE_BONUS * named
+                top_own = max(c.own for c in lst[i:j]) + LIST_BONUS + ANSWER_TYPE_BONUS
                 for c in lst[i:j]:
                     if not is_noise(c.text) or c is lst[i]:  # a caption in the list stays out
                         c.score = max(c.score, top - 0.01 * (c.index - i))  # keep document order
+                        if named:  # the list the question names answers it on its own
+                            c.own = max(c.own, top_own - 0.01 * (c.index - i))
             i = j
         else:
             i += 1
@@ -221,93 +274,158 @@ def _lift_lists(lst: list[Candidate], qterms: set[str]) -> None:
 # projects…") is read with the unit before it, which says what it points to. Not "This": it often
 # opens a new paragraph ("This action is the core of …"); with it the figures did not move.
 _REFERS_BACK = re.compile(r"^(Such|These|Those|They|Their|It|Its|Both)\b")
-LIST_BUDGET = 1.4
+LIST_BUDGET = 1.25
 FACT_BUDGET = 0.8
 _FACT_QUESTION = re.compile(r"^(how (many|much|long|often)|when|who|in which year|what year|what (was|is) the "
                             r"(number|amount|budget|share|date|deadline|name))\b", re.I)
+# Below the lead's score by more than this, a unit is not worth a reader's time: the answer stops.
+RELEVANCE_MARGIN = 0.35
+LEAD_POOL = 8
+_URL = re.compile(r"https?://|www\.", re.I)
+_URL_TEXT = re.compile(r"(?:https?://|www\.)\S+", re.I)
+_ENDS_SENTENCE = re.compile(r"[.!?;:]['\"”’)]*$")
 
 
 def budget_for(question: str, word_budget: int) -> int:
     """Lists need room; a number or a name does not."""
     if _FACT_QUESTION.search(question):
         return int(word_budget * FACT_BUDGET)
-    if _LIST_QUESTION.search(question):
+    if asks_for_list(question):
         return int(word_budget * LIST_BUDGET)
     return word_budget
 
 
+def shown_words(text: str) -> int:
+    """Words as a reader counts them: bullets and [n] markers are not words."""
+    return len([w for w in text.split() if any(ch.isalnum() for ch in w)])
+
+
+def is_fragment(text: str) -> bool:
+    """Text no reader should meet alone: a footnote's link, or a sentence cut by a page break (it opens
+    in lower case, or stops without a full stop)."""
+    if _URL.search(text) and (text[:1].isdigit() or shown_words(_URL_TEXT.sub("", text)) <= 3):
+        return True  # a footnote's link: "7 https://…", or a bare address
+    if is_list_item(text):
+        return False
+    return text[:1].islower() or not _ENDS_SENTENCE.search(text)
+
+
 def compose(question: str, query_vector: list[float], docs: list[Document], units: list[Unit],
             word_budget: int) -> tuple[str, list[Citation]]:
-    """Build the answer text with [n] markers, and its citations."""
-    word_budget = budget_for(question, word_budget)
+    """Build the answer text with [n] markers, and its citations.
+
+    The lead is the unit that answers best; the support follows, most relevant first, until the word
+    budget or the relevance floor (RELEVANCE_MARGIN below the lead) stops it. A list shows under its
+    intro, with the items that were chosen."""
+    budget = budget_for(question, word_budget)
     by_chunk = _candidates(docs, units)
     _score(question, query_vector, by_chunk)
-    ranked = sorted((c for lst in by_chunk.values() for c in lst if c.score > 0), key=lambda c: -c.score)
+    wants_list = asks_for_list(question)
+
+    def usable(c: Candidate) -> bool:
+        return c.score > 0 and not is_fragment(c.text) and not (is_heading(c.text) and not is_intro(
+            by_chunk[c.chunk_id], c.index))
+
+    ranked = sorted((c for lst in by_chunk.values() for c in lst if usable(c)), key=lambda c: -c.score)
+
+    # The lead is prose, unless a list is what was asked for.
+    def can_lead(c: Candidate) -> bool:  # prose, or a bullet that is a sentence ("• Around 50 clusters operate…")
+        if is_intro(by_chunk[c.chunk_id], c.index):
+            return False
+        return not is_list_item(c.text) or (c.words >= 6 and bool(_ENDS_SENTENCE.search(c.text)) and
+                                            not c.text.endswith((":", ";")))
+
+    leads = [c for c in ranked if wants_list or can_lead(c)] or ranked
+    if not leads:
+        return "", []
+    # Of the best few, the one that answers on its own (for a list question, a list that is asked for).
+    lead = max(leads[:LEAD_POOL], key=lambda c: c.own)
+    floor = lead.score - RELEVANCE_MARGIN
+    order = [lead] + [c for c in ranked if c is not lead]
+
+    groups: list[list[Candidate]] = []  # what is shown, in order: a sentence (or two), or a list
     picked: list[Candidate] = []
     words = 0
 
-    def redundant(c: Candidate) -> bool:
-        return any(repeats(c, p) for p in picked)
+    def repeated(c: Candidate) -> bool:
+        return any(c.text.lower() == p.text.lower() or (not is_list_item(c.text) and repeats(c, p)) for p in picked)
 
-    def same_text_taken(c: Candidate) -> bool:  # chunks overlap: one unit can come from two of them
-        return any(c.text.lower() == p.text.lower() for p in picked)
+    def list_of(u: Candidate) -> tuple[str, int] | None:
+        """Which list a unit belongs to (its chunk, and where the list starts), if it is in one."""
+        lst = by_chunk[u.chunk_id]
+        if is_intro(lst, u.index):
+            return u.chunk_id, u.index
+        if not is_list_item(u.text):
+            return None
+        i = u.index
+        while i > 0 and (is_list_item(lst[i - 1].text) or is_noise(lst[i - 1].text)) and not is_intro(lst, i - 1):
+            i -= 1
+        return u.chunk_id, i - 1 if i > 0 and is_intro(lst, i - 1) else i
 
-    def take(c: Candidate, list_item: bool = False) -> bool:
-        """Add c if it is new and fits; a list's own item is left out only when it is the same text."""
-        nonlocal words
-        repeated = same_text_taken(c) if list_item else redundant(c)
-        if c in picked or repeated or (words and words + c.words > word_budget * 1.2):
-            return False
-        picked.append(c)
-        words += c.words
-        return True
+    def group_of(key: tuple[str, int] | None) -> list[Candidate] | None:
+        return next((g for g in groups if key is not None and list_of(g[0]) == key), None)
 
-    wants_list = bool(_LIST_QUESTION.search(question))
-    for c in ranked:
-        if words >= word_budget:
+    for c in order:
+        if c is not lead and (c.score < floor or words >= budget):
             break
-        opens_list = is_intro(by_chunk[c.chunk_id], c.index)
-        if opens_list and not wants_list:
-            continue  # a whole list is the answer only to a list question; a bullet taken brings its intro
-        if not take(c):
+        if c in picked or repeated(c):
             continue
-        if _REFERS_BACK.match(c.text) and c.index > 0:  # "Such small successes…" needs what it refers to
-            before = by_chunk[c.chunk_id][c.index - 1]
-            if not (is_noise(before.text) or is_list_item(before.text) or before.text.endswith(":")):
-                take(before)
-        if opens_list:  # a list intro brings its items, whatever they score
-            for item in items_of(by_chunk[c.chunk_id], c.index):
-                if words < word_budget:
-                    take(item, list_item=True)
-    # No holes in a list: items between two items taken come too ("1.", "2.", "3.", not "1.", "3.").
-    for lst in by_chunk.values():
-        taken_at = [c.index for c in lst if c in picked and is_list_item(c.text)]
-        for i in range(min(taken_at, default=0), max(taken_at, default=-1)):
-            if is_list_item(lst[i].text) and lst[i] not in picked and not same_text_taken(lst[i]) and all(
-                    is_list_item(x.text) or is_noise(x.text) for x in lst[i:max(taken_at)]):
-                picked.append(lst[i])
-    # A list item shows under its intro, so that items of different lists never read as one list
-    # (and "Weaknesses" stays above the weaknesses).
-    for c in list(picked):
-        intro = intro_of(by_chunk[c.chunk_id], c.index) if is_list_item(c.text) else None
-        if intro is not None and intro not in picked and not redundant(intro):
-            picked.append(intro)
-    # An intro whose list is not in its chunk ("…outlined in Figure 10 below:") introduces nothing.
-    picked = [c for c in picked if not (c.text.endswith(":") and not items_of(by_chunk[c.chunk_id], c.index))]
-    # A list shown in part says so: "• …" after its last item shown.
-    cut_after: set[int] = set()
-    for c in [c for c in picked if is_intro(by_chunk[c.chunk_id], c.index)]:
-        items = items_of(by_chunk[c.chunk_id], c.index)
-        shown = [item for item in items if item in picked]
-        if any(item not in picked and not redundant(item) for item in items):
-            cut_after.add(id(shown[-1] if shown else c))
-    return _render(picked, by_chunk, docs, cut_after)
+        lst = by_chunk[c.chunk_id]
+        opens_list = is_intro(lst, c.index)
+        if opens_list and not wants_list:
+            continue  # a list's intro alone answers nothing; an item taken brings it
+        if opens_list:
+            new = [c] + [i for i in items_of(lst, c.index) if i.score >= floor and not repeated(i)]
+            if len(new) == 1:
+                continue  # "…outlined in the figure below:" introduces nothing here
+        elif is_list_item(c.text):
+            intro = intro_of(lst, c.index)
+            new = [c] if intro is None or intro in picked else [intro, c]
+        elif _REFERS_BACK.match(c.text) and c.index > 0 and not is_noise(lst[c.index - 1].text) \
+                and not is_fragment(lst[c.index - 1].text) and not is_list_item(lst[c.index - 1].text) \
+                and not is_intro(lst, c.index - 1) and lst[c.index - 1] not in picked:
+            new = [lst[c.index - 1], c]  # "Such small successes…" needs what it refers to
+        else:
+            new = [c]
+        cost = sum(shown_words(u.text) for u in new)
+        if picked and words + cost > budget:
+            if opens_list:  # a list that does not fit shows as many of its best items as fit
+                room = budget - words - shown_words(c.text)
+                kept = []
+                for item in sorted(new[1:], key=lambda i: -i.score):
+                    if shown_words(item.text) <= room:
+                        kept.append(item)
+                        room -= shown_words(item.text)
+                if not kept:
+                    continue
+                new = [c] + sorted(kept, key=lambda i: i.index)
+                cost = sum(shown_words(u.text) for u in new)
+            else:
+                continue
+        existing = group_of(list_of(new[0]))
+        if existing is not None:  # another item of a list already shown joins it, in document order
+            existing.extend(u for u in new if u not in existing)
+            existing.sort(key=lambda u: u.index)
+        else:
+            groups.append(new)
+        picked += [u for u in new if u not in picked]
+        words += cost
+    for group in groups:  # no holes in a list: "1.", "2.", "3.", not "1.", "3."
+        items = [c for c in group if is_list_item(c.text)]
+        if len(items) > 1:
+            lst = by_chunk[items[0].chunk_id]
+            between = [lst[i] for i in range(items[0].index + 1, items[-1].index)
+                       if is_list_item(lst[i].text) and lst[i] not in picked and lst[i].chunk_id == items[0].chunk_id]
+            group[:] = [group[0]] * (group[0] not in items) + sorted(items + between, key=lambda u: u.index)
+            picked += between
+    return _render(groups, by_chunk, docs)
 
 
-def _render(picked: list[Candidate], by_chunk: dict[str, list[Candidate]], docs: list[Document],
-            cut_after: set[int]) -> tuple[str, list[Citation]]:
+def _render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
+            docs: list[Document]) -> tuple[str, list[Citation]]:
     """The answer text with [n] markers, and its citations: one per passage of a page or section."""
     doc_by_id = {d.metadata["id"]: d for d in docs}
+    picked = [c for g in groups for c in g]
 
     def position(cid: str) -> int:
         return int(doc_by_id[cid].metadata.get("chunk_index", 0))
@@ -330,36 +448,43 @@ def _render(picked: list[Candidate], by_chunk: dict[str, list[Candidate]], docs:
         """Where a reader finds the unit: the page or section, and the passage in it."""
         return (*section_of(c.chunk_id), passage[c.chunk_id])
 
-    # Places in rank order (of their best chunk), units in document order within a place.
-    place_rank: dict[tuple[str, str, str, int], float] = {}
-    for c in picked:
-        place_rank[place(c)] = min(place_rank.get(place(c), c.chunk_rank), c.chunk_rank)
-    picked.sort(key=lambda c: (place_rank[place(c)], position(c.chunk_id), c.start))
-
     # Each place's quote: the best unit taken from it that says something (not a list's intro).
     quote: dict[tuple[str, str, str, int], Candidate] = {}
     for c in sorted(picked, key=lambda c: (is_intro(by_chunk[c.chunk_id], c.index), -c.score)):
         quote.setdefault(place(c), c)
     numbers: dict[tuple[str, str, str, int], int] = {}
     citations: list[Citation] = []
-    parts: list[str] = []
-    for k, c in enumerate(picked):
+
+    def cited(c: Candidate) -> str:
         where = place(c)
         if where not in numbers:
             numbers[where] = len(numbers) + 1
             q = quote[where]
             citations.append(citation_for(numbers[where], doc_by_id[q.chunk_id], q.text))
-        prev = picked[k - 1] if k else None
-        sep = " "
-        if prev and (is_list_item(c.text) or is_list_item(prev.text) or prev.text.endswith(":")
-                     or is_intro(by_chunk[c.chunk_id], c.index)):
-            sep = "\n"  # lists and their intros on lines of their own
         # A "[12]" in the source (a reference number) must not read as one of our markers.
         text = _BRACKETED_NUMBER.sub(r"(\1)", c.text)
-        parts.append(("" if not parts else sep) + f"{text} [{numbers[where]}]")
-        if id(c) in cut_after:
-            parts.append(f"\n• … [{numbers[where]}]")
-    return "".join(parts), citations
+        return f"{text} [{numbers[where]}]"
+
+    lines: list[str] = []  # prose runs on in one paragraph; a list has a line per item
+    prose = False
+    for group in groups:
+        if len(group) > 1 and any(is_list_item(c.text) for c in group) or is_list_item(group[0].text):
+            head, items = (group[0], group[1:]) if not is_list_item(group[0].text) else (None, group)
+            if head is not None:
+                text = cited(head)
+                if is_heading(head.text) and not head.text.endswith(":"):  # "Weaknesses" heads its items
+                    text = text.replace(" [", ": [", 1)
+                lines.append(text)
+            lines += [cited(c) for c in items]
+            prose = False
+        else:
+            text = " ".join(cited(c) for c in group)
+            if prose:
+                lines[-1] += " " + text
+            else:
+                lines.append(text)
+            prose = True
+    return "\n".join(lines), citations
 
 
 def repeats(new: Candidate, taken: Candidate) -> bool:
