@@ -321,8 +321,9 @@ def _increasing(numbers: list[int]) -> set[int]:
     best: list[list[int]] = []
     for i, n in enumerate(numbers):
         before = [run for run in best if numbers[run[-1]] < n]
-        best.append((max(before, key=len) if before else []) + [i])
-    return set(max(best, key=len)) if best else set()
+        longest: list[int] = max(before, key=lambda run: len(run)) if before else []
+        best.append([*longest, i])
+    return set(max(best, key=lambda run: len(run))) if best else set()
 
 
 def _tidy_pdf_text(text: str) -> str:

@@ -22,9 +22,9 @@ LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodel", 
             "kokią", "kokį", "kokių", "kokiems", "kurią", "kurį", "kurių", "kuriems", "kuriuos", "kodėl",
             "jis", "ji", "jos", "jų", "šis", "ši", "šie", "šios", "tai", "tas", "vienam", "vienai",
             # everyday function words: neither a topic nor a reason to refuse
-            "mūsų", "mano", "jūsų", "tarp", "būti", "turėtų", "galėtų", "gali", "toliau", "visoje", "vieni",
+            "mūsų", "mano", "jūsų", "tarp", "būti", "turėtų", "galėtų", "toliau", "visoje", "vieni",
             "kitais", "kiti", "imtų", "verta", "reikėtų", "kuo", "tos", "tie", "prie", "per", "be", "ką", "ko",
-            "nuo", "kad", "dar", "jau", "labai", "daug", "mažai", "gavo", "duoda", "dirbti"}
+            "dar", "jau", "labai", "daug", "mažai", "gavo", "duoda", "dirbti"}
 _WORD = re.compile(r"\w+", re.UNICODE)
 SEPARATOR = " | "  # between the English expansion and the Lithuanian question
 

@@ -87,8 +87,8 @@ class Settings(BaseSettings):
                               "without [n] markers and bullets (list questions get a quarter more, a number or a "
                               "name a fifth less).")
     min_relevance: float = Field(0.25, ge=0.0, le=1.0, description="Refuse when the best evidence "
-                                 "scores below this (0.7 × the best dense cosine + 0.3 × the share of the question's terms "
-                                 "in the best chunk).")
+                                 "scores below this (0.7 × the best dense cosine + 0.3 × the share of the "
+                                 "question's terms in the best chunk).")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are rejected.")
 
     # --- model providers ---

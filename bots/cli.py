@@ -250,8 +250,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
     if args.write_baseline:
         args.write_baseline.parent.mkdir(parents=True, exist_ok=True)
-        args.write_baseline.write_text(json.dumps(
-            {k: report[k] for k in ("overall", "by_area", "by_language", "by_wording", "halves", "settings")}, indent=2) + "\n")
+        kept = ("overall", "by_area", "by_language", "by_wording", "halves", "settings")
+        args.write_baseline.write_text(json.dumps({k: report[k] for k in kept}, indent=2) + "\n")
         print(f"wrote baseline {args.write_baseline}")
     if baseline is not None:
         lines, failed = compare(report, baseline, args.tolerance)

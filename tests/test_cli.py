@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from cluster_assistant.evals.runner import GATED, GATED_LOWER
 from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.evals.runner import GATED, GATED_LOWER
 
 
 def run(corpus_assistant: Assistant, *args: str, stdin: str | None = None,
