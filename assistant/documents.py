@@ -318,12 +318,17 @@ def drop_footnote_marks(texts: list[str]) -> list[str]:
 
 def _increasing(numbers: list[int]) -> set[int]:
     """Indexes of a longest strictly increasing run (not necessarily contiguous) of `numbers`."""
-    best: list[list[int]] = []
+    best: list[list[int]] = []  # best[i]: the longest increasing run that ends at i
     for i, n in enumerate(numbers):
-        before = [run for run in best if numbers[run[-1]] < n]
-        longest: list[int] = max(before, key=lambda run: len(run)) if before else []
+        longest: list[int] = []
+        for run in best:
+            if numbers[run[-1]] < n and len(run) > len(longest):
+                longest = run
         best.append([*longest, i])
-    return set(max(best, key=lambda run: len(run))) if best else set()
+    top: list[int] = []
+    for run in best:
+        top = run if len(run) > len(top) else top
+    return set(top)
 
 
 def _tidy_pdf_text(text: str) -> str:
