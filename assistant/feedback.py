@@ -1,8 +1,8 @@
 """Answers as posted, 👍/👎 votes on them, and a log of asked questions, in one SQLite file.
 
-`FeedbackStore(settings.data_dir / "feedback.sqlite3")` is what Slack writes to. Every method opens its
-own short-lived connection (WAL mode, a busy timeout), so one store may be shared by threads and several
-processes may write to the same file.
+`FeedbackStore(settings.data_dir / "feedback.sqlite3")` is what Slack writes to. The file is a
+`database.Database` (WAL mode, a busy timeout, a schema version with migrations): one store may be shared
+by threads, and several processes may write to the same file.
 
 - `record_answer(...)`: an answer shown to someone (also logged as a question).
 - `vote(answer_id, user, ±1)`: one vote per user and answer; a later click replaces the earlier one.
@@ -19,8 +19,6 @@ import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from .database import Database
 from .language import is_lithuanian
 from .schema import Answer, Citation
 
@@ -35,41 +34,23 @@ FILENAME = "feedback.sqlite3"
 # Areas of the eval dataset (evals/dataset.yaml); any other topic is exported as "management".
 DATASET_AREAS = ("communication", "rnd", "internationalisation", "management", "funding")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS answers (
-    id TEXT PRIMARY KEY,
-    question TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    citations TEXT NOT NULL,          -- JSON list of Citation fields
-    topic TEXT,
-    refused INTEGER NOT NULL,
-    confidence REAL NOT NULL,
-    user TEXT,
-    channel TEXT,
-    ts TEXT,                          -- Slack message ts once posted
-    source TEXT NOT NULL,
-    time REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS votes (
-    answer_id TEXT NOT NULL,
-    user TEXT NOT NULL,
-    vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
-    comment TEXT,
-    time REAL NOT NULL,
-    PRIMARY KEY (answer_id, user)
-);
-CREATE TABLE IF NOT EXISTS questions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    question TEXT NOT NULL,
-    topic TEXT,
-    refused INTEGER NOT NULL,
-    confidence REAL NOT NULL,
-    source TEXT NOT NULL,
-    answer_id TEXT,
-    time REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS questions_time ON questions (time);
-"""
+# Schema migrations (see database.py): entry i turns version i into i + 1. Add, never edit.
+MIGRATIONS: list[list[str]] = [
+    [  # 1: answers as shown, votes on them, the question log
+        "CREATE TABLE IF NOT EXISTS answers (id TEXT PRIMARY KEY, question TEXT NOT NULL, answer TEXT NOT NULL, "
+        "citations TEXT NOT NULL, "  # JSON list of Citation fields
+        "topic TEXT, refused INTEGER NOT NULL, confidence REAL NOT NULL, user TEXT, channel TEXT, "
+        "ts TEXT, "  # the Slack message ts once posted
+        "source TEXT NOT NULL, time REAL NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS votes (answer_id TEXT NOT NULL, user TEXT NOT NULL, "
+        "vote INTEGER NOT NULL CHECK (vote IN (-1, 1)), comment TEXT, time REAL NOT NULL, "
+        "PRIMARY KEY (answer_id, user))",
+        "CREATE TABLE IF NOT EXISTS questions (id INTEGER PRIMARY KEY AUTOINCREMENT, question TEXT NOT NULL, "
+        "topic TEXT, refused INTEGER NOT NULL, confidence REAL NOT NULL, source TEXT NOT NULL, answer_id TEXT, "
+        "time REAL NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS questions_time ON questions (time)",
+    ],
+]
 
 
 def new_answer_id() -> str:
@@ -94,30 +75,12 @@ def _epoch(since: datetime | float | str | None) -> float:
 
 class FeedbackStore:
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
+        self.db = Database(path, MIGRATIONS)
+        self.path = self.db.path
 
     @classmethod
     def in_dir(cls, data_dir: Path | str) -> FeedbackStore:
         return cls(Path(data_dir) / FILENAME)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10.0)
-        db.row_factory = sqlite3.Row
-        try:
-            with db:  # one transaction: commit, or roll back on error
-                yield db
-        except sqlite3.DatabaseError as e:
-            if "not a database" in str(e) or "malformed" in str(e):
-                raise sqlite3.DatabaseError(f"{self.path} is damaged ({e}): move it away, and a new one "
-                                            "is started") from e
-            raise
-        finally:
-            db.close()
 
     # --- answers and questions -------------------------------------------------------------------
 
@@ -127,7 +90,7 @@ class FeedbackStore:
         answer_id = answer_id or new_answer_id()
         now = time.time()
         cites = json.dumps([asdict(c) for c in answer.citations], ensure_ascii=False)
-        with self._connect() as db:
+        with self.db.transaction() as db:
             db.execute("INSERT OR REPLACE INTO answers (id, question, answer, citations, topic, refused, confidence, "
                        "user, channel, ts, source, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (answer_id, answer.question, answer.answer, cites, answer.topic, int(answer.refused),
@@ -137,11 +100,11 @@ class FeedbackStore:
 
     def set_message(self, answer_id: str, channel: str, ts: str | None) -> None:
         """Where the answer ended up (e.g. after "Share to channel")."""
-        with self._connect() as db:
+        with self.db.transaction() as db:
             db.execute("UPDATE answers SET channel = ?, ts = ? WHERE id = ?", (channel, ts, answer_id))
 
     def get_answer(self, answer_id: str) -> Answer | None:
-        with self._connect() as db:
+        with self.db.transaction(write=False) as db:
             row = db.execute("SELECT * FROM answers WHERE id = ?", (answer_id,)).fetchone()
         if row is None:
             return None
@@ -149,9 +112,15 @@ class FeedbackStore:
                       topic=row["topic"], citations=[Citation(**c) for c in json.loads(row["citations"])],
                       confidence=row["confidence"])
 
+    def asked_by(self, answer_id: str) -> tuple[str | None, str] | None:
+        """Who the answer was shown to, and through which door ("slack-command" for /ask); None if unknown."""
+        with self.db.transaction(write=False) as db:
+            row = db.execute("SELECT user, source FROM answers WHERE id = ?", (answer_id,)).fetchone()
+        return None if row is None else (row["user"], row["source"])
+
     def log_question(self, answer: Answer, source: str = "cli", answer_id: str | None = None) -> None:
         """Log an asked question (for doors that do not call `record_answer`)."""
-        with self._connect() as db:
+        with self.db.transaction() as db:
             self._log(db, answer, source, answer_id, time.time())
 
     @staticmethod
@@ -164,7 +133,7 @@ class FeedbackStore:
     def questions(self, since: datetime | float | str | None = None) -> list[dict[str, Any]]:
         """Asked questions, oldest first: question, topic, refused, confidence, time (ISO, UTC), source,
         answer_id. `since` is a datetime (naive = UTC), an ISO string or a Unix time."""
-        with self._connect() as db:
+        with self.db.transaction(write=False) as db:
             rows = db.execute("SELECT * FROM questions WHERE time >= ? ORDER BY time, id", (_epoch(since),)).fetchall()
         return [{"question": r["question"], "topic": r["topic"], "refused": bool(r["refused"]),
                  "confidence": r["confidence"], "time": _iso(r["time"]), "source": r["source"],
@@ -176,7 +145,7 @@ class FeedbackStore:
         """Record a 👍 (+1) or 👎 (-1); replaces the user's earlier vote. False if the answer is unknown."""
         if vote not in (-1, 1):
             raise ValueError(f"vote must be +1 or -1, not {vote!r}")
-        with self._connect() as db:
+        with self.db.transaction() as db:
             if db.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,)).fetchone() is None:
                 return False
             db.execute("INSERT INTO votes (answer_id, user, vote, time) VALUES (?, ?, ?, ?) "
@@ -186,13 +155,13 @@ class FeedbackStore:
 
     def comment(self, answer_id: str, user: str, text: str) -> bool:
         """Attach a note to the user's vote on the answer. False if there is no such vote."""
-        with self._connect() as db:
+        with self.db.transaction() as db:
             cur = db.execute("UPDATE votes SET comment = ?, time = ? WHERE answer_id = ? AND user = ?",
                              (text.strip()[:3000] or None, time.time(), answer_id, user))
         return cur.rowcount > 0
 
     def votes(self, answer_id: str) -> dict[str, int]:
-        with self._connect() as db:
+        with self.db.transaction(write=False) as db:
             rows = db.execute("SELECT user, vote FROM votes WHERE answer_id = ?", (answer_id,)).fetchall()
         return {r["user"]: r["vote"] for r in rows}
 
@@ -200,7 +169,7 @@ class FeedbackStore:
 
     def export_candidates(self, out_path: Path | str) -> int:
         """Write answers with at least one 👎 as eval-dataset candidates (YAML). Returns how many."""
-        with self._connect() as db:
+        with self.db.transaction(write=False) as db:
             answers = db.execute(
                 "SELECT a.*, "
                 "  (SELECT COUNT(*) FROM votes v WHERE v.answer_id = a.id AND v.vote = -1) AS down, "

@@ -1,7 +1,8 @@
 """Bounded load test of the Slack bot's HTTP mode on loopback (a script, not a timed test).
 
 N signed `app_mention` requests, C at a time, from N different users, against `cluster-assistant
-slack --http` wired to a local fake Slack Web API. Reports the acknowledgement latency (p50/p95/max),
+slack --http` (waitress + bolt's WSGI adapter) wired to the local fake Slack Web API in tools/slack_fake.py
+(shared with the tests; this script imports nothing from tests/). Reports the acknowledgement latency (p50/p95/max),
 the time until the last answer was posted, and whether any reply was lost or duplicated.
 
     python bench/slack_load.py --requests 60 --concurrency 20
@@ -32,9 +33,9 @@ QUESTIONS = ["What is INOKLASTER?", "How did InoLink help clusters?", "What are 
 
 def run_load(assistant: Any, data_dir: Path, requests: int = 40, concurrency: int = 20,
              wait_s: float = 60.0) -> dict[str, Any]:
-    from cluster_assistant.bots.slack_app import run_http
+    from cluster_assistant.bots.slack.server import run_http
 
-    from tests.slack_fake import BOT_USER_ID, FakeSlack, event_body, sign
+    from tools.slack_fake import BOT_USER_ID, FakeSlack, event_body, sign
 
     fake = FakeSlack()
     saved = {k: os.environ.get(k) for k in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL")}

@@ -191,7 +191,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
 
 def cmd_slack(args: argparse.Namespace) -> int:
-    from cluster_assistant.bots.slack_app import run_http, run_socket_mode
+    from cluster_assistant.bots.slack.server import run_http, run_socket_mode
 
     settings = _settings(args)
     if args.http:

@@ -1,5 +1,6 @@
 """The Slack door end to end: the real bolt app and the real Assistant (shipped corpus) against a local
-fake of the Slack Web API, with signed requests, both through `app.dispatch` and over HTTP (`run_http`).
+fake of the Slack Web API (tools/slack_fake.py), with signed requests, both through `app.dispatch` and over
+HTTP (`run_http`: waitress and bolt's WSGI adapter).
 
 Lazy listeners run on threads: tests wait for the fake to record a call (with a timeout) and, before
 counting calls, drain the app's thread pool so that nothing is still in flight."""
@@ -24,15 +25,8 @@ from cluster_assistant.assistant.chain import Assistant
 from cluster_assistant.assistant.feedback import FeedbackStore
 from cluster_assistant.assistant.schema import Answer, Citation
 from cluster_assistant.assistant.settings import Settings
-from cluster_assistant.bots.slack_app import (
-    MAX_BODY_BYTES,
-    SlackConfigError,
-    build_app,
-    previous_question,
-    run_http,
-    run_socket_mode,
-)
-from cluster_assistant.bots.slack_blocks import (
+from cluster_assistant.bots.slack.app import build_app
+from cluster_assistant.bots.slack.blocks import (
     MAX_BLOCKS,
     SECTION_LIMIT,
     block_text_length,
@@ -40,12 +34,16 @@ from cluster_assistant.bots.slack_blocks import (
     slack_to_plain,
     split_text,
 )
+from cluster_assistant.bots.slack.config import SlackConfigError
+from cluster_assistant.bots.slack.gate import MAX_BODY_BYTES
+from cluster_assistant.bots.slack.server import run_http, run_socket_mode
+from cluster_assistant.bots.slack.threads import previous_question
 from cluster_assistant.evals.runner import load_dataset
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from slack_bolt import App, BoltRequest, BoltResponse
 
-from tests.slack_fake import BOT_ID, BOT_USER_ID, TEAM_ID, Call, FakeSlack, event_body, sign
+from tools.slack_fake import BOT_ID, BOT_USER_ID, TEAM_ID, Call, FakeSlack, event_body, sign
 
 TOKEN = "xoxb-1234567890-0987654321-TOKENsecretVALUE42"
 SECRET = "8f14e45fceea167a5a36dedd4bea2543-signing"

@@ -161,14 +161,15 @@ class FakeSlack:
 
 # --- signing -------------------------------------------------------------------------------------
 
-def sign(body: str, secret: str, timestamp: int | None = None) -> dict[str, str]:
-    """Headers Slack sends with a request: timestamp and v0 signature of `v0:{ts}:{body}`."""
+def sign(body: str | bytes, secret: str, timestamp: int | None = None) -> dict[str, str]:
+    """Headers Slack sends with a request: timestamp and v0 signature of `v0:{ts}:{body}` (its bytes)."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    raw = body if isinstance(body, bytes) else body.encode()
+    digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + raw, hashlib.sha256).hexdigest()
     return {"x-slack-request-timestamp": ts, "x-slack-signature": f"v0={digest}"}
 
 
-def event_body(event: dict[str, Any], event_id: str) -> str:
+def event_body(event: Any, event_id: str) -> str:
     return json.dumps({
         "token": "legacy-verification-token-unused", "team_id": TEAM_ID, "api_app_id": "A0000001",
         "type": "event_callback", "event_id": event_id, "event_time": int(time.time()), "event": event,

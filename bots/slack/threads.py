@@ -1,0 +1,49 @@
+"""Thread parsing: which question a follow-up in a Slack thread continues (pure, no Slack calls)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from cluster_assistant.assistant.conversation import is_follow_up
+
+from .blocks import slack_to_plain
+
+ANSWERED_SUBTYPES = (None, "thread_broadcast", "file_share")
+
+
+def _ts(m: dict[str, Any]) -> float:
+    try:
+        return float(m.get("ts") or 0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def previous_question(messages: Sequence[dict[str, Any]], *, current_ts: str, bot_user_id: str | None,
+                      bot_id: str | None) -> str | None:
+    """The question a follow-up continues, from a `conversations.replies` thread.
+
+    Walks the thread up to the current message. A person's message that our bot replied to was a
+    question: it becomes the base question unless it was itself elliptical (then the base stays).
+    If the bot never replied in the thread (a mention inside someone else's thread), the thread's
+    first message is the context. None when nothing fits."""
+    base: str | None = None
+    pending: str | None = None
+    parent: str | None = None
+    current = _ts({"ts": current_ts})
+    for m in sorted((m for m in messages if isinstance(m, dict)), key=_ts):
+        if _ts(m) >= current:
+            break
+        ours = (bot_user_id is not None and m.get("user") == bot_user_id) or (
+            bot_id is not None and m.get("bot_id") == bot_id)
+        if ours:
+            if pending is not None and (base is None or not is_follow_up(pending)):
+                base = pending
+            pending = None
+        elif not m.get("bot_id") and m.get("subtype") in ANSWERED_SUBTYPES:
+            text = slack_to_plain(str(m.get("text") or ""), bot_user_id)
+            if text:
+                pending = text
+                if parent is None:
+                    parent = text
+    return base or parent

@@ -1,0 +1,1 @@
+"""Developer tools kept beside the project (not installed): corpus PDF builder, the fake Slack Web API."""
