@@ -78,13 +78,13 @@ def _bomb(path: Path) -> Path:
      "zip archive is damaged"),
     ("cut.pptx", lambda p: p.write_bytes(make_pptx(p.with_suffix(".tmp")).read_bytes()[:9000]), "corrupt",
      "zip archive is damaged"),
-    ("plain.docx", lambda p: p.write_bytes(b"Just some text saved with the wrong name.\n"), "corrupt",
-     "not a readable Word file"),
+    ("plain.docx", lambda p: p.write_bytes(b"Just some text saved with the wrong name.\n"), "not-docx",
+     "not a Word file (not a zip archive)"),
     ("locked.docx", lambda p: _encrypted(make_docx(p.with_suffix(".tmp")), p), "encrypted", "password-protected"),
     ("locked.pptx", lambda p: _encrypted(make_pptx(p.with_suffix(".tmp")), p), "encrypted", "password-protected"),
     ("empty.pptx", lambda p: make_pptx(p, slides=False), "no-text", "the deck has no slides"),
-    ("word.pptx", lambda p: p.write_bytes(make_docx(p.with_suffix(".tmp")).read_bytes()), "corrupt",
-     "not a PowerPoint file"),
+    ("word.pptx", lambda p: p.write_bytes(make_docx(p.with_suffix(".tmp")).read_bytes()), "not-pptx",
+     "not a PowerPoint file (no ppt/presentation.xml)"),
 ])
 def test_bad_office_files_are_classified_one_line_errors(tmp_path: Path, name: str, make, reason: str,
                                                          says: str) -> None:

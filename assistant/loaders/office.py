@@ -21,26 +21,36 @@ NOTES = "Speaker notes"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a Compound File: old .doc/.ppt, or an encrypted OOXML file
 # Inflated XML beyond this many times the file-size limit is a zip bomb, not a document.
 _XML_INFLATION = 4
+# The part that makes a zip archive a Word document or a deck.
+_MAIN_PART = {"Word": "word/document.xml", "PowerPoint": "ppt/presentation.xml"}
 
 
 def open_package(path: Path, data: bytes, limits: Limits, what: str) -> io.BytesIO:
-    """The checks every Office file gets before its XML is parsed: encrypted, legacy binary, bad zip, bomb."""
+    """The checks every Office file gets before its XML is parsed: encrypted, legacy binary, not a zip,
+    bad zip, another kind of package, bomb."""
+    wrong = f"not-{path.suffix.lower().lstrip('.')}"
     if data.startswith(_OLE_MAGIC):
         if _is_encrypted(data):
             raise LoadError(path, "encrypted", f"the {what} file is password-protected: save a copy without a "
                             "password and ingest that")
         raise LoadError(path, "legacy-format", f"an old binary Office file (.doc/.ppt) named {path.suffix}: "
                         f"save it as {path.suffix} and ingest that")
+    if not data.startswith(b"PK"):
+        raise LoadError(path, wrong, f"named {path.suffix} but it is not a {what} file (not a zip archive)")
     buf = io.BytesIO(data)
     try:
         with zipfile.ZipFile(buf) as z:
             names = z.infolist()
             bad = z.testzip()  # CRC of every member: a truncated or damaged archive fails here, not mid-parse
             inflated = sum(i.file_size for i in names if i.filename.endswith((".xml", ".rels")))
+            has_main = _MAIN_PART[what] in z.namelist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
         raise LoadError(path, "corrupt", f"not a readable {what} file: the zip archive is damaged ({e})") from e
     if bad is not None:
         raise LoadError(path, "corrupt", f"not a readable {what} file: member {bad} of the zip archive is damaged")
+    if not has_main:
+        raise LoadError(path, wrong, f"a zip archive but not a {what} file (no {_MAIN_PART[what]}): another "
+                        "format renamed?")
     if inflated > _XML_INFLATION * limits.max_bytes:
         raise LoadError(path, "decompression-bomb", f"its XML inflates to {inflated / 2**20:.0f} MB, beyond "
                         f"{_XML_INFLATION} × the {limits.max_bytes / 2**20:.3g} MB file limit")
@@ -103,11 +113,15 @@ def _timer(path: Path, limits: Limits) -> Any:
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.I)
 
 
-def _heading_level(paragraph: Any) -> int | None:
-    """1-9 for a heading, 0 for the document's Title paragraph, None for body text. A style named
-    "Heading N" (or based on one), or an outline level (which localised heading styles carry)."""
-    lvl = paragraph._p.xpath("./w:pPr/w:outlineLvl/@w:val")
-    style = paragraph.style
+def _outline_level(element: Any) -> int | None:
+    """An explicit outline level (0-8) in a paragraph's or a style's properties; 9 means body text."""
+    lvl = element.xpath("./w:pPr/w:outlineLvl/@w:val")
+    return int(lvl[0]) + 1 if lvl and lvl[0].isdigit() and int(lvl[0]) < 9 else None
+
+
+def _style_level(style: Any) -> int | None:
+    """1-9 for a heading style, 0 for Title, None for body text: a style named "Heading N" (or based
+    on one), or one with an outline level (which localised heading styles carry)."""
     while style is not None:
         name = style.name or ""
         if name.lower() == "title":
@@ -115,18 +129,27 @@ def _heading_level(paragraph: Any) -> int | None:
         m = _HEADING_STYLE.match(name)
         if m:
             return int(m.group(1))
-        lvl = lvl or style.element.xpath("./w:pPr/w:outlineLvl/@w:val")
+        level = _outline_level(style.element)
+        if level is not None:
+            return level
         style = style.base_style
-    if lvl and lvl[0].isdigit() and int(lvl[0]) < 9:  # 9 means "body text"
-        return int(lvl[0]) + 1
     return None
 
 
-def _is_list(paragraph: Any) -> bool:
-    if paragraph._p.xpath("./w:pPr/w:numPr"):
-        return True
-    name = (paragraph.style.name or "") if paragraph.style is not None else ""
-    return name.lower().startswith(("list bullet", "list number"))
+def _paragraph_styles(document: Any) -> dict[str | None, tuple[int | None, bool]]:
+    """Per paragraph style id: its heading level and whether it is a list style. Worked out once:
+    python-docx's `paragraph.style` looks the style up again for every paragraph (most of the time
+    of reading a long document)."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    info: dict[str | None, tuple[int | None, bool]] = {}
+    for style in document.styles:
+        if style.type == WD_STYLE_TYPE.PARAGRAPH:
+            name = (style.name or "").lower()
+            info[style.style_id] = (_style_level(style), name.startswith(("list bullet", "list number")))
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    info[None] = info.get(default.style_id, (None, False)) if default is not None else (None, False)
+    return info
 
 
 def load_docx(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict[str, Any]]:
@@ -139,6 +162,7 @@ def load_docx(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict
     try:
         document = docx.Document(buf)
         title = (document.core_properties.title or "").strip()
+        styles = _paragraph_styles(document)
         parts: list[Part] = []
         heading_path: list[tuple[int, str]] = []
         buf_lines: list[str] = []
@@ -159,14 +183,17 @@ def load_docx(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict
             text = " ".join(block.text.split())
             if not text:
                 continue
-            level = _heading_level(block)
+            style_level, list_style = styles.get(block._p.style, styles[None])
+            own = _outline_level(block._p)
+            level = own if own is not None else style_level
             if level == 0:
                 title = title or text
             elif level is not None:
                 flush()
                 heading_path = [(lv, h) for lv, h in heading_path if lv < level] + [(level, text)]
             else:
-                buf_lines.append(f"- {text}" if _is_list(block) else text)
+                numbered = list_style or bool(block._p.xpath("./w:pPr/w:numPr"))
+                buf_lines.append(f"- {text}" if numbered else text)
         flush()
     except LoadError:
         raise
@@ -201,7 +228,7 @@ def _slide_lines(slide: Any, title_shape: Any) -> list[str]:
             paras = [" ".join(p.text.split()) for p in shape.text_frame.paragraphs]
             paras = [p for p in paras if p]
             # Bullet points rarely end in a full stop: as list items they stay one unit each.
-            lines += [f"- {p}" for p in paras] if len(paras) > 1 or shape.is_placeholder else paras
+            lines += [f"- {p}" for p in paras] if len(paras) > 1 else paras
     return lines
 
 
