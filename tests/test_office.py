@@ -221,3 +221,47 @@ def url_id(url: str) -> str:
     from cluster_assistant.assistant.fetch import url_doc_id
 
     return url_doc_id(url)
+
+
+def test_tracked_insertions_content_controls_and_merged_cells_are_read(tmp_path: Path) -> None:
+    """Text python-docx's own `.text` would miss or repeat: a tracked insertion (not a deletion), a text
+    box (once, not with its fallback copy), a paragraph inside a content control, a merged cell."""
+    import docx
+    from docx.oxml import OxmlElement, parse_xml
+    from docx.oxml.ns import nsdecls, qn
+
+    d = docx.Document()
+    d.add_heading("Decisions", 1)
+    p = d.add_paragraph("The assembly approved ")
+    for tag, words in (("w:ins", "the new budget"), ("w:del", "the old plan")):
+        run = p.add_run(words)
+        wrapper = OxmlElement(tag)
+        wrapper.set(qn("w:id"), "1")
+        wrapper.set(qn("w:author"), "Editor")
+        run._r.addprevious(wrapper)
+        wrapper.append(run._r)
+        if tag == "w:del":
+            run._r.find(qn("w:t")).tag = qn("w:delText")
+    p.add_run(" in May.")
+    # A text box as Word writes it: the drawing, and a fallback copy of it for older readers.
+    box = ('<w:txbxContent><w:p><w:r><w:t>Sidebar: members vote online.</w:t></w:r></w:p></w:txbxContent>')
+    d.add_paragraph().add_run()._r.append(parse_xml(
+        f'<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" {nsdecls("w")}>'
+        f'<mc:Choice Requires="wps"><w:drawing>{box}</w:drawing></mc:Choice>'
+        f'<mc:Fallback><w:pict>{box}</w:pict></mc:Fallback></mc:AlternateContent>'))
+    control = d.add_paragraph("Signed by the cluster manager.")
+    sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    control._p.addprevious(sdt)
+    sdt.append(content)
+    content.append(control._p)
+    table = d.add_table(rows=2, cols=3)
+    for c, text in enumerate(("Item", "Owner", "Due")):
+        table.cell(0, c).text = text
+    table.cell(1, 0).text = "Newsletter"
+    table.cell(1, 1).merge(table.cell(1, 2)).text = "Secretariat, by June"
+    d.save(str(tmp_path / "minutes.docx"))
+    (part,) = load_file(tmp_path / "minutes.docx").parts
+    assert part.section == "Decisions"
+    assert part.text.splitlines() == [
+        "The assembly approved the new budget in May.", "Sidebar: members vote online.",
+        "Signed by the cluster manager.", "Item: Newsletter; Owner: Secretariat, by June."]

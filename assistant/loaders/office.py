@@ -152,10 +152,49 @@ def _paragraph_styles(document: Any) -> dict[str | None, tuple[int | None, bool]
     return info
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _blocks(container: Any) -> Iterator[Any]:
+    """The paragraph (w:p) and table (w:tbl) elements of a body or cell in document order, including
+    those inside content controls (w:sdt, common in forms and templates), which python-docx's
+    `iter_inner_content` passes over."""
+    for child in container:
+        if child.tag in (f"{_W}p", f"{_W}tbl"):
+            yield child
+        elif child.tag == f"{_W}sdt":
+            content = child.find(f"{_W}sdtContent")
+            if content is not None:
+                yield from _blocks(content)
+        elif child.tag == f"{_W}customXml":
+            yield from _blocks(child)
+
+
+def _text_of(element: Any) -> str:
+    """The visible text under an element: every w:t, so text in tracked insertions, fields, content
+    controls, text boxes and nested tables counts (python-docx's `Paragraph.text` drops insertions);
+    tracked deletions (w:delText) do not, nor a drawing's fallback copy (mc:Fallback repeats a text
+    box for older readers). Tabs and breaks are spaces."""
+    out: list[str] = []
+    breaks = {f"{_W}tab", f"{_W}br", f"{_W}cr"}
+
+    def walk(el: Any) -> None:
+        for child in el:
+            if child.tag == f"{_W}t":
+                out.append(child.text or "")
+            elif child.tag in breaks:
+                out.append(" ")
+            elif child.tag != _MC_FALLBACK:
+                walk(child)
+
+    walk(element)
+    return " ".join("".join(out).split())
+
+
 def load_docx(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict[str, Any]]:
     import docx
     from docx.table import Table
-    from docx.text.paragraph import Paragraph
 
     buf = open_package(path, data, limits, "Word")
     check = _timer(path, limits)
@@ -173,18 +212,20 @@ def load_docx(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict
                 parts.append(Part(text=body, section=" > ".join(h for _, h in heading_path)))
             buf_lines.clear()
 
-        for n, block in enumerate(document.iter_inner_content()):
+        for n, block in enumerate(_blocks(document.element.body)):
             if n % 200 == 0:
                 check()
-            if isinstance(block, Table):
-                buf_lines.extend(table_lines([[c.text for c in _unique_cells(row.cells)] for row in block.rows]))
+            if block.tag == f"{_W}tbl":
+                # python-docx's rows repeat a cell merged down or across into each place it covers.
+                table = Table(block, document._body)
+                buf_lines.extend(table_lines([[_text_of(c._tc) for c in _unique_cells(row.cells)]
+                                              for row in table.rows]))
                 continue
-            assert isinstance(block, Paragraph)
-            text = " ".join(block.text.split())
+            text = _text_of(block)
             if not text:
                 continue
-            style_level, list_style = styles.get(block._p.style, styles[None])
-            own = _outline_level(block._p)
+            style_level, list_style = styles.get(block.style, styles[None])
+            own = _outline_level(block)
             level = own if own is not None else style_level
             if level == 0:
                 title = title or text
@@ -192,7 +233,7 @@ def load_docx(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict
                 flush()
                 heading_path = [(lv, h) for lv, h in heading_path if lv < level] + [(level, text)]
             else:
-                numbered = list_style or bool(block._p.xpath("./w:pPr/w:numPr"))
+                numbered = list_style or bool(block.xpath("./w:pPr/w:numPr"))
                 buf_lines.append(f"- {text}" if numbered else text)
         flush()
     except LoadError:
