@@ -102,6 +102,8 @@ def ingest(paths: Sequence[Path | str], assistant: Assistant, progress: bool = F
     urls = [str(p) for p in paths if is_url(p)]
     local = [Path(p) for p in paths if not is_url(p)]
     files, missing = discover(local)
+    # "~$report.docx": the owner file Word and PowerPoint keep beside a document while it is open.
+    files = [f for f in files if not (f.name.startswith("~$") and f.suffix.lower() in {".docx", ".pptx"})]
     report.failed += missing
     space = assistant.vector_space
     changed = False

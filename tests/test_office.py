@@ -136,6 +136,7 @@ def test_bad_office_files_never_cost_the_index_anything(tmp_path: Path) -> None:
     (folder / "strategy.docx").write_bytes((folder / "strategy.docx").read_bytes()[:5000])
     make_pptx(folder / "empty.pptx", slides=False)
     _encrypted(make_docx(tmp_path / "x.docx"), folder / "locked.docx")
+    (folder / "~$rategy.docx").write_bytes(b"\x0bEditor Name" + b"\x00" * 150)  # Word's owner file: not a document
     report = ingest([folder], a)
     assert sorted((Path(f.path).name, f.reason) for f in report.failed) == [
         ("empty.pptx", "no-text"), ("locked.docx", "encrypted"), ("strategy.docx", "corrupt")]
