@@ -137,3 +137,20 @@ def test_failing_urls_cost_the_index_nothing(web: WebServer, tmp_path: Path) -> 
     assert report.added == 1
     after = sorted(a.store.all_metadata()[0])
     assert set(before) < set(after)  # the page that is gone now is still indexed, beside the new file
+
+
+def test_html_lists_and_tables_read_like_word_ones(tmp_path: Path) -> None:
+    path = tmp_path / "calls.html"
+    path.write_text("<html><head><title>Open calls</title></head><body><main><h1>Open calls</h1>"
+                    "<p>Clusters can apply to the following calls for joint projects this year.</p>"
+                    "<ul><li>Export missions to Japan</li><li>Shared testing facilities</li></ul>"
+                    "<h2>Deadlines</h2><table><tr><th>Call</th><th>Deadline</th></tr>"
+                    "<tr><td>Export missions</td><td>15 March</td></tr>"
+                    "<tr><td>Testing facilities</td><td>30 June</td></tr></table></main></body></html>")
+    doc = load_file(path)
+    assert [(p.section, p.text.splitlines()) for p in doc.parts] == [
+        ("Open calls", ["Clusters can apply to the following calls for joint projects this year.",
+                        "- Export missions to Japan", "- Shared testing facilities"]),
+        ("Open calls > Deadlines", ["Call: Export missions; Deadline: 15 March.",
+                                    "Call: Testing facilities; Deadline: 30 June."]),
+    ]
