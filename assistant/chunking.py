@@ -124,6 +124,7 @@ def chunk_document(doc: SourceDoc, spec: ChunkSpec) -> list[Chunk]:
                 "publisher": doc.publisher,
                 "date": doc.date,
                 "topics": ",".join(doc.topics),
+                "format": doc.format,
             }
             if part.page is not None:
                 meta["page"] = part.page

@@ -14,14 +14,17 @@ import yaml
 
 from .language import LT_WORDS
 
-SUPPORTED_SUFFIXES = {".pdf", ".md", ".markdown", ".txt"}
+SUPPORTED_SUFFIXES = {".pdf", ".md", ".markdown", ".txt", ".docx", ".pptx", ".html", ".htm"}
+# A document's format, shown by `sources`: pdf, docx, pptx, html, md or txt.
+FORMATS = {".pdf": "pdf", ".md": "md", ".markdown": "md", ".txt": "txt", ".docx": "docx", ".pptx": "pptx",
+           ".html": "html", ".htm": "html"}
 KINDS = {"policy", "good-practice", "training", "news"}
 
 
 class LoadError(Exception):
     """A file that cannot be indexed. `reason` is a short class such as `encrypted` or `no-text`."""
 
-    def __init__(self, path: Path, reason: str, detail: str) -> None:
+    def __init__(self, path: Path | str, reason: str, detail: str) -> None:  # a str: a URL
         super().__init__(f"{shown(path)}: {reason}: {detail}")
         self.path, self.reason, self.detail = path, reason, detail
 
@@ -40,7 +43,8 @@ def yaml_problem(e: Exception) -> str:
 
 @dataclass
 class Part:
-    """A piece of a document that citations can point at: a PDF page or a Markdown section."""
+    """A piece of a document that citations can point at: a PDF page, a slide (`page` holds the slide
+    number of a .pptx), or a section (Markdown, Word and web pages)."""
 
     text: str
     page: int | None = None
@@ -58,6 +62,7 @@ class SourceDoc:
     publisher: str = ""
     date: str = ""
     topics: list[str] = field(default_factory=list)
+    format: str = ""  # pdf, docx, pptx, html, md, txt
 
     @property
     def pages(self) -> int:
@@ -100,6 +105,12 @@ def load_file(path: Path, limits: Limits = Limits()) -> SourceDoc:
     if suffix == ".pdf":
         parts, pdf_meta = _load_pdf(path, data, limits)
         meta = {**pdf_meta, **meta}
+    elif suffix in {".docx", ".pptx", ".html", ".htm"}:
+        from .loaders import html, office
+
+        load = {".docx": office.load_docx, ".pptx": office.load_pptx}.get(suffix)
+        parts, file_meta = load(path, data, limits) if load else html.html_parts(path, data)
+        meta = {**file_meta, **meta}  # a .meta.yaml sidecar wins over the file's own properties
     else:
         text = _decode_text(path, data)
         if suffix in {".md", ".markdown"}:
@@ -140,6 +151,7 @@ def _make_doc(path: Path, data: bytes, parts: list[Part], meta: dict[str, Any]) 
         publisher=str(meta.get("publisher") or ""),
         date=str(meta.get("date") or ""),
         topics=[str(t) for t in topics],
+        format=FORMATS.get(path.suffix.lower(), ""),
     )
 
 

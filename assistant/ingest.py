@@ -7,14 +7,15 @@ its chunk ids and hashes all match, so the next run finishes whatever a killed r
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .chunking import Chunk, ChunkSpec, chunk_document, context_header, indexed_text
-from .documents import SUPPORTED_SUFFIXES, Limits, LoadError, load_file, shown
+from .documents import SUPPORTED_SUFFIXES, Limits, LoadError, SourceDoc, load_file, shown
+from .fetch import FetchLimits, is_url, load_url
 from .keywords import KeywordIndex
 from .store import UNIT_SPANS, UNIT_VECTORS, UNITS_VERSION, has_units, unit_metadata
 from .text import heads_list, unit_spans
@@ -86,8 +87,9 @@ def _unit_spans(chunk: Chunk) -> list[tuple[int, int]]:
     return keep
 
 
-def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> IngestReport:
-    """Index `paths` into the assistant's store. The embedder loads only if something changed."""
+def ingest(paths: Sequence[Path | str], assistant: Assistant, progress: bool = False) -> IngestReport:
+    """Index `paths` (files, folders, and web page URLs given as str) into the assistant's store.
+    The embedder loads only if something changed."""
     settings, store = assistant.settings, assistant.store
     started = time.monotonic()
     report = IngestReport()
@@ -95,7 +97,13 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
                      settings.embedding_model)
     limits = Limits(int(settings.max_file_mb * 1024 * 1024), settings.max_pages, settings.extraction_timeout_s,
                     settings.pdf_password.get_secret_value() if settings.pdf_password else None)
-    files, missing = discover(paths)
+    fetch_limits = FetchLimits(settings.fetch_timeout_s, int(settings.max_page_mb * 1024 * 1024),
+                               settings.max_redirects)
+    urls = [str(p) for p in paths if is_url(p)]
+    local = [Path(p) for p in paths if not is_url(p)]
+    files, missing = discover(local)
+    # "~$report.docx": the owner file Word and PowerPoint keep beside a document while it is open.
+    files = [f for f in files if not (f.name.startswith("~$") and f.suffix.lower() in {".docx", ".pptx"})]
     report.failed += missing
     space = assistant.vector_space
     changed = False
@@ -107,10 +115,11 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
             existing.setdefault(str(meta.get("doc_id")), {})[cid] = meta
         seen_docs: dict[str, str] = {}
         seen_sources: set[str] = set()
-        for path in _progress(files, progress):
+        items: list[Path | str] = [*files, *urls]
+        for path in _progress(items, progress):
             report.seen += 1
             try:
-                doc = load_file(path, limits)
+                doc: SourceDoc = load_url(path, fetch_limits) if isinstance(path, str) else load_file(path, limits)
             except LoadError as e:
                 report.failed.append(Failure(shown(path), e.reason, e.detail))
                 continue
@@ -165,7 +174,7 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
                 report.added += 1
             changed = True
         # A document is removed when its file is gone from a folder we just scanned.
-        roots = [p.resolve() for p in paths if p.is_dir()]
+        roots = [p.resolve() for p in local if p.is_dir()]
         for doc_id, chunks_meta in existing.items():
             if doc_id in seen_docs:
                 continue
@@ -218,7 +227,7 @@ def _set_topics(meta: dict[str, Any], tags: list[str]) -> None:
             meta[f"topic_{t}"] = True
 
 
-def _progress(files: list[Path], enabled: bool) -> Iterable[Path]:
+def _progress(files: list[Path | str], enabled: bool) -> Iterable[Path | str]:
     if not enabled or len(files) < 3:
         return files
     from tqdm import tqdm

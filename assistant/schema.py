@@ -18,10 +18,14 @@ class Citation:
     chunk_id: str = ""
 
     def where(self) -> str:
-        """'p. 4' or the section path, for people. A Markdown section path starts with the document's
-        own heading, which is usually the title: shown next to the title, it would say it twice."""
+        """'p. 4', 'slide 7' (a deck's `page` is its slide number), 'slide 7 (speaker notes)', or the
+        section path, for people. A Markdown section path starts with the document's own heading,
+        which is usually the title: shown next to the title, it would say it twice."""
         if self.page is not None:
-            return f"p. {self.page}"
+            if not self.source.lower().endswith(".pptx"):
+                return f"p. {self.page}"
+            notes = " (speaker notes)" if self.section.split(" > ")[-1] == "Speaker notes" else ""
+            return f"slide {self.page}{notes}"
         section = self.section
         if self.title and section.startswith(self.title + " > "):
             section = section[len(self.title) + 3:]

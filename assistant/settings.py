@@ -107,6 +107,14 @@ class Settings(BaseSettings):
     extraction_timeout_s: float = Field(60.0, gt=0, description="Per-file text extraction time limit.")
     pdf_password: SecretStr | None = Field(None, description="Password tried on encrypted PDFs.")
 
+    # --- web pages (`ingest https://…`) ---
+    fetch_timeout_s: float = Field(20.0, gt=0, description="Time limit for fetching one URL: to connect, for "
+                                   "each wait for data, and for the whole download.")
+    max_page_mb: float = Field(10.0, gt=0, description="A URL whose body is larger is skipped (read no further "
+                               "than the limit).")
+    max_redirects: int = Field(3, ge=0, le=20, description="Redirects followed when fetching a URL (http and "
+                               "https only).")
+
     # --- slack ---
     slack_allowed_channels: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="If set, the bot answers only in these channel ids (DMs always "

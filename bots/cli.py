@@ -77,11 +77,12 @@ def render_answer(ans: Answer, with_text: bool = True) -> str:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from cluster_assistant.assistant.chain import Assistant
+    from cluster_assistant.assistant.fetch import is_url
     from cluster_assistant.assistant.ingest import ingest
 
     settings = _settings(args)
     assistant = Assistant(settings)
-    paths = [Path(p) for p in args.paths] or [settings.corpus_dir]
+    paths: list[Path | str] = [p if is_url(p) else Path(p) for p in args.paths] or [settings.corpus_dir]
     report = ingest(paths, assistant, progress=sys.stderr.isatty())
     for f in report.failed:
         print(f"warning: {f.path}: {f.reason}: {f.detail}", file=sys.stderr)
@@ -219,9 +220,10 @@ def cmd_sources(args: argparse.Namespace) -> int:
     if not rows:
         print("no documents indexed: run `cluster-assistant ingest`")
         return 0
-    print(f"{'doc_id':34} {'kind':13} {'chunks':>6} {'pages':>5}  {'last ingested':20} title")
+    print(f"{'doc_id':34} {'format':6} {'kind':13} {'chunks':>6} {'locations':>13}  {'last ingested':20} title")
     for r in rows:
-        print(f"{r['doc_id']:34} {r['kind']:13} {r['chunks']:>6} {r['pages'] or '-':>5}  "
+        where = f"{r['locations']} {r['location'] if r['locations'] != 1 else r['location'][:-1]}"
+        print(f"{r['doc_id']:34} {r['format']:6} {r['kind']:13} {r['chunks']:>6} {where:>13}  "
               f"{r['ingested_at']:20} {r['title']}")
     return 0
 
@@ -305,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("ingest", help="index files or folders (default: the shipped corpus)")
+    s = sub.add_parser("ingest", help="index files, folders or web page URLs (default: the shipped corpus)")
     s.add_argument("paths", nargs="*")
     s.set_defaults(func=cmd_ingest)
 

@@ -54,7 +54,7 @@ def test_image_only_pdf_is_no_text_not_a_crash() -> None:
     ("fake.pdf", b"this is not a pdf at all\n" * 10, "not-pdf"),
     ("truncated.pdf", None, "corrupt"),
     ("junk.txt", bytes(range(256)) * 40, "binary"),
-    ("notes.docx", b"PK\x03\x04", "unsupported"),
+    ("notes.odt", b"PK\x03\x04", "unsupported"),
 ])
 def test_bad_files_get_a_classified_error(tmp_path: Path, name: str, data: bytes | None, reason: str) -> None:
     path = tmp_path / name
