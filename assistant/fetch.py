@@ -112,7 +112,8 @@ def load_url(url: str, limits: FetchLimits = FetchLimits()) -> SourceDoc:
         with contextlib.suppress(LookupError):  # an unknown charset name: the extractor guesses from the bytes
             html = page.body.decode(page.charset, errors="replace")
     parts, meta = html_parts(url, html)
-    parts = [replace(p, text=drop_footnote_marks(p.text)) for p in parts]  # as for files
+    texts = drop_footnote_marks([p.text for p in parts])  # as for files
+    parts = [replace(p, text=t) for p, t in zip(parts, texts, strict=True)]
     title = meta.get("title") or next((p.section.split(" > ")[0] for p in parts if p.section), "") \
         or urlsplit(page.url).hostname or url
     indexed = repr((title, meta.get("publisher"), meta.get("date"), [(p.section, p.text) for p in parts]))
