@@ -32,9 +32,11 @@ AGENDA = [("Welcome and goals", 0.10), ("Input: what the sources say", 0.30),
 ANGLES = [
     "What is {topic} and why does it matter for clusters?",
     "What are the main challenges or weaknesses of {topic}?",
-    "What good practices or steps help with {topic}?",
+    "What good practices or steps help with {topic} for {focus}?",
     "What support, funding or policy measures exist for {topic}?",
 ]
+MAX_KEY_POINTS = 8
+STAGE_WEIGHT = 0.5  # how much the stage's focus counts beside the topic when key points are ranked
 
 
 @dataclass
@@ -105,47 +107,109 @@ def prepare(assistant: Assistant, topic: str, stage: Stage = "formed", minutes: 
     agenda = agenda_for(minutes)
     if assistant.answer(topic).refused:  # the angles' own words must not carry an uncovered topic
         raise ValueError(f"the knowledge base has nothing on {topic!r}; try a broader topic")
-    answers: list[Answer] = [assistant.answer(a.format(topic=topic)) for a in ANGLES]
+    focus = STAGE_FOCUS[stage]
+    answers: list[Answer] = [assistant.answer(a.format(topic=topic, focus=focus)) for a in ANGLES]
     answered = [a for a in answers if not a.refused]
     if not answered:
         raise ValueError(f"the knowledge base has nothing on {topic!r}; try a broader topic")
-    # Renumber citations across the answers: one reading list, each source once.
-    reading: list[Citation] = []
-    by_chunk: dict[str, Citation] = {}
-    key_points: list[KeyPoint] = []
-    for ans in answered:
-        local = {}
-        for c in ans.citations:
-            if c.chunk_id not in by_chunk:
-                by_chunk[c.chunk_id] = Citation(**{**c.__dict__, "n": len(reading) + 1})
-                reading.append(by_chunk[c.chunk_id])
-            local[c.n] = by_chunk[c.chunk_id].n
-        for sentence in _sentences(ans.answer)[:3]:
-            text = _renumber(sentence, local).lstrip("•-–* ")
-            if text.rsplit(" [", 1)[0].endswith(":"):
-                continue  # a list intro says nothing on its own
-            if text and all(text != kp.text for kp in key_points):
-                key_points.append(KeyPoint(text, [by_chunk[c.chunk_id] for c in ans.citations]))
-    focus = STAGE_FOCUS[stage]
+    points = _rank(assistant, _candidate_points(answered), topic, focus)
+    key_points, reading = _renumbered(points[:MAX_KEY_POINTS])
     objectives = [
-        f"Understand what the sources say about {topic} for a cluster at the {stage} stage.",
-        f"Relate {topic} to this cluster's priority: {focus}.",
+        f"Understand what the sources say about {topic} for a cluster at the {stage} stage ({focus}).",
+        *[f"Explain to members: {_gist(kp.text)}" for kp in key_points[:2]],
         "Agree on one concrete next step the cluster will take, with an owner and a date.",
     ]
-    discussion = [
-        f"Which of the key points about {topic} matters most for our cluster right now, and why?",
-        f"What stops our members from acting on {topic} today?",
-        f"Which member could lead a first step on {topic}, and what would they need from the cluster?",
-        f"How will we know in six months that our work on {topic} is paying off?",
-    ]
+    # Each question starts from a cited point, so the discussion stays on what the sources say.
+    discussion = [f"The sources say: “{_gist(kp.text)}” What would this mean for our cluster, at the {stage} "
+                  f"stage ({focus})?" for kp in key_points[:3]]
+    discussion.append(f"How will we know in six months that our work on {topic} is paying off?")
     exercise_minutes = dict(agenda)["Exercise"]
     exercise = (f"In groups of three to five ({exercise_minutes} minutes): pick one key point above, write down "
                 f"one action for {focus}, who in the cluster leads it, what it needs and the first milestone. "
                 "Each group presents its action in one minute; the cluster chooses which to start.")
-    plan = SessionPlan(topic, stage, minutes, objectives, agenda, key_points[:8], discussion, exercise, reading)
+    plan = SessionPlan(topic, stage, minutes, objectives, agenda, key_points, discussion, exercise, reading)
     if assistant.settings.llm != "extractive":
         _improve_with_model(assistant, plan)
     return plan
+
+
+@dataclass
+class _Point:
+    text: str                 # the sentence, its [n] markers numbered as in its answer
+    sources: list[Citation]   # the citations its markers point to
+
+
+def _candidate_points(answers: list[Answer]) -> list[_Point]:
+    """Every sentence of the answers that says something, with the sources its own markers cite; a
+    sentence that repeats one already taken (most of its words) is left out."""
+    import re
+
+    from .keywords import terms
+
+    out: list[_Point] = []
+    seen: list[set[str]] = []
+    for ans in answers:
+        by_n = {c.n: c for c in ans.citations}
+        for sentence in _sentences(ans.answer):
+            text = re.sub(r"^(?:[•\-–*]|\(?\d{1,2}[.)])\s*", "", sentence.strip())  # no bullet or list number
+            body = re.sub(r"\s*\[\d+\]", "", text).strip()
+            if not body or body.endswith(":"):
+                continue  # a list intro says nothing on its own
+            words = set(terms(body))
+            if not words or any(len(words & other) >= REPEAT_SHARE * len(words) for other in seen):
+                continue
+            cited = [by_n[int(n)] for n in re.findall(r"\[(\d+)\]", text) if int(n) in by_n]
+            if cited:
+                seen.append(words)
+                out.append(_Point(text, cited))
+    return out
+
+
+REPEAT_SHARE = 0.7  # a point with this share of its terms in a point already taken repeats it
+
+
+def _rank(assistant: Assistant, points: list[_Point], topic: str, focus: str) -> list[_Point]:
+    """Best first: closest to the topic, and (STAGE_WEIGHT) to what a cluster at this stage needs."""
+    import re
+
+    import numpy as np
+
+    if not points:
+        return []
+    embed = assistant.embedder
+    vectors = np.asarray(embed.embed_documents([re.sub(r"\s*\[\d+\]", "", p.text) for p in points]))
+    score = vectors @ np.asarray(embed.embed_query(topic)) + STAGE_WEIGHT * (vectors @ np.asarray(
+        embed.embed_query(focus)))
+    return [points[i] for i in np.argsort(-score, kind="stable")]
+
+
+def _renumbered(points: list[_Point]) -> tuple[list[KeyPoint], list[Citation]]:
+    """Key points with one numbering across them, and the reading list: exactly the sources they cite."""
+    import re
+
+    reading: list[Citation] = []
+    number: dict[str, int] = {}
+    key_points = []
+    for p in points:
+        local = {}
+        for c in p.sources:
+            if c.chunk_id not in number:
+                number[c.chunk_id] = len(reading) + 1
+                reading.append(Citation(**{**c.__dict__, "n": number[c.chunk_id]}))
+            local[c.n] = number[c.chunk_id]
+        text = re.sub(r"\[(\d+)\]", lambda m, local=local: f"[{local.get(int(m.group(1)), int(m.group(1)))}]",
+                      p.text)
+        key_points.append(KeyPoint(text, [reading[local[c.n] - 1] for c in p.sources]))
+    return key_points, reading
+
+
+def _gist(text: str, limit: int = 140) -> str:
+    """A key point as a short quote, with its markers: "Clusters need a mentor for 2-3 years [1]"."""
+    import re
+
+    markers = " ".join(dict.fromkeys(re.findall(r"\[\d+\]", text)))
+    body = re.sub(r"\s*\[\d+\]", "", text).strip()
+    return f"{clip(body, limit)} {markers}".strip()
 
 
 def _improve_with_model(assistant: Assistant, plan: SessionPlan) -> None:
@@ -208,9 +272,3 @@ def _sentences(answer: str) -> list[str]:
             out.append(cur)
             cur = ""
     return out
-
-
-def _renumber(sentence: str, mapping: dict[int, int]) -> str:
-    import re
-
-    return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", sentence)

@@ -84,3 +84,27 @@ def test_model_failure_keeps_the_offline_plan(corpus_assistant: Assistant) -> No
     plan = prepare(a, "internationalisation of clusters", "developing", 60)
     assert plan.provider == "extractive" and "offline plan" in plan.notice
     assert "> Note:" in plan.to_markdown() and len(plan.key_points) >= 3
+
+
+def test_a_plan_never_repeats_a_point_and_cites_every_reading_it_lists(corpus_assistant: Assistant) -> None:
+    from cluster_assistant.assistant.keywords import terms
+
+    for topic, stage in [("member engagement", "formed"), ("funding for cluster projects", "emerging"),
+                         ("internationalisation of clusters", "developing")]:
+        plan = prepare(corpus_assistant, topic, stage, 90)
+        words = [set(terms(re.sub(r"\[\d+\]", "", kp.text))) for kp in plan.key_points]
+        for i, a in enumerate(words):
+            for b in words[:i]:
+                assert len(a & b) < 0.7 * len(a), plan.to_markdown()  # no point says what another said
+        cited = {int(n) for kp in plan.key_points for n in re.findall(r"\[(\d+)\]", kp.text)}
+        assert {c.n for c in plan.reading} == cited, plan.to_markdown()  # no uncited "further reading"
+        # Objectives and discussion questions start from the cited points, not from the topic string alone.
+        assert sum(bool(re.search(r"\[\d+\]", o)) for o in plan.objectives) >= 1
+        assert sum(bool(re.search(r"\[\d+\]", q)) for q in plan.discussion) >= 2
+
+
+def test_the_stage_changes_which_points_lead(corpus_assistant: Assistant) -> None:
+    early = prepare(corpus_assistant, "cluster strategy", "emerging", 60)
+    late = prepare(corpus_assistant, "cluster strategy", "mature", 60)
+    assert [kp.text for kp in early.key_points] != [kp.text for kp in late.key_points]
+    assert "emerging" in early.discussion[0] and "mature" in late.discussion[0]
