@@ -229,6 +229,11 @@ def cmd_sources(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from cluster_assistant.evals.runner import DEFAULT_DATASET, compare, load_dataset, run, write_outputs
 
+    if args.claims:  # the support check alone, on labelled claims (no index needed)
+        from cluster_assistant.evals.claims import run_cli
+
+        return run_cli(_settings(args), args.out, args.dataset, args.calibrate)
+
     baseline = _read_baseline(args.baseline) if args.baseline else None  # before the run, not after it
     items = load_dataset(args.dataset or DEFAULT_DATASET)
     if args.limit:
@@ -330,6 +335,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--tolerance", type=_at_least(0.0, float), default=0.02, help="allowed drop of a gated metric")
     s.add_argument("--write-baseline", type=Path, help="save this run as a baseline file")
     s.add_argument("--limit", type=_at_least(1, int), help="only the first N items (a smoke run)")
+    s.add_argument("--claims", action="store_true", help="score the model-answer support check on labelled claims "
+                   "(--dataset: a claims file; default the shipped evals/claims.yaml); exit 1 below target")
+    s.add_argument("--calibrate", action="store_true", help="with --claims: use the threshold calibrated on the "
+                   "dev half instead of the configured support_threshold")
     s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("slack", help="run the Slack bot (see docs/slack.md)")
