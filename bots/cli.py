@@ -239,11 +239,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.limit:
         items = items[: args.limit]
     report = run(_assistant(args), items, progress=sys.stderr.isatty())
+    if args.planted or report["settings"]["llm"] != "extractive":
+        from cluster_assistant.evals.model_check import lines as check_lines
+        from cluster_assistant.evals.model_check import read_planted, summarise
+
+        planted = read_planted(args.planted) if args.planted else None  # after the run: written during it
+        report["model_check"] = summarise(report["items"], planted)
     o = report["overall"]
     print(f"{o['items']} items in {report['seconds']} s: hit@5 {o['hit_at_5']:.3f}, MRR {o['mrr']:.3f}, "
           f"key-fact recall {o['key_fact_recall']:.3f}, ROUGE-L {o['rouge_l']:.3f}, "
           f"citation validity {o['citation_validity']:.3f}, refusal accuracy {o['refusal_accuracy']:.3f}, "
           f"p50 {o['latency_p50_ms']:.0f} ms, p95 {o['latency_p95_ms']:.0f} ms")
+    if "model_check" in report:
+        print("\n".join(check_lines(report["model_check"])))
     for path in write_outputs(report, args.out):
         print(f"wrote {path}")
     if args.write_baseline:
@@ -337,6 +345,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=_at_least(1, int), help="only the first N items (a smoke run)")
     s.add_argument("--claims", action="store_true", help="score the model-answer support check on labelled claims "
                    "(--dataset: a claims file; default the shipped evals/claims.yaml); exit 1 below target")
+    s.add_argument("--planted", type=Path, help="model mode: JSON lines of the sentences a test model wrote, wrong "
+                   "facts marked (tests/fake_openai.py --log); reports how many still reached the answers")
     s.add_argument("--calibrate", action="store_true", help="with --claims: use the threshold calibrated on the "
                    "dev half instead of the configured support_threshold")
     s.set_defaults(func=cmd_eval)

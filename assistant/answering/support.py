@@ -95,21 +95,26 @@ def _word_numbers(text: str, raw: bool) -> set[float]:
             continue
         if w in _UNITS or w in _TENS or (w == "a" and nxt in _SCALES):
             total, current, j, count = 0.0, 0.0, i, 0
+            last = ""  # what came before: a unit cannot follow a unit ("two three" is two numbers)
             while j < len(words):
                 t = words[j]
-                if t in _UNITS:
+                if t in _UNITS and last not in {"unit", "tens-unit"}:
                     current += _UNITS[t]
-                elif t in _TENS:
+                    last = "tens-unit" if last == "tens" else "unit"
+                elif t in _TENS and last not in {"unit", "tens", "tens-unit"}:
                     current += _TENS[t]
+                    last = "tens"
                 elif t == "a" and j == i:
                     current = 1
                 elif t == "hundred":
                     current = max(current, 1) * 100
+                    last = "scale"
                 elif t in {"thousand", "million", "billion"}:
                     total += max(current, 1) * _SCALES[t]
                     if raw:
                         out.add(current)
                     current = 0
+                    last = "scale"
                 elif t == "and" and count and j + 1 < len(words) and (words[j + 1] in _UNITS or words[j + 1] in _TENS):
                     pass  # "one hundred and five"
                 else:
@@ -226,18 +231,27 @@ def negation(text: str) -> int:
     return 2 if _STRONG.search(text) else 1 if _WEAK.search(text) else 0
 
 
+def denials(text: str) -> int:
+    """How many negators the text holds, outright or "lacking"."""
+    text = _NOT_NEGATION.sub(" ", text)
+    return len(_STRONG.findall(text)) + len(_WEAK.findall(text))
+
+
 def flips(claim: str, source: str) -> bool:
     """Does the claim deny what the source states, or state what the source denies? A source that
     says something is lacking allows a claim that says it is lacking, missing, weak or absent ("no
-    direct support"), but not one that affirms it, nor an absolute "never" / "nothing"."""
+    direct support"), but not one that affirms it, nor an absolute "never" / "nothing". A claim
+    with more negators than its source denies something more ("should not offer ... not awarded")."""
     c, s = negation(claim), negation(source)
     if s == 0:
         return c > 0
-    if s == 2:
-        return c == 0
+    if s == 2 and c == 0:
+        return True
     if c == 0:
         return not _SCARCE.search(claim)
-    return bool(_ABSOLUTE.search(_NOT_NEGATION.sub(" ", claim)))
+    if denials(claim) > denials(source):
+        return True
+    return s == 1 and bool(_ABSOLUTE.search(_NOT_NEGATION.sub(" ", claim)))
 
 
 # --- meaning --------------------------------------------------------------------------------------
@@ -315,7 +329,9 @@ def check_claim(sentence: str, cited: Sequence[str], question: str = "", embed: 
     if best < threshold and covered < COVERAGE:
         return Verdict(False, "meaning", f"closest source sentence at cosine {best:.2f} < {threshold:.2f}", best,
                        best_text, covered)
-    if flips(bare, best_text):
+    # A denial must find one in the aligned sentences; an affirmation is held against the single
+    # nearest sentence (the other of a pair may deny something else).
+    if flips(bare, best_text if negation(bare) else units[best_i]):
         side = "the sentence denies what the source states" if negation(bare) else \
             "the source denies what the sentence states"
         return Verdict(False, "negation", side, best, best_text, covered)
