@@ -97,13 +97,13 @@ def reword(sentence: str) -> str:
     """Same facts, other words: synonyms for common words, small numbers spelt out."""
     def word(m: re.Match[str]) -> str:
         w = m.group(0)
-        if w[0].isdigit():  # "14" -> "fourteen"; not "100 000", "14,900" or "0.5"
+        if w[0].isdigit():  # "14" -> "fourteen"; not "100 000", "14,900", "0.5" or the 2 of "NUTS2"
             return _SMALL[int(w)] if w.isdigit() and int(w) < len(_SMALL) else w
         new = _SYNONYMS.get(w.lower())
         if new is None:
             return w
         return new.capitalize() if w[0].isupper() else new
-    return re.sub(r"\d+(?:[ ,.]\d+)*|\b[^\W\d]+\b", word, sentence)
+    return re.sub(r"(?<![\w.,])\d+(?:[ ,.]\d+)*(?!\w)|\b[^\W\d]+\b", word, sentence)
 
 
 def corrupt(sentence: str, kind: str, k: int) -> str | None:
