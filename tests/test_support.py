@@ -63,6 +63,8 @@ def test_names_must_come_from_the_sources_or_the_question() -> None:
         "MITA", "InoLink", "Lithuanian", "Innovation", "Centre", "Vilnius"]
     # A capitalised word opening a sentence is an ordinary word ("Roughly", "Specialists").
     assert names("Roughly half of them agree.") == [] and names("Specialists advised them.") == []
+    assert names("- Specialists advised them.") == [] and names("Partners met in Hudiksvall (Sweden).") == [
+        "Hudiksvall", "Sweden"]
     src = ["Clusters in Lithuania work with MITA and KETs."]
     assert unsupported_names("Lithuanian clusters work with MITA on KET projects.", src, "") == []
     assert unsupported_names("Most Latvian clusters work with LIC.", src, "") == ["Latvian", "LIC"]

@@ -151,7 +151,8 @@ def unsupported_numbers(sentence: str, cited: Iterable[str]) -> list[str]:
 # --- names ----------------------------------------------------------------------------------------
 
 _TOKEN = re.compile(r"[^\W\d_][\w’'&-]*", re.UNICODE)
-_OPENS_SENTENCE = re.compile(r"(?:^|[.!?:;]\s+|\n\s*(?:[-*•–]\s+|\d{1,2}[.)]\s+)?|[\"“(]\s*)$")
+# What may precede a sentence's first word (a word in brackets is no opener: "Hudiksvall (Sweden)").
+_OPENS_SENTENCE = re.compile(r"(?:(?:^|[.!?:;]\s+|\n)\s*(?:[-*•–]\s+|\d{1,2}[.)]\s+)?[\"“‘]?\s*)$")
 # Capitalised words that open sentences without naming anything.
 _COMMON = frozenset("""
 a an the this that these those it its they their them there here we our you your he she his her i
