@@ -117,6 +117,16 @@ def test_meaning_keeps_paraphrases_and_catches_another_documents_fact(embedder: 
     assert _check(embedder, "External expertise solves specific problems.", RESOURCES) == (True, "")
 
 
+def test_a_lithuanian_sentence_is_checked_for_numbers_and_acronyms(embedder: object) -> None:
+    # The model answers in the question's language; the sources and the embedding model are English.
+    q = "Ką pasiekė InoLink?"
+    assert _check(embedder, "InoLink padėjo 14 klasterių parengti plėtros strategijas, o 8 gavo bronzos ženklą.",
+                  EVIDENCE, q) == (True, "")
+    assert _check(embedder, "InoLink padėjo 40 klasterių parengti strategijas.", EVIDENCE, q) == (False, "number")
+    assert _check(embedder, "Projektą koordinuoja LINPRA, o klasteriai parengė 14 strategijų.", EVIDENCE, q) == (
+        False, "name")
+
+
 def test_the_wrong_facts_reply_from_the_issue_is_caught(embedder: object) -> None:
     assert _check(embedder, "InoLink helped 40 clusters write strategies and all of them got gold labels.",
                   EVIDENCE) == (False, "number")
