@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.runnables import RunnableLambda
 
 from .acronyms import acronyms_for
-from .answering.citations import ground_model_reply, problems
+from .answering.citations import ground, problems, reply_sentences
 from .answering.extractive import compose
 from .answering.model import answer_messages, failure_notice, generate, make_chat_model
+from .answering.support import SentenceVectors, SupportCheck
 from .embeddings import embedder_id, make_embedder
 from .keywords import KeywordIndex, index_version
 from .language import expand, with_english
@@ -203,18 +204,29 @@ class Assistant:
         if state["reply"] is None:
             return state
         r = state["retrieved"]
-        text, cites, refused, notice = ground_model_reply(state["reply"], r.context)
+        g = ground(state["reply"], r.context, state["question"], self.support_check(state["reply"], state["question"],
+                                                                                   r.context))
+        text, cites, refused, notice = g.text, g.citations, g.refused, g.notice
         if not refused and not cites:
             fallback.notice = notice
+            fallback.support = g.support_counts()
             return state
         ans = Answer(question=state["question"], answer=self.refusal_text() if refused else text, refused=refused,
                      topic=fallback.topic, citations=cites, confidence=fallback.confidence,
-                     provider=self.settings.llm, notice=notice, retrieved=fallback.retrieved)
+                     provider=self.settings.llm, notice=notice, retrieved=fallback.retrieved,
+                     support=g.support_counts())
         if problems(ans, {d.metadata["id"]: d.page_content for d in r.context}):
             fallback.notice = "the model's answer failed the citation check; showing the extractive answer"
             return state
         state["answer"] = ans
         return state
+
+    def support_check(self, reply: str, question: str, context: list[Any]) -> SupportCheck:
+        """The support check for one reply: source sentences take the vectors stored with their
+        chunks; the reply's sentences are embedded up front, in one batch."""
+        vectors = SentenceVectors(self.embedder, {u.text: u.embedding for u in units_of(context)})
+        vectors.prefetch(reply_sentences(reply))
+        return SupportCheck(question, context, vectors, self.settings.support_threshold)
 
     def _check(self, state: State) -> Answer:
         ans: Answer = state["answer"]

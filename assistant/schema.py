@@ -49,9 +49,11 @@ class Answer:
     provider: str = "extractive"
     notice: str = ""
     retrieved: list[dict[str, Any]] = field(default_factory=list)
+    # Set when a model's reply went through the support check: {"checked", "removed", "reasons"}.
+    support: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "question": self.question,
             "answer": self.answer,
             "refused": self.refused,
@@ -59,6 +61,9 @@ class Answer:
             "citations": [{k: v for k, v in asdict(c).items() if k != "chunk_id"} for c in self.citations],
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }
+        if self.support is not None:  # the one optional key: only when a model's reply was checked
+            out["support_check"] = self.support
+        return out
 
 
 class BadQuestion(ValueError):

@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     ollama_base_url: str = Field("http://127.0.0.1:11434", description="Ollama server URL.")
     llm_timeout_s: float = Field(30.0, gt=0, description="Per-request model timeout; then extractive fallback.")
     llm_temperature: float = Field(0.1, ge=0.0, le=2.0, description="Sampling temperature.")
+    support_threshold: float = Field(0.45, ge=-1.0, le=1.0, description="Model answers: a cited sentence is kept "
+                                     "only if its embedding's cosine to the best-matching sentence (or pair) of its "
+                                     "sources reaches this. Calibrated on the dev half of evals/claims.yaml "
+                                     "(`cluster-assistant eval --claims --calibrate`); see docs/model-check.md.")
 
     # --- ingestion limits ---
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped.")

@@ -231,11 +231,22 @@ def cmd_sources(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from cluster_assistant.evals.runner import DEFAULT_DATASET, compare, load_dataset, run, write_outputs
 
+    if args.claims:  # the support check alone, on labelled claims (no index needed)
+        from cluster_assistant.evals.claims import run_cli
+
+        return run_cli(_settings(args), args.out, args.dataset, args.calibrate)
+
     baseline = _read_baseline(args.baseline) if args.baseline else None  # before the run, not after it
     items = load_dataset(args.dataset or DEFAULT_DATASET)
     if args.limit:
         items = items[: args.limit]
     report = run(_assistant(args), items, progress=sys.stderr.isatty())
+    if args.planted or report["settings"]["llm"] != "extractive":
+        from cluster_assistant.evals.model_check import lines as check_lines
+        from cluster_assistant.evals.model_check import read_planted, summarise
+
+        planted = read_planted(args.planted) if args.planted else None  # after the run: written during it
+        report["model_check"] = summarise(report["items"], planted)
     o = report["overall"]
     print(f"{o['items']} items in {report['seconds']} s: hit@5 {o['hit_at_5']:.3f}, MRR {o['mrr']:.3f}, "
           f"key-fact recall {o['key_fact_recall']:.3f}, ROUGE-L {o['rouge_l']:.3f}, "
@@ -248,6 +259,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
                       f"(1st sentence / 40 words) {g['lead_fact_recall_first']:.3f} / {g['lead_fact_recall_40']:.3f}, "
                       f"precision {g['sentence_precision']:.3f}, words {g['words_median']:.0f} / "
                       f"{g['words_p90']:.0f}, refusal accuracy {g['refusal_accuracy']:.3f}")
+    if "model_check" in report:
+        print("\n".join(check_lines(report["model_check"])))
     for path in write_outputs(report, args.out):
         print(f"wrote {path}")
     if args.write_baseline:
@@ -339,6 +352,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--tolerance", type=_at_least(0.0, float), default=0.02, help="allowed drop of a gated metric")
     s.add_argument("--write-baseline", type=Path, help="save this run as a baseline file")
     s.add_argument("--limit", type=_at_least(1, int), help="only the first N items (a smoke run)")
+    s.add_argument("--claims", action="store_true", help="score the model-answer support check on labelled claims "
+                   "(--dataset: a claims file; default the shipped evals/claims.yaml); exit 1 below target")
+    s.add_argument("--planted", type=Path, help="model mode: JSON lines of the sentences a test model wrote, wrong "
+                   "facts marked (tests/fake_openai.py --log); reports how many still reached the answers")
+    s.add_argument("--calibrate", action="store_true", help="with --claims: use the threshold calibrated on the "
+                   "dev half instead of the configured support_threshold")
     s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("slack", help="run the Slack bot (see docs/slack.md)")

@@ -95,6 +95,7 @@ class Result:
     held_out: bool = False
     error: str = ""
     why: list[str] = field(default_factory=list)
+    support: dict[str, Any] | None = None  # what the support check saw in a model's reply (model modes)
 
 
 def load_dataset(path: Path) -> list[Item]:
@@ -175,6 +176,7 @@ def score(item: Item, assistant: Assistant) -> Result:
         citation_precision=m.citation_precision(cited_docs, item.expected_docs) if item.in_scope else 1.0,
         refusal_correct=not error and refused != item.in_scope, latency_ms=latency, error=error,
         wording=item.wording, held_out=item.held_out,
+        support=ans.support if ans is not None else None,
     )
     r.why = explain(r)
     return r

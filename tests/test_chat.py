@@ -35,11 +35,16 @@ def model_assistant(corpus_assistant: Assistant, fake: FakeOpenAI) -> Assistant:
 
 
 def model(req: Request) -> str:
-    """A fake model: condenses to CONDENSED, answers by citing the first source naming INOKLASTER."""
+    """A fake model: condenses to CONDENSED, answers by citing a source that says what it claims
+    (the support check drops a sentence its source does not support)."""
     if is_condense(req):
         return f'Standalone question: "{CONDENSED}"'
-    n = next((n for n, t in sources(req).items() if "INOKLASTER" in t), None)
-    return f"INOKLASTER is an R&D and innovation promotion measure [{n}]." if n else "NOT_COVERED"
+    found = sources(req).items()
+    n = next((n for n, t in found if "INOKLASTER" in t and "R&D" in t), None)
+    if n:
+        return f"INOKLASTER is an R&D and innovation promotion measure [{n}]."
+    n = next((n for n, t in found if "INOKLASTER" in t), None)
+    return f"INOKLASTER is a policy support measure [{n}]." if n else "NOT_COVERED"
 
 
 # --- with a model --------------------------------------------------------------------------------

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from langchain_core.documents import Document
 
 from ..schema import Answer, Citation
 from ..text import squash
+from .support import Verdict, check_claim
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 
@@ -54,6 +56,9 @@ def _citation_problems(c: Citation, chunk_texts: Mapping[str, str]) -> list[str]
 #   heading) and is dropped otherwise; exceptions: list items under a cited intro ending in ":", and
 #   a short caveat saying what the sources do not cover;
 # - a cited passage that shares no content word with its sources is dropped;
+# - every sentence kept so far is checked for what it says (`support.py`: numbers, names, negation
+#   and, given embeddings, meaning) against the sources it cites (a lead-in: the citation it leads
+#   into; a list item: its intro's); a sentence that fails is dropped and counted;
 # - citations are renumbered 1..m in order of appearance, each quoting the chunk sentence that best
 #   matches the sentences citing it, so the quote stands verbatim in the chunk.
 
@@ -114,6 +119,15 @@ def _bare(text: str) -> str:
     return " ".join(MARKER.sub(" ", text).split())
 
 
+def reply_sentences(text: str) -> list[str]:
+    """A reply's sentences without their markers, as the support check embeds them (to embed them
+    all in one batch before the check asks for them one by one)."""
+    from .support import content_words
+
+    lines = normalise_markers(_TAG.sub(" ", text)).replace("\r\n", "\n").split("\n")
+    return [b for line in lines for u in _units(line) if content_words(b := _bare(u)) >= 3]
+
+
 def _term_set(text: str) -> set[str]:
     from ..keywords import terms
 
@@ -143,16 +157,54 @@ def _best_quote(chunk: str, cited_by: list[str], idf: Mapping[str, float]) -> st
     return squash(chunk[s:e])
 
 
-def ground_model_reply(text: str, sources: Sequence[Document]) -> tuple[str, list[Citation], bool, str]:
+Check = Callable[[str, Sequence[int]], Verdict]  # (sentence, cited source numbers) -> verdict
+
+
+@dataclass
+class Grounded:
+    """A model reply after the checks. `citations` empty and `refused` False: not grounded (the
+    caller shows the extractive answer with `notice`)."""
+
+    text: str
+    citations: list[Citation]
+    refused: bool
+    notice: str
+    checked: int = 0                                           # sentences the support check saw
+    removed: dict[str, int] = field(default_factory=dict)     # sentences it removed, by reason
+
+    def support_counts(self) -> dict[str, object]:
+        """What `ask --json` reports under "support_check"."""
+        return {"checked": self.checked, "removed": sum(self.removed.values()), "reasons": dict(self.removed)}
+
+
+def ground_model_reply(text: str, sources: Sequence[Document], question: str = "",
+                       check: Check | None = None) -> tuple[str, list[Citation], bool, str]:
     """Check a model reply against the sources it was given (numbered 1..len(sources)).
 
-    Returns (text, citations, refused, notice). `refused` is True when the model said the sources do
-    not cover the question and nothing cited survives. An empty citation list with refused False means
-    the reply is not grounded (the caller shows the extractive answer with `notice`)."""
+    Returns (text, citations, refused, notice); see `ground` for the counts as well."""
+    g = ground(text, sources, question, check)
+    return g.text, g.citations, g.refused, g.notice
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def ground(text: str, sources: Sequence[Document], question: str = "", check: Check | None = None) -> Grounded:
+    """Check a model reply against the sources it was given (numbered 1..len(sources)).
+
+    `check` decides whether a sentence says what its sources say; without one, numbers, names and
+    negation are checked against the whole cited texts (no embeddings). `refused` is True when the
+    model said the sources do not cover the question and nothing cited survives."""
     from .extractive import citation_for
 
     n_sources = len(sources)
     chunk_terms: dict[int, set[str]] = {}
+    if check is None:
+        def check(sentence: str, cited: Sequence[int]) -> Verdict:
+            docs = [sources[n - 1] for n in cited]
+            heads = " ".join(f"{d.metadata.get('title', '')} {d.metadata.get('section', '')}" for d in docs)
+            return check_claim(sentence, [d.page_content for d in docs], f"{question} {heads}")
 
     def support(n: int) -> set[str]:
         if n not in chunk_terms:
@@ -166,25 +218,29 @@ def ground_model_reply(text: str, sources: Sequence[Document]) -> tuple[str, lis
     lines = lines[:cut]  # a "Sources:" list at the end repeats what the application shows
 
     kept: list[tuple[int, str]] = []      # (line index, unit)
+    cites_of: dict[int, list[int]] = {}   # kept unit's position in `kept` -> the sources it answers to
     pending: list[tuple[int, str]] = []   # uncited units waiting for the next citation
     dropped_invalid = dropped_uncited = dropped_unsupported = 0
-    list_owner = False                    # a cited intro ending in ":" covers the items under it
+    list_owner: list[int] = []            # a cited intro ending in ":" covers the items under it
     for i, line in enumerate(lines):
         if not line.strip():               # paragraph break: an uncited lead-in ends here
             if pending and not _bare(pending[-1][1]).endswith(":"):
                 dropped_uncited += len(pending)
                 pending = []
-            list_owner = False
+            list_owner = []
             continue
         is_item = bool(_LIST_ITEM.match(line))
         if not is_item:
-            list_owner = False
+            list_owner = []
         for unit in _units(line):
             nums = markers(unit)
             if not nums:
                 if NOT_COVERED in unit:
                     continue
-                if (is_item and list_owner) or _is_caveat(unit):
+                if is_item and list_owner:
+                    cites_of[len(kept)] = list_owner
+                    kept.append((i, unit))
+                elif _is_caveat(unit):
                     kept.append((i, unit))
                 elif _bare(unit):
                     pending.append((i, unit))
@@ -198,14 +254,37 @@ def ground_model_reply(text: str, sources: Sequence[Document]) -> tuple[str, lis
             if run_terms and not run_terms & set().union(*(support(n) for n in nums)):
                 dropped_unsupported += len(run)
                 continue
-            kept += run
-            list_owner = _bare(unit).endswith(":")
+            for li, u in run:
+                cites_of[len(kept)] = nums
+                kept.append((li, u))
+            list_owner = nums if _bare(unit).endswith(":") else []
     dropped_uncited += len(pending)
 
+    # What each kept sentence says, against the sources it answers to.
+    removed: dict[str, int] = {}
+    if dropped_unsupported:
+        removed["unrelated"] = dropped_unsupported
+    checked = dropped_unsupported
+    survivors: list[tuple[int, str]] = []
+    for pos, (i, unit) in enumerate(kept):
+        if pos in cites_of:
+            checked += 1
+            verdict = check(unit, cites_of[pos])
+            if not verdict.supported:
+                removed[verdict.reason] = removed.get(verdict.reason, 0) + 1
+                continue
+        survivors.append((i, unit))
+    kept = survivors
+    unsupported = sum(removed.values())
+
     if not any(markers(u) for _, u in kept):  # caveats and list items alone are no answer
-        if says_not_covered(text):
-            return "", [], True, ""
-        return "", [], False, "the model's answer cited no source; showing the extractive answer"
+        if says_not_covered(text) and not unsupported:
+            return Grounded("", [], True, "", checked, removed)
+        if unsupported:
+            return Grounded("", [], False, f"{plural(unsupported, 'sentence')} removed: not supported by their "
+                            "sources; showing the extractive answer", checked, removed)
+        return Grounded("", [], False, "the model's answer cited no source; showing the extractive answer",
+                        checked, removed)
 
     # Renumber 1..m in order of first appearance; quote the best-matching sentence of each chunk.
     order: dict[int, int] = {}
@@ -235,9 +314,10 @@ def ground_model_reply(text: str, sources: Sequence[Document]) -> tuple[str, lis
     notes = []
     if dropped_invalid:
         notes.append(f"{dropped_invalid} sentence(s) citing a source that does not exist")
-    if dropped_unsupported:
-        notes.append(f"{dropped_unsupported} sentence(s) not supported by the sources they cite")
     if dropped_uncited:
         notes.append(f"{dropped_uncited} uncited sentence(s)")
     notice = ("removed from the model's answer: " + "; ".join(notes)) if notes else ""
-    return answer, citations, False, notice
+    if unsupported:  # first: what users most need to know about the answer they read
+        notice = "; ".join(x for x in (f"{plural(unsupported, 'sentence')} removed: not supported by their sources",
+                                       notice) if x)
+    return Grounded(answer, citations, False, notice, checked, removed)
