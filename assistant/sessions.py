@@ -185,7 +185,6 @@ def _rank(assistant: Assistant, points: list[_Point], topic: str, focus: str) ->
 
 def _renumbered(points: list[_Point]) -> tuple[list[KeyPoint], list[Citation]]:
     """Key points with one numbering across them, and the reading list: exactly the sources they cite."""
-    import re
 
     reading: list[Citation] = []
     number: dict[str, int] = {}
@@ -197,8 +196,7 @@ def _renumbered(points: list[_Point]) -> tuple[list[KeyPoint], list[Citation]]:
                 number[c.chunk_id] = len(reading) + 1
                 reading.append(Citation(**{**c.__dict__, "n": number[c.chunk_id]}))
             local[c.n] = number[c.chunk_id]
-        text = re.sub(r"\[(\d+)\]", lambda m, local=local: f"[{local.get(int(m.group(1)), int(m.group(1)))}]",
-                      p.text)
+        text = _renumber(p.text, local)
         key_points.append(KeyPoint(text, [reading[local[c.n] - 1] for c in p.sources]))
     return key_points, reading
 
@@ -272,3 +270,9 @@ def _sentences(answer: str) -> list[str]:
             out.append(cur)
             cur = ""
     return out
+
+
+def _renumber(text: str, mapping: dict[int, int]) -> str:
+    import re
+
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
