@@ -111,16 +111,19 @@ class Assistant:
         return idx
 
     def answer(self, question: str, topic: str | None = None, kind: str | None = None,
-               on_token: TokenCallback | None = None) -> Answer:
+               on_token: TokenCallback | None = None, shown: frozenset[str] = frozenset()) -> Answer:
         """The checked answer. `on_token` gets the model's reply piece by piece as it streams in
-        (model modes only; those pieces are unchecked: show the returned Answer afterwards)."""
+        (model modes only; those pieces are unchecked: show the returned Answer afterwards). `shown`:
+        sentences the reader has already seen (`shown_sentences` of earlier answers in a chat), which
+        the extractive answer does not repeat."""
         result: Answer = self.chain.invoke({"question": question, "topic": topic, "kind": kind,
-                                            "on_token": on_token})
+                                            "on_token": on_token, "shown": shown})
         return result
 
-    def stream(self, question: str, topic: str | None = None, kind: str | None = None) -> AnswerStream:
+    def stream(self, question: str, topic: str | None = None, kind: str | None = None,
+               shown: frozenset[str] = frozenset()) -> AnswerStream:
         """Iterate for the model's tokens as they arrive; then `.answer` is the checked Answer."""
-        return AnswerStream(lambda on_token: self.answer(question, topic, kind, on_token=on_token))
+        return AnswerStream(lambda on_token: self.answer(question, topic, kind, on_token=on_token, shown=shown))
 
     # --- the steps -------------------------------------------------------------------------------
 
@@ -167,7 +170,8 @@ class Assistant:
                             "`cluster-assistant ingest` to update the index", len(missing))
                 fill_units(self.embedder, missing)
             units = units_of(r.context)
-            text, cites = compose(state["query"], r.query_vector, r.context, units, self.settings.answer_words)
+            text, cites = compose(state["query"], r.query_vector, r.context, units, self.settings.answer_words,
+                                  shown=state.get("shown", frozenset()))
             ans = Answer(question=q, answer=text, refused=not cites, topic=topic, citations=cites,
                          confidence=r.relevance)
             if not cites:

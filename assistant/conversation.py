@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.messages import HumanMessage
 
+from .answering.extractive import shown_sentences
 from .answering.model import generate
 from .chain import clean_question
 from .keywords import STOPWORDS
@@ -154,9 +155,13 @@ class Conversation:
             condensed = None
         return condensed or heuristic_standalone(text, previous)
 
+    def shown(self) -> frozenset[str]:
+        """The sentences earlier answers showed: a follow-up brings what is new."""
+        return frozenset().union(*(shown_sentences(t.answer.answer) for t in self.history if not t.answer.refused))
+
     def ask(self, text: str) -> Answer:
         standalone = self.condense(text)
-        ans = self.assistant.answer(standalone, topic=self.topic)
+        ans = self.assistant.answer(standalone, topic=self.topic, shown=self.shown())
         self.history.append(Turn(text, standalone, ans))
         return ans
 
@@ -164,7 +169,7 @@ class Conversation:
         """Like `ask`, streaming the model's tokens (see `Assistant.stream`); the turn is recorded
         when the stream has been read to the end."""
         standalone = self.condense(text)
-        run = self.assistant.stream(standalone, topic=self.topic)
+        run = self.assistant.stream(standalone, topic=self.topic, shown=self.shown())
         run.on_done.append(lambda ans: self.history.append(Turn(text, standalone, ans)))
         return run
 

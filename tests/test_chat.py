@@ -175,3 +175,23 @@ def test_commands(corpus_assistant: Assistant) -> None:
     assert "/exit" in chat.handle("/help") and "unknown command '/frobnicate'" in chat.handle("/frobnicate")
     assert chat.handle("/reset").startswith("conversation cleared") and chat.last is None
     assert not chat.done and chat.handle("/exit") == "bye" and chat.done
+
+
+def test_a_follow_up_brings_what_is_new_not_what_was_just_shown(corpus_assistant: Assistant) -> None:
+    from cluster_assistant.assistant.answering.extractive import shown_sentences
+
+    conv = Conversation(corpus_assistant)
+    first = conv.ask("What did the InoLink mentoring programme achieve?")
+    second = conv.ask("what does it cost?")
+    assert not first.refused and not second.refused
+    assert shown_sentences(second.answer) and not shown_sentences(first.answer) & shown_sentences(second.answer)
+    # The same question asked afresh may repeat them: only the chat knows what was read.
+    fresh = corpus_assistant.answer(second.question)
+    assert shown_sentences(fresh.answer) & shown_sentences(first.answer)
+
+
+def test_shown_sentences_fold_markers_bullets_and_case() -> None:
+    from cluster_assistant.assistant.answering.extractive import shown_sentences
+
+    seen = shown_sentences("The fee is 300 euro. [1] It is paid yearly. [2]\nFees: [1]\n• Waived for start-ups. [1]")
+    assert seen == {"the fee is 300 euro.", "it is paid yearly.", "fees:", "waived for start-ups."}

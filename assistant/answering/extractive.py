@@ -310,19 +310,36 @@ def is_fragment(text: str) -> bool:
     return text[:1].islower() or not _ENDS_SENTENCE.search(text)
 
 
+def shown_sentences(answer: str) -> frozenset[str]:
+    """The units an answer showed, as `compose(shown=…)` compares them: markers and bullets gone,
+    lower case, white space folded."""
+    lines = [_MARKER.sub("", line) for line in answer.splitlines()]
+    return frozenset(_folded(part) for line in lines for part in _SENTENCE_BREAK.split(line) if part.strip())
+
+
+def _folded(text: str) -> str:
+    return " ".join(re.sub(r"^\s*(?:[•\-–*·]\s*)", "", text).lower().split())
+
+
+_MARKER = re.compile(r"\s*\[\d{1,3}\]")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z0-9])")
+
+
 def compose(question: str, query_vector: list[float], docs: list[Document], units: list[Unit],
-            word_budget: int) -> tuple[str, list[Citation]]:
+            word_budget: int, shown: frozenset[str] = frozenset()) -> tuple[str, list[Citation]]:
     """Build the answer text with [n] markers, and its citations.
 
     The lead is the unit that answers best; the support follows, most relevant first, until the word
     budget or the relevance floor (RELEVANCE_MARGIN below the lead) stops it. A list shows under its
-    intro, with the items that were chosen."""
+    intro, with the items that were chosen. Units in `shown` (see `shown_sentences`) are not used."""
     budget = budget_for(question, word_budget)
     by_chunk = _candidates(docs, units)
     _score(question, query_vector, by_chunk)
     wants_list = asks_for_list(question)
 
     def usable(c: Candidate) -> bool:
+        if shown and not is_intro(by_chunk[c.chunk_id], c.index) and _folded(c.text) in shown:
+            return False  # a chat follow-up does not repeat what the reader has just read
         return c.score > 0 and not is_fragment(c.text) and not (is_heading(c.text) and not is_intro(
             by_chunk[c.chunk_id], c.index))
 
