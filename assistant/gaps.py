@@ -10,6 +10,17 @@ if TYPE_CHECKING:
     from .chain import Assistant
 
 LOW_CONFIDENCE_MARGIN = 0.1  # answered, but within this of the refusal threshold
+NEAR_MISS_MARGIN = 0.05  # refused, but within this of the threshold: the corpus has close passages
+
+
+def kind_of_failure(q: dict[str, Any], min_relevance: float) -> str:
+    """A refused question close to the threshold may be a false refusal (worded otherwise than the
+    documents, or a word the glossary lacks); one far below it, or about a name no document
+    mentions (confidence 0), is a real gap in the corpus."""
+    confidence = float(q.get("confidence") or 0)
+    if not q["refused"]:
+        return "low confidence"
+    return "near miss" if confidence >= min_relevance - NEAR_MISS_MARGIN else "not covered"
 
 
 @dataclass
@@ -47,7 +58,7 @@ def gap_map(assistant: Assistant, since: str | None = None) -> list[TopicGap]:
     return list(topics.values())
 
 
-def render(gaps: list[TopicGap], examples: int = 5) -> str:
+def render(gaps: list[TopicGap], examples: int = 5, min_relevance: float = 0.25) -> str:
     total = sum(g.chunks for g in gaps) or 1
     lines = ["# Competence-gap map", "",
              "| topic | documents | chunks | share | questions asked | refused or low confidence | thin? |",
@@ -55,10 +66,15 @@ def render(gaps: list[TopicGap], examples: int = 5) -> str:
     for g in sorted(gaps, key=lambda g: g.chunks):
         lines.append(f"| {g.label} | {len(g.documents)} | {g.chunks} | {g.chunks / total:.0%} | {g.asked} "
                      f"| {len(g.failed)} | {'**yes**' if g.thin else 'no'} |")
+    heads = {"not covered": "not covered by the corpus (a real gap: add documents)",
+             "near miss": "refused, but close passages exist (a possible false refusal: check the wording or the "
+                          "Lithuanian glossary before adding documents)",
+             "low confidence": "answered with low confidence"}
     for g in gaps:
-        if g.failed:
-            lines += ["", f"## {g.label}: questions the corpus did not answer well", ""]
-            for q in g.failed[-examples:]:
-                status = "refused" if q["refused"] else f"low confidence {float(q['confidence']):.2f}"
-                lines.append(f"- {q['question']} ({status}, {q['time'][:10]})")
+        for kind, head in heads.items():
+            found = [q for q in g.failed if kind_of_failure(q, min_relevance) == kind]
+            if found:
+                lines += ["", f"## {g.label}: {head}", ""]
+                lines += [f"- {q['question']} (confidence {float(q.get('confidence') or 0):.2f}, {q['time'][:10]})"
+                          for q in found[-examples:]]
     return "\n".join(lines) + "\n"

@@ -187,7 +187,8 @@ def cmd_gaps(args: argparse.Namespace) -> int:
             datetime.fromisoformat(args.since)
         except ValueError:
             raise CliError(f"--since {args.since!r} is not an ISO date such as 2026-01-31", EXIT_USAGE) from None
-    print(render(gap_map(_assistant(args), since=args.since)))
+    assistant = _assistant(args)
+    print(render(gap_map(assistant, since=args.since), min_relevance=assistant.settings.min_relevance))
     return 0
 
 
@@ -258,7 +259,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 print(f"  {half:8} {name:14} n={g['items']:3}  key-fact recall {g['key_fact_recall']:.3f}, lead "
                       f"(1st sentence / 40 words) {g['lead_fact_recall_first']:.3f} / {g['lead_fact_recall_40']:.3f}, "
                       f"precision {g['sentence_precision']:.3f}, words {g['words_median']:.0f} / "
-                      f"{g['words_p90']:.0f}, refusal accuracy {g['refusal_accuracy']:.3f}")
+                      f"{g['words_p90']:.0f}, refusal accuracy {g['refusal_accuracy']:.3f}, topic accuracy "
+                      f"{g['topic_accuracy']:.3f}")
     if "model_check" in report:
         print("\n".join(check_lines(report["model_check"])))
     for path in write_outputs(report, args.out):

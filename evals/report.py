@@ -9,7 +9,7 @@ COLUMNS = [("hit_at_5", "hit@5"), ("mrr", "MRR"), ("key_fact_recall", "fact reca
            ("lead_fact_recall_first", "lead 1st"), ("lead_fact_recall_40", "lead 40w"),
            ("sentence_precision", "precision"), ("context_fact_recall", "ctx facts"), ("rouge_l", "ROUGE-L"),
            ("citation_validity", "cite valid"), ("citation_precision", "cite prec"),
-           ("refusal_accuracy", "refusal acc")]
+           ("refusal_accuracy", "refusal acc"), ("topic_accuracy", "topic")]
 
 
 def _table(groups: dict[str, dict[str, float]], title: str) -> list[str]:
@@ -32,7 +32,8 @@ def markdown(report: dict[str, Any]) -> str:
               "neighbours), the ceiling of an answer composed from them. Fact recall below it is lost in answer "
               "composition; ctx facts below 1 is lost in retrieval.", ""]
     lines += ["*lead 1st* / *lead 40w*: key facts in the answer's first sentence / first 40 words; *precision*: "
-              "the share of answer sentences that hold a key fact; words without [n] markers and bullets.", ""]
+              "the share of answer sentences that hold a key fact; words without [n] markers and bullets; *topic*: the "
+              "share of in-scope questions tagged with their competence area.", ""]
     for half, title in (("dev", "Dev half (tuning decisions look only here)"),
                         ("held_out", "Held-out half (fixed by a hash of the item id)")):
         lines += [f"## {title}", ""] + _table(report["halves"][half], "slice") + [""]

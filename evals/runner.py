@@ -93,6 +93,7 @@ class Result:
     latency_ms: float
     wording: str = "close"
     held_out: bool = False
+    topic: str = ""                # the competence area the assistant tagged the question with
     error: str = ""
     why: list[str] = field(default_factory=list)
     support: dict[str, Any] | None = None  # what the support check saw in a model's reply (model modes)
@@ -175,7 +176,7 @@ def score(item: Item, assistant: Assistant) -> Result:
         citation_valid=not cite_problems, citation_problems=cite_problems,
         citation_precision=m.citation_precision(cited_docs, item.expected_docs) if item.in_scope else 1.0,
         refusal_correct=not error and refused != item.in_scope, latency_ms=latency, error=error,
-        wording=item.wording, held_out=item.held_out,
+        wording=item.wording, held_out=item.held_out, topic=(ans.topic or "") if ans is not None else "",
         support=ans.support if ans is not None else None,
     )
     r.why = explain(r)
@@ -228,6 +229,7 @@ def aggregate(results: list[Result]) -> dict[str, float]:
         "citation_validity": mean([float(r.citation_valid) for r in results]),
         "citation_precision": mean([r.citation_precision for r in ins if not r.refused]),
         "refusal_accuracy": mean([float(r.refusal_correct) for r in results]),
+        "topic_accuracy": mean([float(topic_matches(r.topic, r.area)) for r in ins]),
         "latency_p50_ms": m.percentile(lat, 50),
         "latency_p95_ms": m.percentile(lat, 95),
     }
@@ -238,6 +240,11 @@ def breakdown(results: list[Result], key: Callable[[Result], str]) -> dict[str, 
     for r in results:
         groups.setdefault(key(r), []).append(r)
     return {g: aggregate(rs) for g, rs in sorted(groups.items())}
+
+
+def topic_matches(tagged: str, area: str) -> bool:
+    """The taxonomy has member engagement apart; the dataset counts it as cluster management."""
+    return (tagged if tagged != "engagement" else "management") == area
 
 
 def slices(results: list[Result]) -> dict[str, dict[str, float]]:

@@ -36,3 +36,18 @@ def test_thin_topic_and_failed_questions_show(tmp_path: Path) -> None:
     failed = [q["question"] for g in gaps.values() for q in g.failed]
     assert "How should our cluster use social media marketing?" in failed
     assert "What EU funds finance cluster projects?" not in failed
+
+
+def test_near_misses_are_kept_apart_from_real_gaps() -> None:
+    from cluster_assistant.assistant.gaps import TopicGap, kind_of_failure
+
+    def q(text: str, refused: bool, confidence: float) -> dict[str, object]:
+        return {"question": text, "refused": refused, "confidence": confidence, "time": "2026-12-01T10:00:00"}
+
+    asked = [q("What do clusters in Latvia get?", True, 0.0), q("Kaip išsilaikyti be valstybės pinigų?", True, 0.23),
+             q("Who funds the clusters?", False, 0.3)]
+    assert [kind_of_failure(x, 0.25) for x in asked] == ["not covered", "near miss", "low confidence"]
+    report = render([TopicGap("funding", "Funding & policy", {"d"}, 9, 3, asked)], min_relevance=0.25)
+    real = report.index("not covered by the corpus")
+    near = report.index("possible false refusal")
+    assert report.index("Latvia") > real and near < report.index("išsilaikyti") and report.index("Latvia") < near
