@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
-import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -36,14 +32,14 @@ from cluster_assistant.bots.slack.blocks import (
 )
 from cluster_assistant.bots.slack.config import SlackConfigError
 from cluster_assistant.bots.slack.gate import MAX_BODY_BYTES
-from cluster_assistant.bots.slack.server import run_http, run_socket_mode
+from cluster_assistant.bots.slack.server import run_socket_mode
 from cluster_assistant.bots.slack.threads import previous_question
 from cluster_assistant.evals.runner import load_dataset
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from slack_bolt import App, BoltRequest, BoltResponse
 
-from tools.slack_fake import BOT_ID, BOT_USER_ID, TEAM_ID, Call, FakeSlack, event_body, sign
+from tools.slack_fake import BOT_ID, BOT_USER_ID, TEAM_ID, Call, FakeSlack, event_body, post, serve_http, sign
 
 TOKEN = "xoxb-1234567890-0987654321-TOKENsecretVALUE42"
 SECRET = "8f14e45fceea167a5a36dedd4bea2543-signing"
@@ -419,26 +415,8 @@ def test_feedback_click_is_stored_and_exported(make_app: Callable[..., App], fak
 
 @pytest.fixture
 def http_bot(corpus_assistant: Assistant, tmp_path: Path, slack_env: None) -> Iterator[str]:
-    ready: queue.Queue[Any] = queue.Queue()
-    cfg = bot_settings(corpus_assistant, tmp_path / "slack")
-    thread = threading.Thread(target=run_http, args=(cfg,),
-                              kwargs={"port": 0, "assistant": corpus_assistant, "on_ready": ready.put}, daemon=True)
-    thread.start()
-    server = ready.get(timeout=30)
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    thread.join(timeout=15)
-    assert not thread.is_alive()
-
-
-def post(url: str, body: str | bytes, headers: dict[str, str]) -> tuple[int, str]:
-    data = body.encode() if isinstance(body, str) else body
-    req = urllib.request.Request(url, data=data, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+    with serve_http(bot_settings(corpus_assistant, tmp_path / "slack"), corpus_assistant) as url:
+        yield url
 
 
 def test_done_when_http_mode_answers_a_signed_mention_in_a_thread(http_bot: str, fake: FakeSlack) -> None:

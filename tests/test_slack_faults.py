@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
-import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,9 +14,8 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from cluster_assistant.assistant.chain import Assistant
-from cluster_assistant.bots.slack.server import run_http
 
-from tools.slack_fake import BOT_ID, BOT_USER_ID, TEAM_ID, FakeSlack, event_body, sign
+from tools.slack_fake import BOT_ID, BOT_USER_ID, TEAM_ID, FakeSlack, event_body, post, serve_http, sign
 
 TOKEN = "xoxb-1234567890-0987654321-FAULTSsecretVALUE7"
 SECRET = "3c59dc048e8850243be8079a5c74d079-signing"
@@ -42,26 +37,9 @@ def bot(corpus_assistant: Assistant, tmp_path: Path, fake: FakeSlack,
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
     monkeypatch.setenv("SLACK_API_URL", fake.api_url)
-    ready: queue.Queue[Any] = queue.Queue()
     cfg = corpus_assistant.settings.model_copy(update={"data_dir": tmp_path / "slack"})
-    thread = threading.Thread(target=run_http, args=(cfg,),
-                              kwargs={"port": 0, "assistant": corpus_assistant, "on_ready": ready.put}, daemon=True)
-    thread.start()
-    server = ready.get(timeout=30)
-    yield f"http://127.0.0.1:{server.server_address[1]}/slack/events"
-    server.shutdown()
-    thread.join(timeout=15)
-    assert not thread.is_alive()
-
-
-def post(url: str, body: str | bytes, headers: dict[str, str]) -> tuple[int, str]:
-    data = body.encode() if isinstance(body, str) else body
-    req = urllib.request.Request(url, data=data, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+    with serve_http(cfg, corpus_assistant) as url:
+        yield f"{url}/slack/events"
 
 
 def signed(body: str | bytes, content_type: dict[str, str] = JSON, **kw: Any) -> dict[str, str]:

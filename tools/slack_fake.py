@@ -6,12 +6,14 @@ sign requests the way Slack does (v0 HMAC-SHA256)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import itertools
 import json
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -175,3 +177,37 @@ def event_body(event: Any, event_id: str) -> str:
         "type": "event_callback", "event_id": event_id, "event_time": int(time.time()), "event": event,
         "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
     })
+
+
+def post(url: str, body: str | bytes, headers: dict[str, str]) -> tuple[int, str]:
+    """POST to the bot as Slack would; the HTTP status and body, errors included."""
+    import urllib.error
+    import urllib.request
+
+    data = body.encode() if isinstance(body, str) else body
+    req = urllib.request.Request(url, data=data, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+@contextlib.contextmanager
+def serve_http(settings: Any, assistant: Any) -> Iterator[str]:
+    """The bot's HTTP server (`run_http`) on a free loopback port, in a thread; yields its base URL."""
+    import queue
+
+    from cluster_assistant.bots.slack.server import run_http
+
+    ready: queue.Queue[Any] = queue.Queue()
+    thread = threading.Thread(target=run_http, args=(settings,),
+                              kwargs={"port": 0, "assistant": assistant, "on_ready": ready.put}, daemon=True)
+    thread.start()
+    server = ready.get(timeout=30)
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=15)
+    assert not thread.is_alive()
