@@ -58,6 +58,7 @@ def _log_question(assistant: Assistant, ans: Answer, source: str) -> None:
 
 
 def render_answer(ans: Answer, with_text: bool = True) -> str:
+    from cluster_assistant.assistant.documents import shown
     from cluster_assistant.assistant.text import clip
 
     lines = [ans.answer, ""] if with_text else [""]
@@ -66,7 +67,7 @@ def render_answer(ans: Answer, with_text: bool = True) -> str:
     if ans.citations:
         lines.append("Sources:")
         for c in ans.citations:
-            lines.append(f"  [{c.n}] {c.label()}  ({c.doc_id})")
+            lines.append(f"  [{c.n}] {shown(c.label())}  ({c.doc_id})")  # a title may hold escape sequences
             lines.append(f"      “{clip(c.quote, 300)}”")
     topic = "" if ans.refused else f"Topic: {ans.topic}   "  # a refusal's nearest topic says nothing
     lines.append(f"{topic}({ans.timings_ms.get('total', 0):.0f} ms)")
@@ -77,6 +78,7 @@ def render_answer(ans: Answer, with_text: bool = True) -> str:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from cluster_assistant.assistant.chain import Assistant
+    from cluster_assistant.assistant.documents import shown
     from cluster_assistant.assistant.ingest import ingest
 
     settings = _settings(args)
@@ -84,9 +86,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or [settings.corpus_dir]
     report = ingest(paths, assistant, progress=sys.stderr.isatty())
     for f in report.failed:
-        print(f"warning: {f.path}: {f.reason}: {f.detail}", file=sys.stderr)
+        print(shown(f"warning: {f.path}: {f.reason}: {f.detail}"), file=sys.stderr)
     print(report.summary())
     return EXIT_PARTIAL if report.failed else 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from cluster_assistant.assistant.chain import Assistant
+    from cluster_assistant.assistant.documents import shown
+    from cluster_assistant.assistant.removal import remove
+
+    result = remove(args.targets, Assistant(_settings(args)))
+    for doc_id, n in sorted(result.removed.items()):
+        print(f"removed {doc_id} ({n} chunk{'s' * (n != 1)})")
+    for target in result.unmatched:
+        print(shown(f"warning: {target}: no indexed document has this id or path (see `cluster-assistant sources`)"),
+              file=sys.stderr)
+    if not result.unmatched:
+        return 0
+    return EXIT_PARTIAL if result.removed else EXIT_USAGE
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -219,10 +237,12 @@ def cmd_sources(args: argparse.Namespace) -> int:
     if not rows:
         print("no documents indexed: run `cluster-assistant ingest`")
         return 0
+    from cluster_assistant.assistant.documents import shown
+
     print(f"{'doc_id':34} {'kind':13} {'chunks':>6} {'pages':>5}  {'last ingested':20} title")
     for r in rows:
         print(f"{r['doc_id']:34} {r['kind']:13} {r['chunks']:>6} {r['pages'] or '-':>5}  "
-              f"{r['ingested_at']:20} {r['title']}")
+              f"{r['ingested_at']:20} {shown(r['title'])}")
     return 0
 
 
@@ -345,6 +365,10 @@ def build_parser() -> argparse.ArgumentParser:
     e = fsub.add_parser("export", help="write 👎 answers as eval-dataset candidates")
     e.add_argument("--out", type=Path, default=Path("candidates.yaml"))
     e.set_defaults(func=cmd_feedback_export)
+
+    s = sub.add_parser("remove", help="remove documents from the index by doc id or path (a folder: all under it)")
+    s.add_argument("targets", nargs="+", metavar="DOC_ID|PATH")
+    s.set_defaults(func=cmd_remove)
 
     s = sub.add_parser("sources", help="list the indexed documents")
     s.add_argument("--json", action="store_true")

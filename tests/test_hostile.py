@@ -155,3 +155,132 @@ def test_a_name_with_escape_sequences_is_shown_without_them(tmp_path: Path) -> N
     doc = load_file(path)
     assert "\x1b" not in doc.title and "\x07" not in doc.title
     assert os.path.basename(doc.source) == name  # stored as found; sanitised when shown
+
+
+# --- links, removal, odd paths (defects 2 and 8) -------------------------------------------------
+
+def _doc_ids(assistant) -> set[str]:  # noqa: ANN001
+    return {str(m["doc_id"]) for m in assistant.store.all_metadata(keys=("doc_id",))[1]}
+
+
+@pytest.fixture
+def linked(tmp_path: Path) -> Path:
+    """A folder with a note, and links to a secret file and folder outside it."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("root:x:0:0:root:/root:/bin/bash is the administrator account line.\n")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("Cluster coordinators meet every quarter to review the action plan.\n")
+    (folder / "passwd.txt").symlink_to(outside / "secret.txt")
+    (folder / "ext").symlink_to(outside, target_is_directory=True)
+    (folder / "inside.txt").symlink_to(folder / "notes.txt")  # a link within the folder is fine
+    return folder
+
+
+def test_links_out_of_the_folder_are_skipped(linked: Path, tmp_path: Path) -> None:
+    from cluster_assistant.assistant.ingest import ingest
+
+    from .conftest import make_assistant
+
+    a = make_assistant(tmp_path / "data")
+    report = ingest([linked], a)
+    assert sorted((Path(f.path).name, f.reason) for f in report.failed) == [
+        ("ext", "symlink-outside"), ("passwd.txt", "symlink-outside")]
+    assert "ASSISTANT_FOLLOW_LINKS_OUTSIDE" in report.failed[0].detail
+    assert _doc_ids(a) == {"notes", "inside"}
+    texts = " ".join(t for _, t, _ in a.store.iter_texts())
+    assert "root:x:0:0" not in texts
+
+
+def test_a_followed_link_is_keyed_by_where_it_was_found_and_goes_when_it_does(linked: Path,
+                                                                               tmp_path: Path) -> None:
+    from cluster_assistant.assistant.ingest import ingest
+
+    from .conftest import make_assistant
+
+    a = make_assistant(tmp_path / "data", follow_links_outside=True)
+    assert ingest([linked], a).failed == []
+    sources = {str(m["doc_id"]): str(m["source"]) for m in a.store.all_metadata(keys=("doc_id", "source"))[1]}
+    assert sources["passwd"] == str(linked / "passwd.txt")  # not /…/outside/secret.txt
+    assert sources["secret"] == str(linked / "ext" / "secret.txt")
+    (linked / "passwd.txt").unlink()
+    (linked / "ext").unlink()
+    report = ingest([linked], a)
+    assert report.removed == 2 and _doc_ids(a) == {"notes", "inside"}
+
+
+def test_a_link_that_is_no_longer_followed_is_removed_by_the_next_ingest(linked: Path, tmp_path: Path) -> None:
+    from cluster_assistant.assistant.ingest import ingest
+
+    from .conftest import make_assistant
+
+    ingest([linked], make_assistant(tmp_path / "data", follow_links_outside=True))
+    a = make_assistant(tmp_path / "data")  # the setting turned off again
+    report = ingest([linked], a)
+    assert report.removed == 2 and "passwd" not in _doc_ids(a)
+
+
+def test_remove_deletes_a_document_by_id_or_path(linked: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from cluster_assistant.assistant.catalog import list_sources
+    from cluster_assistant.assistant.ingest import ingest
+    from cluster_assistant.assistant.keywords import KeywordIndex
+    from cluster_assistant.bots.cli import main
+
+    from .conftest import make_assistant
+
+    data = tmp_path / "data"
+    a = make_assistant(data, follow_links_outside=True)
+    ingest([linked], a)
+    assert {"passwd", "secret", "notes"} <= _doc_ids(a)
+    assert main(["--data-dir", str(data), "remove", "passwd", str(linked / "ext")]) == 0
+    out = capsys.readouterr().out
+    assert "removed passwd (1 chunk)" in out and "removed secret (1 chunk)" in out
+    assert {r["doc_id"] for r in list_sources(a.settings)} == {"notes", "inside"}
+    kw = KeywordIndex.load(data / "keywords")
+    assert kw is not None and not kw.search("administrator account", 5)
+    assert sorted(kw.ids) == sorted(a.store.all_metadata()[0])
+    assert main(["--data-dir", str(data), "remove", "no-such-doc"]) == 2
+    assert "no indexed document has this id or path" in capsys.readouterr().err
+
+
+def test_a_folder_tree_1500_deep_is_ingested(tmp_path: Path) -> None:
+    """Path.rglob recursed once per level: "maximum recursion depth exceeded" aborted the ingest."""
+    from cluster_assistant.assistant.ingest import discover
+
+    root = tmp_path / "deep"
+    root.mkdir()
+    (root / "top.txt").write_text("Cluster members share plans.\n")
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        for _ in range(1500):  # by file descriptor: os.makedirs recurses too
+            os.mkdir("d", dir_fd=fd)
+            nxt = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = nxt
+        with os.fdopen(os.open("bottom.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "w") as f:
+            f.write("The deepest note about clusters.\n")
+    finally:
+        os.close(fd)
+    try:
+        files, failed = discover([root])
+        assert failed == [] and sorted(f.name for f in files) == ["bottom.txt", "top.txt"]
+        assert load_file(max(files, key=lambda f: len(str(f)))).parts[0].text == "The deepest note about clusters."
+    finally:  # bottom up: pytest's own clean-up (shutil.rmtree) recurses once per level too
+        (root / "/".join(["d"] * 1500) / "bottom.txt").unlink()
+        for depth in range(1500, 0, -1):
+            os.rmdir(root / "/".join(["d"] * depth))
+
+
+def test_dev_null_and_a_pipe_are_named_for_what_they_are(tmp_path: Path) -> None:
+    from cluster_assistant.assistant.ingest import discover
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.txt")  # reading it would block the ingest forever
+    _, failed = discover([Path("/dev/null"), folder, tmp_path / "nothing-here"])
+    assert [(f.reason, f.detail) for f in failed] == [
+        ("not-a-file", "a character device, not a file or folder"),
+        ("not-a-file", "a pipe, not a file"),
+        ("missing", "no such file or folder")]
