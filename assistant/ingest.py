@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .chunking import Chunk, ChunkSpec, chunk_document, context_header, indexed_text
 from .documents import SUPPORTED_SUFFIXES, Limits, LoadError, load_file, shown
+from .injection import instruction_like
 from .keywords import KeywordIndex
 from .store import UNIT_SPANS, UNIT_VECTORS, UNITS_VERSION, has_units, unit_metadata
 from .text import heads_list, unit_spans
@@ -36,6 +37,15 @@ class Failure:
 
 
 @dataclass
+class Flagged:
+    """A document holding sentences that address the assistant or ask for secrets (never quoted)."""
+
+    path: str
+    sentences: int
+    example: str
+
+
+@dataclass
 class IngestReport:
     seen: int = 0
     added: int = 0
@@ -43,6 +53,7 @@ class IngestReport:
     unchanged: int = 0
     removed: int = 0
     failed: list[Failure] = field(default_factory=list)
+    flagged: list[Flagged] = field(default_factory=list)
     chunks_embedded: int = 0
     pages: int = 0
     seconds: float = 0.0
@@ -137,21 +148,37 @@ def _walk(root: Path, follow_links_outside: bool) -> tuple[list[Path], list[Fail
     return sorted(files), failures
 
 
+# How many of a chunk's sentences address the assistant or ask for secrets (see injection.py).
+INSTRUCTIONS = "instructions"
 # What ingest reads of the chunks already stored (all of their metadata would be ~1 GB at 100k chunks).
 _KEPT_KEYS = ("doc_id", "source", "doc_hash", "chunk_topics", "next_id", "embedder", UNIT_SPANS, UNIT_VECTORS,
-              UNITS_VERSION)
+              UNITS_VERSION, INSTRUCTIONS)
 
 
 def _unit_spans(chunk: Chunk) -> list[tuple[int, int]]:
     """Spans of the chunk's sentences and list items, and the headings of lists (answers show them
-    above the items they take); not lone bullets, page numbers or other fragments."""
+    above the items they take); not lone bullets, page numbers or other fragments, and never a
+    sentence that addresses the assistant or asks for secrets."""
     spans = unit_spans(chunk.text)
     keep = []
     for i, (s, e) in enumerate(spans):
         text = chunk.text[s:e]
+        if instruction_like(text):
+            continue
         if len(text.split()) >= 3 or (i + 1 < len(spans) and heads_list(text, chunk.text[slice(*spans[i + 1])])):
             keep.append((s, e))
     return keep
+
+
+def _flag_instructions(chunks: list[Chunk]) -> tuple[int, str]:
+    """Mark each chunk with its count of instruction-like sentences; the document's total and one."""
+    total, example = 0, ""
+    for c in chunks:
+        found = [c.text[s:e] for s, e in unit_spans(c.text) if instruction_like(c.text[s:e])]
+        c.metadata[INSTRUCTIONS] = len(found)
+        total += len(found)
+        example = example or (found[0] if found else "")
+    return total, example
 
 
 def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> IngestReport:
@@ -199,9 +226,13 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
             seen_docs[doc.doc_id] = str(path)
             seen_sources.add(doc.source)
             report.pages += doc.pages
+            flagged, example = _flag_instructions(chunks)
+            if flagged:  # chunks overlap, so a sentence may count twice: an upper bound
+                report.flagged.append(Flagged(shown(path), flagged, example))
             old = existing.get(doc.doc_id, {})
             if set(old) == {c.id for c in chunks} and all(m.get("doc_hash") == doc.content_hash and has_units(m)
                                                            and m.get("source") == doc.source and "next_id" in m
+                                                           and INSTRUCTIONS in m
                                                            and m.get("embedder") == space for m in old.values()):
                 report.unchanged += 1
                 continue

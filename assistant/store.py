@@ -224,7 +224,7 @@ UNIT_PIECES = "unit_pieces"    # how many unit_vectors pieces: a store merges me
 UNITS_VERSION = "units_version"
 # Bump when the sentence-splitting rules (text.unit_spans, ingest's unit filter) change: chunks with
 # units of another version count as having none, so `ask` recomputes them and `ingest` stores new ones.
-UNITS_FORMAT = 4
+UNITS_FORMAT = 5  # 5: sentences addressing the assistant or asking for secrets are not units (injection.py)
 
 
 def unit_metadata(spans: Sequence[tuple[int, int]], vectors: Sequence[Sequence[float]]) -> dict[str, Any]:
@@ -248,6 +248,8 @@ def units_of(docs: Sequence[Document]) -> list[Unit]:
     Chunks without units are skipped: `ingest.fill_units` computes theirs."""
     import numpy as np
 
+    from .injection import instruction_like
+
     out: list[Unit] = []
     for d in docs:
         m = d.metadata
@@ -258,8 +260,9 @@ def units_of(docs: Sequence[Document]) -> list[Unit]:
         keys = [UNIT_VECTORS, *(f"{UNIT_VECTORS}_{i}" for i in range(1, int(m[UNIT_PIECES])))]
         packed = "".join(str(m[k]) for k in keys)
         vectors = np.frombuffer(base64.b64decode(packed), dtype="<f2").astype(np.float32).reshape(len(spans), -1)
+        # Checked again here: an index built before the check (or by other rules) may hold such units.
         out += [Unit(chunk_id=str(m["id"]), start=s, text=d.page_content[s:e], embedding=v)
-                for (s, e), v in zip(spans, vectors, strict=True)]
+                for (s, e), v in zip(spans, vectors, strict=True) if not instruction_like(d.page_content[s:e])]
     return out
 
 

@@ -80,6 +80,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from cluster_assistant.assistant.chain import Assistant
     from cluster_assistant.assistant.documents import shown
     from cluster_assistant.assistant.ingest import ingest
+    from cluster_assistant.assistant.text import clip
 
     settings = _settings(args)
     assistant = Assistant(settings)
@@ -87,6 +88,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     report = ingest(paths, assistant, progress=sys.stderr.isatty())
     for f in report.failed:
         print(shown(f"warning: {f.path}: {f.reason}: {f.detail}"), file=sys.stderr)
+    for g in report.flagged:  # indexed, but these sentences are never quoted
+        print(shown(f"flagged: {g.path}: {g.sentences} sentence(s) address the assistant or ask for credentials "
+                    f"and will not be quoted, e.g. \"{clip(g.example, 120)}\""), file=sys.stderr)
     print(report.summary())
     return EXIT_PARTIAL if report.failed else 0
 
@@ -241,8 +245,10 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
     print(f"{'doc_id':34} {'kind':13} {'chunks':>6} {'pages':>5}  {'last ingested':20} title")
     for r in rows:
+        n = r["instructions"]
+        flag = f"  [flagged: {n} instruction-like sentence(s), never quoted]" if n else ""
         print(f"{r['doc_id']:34} {r['kind']:13} {r['chunks']:>6} {r['pages'] or '-':>5}  "
-              f"{r['ingested_at']:20} {shown(r['title'])}")
+              f"{r['ingested_at']:20} {shown(r['title'])}{flag}")
     return 0
 
 
