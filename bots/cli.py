@@ -155,6 +155,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from cluster_assistant.assistant.schema import BadQuestion
 
     conv = Conversation(_assistant(args), max_turns=6)
+    if hasattr(sys.stdin, "reconfigure"):  # a byte that is not UTF-8 (a pasted Latin-1 text) ended the chat
+        sys.stdin.reconfigure(errors="replace")
     print("Ask about clusters. Follow-up questions build on the last answers. /help for commands, /exit to leave.")
     while not conv.done:
         try:
@@ -162,6 +164,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
         except EOFError:  # end of input: end the prompt's line too
             print()
             break
+        except UnicodeDecodeError as e:  # a stdin that cannot be reconfigured
+            print(f"error: that line is not {e.encoding} text; type it again")
+            continue
         if not line:
             continue
         if conv.is_command(line):

@@ -284,3 +284,21 @@ def test_dev_null_and_a_pipe_are_named_for_what_they_are(tmp_path: Path) -> None
         ("not-a-file", "a character device, not a file or folder"),
         ("not-a-file", "a pipe, not a file"),
         ("missing", "no such file or folder")]
+
+
+def test_chat_goes_on_after_a_line_that_is_not_utf8(tmp_path: Path) -> None:
+    """`chat` ended with a UnicodeDecodeError traceback on the first such byte."""
+    from cluster_assistant.assistant.ingest import ingest
+
+    from .conftest import make_assistant
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("Cluster coordinators meet every quarter to review the action plan.\n")
+    ingest([folder], make_assistant(tmp_path / "data"))
+    stdin = ("Koordinatorių susitikimas?\n".encode("cp1257") + b"\xff\xfe\n"
+             + b"How often do coordinators meet?\n/exit\n")
+    done = run_bounded(["-m", "cluster_assistant", "chat"], mem_mb=3072, seconds=120, stdin=stdin,
+                       env={"ASSISTANT_DATA_DIR": str(tmp_path / "data"), "PYTHONIOENCODING": "utf-8"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "every quarter" in done.stdout
