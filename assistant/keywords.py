@@ -175,7 +175,8 @@ class KeywordIndex:
             current = folder / "bm25_vocab.json"
             vocab = json.loads(current.read_text())
             current = folder
-            columns = Columns(*arrays, int(meta["num_docs"]), vocab)
+            data, indices, indptr = arrays
+            columns = Columns(data, indices, indptr, int(meta["num_docs"]), vocab)
             ids, version = meta["ids"], str(meta["version"])
             _check(columns, ids)
         except (OSError, ValueError, KeyError, EOFError, TypeError) as e:  # EOFError: "No data left in file"
