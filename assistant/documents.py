@@ -32,11 +32,13 @@ class LoadError(Exception):
 def shown(path: Path | str) -> str:
     """A path (or any name) as it can be printed: bytes that are not UTF-8 become "\ufffd", and control
     characters (a terminal escape sequence in a file name, a bidi override) become "?"."""
-    return _CONTROL.sub("?", str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+    text = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return _CONTROL.sub("?", _SPACING.sub(" ", text))
 
 
 # C0 and C1 controls (ESC, CSI, BEL…) and the bidi overrides that reorder what a terminal shows.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SPACING = re.compile("[\t\n\r]+")  # a line break in a quoted sentence reads as a space, not "?"
 
 
 def is_utf8_name(path: Path) -> bool:

@@ -270,11 +270,12 @@ def ingest(paths: list[Path], assistant: Assistant, progress: bool = False) -> I
         # out of it. Sources are the paths files were found at (indexes of earlier versions: resolved).
         roots = {Path(f(p)) for p in paths if p.is_dir() for f in (os.path.abspath, os.path.realpath)}
         skipped = [Path(os.path.abspath(f.path)) for f in missing if f.reason == "symlink-outside"]
+        unread = [Path(os.path.abspath(f.path)) for f in missing if f.reason == "unreadable"]  # not known gone
         for doc_id, chunks_meta in existing.items():
             if doc_id in seen_docs:
                 continue
             source = Path(str(next(iter(chunks_meta.values())).get("source", "")))
-            gone = (any(source.is_relative_to(r) for r in roots)
+            gone = (any(source.is_relative_to(r) for r in roots) and not any(source.is_relative_to(u) for u in unread)
                     and (not source.exists() or any(source.is_relative_to(s) for s in skipped)))
             renamed = str(source) in seen_sources  # its file now carries another doc_id
             if gone or renamed:
