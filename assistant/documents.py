@@ -135,8 +135,8 @@ def load_file(path: Path, limits: Limits = Limits()) -> SourceDoc:
         parts = [p for p in parts if p.text.strip()]
         if not parts:
             raise LoadError(path, "no-text", "the file has no text to index")
-        if time.monotonic() - started > limits.timeout_s:  # every format has the per-file limit
-            raise LoadError(path, "timeout", f"reading the text took longer than {limits.timeout_s:.0f} s")
+    if time.monotonic() - started > limits.timeout_s:  # every format has the per-file limit
+        raise LoadError(path, "timeout", f"reading the file took longer than {limits.timeout_s:.0f} s")
     return _make_doc(path, data, parts, meta)
 
 

@@ -302,3 +302,16 @@ def test_chat_goes_on_after_a_line_that_is_not_utf8(tmp_path: Path) -> None:
                        env={"ASSISTANT_DATA_DIR": str(tmp_path / "data"), "PYTHONIOENCODING": "utf-8"})
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Traceback" not in done.stderr and "every quarter" in done.stdout
+
+
+def test_the_time_limit_covers_reading_every_format(tmp_path: Path) -> None:
+    from cluster_assistant.assistant.documents import Limits
+
+    from .conftest import PDF_SAMPLES
+
+    path = tmp_path / "notes.md"
+    path.write_text("# Notes\nCluster members meet every quarter.\n")
+    for f in (path, PDF_SAMPLES / "pdflatex-4-pages.pdf"):
+        with pytest.raises(LoadError) as e:
+            load_file(f, Limits(timeout_s=1e-9))
+        assert e.value.reason == "timeout"
