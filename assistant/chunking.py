@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from .documents import SourceDoc
+from .documents import LoadError, SourceDoc
 from .text import unit_spans
 from .tokens import cl100k, count_wordpieces
 
@@ -32,8 +34,18 @@ class ChunkSpec:
 
 def context_header(title: str, section: str) -> str:
     """Prepended to a chunk for embedding and keyword indexing (not for quoting): the title and
-    heading path tell the model what a bare paragraph is about."""
+    heading path tell the model what a bare paragraph is about. Each is clipped to HEADER_CHARS, so
+    the header leaves room for text in the model's input however long a heading is (at most one
+    word piece per character)."""
+    title, section = _clip_header(title), _clip_header(section)
     return f"{title}\n{section}\n" if section and section != title else f"{title}\n"
+
+
+HEADER_CHARS = 120  # two clipped fields leave 14 of the 256 pieces even at one piece a character
+
+
+def _clip_header(text: str) -> str:
+    return text if len(text) <= HEADER_CHARS else text[:HEADER_CHARS - 1] + "…"
 
 
 def indexed_text(text: str, meta: dict[str, Any]) -> str:
@@ -44,22 +56,56 @@ def cl100k_len(text: str) -> int:
     return len(cl100k().encode(text, disallowed_special=()))
 
 
-def split_spans(text: str, spec: ChunkSpec, fits: Callable[[str], bool] | None = None) -> list[tuple[int, int]]:
-    """Chunk spans over `text`: consecutive chunks overlap, together they cover all of it."""
-    fits = fits or (lambda t: count_wordpieces(spec.model_name, t) <= spec.max_wordpieces)
+# A unit (a "sentence") longer than this is cut at spaces before any tokenizer sees it: each piece of
+# text is then tokenized a bounded number of times, so chunking stays linear in the input (a table
+# of contents with dot leaders, or a run of "#", is one enormous sentence).
+MAX_UNIT_CHARS = 2000
+
+
+class TooSlow(Exception):
+    """Chunking passed its deadline (the per-file time limit)."""
+
+
+def split_spans(text: str, spec: ChunkSpec, room: int | None = None,
+                deadline: float | None = None) -> list[tuple[int, int]]:
+    """Chunk spans over `text`: consecutive chunks overlap, together they cover all of it. `room` is
+    the embedder input (word pieces, [CLS]/[SEP] included) left for the text: the model's, less a header."""
+    room = spec.max_wordpieces if room is None else room
+
+    def pieces(t: str) -> int:
+        return count_wordpieces(spec.model_name, t)
+
+    def fits(t: str) -> bool:
+        return pieces(t) <= room
+
     units: list[tuple[int, int]] = []
-    for s, e in unit_spans(text):
-        units.extend(_split_long_unit(text, s, e, spec, fits))
+    for n, (s, e) in enumerate(unit_spans(text)):
+        if deadline is not None and n % 64 == 0 and time.monotonic() > deadline:
+            raise TooSlow
+        for ps, pe in _precut(text, s, e):
+            units.extend(_split_long_unit(text, ps, pe, spec, fits))
     sizes = [cl100k_len(text[s:e]) for s, e in units]
+    # Word pieces add up over units (they are split at spaces, and BERT's tokenizer splits there
+    # first): each unit is counted once, and a chunk is checked once, not once per unit it drops.
+    wp = [pieces(text[s:e]) - 2 for s, e in units]
     chunks: list[tuple[int, int]] = []
     i = 0
     while i < len(units):
-        j, total = i, 0
-        while j < len(units) and (j == i or total + sizes[j] <= spec.chunk_tokens):
+        if deadline is not None and len(chunks) % 64 == 0 and time.monotonic() > deadline:
+            raise TooSlow
+        j, total, total_wp = i, 0, 2
+        while j < len(units) and (j == i or (total + sizes[j] <= spec.chunk_tokens and total_wp + wp[j] <= room)):
             total += sizes[j]
+            total_wp += wp[j]
             j += 1
+        # The sum is exact for text split at spaces; where it is not, the check decides, as before.
         while j - i > 1 and not fits(text[units[i][0]:units[j - 1][1]]):
             j -= 1
+            total -= sizes[j]
+        while (j < len(units) and total + sizes[j] <= spec.chunk_tokens
+               and fits(text[units[i][0]:units[j][1]])):
+            total += sizes[j]
+            j += 1
         chunks.append((units[i][0], units[j - 1][1]))
         if j >= len(units):
             break
@@ -72,10 +118,33 @@ def split_spans(text: str, spec: ChunkSpec, fits: Callable[[str], bool] | None =
     return chunks
 
 
+def _precut(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """Cut a unit longer than MAX_UNIT_CHARS into pieces no longer than that: at the last space
+    within the limit, or right at the limit when there is none."""
+    out: list[tuple[int, int]] = []
+    while e - s > MAX_UNIT_CHARS:
+        limit = s + MAX_UNIT_CHARS
+        cut = limit
+        for m in _SPACE_RUN.finditer(text, s + MAX_UNIT_CHARS // 2, limit):
+            cut = m.start()
+        if cut == limit:
+            out.append((s, limit))
+            s = limit
+        else:
+            out.append((s, cut))
+            s = _SPACE_RUN.match(text, cut).end()  # type: ignore[union-attr]
+    if e > s:
+        out.append((s, e))
+    return out
+
+
+_SPACE_RUN = re.compile(r"\s+")
+
+
 def _split_long_unit(text: str, s: int, e: int, spec: ChunkSpec,
                      fits: Callable[[str], bool]) -> list[tuple[int, int]]:
     """A single sentence longer than a chunk is cut at word boundaries."""
-    if cl100k_len(text[s:e]) <= spec.chunk_tokens and fits(text[s:e]):
+    if e - s <= 1 or (cl100k_len(text[s:e]) <= spec.chunk_tokens and fits(text[s:e])):
         return [(s, e)]
     words = [(m.start() + s, m.end() + s) for m in re.finditer(r"\S+", text[s:e])]
     if len(words) == 1:  # one enormous "word" (a URL, a hash, junk): cut it in halves
@@ -87,23 +156,26 @@ def _split_long_unit(text: str, s: int, e: int, spec: ChunkSpec,
     for k in range(0, len(words), step):
         group = words[k:k + step]
         gs, ge = group[0][0], group[-1][1]
-        if len(group) > 1 and not (cl100k_len(text[gs:ge]) <= spec.chunk_tokens and fits(text[gs:ge])):
+        if not (cl100k_len(text[gs:ge]) <= spec.chunk_tokens and fits(text[gs:ge])):  # a long word too
             out.extend(_split_long_unit(text, gs, ge, spec, fits))
         else:
             out.append((gs, ge))
     return out
 
 
-def chunk_document(doc: SourceDoc, spec: ChunkSpec) -> list[Chunk]:
+def chunk_document(doc: SourceDoc, spec: ChunkSpec, deadline: float | None = None) -> list[Chunk]:
+    """The document's chunks. Past `deadline` (time.monotonic()) raises LoadError "timeout"."""
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     for part in doc.parts:
         header = context_header(doc.title, part.section)
-
-        def fits(t: str, header: str = header) -> bool:
-            return count_wordpieces(spec.model_name, header + t) <= spec.max_wordpieces
-
-        for s, e in split_spans(part.text, spec, fits):
+        room = spec.max_wordpieces - (count_wordpieces(spec.model_name, header) - 2)
+        try:
+            spans = split_spans(part.text, spec, room, deadline)
+        except TooSlow:
+            raise LoadError(Path(doc.source), "timeout", "reading and chunking took longer than the per-file "
+                            "limit (ASSISTANT_EXTRACTION_TIMEOUT_S)") from None
+        for s, e in spans:
             text = part.text[s:e]
             content_hash = hashlib.sha1(text.encode()).hexdigest()[:16]
             # The id covers what is embedded (title and section header too), so a retitled

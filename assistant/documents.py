@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 import time
 import unicodedata
@@ -12,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from . import safe_yaml
 from .language import LT_WORDS
 
 SUPPORTED_SUFFIXES = {".pdf", ".md", ".markdown", ".txt", ".docx", ".pptx", ".html", ".htm"}
@@ -30,8 +33,20 @@ class LoadError(Exception):
 
 
 def shown(path: Path | str) -> str:
-    """A path as it can be printed and stored: bytes that are not UTF-8 in a file name become "?"."""
-    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """A path (or any name) as it can be printed: bytes that are not UTF-8 become "\ufffd", and control
+    characters (a terminal escape sequence in a file name, a bidi override) become "?"."""
+    text = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return _CONTROL.sub("?", _SPACING.sub(" ", text))
+
+
+# C0 and C1 controls (ESC, CSI, BEL…) and the bidi overrides that reorder what a terminal shows.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SPACING = re.compile("[\t\n\r]+")  # a line break in a quoted sentence reads as a space, not "?"
+
+
+def is_utf8_name(path: Path) -> bool:
+    """False for a file name holding bytes that are not UTF-8 (it cannot be stored or shown as is)."""
+    return not any("\udc80" <= ch <= "\udcff" for ch in str(path))  # how os.fsdecode keeps such bytes
 
 
 def yaml_problem(e: Exception) -> str:
@@ -78,7 +93,15 @@ class Limits:
 
 
 def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "doc"
+    """A doc id: lower-case ASCII letters, digits and "-". Letters with marks lose them ("ąčę" ->
+    "ace"); where letters cannot be spelled in ASCII ("集群", "ß") a short hash of the text is added, so
+    two such names never share an id."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+    lost = any(ch.isalnum() and not ch.isascii() for ch in plain)
+    if lost or not slug:
+        slug = f"{slug}-{hashlib.sha1(text.encode('utf-8', 'surrogateescape')).hexdigest()[:6]}".lstrip("-")
+    return slug
 
 
 def load_file(path: Path, limits: Limits = Limits()) -> SourceDoc:
@@ -86,8 +109,9 @@ def load_file(path: Path, limits: Limits = Limits()) -> SourceDoc:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(path, "unsupported", f"unsupported file type {suffix or '(none)'}")
-    if shown(path) != str(path):
+    if not is_utf8_name(path):
         raise LoadError(path, "bad-name", "the file name is not valid UTF-8: rename the file")
+    started = time.monotonic()
     try:
         size = path.stat().st_size
     except OSError as e:
@@ -122,6 +146,8 @@ def load_file(path: Path, limits: Limits = Limits()) -> SourceDoc:
         parts = [p for p in parts if p.text.strip()]
         if not parts:
             raise LoadError(path, "no-text", "the file has no text to index")
+    if time.monotonic() - started > limits.timeout_s:  # every format has the per-file limit
+        raise LoadError(path, "timeout", f"reading the file took longer than {limits.timeout_s:.0f} s")
     return _make_doc(path, data, parts, meta)
 
 
@@ -131,7 +157,7 @@ def _make_doc(path: Path, data: bytes, parts: list[Part], meta: dict[str, Any]) 
     for key in ("doc_id", "title", "kind", "publisher", "date"):
         if isinstance(meta.get(key), (list, dict)):
             raise LoadError(path, "bad-metadata", f"{key} must be a single value, not {type(meta[key]).__name__}")
-    title = str(meta.get("title") or _first_heading(parts) or path.stem.replace("_", " "))
+    title = shown(str(meta.get("title") or _first_heading(parts) or path.stem.replace("_", " ")))
     kind = str(meta.get("kind") or "training")
     if kind not in KINDS:
         raise LoadError(path, "bad-metadata", f"kind {kind!r} is not one of {sorted(KINDS)}")
@@ -141,18 +167,25 @@ def _make_doc(path: Path, data: bytes, parts: list[Part], meta: dict[str, Any]) 
     if not isinstance(topics, list) or any(isinstance(t, (list, dict)) for t in topics):
         raise LoadError(path, "bad-metadata", f"topics must be a list of names or a comma-separated text, "
                         f"not {topics!r}")
-    return SourceDoc(
+    doc = SourceDoc(
         doc_id=slugify(str(meta.get("doc_id") or path.stem)),
         title=title,
         kind=kind,
-        source=str(path.resolve()),
-        content_hash=hashlib.sha256(data + repr(sorted(meta.items(), key=str)).encode()).hexdigest()[:16],
+        # Keyed by where it was found, not where a link points: a re-ingest of that folder finds it
+        # gone when the link is, and a link out of the folder is seen as one (see ingest.discover).
+        source=os.path.abspath(path),
+        content_hash="",
         parts=parts,
         publisher=str(meta.get("publisher") or ""),
         date=str(meta.get("date") or ""),
         topics=[str(t) for t in topics],
         format=FORMATS.get(path.suffix.lower(), ""),
     )
+    # The hash covers the file and the metadata fields in use, as they are stored: never the whole
+    # parsed metadata (aliases can make that huge; see safe_yaml).
+    used = [doc.doc_id, doc.title, doc.kind, doc.publisher, doc.date, doc.topics]
+    doc.content_hash = hashlib.sha256(data + json.dumps(used).encode()).hexdigest()[:16]
+    return doc
 
 
 def _sidecar_meta(path: Path) -> dict[str, Any]:
@@ -160,9 +193,13 @@ def _sidecar_meta(path: Path) -> dict[str, Any]:
     if not side.is_file():
         return {}
     try:
-        meta = yaml.safe_load(side.read_text(encoding="utf-8")) or {}
+        meta = safe_yaml.load(side.read_text(encoding="utf-8")) or {}
+    except safe_yaml.MetadataTooLarge as e:
+        raise LoadError(path, "bad-metadata", f"{shown(side.name)} is too large for metadata: {e}") from e
     except (yaml.YAMLError, UnicodeDecodeError, ValueError) as e:  # ValueError: a date like 2020-13-45
-        raise LoadError(path, "bad-metadata", f"{side.name} is not valid YAML: {yaml_problem(e)}") from e
+        raise LoadError(path, "bad-metadata", f"{shown(side.name)} is not valid YAML: {yaml_problem(e)}") from e
+    except OSError as e:
+        raise LoadError(path, "bad-metadata", f"{shown(side.name)} cannot be read: {e.strerror or e}") from e
     if not isinstance(meta, dict):
         raise LoadError(path, "bad-metadata", f"{side.name} must be a mapping")
     return meta
@@ -216,7 +253,14 @@ _WESTERN_LETTERS = set("àáâãäåæçèéêëìíîïñòóôõöøùúûüý
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 # Front matter that was never closed: "---" then one of our metadata keys.
 _FRONT_OPEN = re.compile(r"\A---[ \t]*\r?\n(?:doc_id|title|kind|topics|publisher|date)[ \t]*:")
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+# The heading's text, then closing "#"s are dropped by _heading_text: a lazy `(.+?)\s*#*\s*$` here
+# took quadratic time on a long run of "#".
+_HEADING = re.compile(r"^(#{1,6})\s+(.+)$")
+
+
+def _heading_text(rest: str) -> str:
+    text = rest.rstrip()
+    return text.rstrip("#").rstrip() or text[:1]
 
 
 def _split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
@@ -226,7 +270,9 @@ def _split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
             raise LoadError(path, "bad-metadata", "the front matter is not closed: add a line \"---\" after it")
         return {}, text
     try:
-        meta = yaml.safe_load(m.group(1)) or {}
+        meta = safe_yaml.load(m.group(1)) or {}
+    except safe_yaml.MetadataTooLarge as e:
+        raise LoadError(path, "bad-metadata", f"front matter is too large for metadata: {e}") from e
     except (yaml.YAMLError, ValueError) as e:
         raise LoadError(path, "bad-metadata", f"front matter is not valid YAML: {yaml_problem(e)}") from e
     if not isinstance(meta, dict):
@@ -250,7 +296,7 @@ def _markdown_parts(text: str) -> list[Part]:
         m = _HEADING.match(line)
         if m:
             flush()
-            level, heading = len(m.group(1)), m.group(2).strip().strip("*").strip()
+            level, heading = len(m.group(1)), _heading_text(m.group(2)).strip().strip("*").strip()
             path = [(lv, h) for lv, h in path if lv < level] + [(level, heading)]
         else:
             buf.append(line)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import threading
 from pathlib import Path
@@ -26,6 +27,8 @@ from .tokens import BUNDLED_MODEL_NAMES, resolve_model_dir
 
 if TYPE_CHECKING:
     from .settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def _quiet_hf() -> None:
@@ -97,7 +100,7 @@ class OnnxEmbeddings(Embeddings):
 
         def load() -> None:
             with contextlib.suppress(Exception):
-                self._load()
+                self._load(repair=False)
 
         threading.Thread(target=load, name="embedder-load", daemon=True).start()
 
@@ -108,12 +111,12 @@ class OnnxEmbeddings(Embeddings):
         name = f"{self.model_dir.name}-{stamp}{'-int8pc' if self.quantize else ''}.onnx"
         return self.cache_dir / "onnx" / name
 
-    def _load(self) -> None:
+    def _load(self, repair: bool = True) -> None:
         with self._loading:
             if self._session is None:
-                self._load_now()
+                self._load_now(repair)
 
-    def _load_now(self) -> None:
+    def _load_now(self, repair: bool = True) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -126,9 +129,18 @@ class OnnxEmbeddings(Embeddings):
         opts.log_severity_level = 3
         try:
             session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        except Exception as e:  # a truncated or damaged file in the cache
-            raise RuntimeError(f"cannot load the exported embedding model {path} ({e}); delete that file and "
-                               "run again to export it anew") from e
+        except Exception as e:  # a truncated or damaged file in the cache: it is derived, so export it again
+            if not repair:
+                raise
+            log.warning("the exported embedding model %s cannot be loaded (%s); exporting it again",
+                        path, _first_line(e))
+            path.unlink(missing_ok=True)
+            export_onnx(self.model_dir, path, self.quantize)
+            try:
+                session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+            except Exception as again:
+                raise RuntimeError(f"cannot load the embedding model exported to {path} "
+                                   f"({_first_line(again)})") from again
         tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         tok.enable_truncation(max_length=self.max_length)
         tok.no_padding()
@@ -176,6 +188,10 @@ class OnnxEmbeddings(Embeddings):
 
                 self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="embed")
             return self._pool
+
+
+def _first_line(e: Exception) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 def _usable_cpus() -> int:

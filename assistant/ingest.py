@@ -6,6 +6,8 @@ its chunk ids and hashes all match, so the next run finishes whatever a killed r
 
 from __future__ import annotations
 
+import os
+import stat
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .chunking import Chunk, ChunkSpec, chunk_document, context_header, indexed_text
 from .documents import SUPPORTED_SUFFIXES, Limits, LoadError, SourceDoc, load_file, shown
 from .fetch import FetchLimits, is_url, load_url
+from .injection import instruction_like
 from .keywords import KeywordIndex
 from .store import UNIT_SPANS, UNIT_VECTORS, UNITS_VERSION, has_units, unit_metadata
 from .text import heads_list, unit_spans
@@ -35,6 +38,15 @@ class Failure:
 
 
 @dataclass
+class Flagged:
+    """A document holding sentences that address the assistant or ask for secrets (never quoted)."""
+
+    path: str
+    sentences: int
+    example: str
+
+
+@dataclass
 class IngestReport:
     seen: int = 0
     added: int = 0
@@ -42,6 +54,7 @@ class IngestReport:
     unchanged: int = 0
     removed: int = 0
     failed: list[Failure] = field(default_factory=list)
+    flagged: list[Flagged] = field(default_factory=list)
     chunks_embedded: int = 0
     pages: int = 0
     seconds: float = 0.0
@@ -52,39 +65,121 @@ class IngestReport:
                 f"chunks embedded: {self.chunks_embedded}; {self.seconds:.1f} s")
 
 
-def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Failure]]:
+def discover(paths: Iterable[Path], follow_links_outside: bool = False) -> tuple[list[Path], list[Failure]]:
+    """The supported files in `paths` (files, or folders searched through), and a Failure for each
+    thing that cannot be read. In a folder, a link whose target lies outside it is skipped
+    ("symlink-outside") unless `follow_links_outside`: ingesting a folder must not index /etc/passwd."""
     files: list[Path] = []
-    missing: list[Failure] = []
+    failures: list[Failure] = []
     for p in paths:
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.suffix.lower() in SUPPORTED_SUFFIXES
-                           and not any(part.startswith(".") for part in f.relative_to(p).parts)
-                           and f.name.lower() != "readme.md")
-            files += [f for f in found if f.is_file()]
-            missing += [Failure(shown(f), "missing", "a link to a file that does not exist")
-                        for f in found if f.is_symlink() and not f.exists()]
+            found, failed = _walk(p, follow_links_outside)
+            files += found
+            failures += failed
         elif p.is_file():
             files.append(p)
+        elif os.path.lexists(p):
+            failures.append(Failure(shown(p), "not-a-file", f"{_kind_of(p)}, not a file or folder"))
         else:
-            missing.append(Failure(shown(p), "missing", "no such file or folder"))
-    return files, missing
+            failures.append(Failure(shown(p), "missing", "no such file or folder"))
+    return files, failures
 
 
+def _kind_of(path: Path) -> str:
+    """What a path that is neither a file nor a folder is: "a character device" (/dev/null)…"""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "a link to nothing" if path.is_symlink() else "unreadable"
+    kinds = [(stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a pipe"),
+             (stat.S_ISSOCK, "a socket")]
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def _walk(root: Path, follow_links_outside: bool) -> tuple[list[Path], list[Failure]]:
+    """Supported files under `root` (not hidden ones, nor README.md), with an explicit stack: a
+    folder tree 1,500 deep exceeded the recursion limit of Path.rglob. Each real folder is entered
+    once, so a link loop ends."""
+    real_root = os.path.realpath(root)
+    files: list[Path] = []
+    failures: list[Failure] = []
+    top = root.stat()
+    visited = {(top.st_dev, top.st_ino)}  # not realpath: that costs a stat per level, per folder
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            failures.append(Failure(shown(folder), "unreadable", f"the folder cannot be read: {e.strerror or e}"))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            supported = path.suffix.lower() in SUPPORTED_SUFFIXES and entry.name.lower() != "readme.md"
+            try:
+                is_dir = entry.is_dir()  # follows links
+                if entry.is_symlink():
+                    target = os.path.realpath(path)
+                    if not os.path.exists(target):
+                        if supported:
+                            failures.append(Failure(shown(path), "missing", "a link to a file that does not exist"))
+                        continue
+                    inside = target == real_root or target.startswith(real_root.rstrip(os.sep) + os.sep)
+                    if not inside and not follow_links_outside:
+                        if supported or is_dir:
+                            failures.append(Failure(shown(path), "symlink-outside",
+                                                    f"a link to {shown(target)}, outside {shown(root)}: skipped "
+                                                    "(set ASSISTANT_FOLLOW_LINKS_OUTSIDE=true to index it)"))
+                        continue
+                if is_dir:
+                    st = entry.stat()
+                    if (st.st_dev, st.st_ino) not in visited:
+                        visited.add((st.st_dev, st.st_ino))
+                        stack.append(path)
+                elif supported:
+                    if entry.is_file():
+                        files.append(path)
+                    else:
+                        failures.append(Failure(shown(path), "not-a-file", f"{_kind_of(path)}, not a file"))
+            except OSError as e:
+                failures.append(Failure(shown(path), "unreadable", e.strerror or str(e)))
+    return sorted(files), failures
+
+
+# How many of a chunk's sentences address the assistant or ask for secrets (see injection.py).
+INSTRUCTIONS = "instructions"
 # What ingest reads of the chunks already stored (all of their metadata would be ~1 GB at 100k chunks).
 _KEPT_KEYS = ("doc_id", "source", "doc_hash", "chunk_topics", "next_id", "embedder", UNIT_SPANS, UNIT_VECTORS,
-              UNITS_VERSION)
+              UNITS_VERSION, INSTRUCTIONS)
 
 
 def _unit_spans(chunk: Chunk) -> list[tuple[int, int]]:
     """Spans of the chunk's sentences and list items, and the headings of lists (answers show them
-    above the items they take); not lone bullets, page numbers or other fragments."""
+    above the items they take); not lone bullets, page numbers or other fragments, and never a
+    sentence that addresses the assistant or asks for secrets."""
     spans = unit_spans(chunk.text)
     keep = []
     for i, (s, e) in enumerate(spans):
         text = chunk.text[s:e]
+        if instruction_like(text):
+            continue
         if len(text.split()) >= 3 or (i + 1 < len(spans) and heads_list(text, chunk.text[slice(*spans[i + 1])])):
             keep.append((s, e))
     return keep
+
+
+def _flag_instructions(chunks: list[Chunk]) -> tuple[int, str]:
+    """Mark each chunk with its count of instruction-like sentences; the document's total and one."""
+    total, example = 0, ""
+    for c in chunks:
+        found = [c.text[s:e] for s, e in unit_spans(c.text) if instruction_like(c.text[s:e])]
+        c.metadata[INSTRUCTIONS] = len(found)
+        total += len(found)
+        example = example or (found[0] if found else "")
+    return total, example
 
 
 def ingest(paths: Sequence[Path | str], assistant: Assistant, progress: bool = False) -> IngestReport:
@@ -101,7 +196,7 @@ def ingest(paths: Sequence[Path | str], assistant: Assistant, progress: bool = F
                                settings.max_redirects)
     urls = [str(p) for p in paths if is_url(p)]
     local = [Path(p) for p in paths if not is_url(p)]
-    files, missing = discover(local)
+    files, missing = discover(local, settings.follow_links_outside)
     # "~$report.docx": the owner file Word and PowerPoint keep beside a document while it is open.
     files = [f for f in files if not (f.name.startswith("~$") and f.suffix.lower() in {".docx", ".pptx"})]
     report.failed += missing
@@ -118,8 +213,11 @@ def ingest(paths: Sequence[Path | str], assistant: Assistant, progress: bool = F
         items: list[Path | str] = [*files, *urls]
         for path in _progress(items, progress):
             report.seen += 1
+            started_file = time.monotonic()
             try:
                 doc: SourceDoc = load_url(path, fetch_limits) if isinstance(path, str) else load_file(path, limits)
+                # The per-file limit covers chunking too (a 48 MB file of "#" runs once took hours).
+                chunks = chunk_document(doc, spec, deadline=started_file + settings.extraction_timeout_s)
             except LoadError as e:
                 report.failed.append(Failure(shown(path), e.reason, e.detail))
                 continue
@@ -127,7 +225,8 @@ def ingest(paths: Sequence[Path | str], assistant: Assistant, progress: bool = F
                 report.failed.append(Failure(shown(path), "error", f"{type(e).__name__}: {e}"))
                 continue
             old_source = next((str(m.get("source")) for m in existing.get(doc.doc_id, {}).values()), doc.source)
-            if doc.doc_id in seen_docs or (old_source != doc.source and Path(old_source).exists()):
+            if doc.doc_id in seen_docs or (old_source != doc.source and Path(old_source).exists()
+                                           and os.path.realpath(old_source) != os.path.realpath(doc.source)):
                 other = seen_docs.get(doc.doc_id, old_source)
                 report.failed.append(Failure(shown(path), "duplicate-id",
                                              f"doc_id {doc.doc_id!r} is already used by {other}; give this file "
@@ -136,10 +235,13 @@ def ingest(paths: Sequence[Path | str], assistant: Assistant, progress: bool = F
             seen_docs[doc.doc_id] = str(path)
             seen_sources.add(doc.source)
             report.pages += doc.pages
-            chunks = chunk_document(doc, spec)
+            flagged, example = _flag_instructions(chunks)
+            if flagged:  # chunks overlap, so a sentence may count twice: an upper bound
+                report.flagged.append(Flagged(shown(path), flagged, example))
             old = existing.get(doc.doc_id, {})
             if set(old) == {c.id for c in chunks} and all(m.get("doc_hash") == doc.content_hash and has_units(m)
                                                            and m.get("source") == doc.source and "next_id" in m
+                                                           and INSTRUCTIONS in m
                                                            and m.get("embedder") == space for m in old.values()):
                 report.unchanged += 1
                 continue
@@ -173,13 +275,17 @@ def ingest(paths: Sequence[Path | str], assistant: Assistant, progress: bool = F
             else:
                 report.added += 1
             changed = True
-        # A document is removed when its file is gone from a folder we just scanned.
-        roots = [p.resolve() for p in local if p.is_dir()]
+        # A document is removed when its file is gone from a folder we just scanned, or is now a link
+        # out of it. Sources are the paths files were found at (indexes of earlier versions: resolved).
+        roots = {Path(f(p)) for p in local if p.is_dir() for f in (os.path.abspath, os.path.realpath)}
+        skipped = [Path(os.path.abspath(f.path)) for f in missing if f.reason == "symlink-outside"]
+        unread = [Path(os.path.abspath(f.path)) for f in missing if f.reason == "unreadable"]  # not known gone
         for doc_id, chunks_meta in existing.items():
             if doc_id in seen_docs:
                 continue
             source = Path(str(next(iter(chunks_meta.values())).get("source", "")))
-            gone = any(source.is_relative_to(r) for r in roots) and not source.exists()
+            gone = (any(source.is_relative_to(r) for r in roots) and not any(source.is_relative_to(u) for u in unread)
+                    and (not source.exists() or any(source.is_relative_to(s) for s in skipped)))
             renamed = str(source) in seen_sources  # its file now carries another doc_id
             if gone or renamed:
                 if not changed:

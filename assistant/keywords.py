@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import re
+import shutil
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -82,6 +83,21 @@ class Columns:
 
 
 _ARRAYS = ("data", "indices", "indptr")
+log = logging.getLogger(__name__)
+
+
+def _check(c: Columns, ids: object) -> None:
+    """Raise ValueError unless the arrays fit together: a file cut short or swapped for another must
+    not give wrong scores or an IndexError at query time."""
+    if not isinstance(ids, list) or len(ids) != c.num_docs or not isinstance(c.vocab, dict):
+        raise ValueError("the ids do not match the index")
+    if not (c.data.ndim == c.indices.ndim == c.indptr.ndim == 1) or len(c.data) != len(c.indices):
+        raise ValueError("the score and position arrays differ in length")
+    # bm25s adds "" to the vocabulary without a column of its own: one pointer per term, or one more.
+    if len(c.indptr) - len(c.vocab) not in (0, 1) or (len(c.indptr) and int(c.indptr[-1]) != len(c.data)):
+        raise ValueError("the column pointers do not match the vocabulary")
+    if c.indices.dtype.kind not in "iu" or c.indptr.dtype.kind not in "iu":
+        raise ValueError("the position arrays are not integers")
 
 
 class KeywordIndex:
@@ -123,11 +139,15 @@ class KeywordIndex:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder.with_name(f"{folder.name}.tmp{os.getpid()}")
         tmp.mkdir(parents=True, exist_ok=True)
-        for a in _ARRAYS:
-            np.save(tmp / f"bm25_{a}.npy", getattr(self.columns, a))
-        (tmp / "bm25_vocab.json").write_text(json.dumps(self.columns.vocab))
-        (tmp / "ids.json").write_text(json.dumps({"version": self.version, "ids": self.ids,
-                                                  "num_docs": self.columns.num_docs, "acronyms": self.acronyms}))
+        try:
+            for a in _ARRAYS:
+                np.save(tmp / f"bm25_{a}.npy", getattr(self.columns, a))
+            (tmp / "bm25_vocab.json").write_text(json.dumps(self.columns.vocab))
+            (tmp / "ids.json").write_text(json.dumps({"version": self.version, "ids": self.ids,
+                                                      "num_docs": self.columns.num_docs, "acronyms": self.acronyms}))
+        except OSError:  # a full disk: leave no half-written folder behind
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         # Swap file by file: readers see either the old or the new ids.json last.
         for f in tmp.iterdir():
             if f.name != "ids.json":
@@ -139,17 +159,31 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, folder: Path) -> KeywordIndex | None:
+        """The saved index, or None when there is none or it cannot be used: a damaged file (a
+        zero-byte or truncated array) or an older format is then rebuilt from the store, with a
+        warning naming the file."""
         meta_file = folder / "ids.json"
         if not meta_file.is_file():
             return None
+        current = meta_file
         try:
             meta = json.loads(meta_file.read_text())
-            data, indices, indptr = (np.load(folder / f"bm25_{a}.npy", mmap_mode="r") for a in _ARRAYS)
-            vocab = json.loads((folder / "bm25_vocab.json").read_text())
+            arrays = []
+            for a in _ARRAYS:
+                current = folder / f"bm25_{a}.npy"
+                arrays.append(np.load(current, mmap_mode="r"))
+            current = folder / "bm25_vocab.json"
+            vocab = json.loads(current.read_text())
+            current = folder
+            data, indices, indptr = arrays
             columns = Columns(data, indices, indptr, int(meta["num_docs"]), vocab)
-        except (OSError, ValueError, KeyError):
-            return None  # a damaged index, or one in an older format, is rebuilt from the store
-        return cls(meta["ids"], columns, meta["version"], meta.get("acronyms", {}))
+            ids, version = meta["ids"], str(meta["version"])
+            _check(columns, ids)
+        except (OSError, ValueError, KeyError, EOFError, TypeError) as e:  # EOFError: "No data left in file"
+            log.warning("the keyword index file %s cannot be used (%s); rebuilding it from the store", current,
+                        str(e) or type(e).__name__)
+            return None
+        return cls(ids, columns, version, meta.get("acronyms", {}))
 
     @classmethod
     def for_store(cls, store: Store, folder: Path) -> KeywordIndex:

@@ -108,8 +108,12 @@ class Settings(BaseSettings):
     # --- ingestion limits ---
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped.")
     max_pages: int = Field(2000, ge=1, description="PDFs with more pages are skipped.")
-    extraction_timeout_s: float = Field(60.0, gt=0, description="Per-file text extraction time limit.")
+    extraction_timeout_s: float = Field(60.0, gt=0, description="Per-file time limit on reading a file and "
+                                        "cutting it into chunks (every format); a file past it is skipped.")
     pdf_password: SecretStr | None = Field(None, description="Password tried on encrypted PDFs.")
+    follow_links_outside: bool = Field(False, description="Index files that links in an ingested folder point "
+                                       "to outside it. Off: such links are skipped with a symlink-outside "
+                                       "warning (a link to /etc/passwd must not be indexed and quoted).")
 
     # --- web pages (`ingest https://…`) ---
     fetch_timeout_s: float = Field(20.0, gt=0, description="Time limit for fetching one URL: to connect, for "

