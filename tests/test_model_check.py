@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cluster_assistant.assistant.answering.citations import problems
 from cluster_assistant.assistant.chain import Assistant
-from cluster_assistant.bots.slack_blocks import render_answer
+from cluster_assistant.bots.slack.blocks import render_answer
 
 from .conftest import make_assistant
 from .fake_openai import FakeOpenAI, Paraphraser, Request, sources
