@@ -98,8 +98,7 @@ class HybridRetriever:
         dense = self.store.search(query_vector, s.fetch_k, where)
         allowed = None
         if where is not None:
-            got = self.store.chunks._collection.get(where=where, include=[])
-            allowed = set(got["ids"])
+            allowed = self.store.ids_where(where)
         lexical = self.keywords.search(search or question, s.fetch_k, allowed)
         dense_score = {doc.metadata["id"]: score for doc, score in dense}
         kw_score = dict(lexical)

@@ -1,5 +1,6 @@
-"""Chroma through langchain-chroma: embedded (a folder) or a Chroma server. One collection of chunks.
-Vectors are computed by the caller, so opening the store never loads the embedding model.
+"""Chroma through its own client API: embedded (a folder) or a Chroma server. One collection of chunks.
+Vectors are computed by the caller, so opening the store never loads the embedding model. Nothing
+outside this module touches Chroma; chunks come back as LangChain `Document`s.
 
 Each chunk also carries its sentence units (made at ingest, so answers need no extra embedding) in
 its own metadata: their spans in the chunk text, and their vectors as compact float16. They are only
@@ -20,7 +21,7 @@ from urllib.parse import urlparse
 from langchain_core.documents import Document
 
 if TYPE_CHECKING:
-    from langchain_chroma import Chroma
+    from chromadb.api.models.Collection import Collection
 
     from .settings import Settings
 
@@ -45,7 +46,6 @@ class Store:
     def __init__(self, settings: Settings) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
-        from langchain_chroma import Chroma
 
         self.settings = settings
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
@@ -57,9 +57,9 @@ class Store:
             else:
                 settings.chroma_dir.mkdir(parents=True, exist_ok=True)
                 self.client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
-            space = {"hnsw:space": "cosine"}
-            self.chunks: Chroma = Chroma(client=self.client, collection_name=settings.collection,
-                                         collection_metadata=space)
+            # No embedding function: vectors always come with the texts and the queries.
+            self.collection: Collection = self.client.get_or_create_collection(
+                name=settings.collection, embedding_function=None, metadata={"hnsw:space": "cosine"})
             self.max_batch = max(1, min(self.client.get_max_batch_size(), 1000))
         except Exception as e:  # which store failed matters more to the user than Chroma's wording
             raise StoreUnavailable(trouble("cannot open", self.where, e, local=not settings.chroma_url)) from e
@@ -102,20 +102,20 @@ class Store:
         with self._doing("cannot write to"):
             for i in range(0, len(ids), self.max_batch):
                 sl = slice(i, i + self.max_batch)
-                self.chunks._collection.upsert(ids=list(ids[sl]), documents=list(texts[sl]),
+                self.collection.upsert(ids=list(ids[sl]), documents=list(texts[sl]),
                                                metadatas=list(metadatas[sl]),
                                                embeddings=[list(e) for e in embeddings[sl]])  # type: ignore[arg-type]
 
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
         with self._doing("cannot write to"):
             for i in range(0, len(ids), self.max_batch):
-                self.chunks._collection.update(ids=list(ids[i:i + self.max_batch]),
+                self.collection.update(ids=list(ids[i:i + self.max_batch]),
                                                metadatas=list(metadatas[i:i + self.max_batch]))
 
     def delete_chunks(self, ids: Sequence[str]) -> None:
         with self._doing("cannot write to"):
             for i in range(0, len(ids), self.max_batch):
-                self.chunks._collection.delete(ids=list(ids[i:i + self.max_batch]))
+                self.collection.delete(ids=list(ids[i:i + self.max_batch]))
 
     def drop_legacy_units(self) -> None:
         """Stores built before units moved into chunk metadata kept them in a second collection."""
@@ -127,21 +127,21 @@ class Store:
     def bump_version(self) -> str:
         """Mark the content as changed, so keyword indexes built elsewhere know to rebuild."""
         version = f"{time.time():.6f}"
-        meta = dict(self.chunks._collection.metadata or {})
+        meta = dict(self.collection.metadata or {})
         meta.pop("hnsw:space", None)  # cannot be modified after creation
         meta["content_version"] = version
         with self._doing("cannot write to"):
-            self.chunks._collection.modify(metadata=meta)
+            self.collection.modify(metadata=meta)
         return version
 
     # --- reading ---------------------------------------------------------------------------------
 
     def content_version(self) -> str:
-        return str((self.chunks._collection.metadata or {}).get("content_version", "0"))
+        return str((self.collection.metadata or {}).get("content_version", "0"))
 
     def count(self) -> int:
         with self._doing("cannot read"):
-            return self.chunks._collection.count()
+            return self.collection.count()
 
     def all_metadata(self, keys: Sequence[str] | None = None) -> tuple[list[str], list[dict[str, Any]]]:
         """Every chunk's metadata (only `keys`, if given), without the bulky unit vectors
@@ -151,7 +151,7 @@ class Store:
         total = self.count()
         for off in range(0, total, 5000):
             with self._doing("cannot read"):
-                got = self.chunks._collection.get(include=["metadatas"], limit=5000, offset=off)
+                got = self.collection.get(include=["metadatas"], limit=5000, offset=off)
             ids += got["ids"]
             for m in got["metadatas"] or []:
                 meta = {k: v for k, v in (m or {}).items()
@@ -166,7 +166,7 @@ class Store:
         total = self.count()
         for off in range(0, total, page):
             with self._doing("cannot read"):
-                got = self.chunks._collection.get(include=["documents", "metadatas"], limit=page, offset=off)
+                got = self.collection.get(include=["documents", "metadatas"], limit=page, offset=off)
             for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False):
                 yield cid, text or "", dict(meta or {})
 
@@ -175,18 +175,28 @@ class Store:
         """Dense search; the score is cosine similarity (1 - cosine distance). An empty store finds
         nothing (no count first: at 100k chunks that costs ~15 ms a question)."""
         with self._doing("cannot search"):
-            hits = self.chunks.similarity_search_by_vector_with_relevance_scores(query_vector, k=k, filter=where)
+            vectors: list[Sequence[float]] = [query_vector]
+            got = self.collection.query(query_embeddings=vectors, n_results=k, where=where,
+                                        include=["documents", "metadatas", "distances"])
         out = []
-        for doc, distance in hits:
-            doc.metadata["id"] = doc.id
-            out.append((doc, 1.0 - float(distance)))
+        for cid, text, meta, distance in zip(got["ids"][0], (got["documents"] or [[]])[0],
+                                             (got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0],
+                                             strict=False):
+            if text is not None:
+                doc = Document(page_content=text, metadata={**(meta or {}), "id": cid}, id=cid)
+                out.append((doc, 1.0 - float(distance)))
         return out
+
+    def ids_where(self, where: dict[str, Any]) -> set[str]:
+        """The ids of the chunks whose metadata match a Chroma filter (`make_filter`)."""
+        with self._doing("cannot read"):
+            return set(self.collection.get(where=where, include=[])["ids"])
 
     def get(self, ids: Sequence[str]) -> dict[str, Document]:
         if not ids:
             return {}
         with self._doing("cannot read"):
-            got = self.chunks._collection.get(ids=list(ids), include=["documents", "metadatas"])
+            got = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
         out = {}
         for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False):
             out[cid] = Document(page_content=text or "", metadata={**(meta or {}), "id": cid}, id=cid)

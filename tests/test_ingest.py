@@ -185,7 +185,7 @@ def test_an_index_without_sentence_units_still_answers_then_heals(docs: Path, tm
     a = make_assistant(tmp_path / "data", **backend)
     ingest([docs], a)
     guide = sorted(_ids_by_doc(a)["guide"])
-    a.store.chunks._collection.update(ids=guide, metadatas=[{UNIT_SPANS: None, UNIT_VECTORS: None}] * len(guide))
+    a.store.update_metadata(ids=guide, metadatas=[{UNIT_SPANS: None, UNIT_VECTORS: None}] * len(guide))
     assert not any(has_units(d.metadata) for d in a.store.get(guide).values())
     assert "monthly newsletter" in a.answer("How do we send members project news?").answer
     report = ingest([docs], a)
@@ -200,7 +200,7 @@ def test_units_split_by_older_rules_are_split_again_by_the_next_ingest(docs: Pat
     a = make_assistant(tmp_path / "data")
     ingest([docs], a)
     guide = sorted(_ids_by_doc(a)["guide"])
-    a.store.chunks._collection.update(ids=guide, metadatas=[{UNITS_VERSION: UNITS_FORMAT - 1}] * len(guide))
+    a.store.update_metadata(ids=guide, metadatas=[{UNITS_VERSION: UNITS_FORMAT - 1}] * len(guide))
     assert not any(has_units(d.metadata) for d in a.store.get(guide).values())
     assert "monthly newsletter" in a.answer("How do we send members project news?").answer  # recomputed on the fly
     report = ingest([docs], a)
@@ -214,7 +214,7 @@ def test_pieces_left_over_from_a_longer_unit_list_are_ignored(docs: Path, tmp_pa
     a = make_assistant(tmp_path / "data")
     ingest([docs], a)
     guide = sorted(_ids_by_doc(a)["guide"])
-    a.store.chunks._collection.update(ids=guide, metadatas=[{"unit_vectors_1": "AAAAAAAA"}] * len(guide))
+    a.store.update_metadata(ids=guide, metadatas=[{"unit_vectors_1": "AAAAAAAA"}] * len(guide))
     assert "monthly newsletter" in a.answer("How do we send members project news?").answer
 
 
