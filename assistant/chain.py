@@ -1,8 +1,10 @@
 """The one path every door takes: `Assistant.answer(question) -> Answer`.
 
-An LCEL chain of plain steps: check the question, retrieve (vector + keyword, fused), answer
-extractively (the offline answer, and the fallback of the model), generate with the model (when
-`settings.llm` is not extractive), ground the model's reply in its sources, check the citations.
+Six plain steps, called in order in `answer()` over one typed `Turn`: check the question, retrieve
+(vector + keyword, fused), answer extractively (the offline answer, and the fallback of the model),
+generate with the model (when `settings.llm` is not extractive), ground the model's reply in its
+sources, check the citations. (No LCEL: the steps need none of its streaming or tracing, and a reader
+follows a question's path by reading `answer()`.)
 
 `Assistant.stream(question)` runs the same chain and yields the model's tokens as they arrive:
 
@@ -21,10 +23,9 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
-
-from langchain_core.runnables import RunnableLambda
 
 from .acronyms import acronyms_for
 from .answering.citations import ground, problems, reply_sentences
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
 
     from .retrieval import Retrieved
 
-State = dict[str, Any]
 TokenCallback = Callable[[str], None]
 log = logging.getLogger(__name__)
 
@@ -64,14 +64,48 @@ def clean_question(question: str, max_chars: int) -> str:
     return text
 
 
+@dataclass
+class Turn:
+    """One question on its way through the steps; each step fills in its fields."""
+
+    question: str                          # as asked; `_prepare` cleans it
+    topic: str | None = None               # filter: only chunks of this competence area
+    kind: str | None = None                # filter: only documents of this kind
+    on_token: TokenCallback | None = None  # gets the model's reply as it streams (model modes)
+    shown: frozenset[str] = frozenset()    # sentences a chat has already shown (`shown_sentences`)
+    started: float = 0.0                   # perf_counter() when the question arrived
+    search: str = ""                       # the question; a Lithuanian one with its English terms
+    query: str = ""                        # `search` and the acronyms it spells out: embedded and matched
+    topic_asked: str = ""                  # the competence area the question is about
+    retrieved: Retrieved | None = None     # the chunks found, and how relevant the best is
+    retrieve_ms: float = 0.0
+    answer: Answer | None = None           # the extractive answer, or the model's once grounded
+    answer_ms: float = 0.0
+    reply: str | None = None               # the model's reply, unchecked
+    model_error: Exception | None = None   # why the model gave no reply
+
+    @property
+    def found(self) -> Retrieved:
+        assert self.retrieved is not None, "retrieve first"
+        return self.retrieved
+
+    @property
+    def shown_answer(self) -> Answer:
+        assert self.answer is not None, "answer first"
+        return self.answer
+
+
 class Assistant:
     """Holds the heavy parts (embedder, store, keyword index) so each loads once per process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, embedder: Any = None) -> None:
+        """`embedder`: one already loaded (the model is stateless, so processes with several
+        assistants, like the test suite, share one)."""
         self.settings = settings
-        self.chain = (RunnableLambda(self._prepare) | RunnableLambda(self._retrieve)
-                      | RunnableLambda(self._answer) | RunnableLambda(self._generate)
-                      | RunnableLambda(self._ground) | RunnableLambda(self._check))
+        if embedder is not None:
+            self.embedder = embedder
+        self._keywords: KeywordIndex | None = None
+        self._warned_space = False  # the "index from another model" warning, once
 
     @cached_property
     def embedder(self) -> Any:
@@ -104,10 +138,9 @@ class Assistant:
     @property
     def keywords(self) -> KeywordIndex:
         # Cheap when current: compares the store's content version with the loaded index.
-        idx: KeywordIndex | None = self.__dict__.get("_keywords")
+        idx = self._keywords
         if idx is None or idx.version != index_version(self.store):
-            idx = KeywordIndex.for_store(self.store, self.settings.data_dir / "keywords")
-            self.__dict__["_keywords"] = idx
+            idx = self._keywords = KeywordIndex.for_store(self.store, self.settings.data_dir / "keywords")
         return idx
 
     def answer(self, question: str, topic: str | None = None, kind: str | None = None,
@@ -116,9 +149,10 @@ class Assistant:
         (model modes only; those pieces are unchecked: show the returned Answer afterwards). `shown`:
         sentences the reader has already seen (`shown_sentences` of earlier answers in a chat), which
         the extractive answer does not repeat."""
-        result: Answer = self.chain.invoke({"question": question, "topic": topic, "kind": kind,
-                                            "on_token": on_token, "shown": shown})
-        return result
+        turn = Turn(question, topic, kind, on_token, shown)
+        for step in (self._prepare, self._retrieve, self._answer, self._generate, self._ground):
+            step(turn)
+        return self._check(turn)
 
     def stream(self, question: str, topic: str | None = None, kind: str | None = None,
                shown: frozenset[str] = frozenset()) -> AnswerStream:
@@ -127,38 +161,35 @@ class Assistant:
 
     # --- the steps -------------------------------------------------------------------------------
 
-    def _prepare(self, state: State) -> State:
-        state["t0"] = time.perf_counter()
-        state["question"] = clean_question(state["question"], self.settings.max_question_chars)
+    def _prepare(self, turn: Turn) -> None:
+        turn.started = time.perf_counter()
+        turn.question = clean_question(turn.question, self.settings.max_question_chars)
         # What retrieval and sentence scoring use: a Lithuanian question gains its English terms.
-        state["search"] = expand(state["question"])
-        return state
+        turn.search = expand(turn.question)
 
-    def _retrieve(self, state: State) -> State:
+    def _retrieve(self, turn: Turn) -> None:
         t = time.perf_counter()
         keywords = self.keywords
         # A name spelled out also finds the text that abbreviates it ("Key Enabling Technologies": KETs).
-        acronyms = acronyms_for(state["search"], keywords.acronyms)
-        state["query"] = with_english(state["search"], acronyms)  # what is embedded and matched
-        qv = self.embedder.embed_query(state["query"])
-        state["topic_asked"] = self.classifier.classify(qv)
+        acronyms = acronyms_for(turn.search, keywords.acronyms)
+        turn.query = with_english(turn.search, acronyms)  # what is embedded and matched
+        qv = self.embedder.embed_query(turn.query)
+        turn.topic_asked = self.classifier.classify(qv)
         retriever = HybridRetriever(self.settings, self.store, keywords)
-        state["retrieved"] = retriever.retrieve(state["search"], qv, make_filter(state["topic"], state["kind"]),
-                                                search=state["query"])
-        self._check_vector_space(state["retrieved"])
-        state["t_retrieve"] = (time.perf_counter() - t) * 1000
-        return state
+        turn.retrieved = retriever.retrieve(turn.search, qv, make_filter(turn.topic, turn.kind), search=turn.query)
+        self._check_vector_space(turn.found)
+        turn.retrieve_ms = (time.perf_counter() - t) * 1000
 
-    def _answer(self, state: State) -> State:
+    def _answer(self, turn: Turn) -> None:
         """The extractive answer: what extractive mode shows, and the model modes' fallback."""
         t = time.perf_counter()
-        r = state["retrieved"]
-        q = state["question"]
-        topic = state["topic"] or state["topic_asked"]
+        r = turn.found
+        q = turn.question
+        topic = turn.topic or turn.topic_asked
         if not self._in_scope(r):
             labels = {t.id: t.label for t in self.classifier.topics}
-            filters = [f"topic “{labels.get(state['topic'], state['topic'])}”" if state["topic"] else "",
-                       f"kind “{state['kind']}”" if state["kind"] else ""]
+            filters = [f"topic “{labels.get(turn.topic, turn.topic)}”" if turn.topic else "",
+                       f"kind “{turn.kind}”" if turn.kind else ""]
             ans = Answer(question=q, answer=self.refusal_text(r.unknown_names, filters),
                          refused=True, topic=topic, confidence=r.relevance)
         else:
@@ -170,8 +201,8 @@ class Assistant:
                             "`cluster-assistant ingest` to update the index", len(missing))
                 fill_units(self.embedder, missing)
             units = units_of(r.context)
-            text, cites = compose(state["query"], r.query_vector, r.context, units, self.settings.answer_words,
-                                  shown=state.get("shown", frozenset()))
+            text, cites = compose(turn.query, r.query_vector, r.context, units, self.settings.answer_words,
+                                  shown=turn.shown)
             ans = Answer(question=q, answer=text, refused=not cites, topic=topic, citations=cites,
                          confidence=r.relevance)
             if not cites:
@@ -180,50 +211,46 @@ class Assistant:
                           "section": d.metadata.get("section"), "dense": d.metadata.get("dense"),
                           "keyword": d.metadata.get("keyword"), "neighbour": "neighbour_of" in d.metadata}
                          for d in r.context]
-        state["answer"] = ans
-        state["t_answer"] = (time.perf_counter() - t) * 1000
-        return state
+        turn.answer = ans
+        turn.answer_ms = (time.perf_counter() - t) * 1000
 
-    def _generate(self, state: State) -> State:
+    def _generate(self, turn: Turn) -> None:
         """The model writes an answer from the numbered, fenced sources (model modes, in scope only)."""
-        state["reply"] = state["model_error"] = None
-        if self.settings.llm == "extractive" or not self._in_scope(state["retrieved"]):
-            return state
+        turn.reply = turn.model_error = None
+        if self.settings.llm == "extractive" or not self._in_scope(turn.found):
+            return
         t = time.perf_counter()
         try:
-            messages = answer_messages(state["question"], state["retrieved"].context, self.settings)
-            state["reply"] = generate(self.chat_model, messages, self.settings.llm_timeout_s, state.get("on_token"))
+            messages = answer_messages(turn.question, turn.found.context, self.settings)
+            turn.reply = generate(self.chat_model, messages, self.settings.llm_timeout_s, turn.on_token)
         except Exception as e:  # noqa: BLE001 - any model failure falls back to the extractive answer
             log.warning("model failed, using the extractive answer: %s", failure_notice(e, self.settings))
-            state["model_error"] = e
-        state["t_answer"] += (time.perf_counter() - t) * 1000
-        return state
+            turn.model_error = e
+        turn.answer_ms += (time.perf_counter() - t) * 1000
 
-    def _ground(self, state: State) -> State:
+    def _ground(self, turn: Turn) -> None:
         """Keep the model's answer only if it is grounded; otherwise the extractive one, with a notice."""
-        fallback: Answer = state["answer"]
-        if state["model_error"] is not None:
-            fallback.notice = failure_notice(state["model_error"], self.settings)
-            return state
-        if state["reply"] is None:
-            return state
-        r = state["retrieved"]
-        g = ground(state["reply"], r.context, state["question"], self.support_check(state["reply"], state["question"],
-                                                                                   r.context))
+        fallback = turn.shown_answer
+        if turn.model_error is not None:
+            fallback.notice = failure_notice(turn.model_error, self.settings)
+            return
+        if turn.reply is None:
+            return
+        r = turn.found
+        g = ground(turn.reply, r.context, turn.question, self.support_check(turn.reply, turn.question, r.context))
         text, cites, refused, notice = g.text, g.citations, g.refused, g.notice
         if not refused and not cites:
             fallback.notice = notice
             fallback.support = g.support_counts()
-            return state
-        ans = Answer(question=state["question"], answer=self.refusal_text() if refused else text, refused=refused,
+            return
+        ans = Answer(question=turn.question, answer=self.refusal_text() if refused else text, refused=refused,
                      topic=fallback.topic, citations=cites, confidence=fallback.confidence,
                      provider=self.settings.llm, notice=notice, retrieved=fallback.retrieved,
                      support=g.support_counts())
         if problems(ans, {d.metadata["id"]: d.page_content for d in r.context}):
             fallback.notice = "the model's answer failed the citation check; showing the extractive answer"
-            return state
-        state["answer"] = ans
-        return state
+            return
+        turn.answer = ans
 
     def support_check(self, reply: str, question: str, context: list[Any]) -> SupportCheck:
         """The support check for one reply: source sentences take the vectors stored with their
@@ -232,14 +259,14 @@ class Assistant:
         vectors.prefetch(reply_sentences(reply))
         return SupportCheck(question, context, vectors, self.settings.support_threshold)
 
-    def _check(self, state: State) -> Answer:
-        ans: Answer = state["answer"]
-        texts = {d.metadata["id"]: d.page_content for d in state["retrieved"].context}
+    def _check(self, turn: Turn) -> Answer:
+        ans = turn.shown_answer
+        texts = {d.metadata["id"]: d.page_content for d in turn.found.context}
         found = problems(ans, texts)
         if found:  # never show an answer whose citations do not hold
             raise RuntimeError("citation check failed: " + "; ".join(found))
-        ans.timings_ms = {"retrieve": state["t_retrieve"], "answer": state["t_answer"],
-                          "total": (time.perf_counter() - state["t0"]) * 1000}
+        ans.timings_ms = {"retrieve": turn.retrieve_ms, "answer": turn.answer_ms,
+                          "total": (time.perf_counter() - turn.started) * 1000}
         return ans
 
     def _check_vector_space(self, r: Retrieved) -> None:
@@ -247,8 +274,8 @@ class Assistant:
         still come, but ranking is off until `ingest` embeds it again."""
         space = self.vector_space
         other = sorted({str(d.metadata.get("embedder", "an earlier version")) for d in r.docs} - {space})
-        if other and not self.__dict__.get("_warned_space"):
-            self.__dict__["_warned_space"] = True
+        if other and not self._warned_space:
+            self._warned_space = True
             log.warning("the index was embedded by %s, but the settings embed with %s: run `cluster-assistant "
                         "ingest` to embed it again", ", ".join(other), space)
 

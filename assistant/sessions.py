@@ -5,7 +5,7 @@ asked for, key points with citations, discussion questions, a short exercise, fu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from .schema import Answer, Citation
@@ -194,7 +194,7 @@ def _renumbered(points: list[_Point]) -> tuple[list[KeyPoint], list[Citation]]:
         for c in p.sources:
             if c.chunk_id not in number:
                 number[c.chunk_id] = len(reading) + 1
-                reading.append(Citation(**{**c.__dict__, "n": number[c.chunk_id]}))
+                reading.append(replace(c, n=number[c.chunk_id]))
             local[c.n] = number[c.chunk_id]
         text = _renumber(p.text, local)
         key_points.append(KeyPoint(text, [reading[local[c.n] - 1] for c in p.sources]))

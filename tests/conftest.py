@@ -42,10 +42,9 @@ _shared_embedder: object | None = None
 def make_assistant(data_dir: Path, **kw: object) -> Assistant:
     """An assistant on its own store; the (stateless) embedding model is shared across tests."""
     global _shared_embedder
-    a = Assistant(make_settings(data_dir, **kw))
+    a = Assistant(make_settings(data_dir, **kw), embedder=_shared_embedder)
     if _shared_embedder is None:
         _shared_embedder = a.embedder
-    a.__dict__["embedder"] = _shared_embedder
     return a
 
 

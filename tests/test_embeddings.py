@@ -48,8 +48,7 @@ def test_an_index_of_another_model_is_embedded_again(tmp_path: Path, float_assis
     (docs / "guide.md").write_text("---\ntitle: Communication guide\n---\n# Newsletter\n"
                                    "Send members a monthly newsletter with project news.\n")
     float_settings = make_settings(tmp_path / "data", embedding_quantize=False)
-    old = Assistant(float_settings)
-    old.__dict__["embedder"] = float_assistant.embedder
+    old = Assistant(float_settings, embedder=float_assistant.embedder)
     first = ingest([docs], old)
     assert first.chunks_embedded == old.store.count() > 0
 
