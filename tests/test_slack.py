@@ -261,6 +261,12 @@ def test_follow_up_in_an_answered_thread(make_app: Callable[..., App], fake: Fak
     assert "INOKLASTER" in asked[1]
     assert "who funds it? (about: " in all_text(second.body["blocks"])  # the answered question is shown
     assert_cited(second)
+    # The follow-up brings what is new: no sentence of the first answer again.
+    from cluster_assistant.bots.slack.threads import shown_in_thread
+
+    before = shown_in_thread([first.body | {"user": BOT_USER_ID}], BOT_USER_ID, BOT_ID)
+    after = shown_in_thread([second.body | {"user": BOT_USER_ID}], BOT_USER_ID, BOT_ID)
+    assert before and after and not before & after
 
 
 def test_retried_event_is_posted_once(make_app: Callable[..., App], fake: FakeSlack) -> None:

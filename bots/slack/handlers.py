@@ -29,7 +29,7 @@ from slack_sdk import WebClient
 from .blocks import ACTION_DOWN, ACTION_SHARE, ACTION_UP, feedback_modal, mentions, render_answer, slack_to_plain
 from .config import API_ERRORS, api_error
 from .state import SlackState
-from .threads import ANSWERED_SUBTYPES, previous_question
+from .threads import ANSWERED_SUBTYPES, previous_question, shown_in_thread
 
 if TYPE_CHECKING:
     from cluster_assistant.assistant.chain import Assistant
@@ -105,9 +105,9 @@ class SlackBot:
         allow = self.settings.slack_allowed_channels
         return not allow or _is_dm(channel) or channel in allow
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, shown: frozenset[str] = frozenset()) -> Answer:
         with _ANSWER_LOCK:
-            return self.assistant.answer(question)
+            return self.assistant.answer(question, shown=shown)
 
     @staticmethod
     def _ephemeral(client: WebClient, channel: str, user: str | None, text: str, thread_ts: str | None = None) -> None:
@@ -139,7 +139,9 @@ class SlackBot:
                 "Please wait a moment and ask again.")
 
     def _context_question(self, client: WebClient, context: BoltContext, channel: str, thread_ts: str,
-                          ts: str) -> str | None:
+                          ts: str) -> tuple[str | None, frozenset[str]]:
+        """The question a follow-up continues, and the sentences the bot already showed in the thread
+        (a follow-up brings what is new, as in `cluster-assistant chat`)."""
         try:
             resp = client.conversations_replies(channel=channel, ts=thread_ts, limit=100)
             messages = list(resp.get("messages") or [])
@@ -147,7 +149,8 @@ class SlackBot:
             log.warning("conversations.replies failed: %s", api_error(e))
             messages = []
         prev = previous_question(messages, current_ts=ts, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
-        return prev or self.state.thread_question(channel, thread_ts)
+        return prev or self.state.thread_question(channel, thread_ts), shown_in_thread(messages, context.bot_user_id,
+                                                                                        context.bot_id)
 
     # --- events ---
 
@@ -197,13 +200,14 @@ class SlackBot:
             return
         limit = self.settings.max_question_chars
         question = base = asked = slack_to_plain(text, context.bot_user_id)
+        shown: frozenset[str] = frozenset()
         if followup_of and question:
             try:  # the asker's own words are held to the limit, as in a mention, before any rewrite
                 clean_question(question, limit)
             except BadQuestion as e:
                 self._ephemeral(client, channel, user, f"Sorry, I can't answer that: {e}", reply_ts)
                 return
-            prev = self._context_question(client, context, channel, followup_of, ts)
+            prev, shown = self._context_question(client, context, channel, followup_of, ts)
             if prev and is_follow_up(question):  # the same rewrite as `cluster-assistant chat` offline
                 rewritten = heuristic_standalone(question, prev)
                 question = rewritten if len(rewritten) <= limit else question
@@ -211,7 +215,7 @@ class SlackBot:
         self._react(client, True, channel, ts)
         try:
             try:
-                ans = self.ask(question)
+                ans = self.ask(question, shown)
             except BadQuestion as e:
                 self._ephemeral(client, channel, user, f"Sorry, I can't answer that: {e}", reply_ts)
                 return

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from cluster_assistant.assistant.answering.extractive import shown_sentences
 from cluster_assistant.assistant.conversation import is_follow_up
 
 from .blocks import slack_to_plain
@@ -47,3 +48,20 @@ def previous_question(messages: Sequence[dict[str, Any]], *, current_ts: str, bo
                 if parent is None:
                     parent = text
     return base or parent
+
+
+def shown_in_thread(messages: Sequence[dict[str, Any]], bot_user_id: str | None, bot_id: str | None) -> frozenset[str]:
+    """The answer sentences our bot already posted in a thread (from each answer's plain-text fallback,
+    without its "Sources:" line), as `Assistant.answer(shown=…)` compares them."""
+    import html
+
+    out: set[str] = set()
+    for m in messages:
+        if not isinstance(m, dict):
+            continue
+        ours = (bot_user_id is not None and m.get("user") == bot_user_id) or (
+            bot_id is not None and m.get("bot_id") == bot_id)
+        if ours:
+            text = html.unescape(str(m.get("text") or "")).split("\nSources: ")[0]
+            out |= shown_sentences(text)
+    return frozenset(out)
