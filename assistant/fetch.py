@@ -56,9 +56,16 @@ def url_doc_id(url: str) -> str:
 def fetch(url: str, limits: FetchLimits = FetchLimits()) -> Page:
     import httpx
 
-    scheme = urlsplit(url).scheme.lower()
-    if scheme not in {"http", "https"} or not urlsplit(url).hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as e:  # "http://[::1": not a URL at all
+        raise LoadError(url, "bad-url", f"not a valid URL ({e})") from e
+    scheme = parts.scheme.lower()
+    if scheme not in {"http", "https"}:
         raise LoadError(url, "bad-url", f"only http:// and https:// URLs can be fetched, not {scheme or 'this'}")
+    if not host:
+        raise LoadError(url, "bad-url", "the URL names no host")
     deadline = time.monotonic() + limits.timeout_s
     limit_mb = f"{limits.max_bytes / 2**20:.3g} MB"
     try:

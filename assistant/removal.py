@@ -23,6 +23,8 @@ class Removal:
 def _matches(target: str, doc_id: str, source: str) -> bool:
     if target == doc_id:
         return True
+    if not target.strip() or target.strip() in {".", "./"}:
+        return False  # "" or "." would name everything under the current folder: say so, remove nothing
     forms = {os.path.abspath(target), os.path.realpath(target)}
     if source in forms or os.path.abspath(source) in forms:
         return True

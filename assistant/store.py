@@ -137,7 +137,11 @@ class Store:
     # --- reading ---------------------------------------------------------------------------------
 
     def content_version(self) -> str:
-        return str((self.collection.metadata or {}).get("content_version", "0"))
+        """Read afresh: a collection handle keeps the metadata it was opened with, and another process
+        (the ingest job beside a Slack worker) may have changed the content since."""
+        with self._doing("cannot read"):
+            current = self.client.get_collection(self.settings.collection)
+        return str((current.metadata or {}).get("content_version", "0"))
 
     def count(self) -> int:
         with self._doing("cannot read"):

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cluster_assistant.assistant.chain import Assistant
 from cluster_assistant.assistant.ingest import ingest
 from cluster_assistant.assistant.keywords import KeywordIndex, index_version
 from cluster_assistant.bots.cli import main
@@ -117,8 +118,11 @@ def test_a_damaged_store_database_names_the_store_and_what_to_do(ingested: Path,
     assert "mv " in err and "cluster-assistant ingest" in err
 
 
-def test_a_full_disk_names_the_store_and_the_disk(tmp_path: Path) -> None:
-    """A file-size limit makes SQLite's writes fail as a full disk does (no root needed for a tmpfs)."""
+def test_a_full_disk_names_the_store_and_the_disk(tmp_path: Path, corpus_assistant: Assistant) -> None:
+    """A file-size limit makes SQLite's writes fail as a full disk does (no root needed for a tmpfs).
+    `corpus_assistant` has exported the embedding model to its cache first: under the limit the child
+    could not write that export, on a fresh machine or when this test runs alone."""
+    assert corpus_assistant.embedder.embed_query("warm") is not None
     folder = tmp_path / "big"
     folder.mkdir()
     for i in range(3):

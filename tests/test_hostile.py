@@ -315,3 +315,24 @@ def test_the_time_limit_covers_reading_every_format(tmp_path: Path) -> None:
         with pytest.raises(LoadError) as e:
             load_file(f, Limits(timeout_s=1e-9))
         assert e.value.reason == "timeout"
+
+
+def test_an_empty_or_dot_target_removes_nothing(tmp_path: Path) -> None:
+    from cluster_assistant.assistant.ingest import ingest
+    from cluster_assistant.assistant.removal import remove
+
+    from .conftest import make_assistant
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# A\nCluster members meet every month to plan joint projects.\n")
+    a = make_assistant(tmp_path / "data")
+    ingest([docs], a)
+    before = a.store.count()
+    cwd = os.getcwd()
+    os.chdir(docs)  # "." would be the folder that holds the document
+    try:
+        out = remove(["", "."], a)
+    finally:
+        os.chdir(cwd)
+    assert out.removed == {} and out.unmatched == ["", "."] and a.store.count() == before

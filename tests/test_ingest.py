@@ -265,3 +265,17 @@ def test_an_empty_store_finds_nothing(tmp_path: Path, backend: dict) -> None:
     a = make_assistant(tmp_path / "data", **backend)
     assert a.store.search([0.05] * 384, 20) == []
     assert a.store.search([0.05] * 384, 20, {"kind": "training"}) == []
+
+
+def test_a_second_handle_sees_another_process_change_the_content(tmp_path: Path) -> None:
+    """A Slack worker keeps its store open while the ingest job writes: the content version it reads
+    (and so its keyword index) must follow."""
+    from cluster_assistant.assistant.store import Store
+
+    from .conftest import make_settings
+
+    settings = make_settings(tmp_path / "data")
+    reader, writer = Store(settings), Store(settings)
+    before = reader.content_version()
+    after = writer.bump_version()
+    assert after != before and reader.content_version() == after

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import site
 import subprocess
 import sys
 import zipfile
@@ -81,9 +82,15 @@ def _snapshot(folder: Path) -> set[str]:
 
 def test_a_wheel_install_answers_from_any_folder_and_writes_nothing_into_it(wheel: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
-    # The dependencies come from this interpreter's site-packages; the package itself only from the wheel.
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=300)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     py = venv / "bin" / "python"
+    # The dependencies come from the site-packages of the interpreter running the tests (a venv or not);
+    # a .pth line adds them without running their .pth files, so this checkout's editable install stays
+    # out. The package itself comes only from the wheel.
+    purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    outer = [*site.getsitepackages(), site.getusersitepackages()]
+    (Path(purelib) / "outer-site-packages.pth").write_text("\n".join(p for p in outer if Path(p).is_dir()) + "\n")
     subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed", "-q",
                     str(wheel)], check=True,
                    capture_output=True, timeout=300)

@@ -161,3 +161,19 @@ def test_long_thread_follow_up_gets_the_length_note(bot: str, fake: FakeSlack) -
     assert note.body.get("thread_ts") == root
     settle(fake)
     assert len(fake.calls_to("chat.postMessage")) == 1           # only the first answer
+
+
+@pytest.mark.parametrize(("length", "status"), [("abc", 400), ("-5", 400), (str(2_000_000), 413)])
+def test_a_bad_or_huge_content_length_is_refused_before_the_body_is_read(length: str, status: int) -> None:
+    """The gate itself, as a WSGI app: nothing reaches bolt, and a malformed header is a 400, not a 413."""
+    import io
+
+    from cluster_assistant.bots.slack.gate import SlackGate
+
+    reached: list[dict[str, Any]] = []
+    gate = SlackGate(lambda environ, start: reached.append(environ) or [b""], SECRET)
+    statuses: list[str] = []
+    body = gate({"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "CONTENT_LENGTH": length,
+                 "wsgi.input": io.BytesIO(b"{}")}, lambda s, headers: statuses.append(s))
+    list(body)
+    assert statuses and statuses[0].startswith(str(status)) and reached == []

@@ -154,3 +154,10 @@ def test_html_lists_and_tables_read_like_word_ones(tmp_path: Path) -> None:
         ("Open calls > Deadlines", ["Call: Export missions; Deadline: 15 March.",
                                     "Call: Testing facilities; Deadline: 30 June."]),
     ]
+
+
+@pytest.mark.parametrize(("url", "says"), [("https://", "names no host"), ("http://[::1", "not a valid URL")])
+def test_a_url_with_no_host_or_a_broken_one_says_so(url: str, says: str) -> None:
+    with pytest.raises(LoadError) as e:
+        load_url(url)
+    assert e.value.reason == "bad-url" and says in e.value.detail

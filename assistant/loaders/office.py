@@ -41,8 +41,12 @@ def open_package(path: Path, data: bytes, limits: Limits, what: str) -> io.Bytes
     try:
         with zipfile.ZipFile(buf) as z:
             names = z.infolist()
-            bad = z.testzip()  # CRC of every member: a truncated or damaged archive fails here, not mid-parse
+            # From the archive's own headers, before anything is inflated: testzip() inflates every member.
             inflated = sum(i.file_size for i in names if i.filename.endswith((".xml", ".rels")))
+            if inflated > _XML_INFLATION * limits.max_bytes:
+                raise LoadError(path, "decompression-bomb", f"its XML inflates to {inflated / 2**20:.0f} MB, "
+                                f"beyond {_XML_INFLATION} × the {limits.max_bytes / 2**20:.3g} MB file limit")
+            bad = z.testzip()  # CRC of every member: a truncated or damaged archive fails here, not mid-parse
             has_main = _MAIN_PART[what] in z.namelist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
         raise LoadError(path, "corrupt", f"not a readable {what} file: the zip archive is damaged ({e})") from e
@@ -51,9 +55,6 @@ def open_package(path: Path, data: bytes, limits: Limits, what: str) -> io.Bytes
     if not has_main:
         raise LoadError(path, wrong, f"a zip archive but not a {what} file (no {_MAIN_PART[what]}): another "
                         "format renamed?")
-    if inflated > _XML_INFLATION * limits.max_bytes:
-        raise LoadError(path, "decompression-bomb", f"its XML inflates to {inflated / 2**20:.0f} MB, beyond "
-                        f"{_XML_INFLATION} × the {limits.max_bytes / 2**20:.3g} MB file limit")
     buf.seek(0)
     return buf
 

@@ -106,8 +106,10 @@ class SlackGate:
         except ValueError:
             length = -1
         try:
-            if length < 0 or length > MAX_BODY_BYTES:
-                raise Rejected(413, "payload too large" if length > 0 else "bad Content-Length")
+            if length < 0:
+                raise Rejected(400, "bad Content-Length")
+            if length > MAX_BODY_BYTES:
+                raise Rejected(413, "payload too large")
             raw = environ["wsgi.input"].read(length) if length else b""
             verify(self.secret, raw, environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
                    environ.get("HTTP_X_SLACK_SIGNATURE"), self.clock())

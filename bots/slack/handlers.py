@@ -338,8 +338,10 @@ class SlackBot:
         try:
             resp = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False,
                                            unfurl_media=False)
-        except API_ERRORS as e:
-            self.state.cancel_share(answer_id)
+        except Exception as e:
+            self.state.cancel_share(answer_id)  # whatever failed, the asker may share again
+            if not isinstance(e, API_ERRORS):
+                raise
             error = api_error(e)
             hint = " Invite me first: `/invite @cluster-assistant`." if error == "not_in_channel" else ""
             self._note(respond, f"Sorry, I couldn't post in this channel ({error}).{hint}")
