@@ -75,16 +75,11 @@ def asks_for(question: str) -> tuple[bool, bool]:
     return bool(_NUMBER_QUESTION.search(question)), bool(_NAME_QUESTION.search(question))
 
 
-def answer_type_bonus(asked: tuple[bool, bool], text: str) -> float:
-    """ANSWER_TYPE_BONUS for each kind of thing the question asks for (`asks_for`) that the unit holds:
-    a number, or two or more names (capitalised words past the first, acronyms)."""
+def answer_type_matches(asked: tuple[bool, bool], text: str) -> tuple[bool, bool]:
+    """Does the unit hold what the question asks for (`asks_for`): a number, and names (two or more
+    capitalised words past the first, or acronyms)? Each match weighs ANSWER_TYPE_BONUS (`WEIGHTS`)."""
     number, names = asked
-    bonus = 0.0
-    if number and _NUMBER.search(text):
-        bonus += ANSWER_TYPE_BONUS
-    if names and len(_NAME.findall(text, 1)) >= 2:
-        bonus += ANSWER_TYPE_BONUS
-    return bonus
+    return number and bool(_NUMBER.search(text)), names and len(_NAME.findall(text, 1)) >= 2
 
 
 def is_enumeration(text: str) -> bool:
@@ -182,10 +177,10 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
     for lst in by_chunk.values():
         prev: dict[str, float] = {"cos": 0.0, "lexical": 0.0}
         for c in lst:
+            typed = answer_type_matches((number, names), c.text)
             f = {"cos": float(qv @ c.vector), "lexical": sum(idf[t] for t in qterms & unit_terms[id(c)]) / total,
                  "rank": c.chunk_rank, "list_match": float(wants_list and is_enumeration(c.text)),
-                 "number_match": float(number and bool(_NUMBER.search(c.text))),
-                 "names_match": float(names and len(_NAME.findall(c.text, 1)) >= 2),
+                 "number_match": float(typed[0]), "names_match": float(typed[1]),
                  "log_words": math.log1p(c.words), "has_number": float(bool(_NUMBER.search(c.text))),
                  "list_item": float(is_list_item(c.text)), "first_in_chunk": float(c.index == 0)}
             share = 1.0 if (_DEPENDS.match(c.text) or is_list_item(c.text)) else INDEPENDENT_SHARE
