@@ -14,7 +14,7 @@ from typing import Any
 
 from .documents import LoadError, SourceDoc
 from .text import unit_spans
-from .tokens import cl100k, count_wordpieces
+from .token_counting import cl100k, count_wordpieces
 
 
 @dataclass

@@ -30,14 +30,14 @@ from langchain_core.messages import HumanMessage
 
 from .answering.extractive import shown_sentences
 from .answering.model import generate
-from .chain import clean_question
 from .keywords import STOPWORDS
 from .language import LT_WORDS, is_lithuanian
+from .pipeline import clean_question
 from .prompts import load_prompt
 from .text import clip
 
 if TYPE_CHECKING:
-    from .chain import AnswerStream, Assistant
+    from .pipeline import AnswerStream, Assistant
     from .schema import Answer
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
-from .tokens import BUNDLED_MODEL_NAMES, resolve_model_dir
+from .model_files import BUNDLED_MODEL_NAMES, resolve_model_dir
 
 if TYPE_CHECKING:
     from .settings import Settings

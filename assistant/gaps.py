@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .chain import Assistant
+    from .pipeline import Assistant
 
 LOW_CONFIDENCE_MARGIN = 0.1  # answered, but within this of the refusal threshold
 NEAR_MISS_MARGIN = 0.05  # refused, but within this of the threshold: the corpus has close passages

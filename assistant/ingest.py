@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from langchain_core.documents import Document
     from langchain_core.embeddings import Embeddings
 
-    from .chain import Assistant
+    from .pipeline import Assistant
 
 
 @dataclass

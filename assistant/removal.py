@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .keywords import KeywordIndex
 
 if TYPE_CHECKING:
-    from .chain import Assistant
+    from .pipeline import Assistant
 
 
 @dataclass

@@ -159,9 +159,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "ingest_mixed.json")
     args = ap.parse_args()
 
-    from cluster_assistant.assistant.chain import Assistant
     from cluster_assistant.assistant.documents import load_file
     from cluster_assistant.assistant.ingest import ingest
+    from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.settings import load_settings
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="ingest-mixed-"))

@@ -70,14 +70,14 @@ def _child(args: list[str], env: dict[str, str]) -> dict:
 
 
 def step_ingest(corpus: Path) -> dict:
-    from cluster_assistant.assistant.chain import Assistant
     from cluster_assistant.assistant.ingest import ingest
+    from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.settings import load_settings
 
     a = Assistant(load_settings())
     # Process start-up (model load; chromadb, tokenizer and bm25s loads) is not ingest throughput:
     # cold ask measures start-up.
-    from cluster_assistant.assistant.tokens import cl100k
+    from cluster_assistant.assistant.token_counting import cl100k
 
     a.embedder.embed_documents(["warm up"])
     a.store.count()
@@ -90,7 +90,7 @@ def step_ingest(corpus: Path) -> dict:
 
 
 def step_query() -> dict:
-    from cluster_assistant.assistant.chain import Assistant
+    from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.settings import load_settings
 
     a = Assistant(load_settings())

@@ -93,8 +93,8 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=60)
     ap.add_argument("--concurrency", type=int, default=20)
     args = ap.parse_args()
-    from cluster_assistant.assistant.chain import Assistant
     from cluster_assistant.assistant.ingest import ingest
+    from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.settings import load_settings
 
     with tempfile.TemporaryDirectory() as tmp:

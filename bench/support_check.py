@@ -51,8 +51,8 @@ def main() -> None:
 
     from cluster_assistant.assistant.answering.citations import ground
     from cluster_assistant.assistant.answering.support import Verdict
-    from cluster_assistant.assistant.chain import Assistant
     from cluster_assistant.assistant.ingest import ingest
+    from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.settings import load_settings
     from cluster_assistant.evals.runner import DEFAULT_DATASET, load_dataset
 

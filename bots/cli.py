@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cluster_assistant.assistant.chain import AnswerStream, Assistant
+    from cluster_assistant.assistant.pipeline import AnswerStream, Assistant
     from cluster_assistant.assistant.schema import Answer
     from cluster_assistant.assistant.settings import Settings
 
@@ -38,7 +38,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _assistant(args: argparse.Namespace) -> Assistant:
-    from cluster_assistant.assistant.chain import Assistant
+    from cluster_assistant.assistant.pipeline import Assistant
 
     assistant = Assistant(_settings(args))
     assistant.preload()
@@ -57,7 +57,7 @@ def _log_question(assistant: Assistant, ans: Answer, source: str) -> None:
         logging.getLogger(__name__).warning("question not logged: %s", e)
 
 
-def render_answer(ans: Answer, with_text: bool = True) -> str:
+def format_answer(ans: Answer, with_text: bool = True) -> str:
     from cluster_assistant.assistant.documents import shown
     from cluster_assistant.assistant.text import clip
 
@@ -77,10 +77,10 @@ def render_answer(ans: Answer, with_text: bool = True) -> str:
 # --- commands ------------------------------------------------------------------------------------
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from cluster_assistant.assistant.chain import Assistant
     from cluster_assistant.assistant.documents import shown
     from cluster_assistant.assistant.fetch import is_url
     from cluster_assistant.assistant.ingest import ingest
+    from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.text import clip
 
     settings = _settings(args)
@@ -97,8 +97,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from cluster_assistant.assistant.chain import Assistant
     from cluster_assistant.assistant.documents import shown
+    from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.removal import remove
 
     result = remove(args.targets, Assistant(_settings(args)))
@@ -113,8 +113,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from cluster_assistant.assistant.chain import clean_question
     from cluster_assistant.assistant.conversation import content_words, refers_back
+    from cluster_assistant.assistant.pipeline import clean_question
 
     question = " ".join(args.question)
     clean_question(question, 10**9)  # an empty question fails before anything heavy loads
@@ -147,7 +147,7 @@ def _print_streamed(run: AnswerStream) -> Answer:
     if ans.provider != "extractive" or run.changed:
         print("---- checked answer ----")
         print(ans.answer)
-    print(render_answer(ans, with_text=False))
+    print(format_answer(ans, with_text=False))
     return ans
 
 
@@ -189,7 +189,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
-    from cluster_assistant.assistant.sessions import prepare
+    from cluster_assistant.assistant.mentor_plans import prepare
 
     try:
         plan = prepare(_assistant(args), " ".join(args.topic), args.stage, args.minutes).to_markdown()

@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from cluster_assistant.assistant.answering.citations import problems
+from cluster_assistant.assistant.answering.citations import citation_problems
 from cluster_assistant.assistant.schema import BadQuestion
 from cluster_assistant.assistant.settings import shipped
 
 from . import metrics as m
 
 if TYPE_CHECKING:
-    from cluster_assistant.assistant.chain import Assistant
+    from cluster_assistant.assistant.pipeline import Assistant
 
 DEFAULT_DATASET = shipped("evals", "dataset.yaml")
 DEFAULT_BASELINE = shipped("evals", "baseline.json")
@@ -152,7 +152,7 @@ def score(item: Item, assistant: Assistant) -> Result:
         # Re-check independently against the store, not the chain's own copy of the chunks.
         stored = assistant.store.get([c.chunk_id for c in cites])
         texts = {cid: d.page_content for cid, d in stored.items() if cid in retrieved_ids}
-        cite_problems = problems(ans, texts)
+        cite_problems = citation_problems(ans, texts)
         context = "\n".join(d.page_content for d in assistant.store.get(retrieved_ids).values())
     cited_docs = list(dict.fromkeys(c.doc_id for c in cites))
     answered_text = "" if refused else text

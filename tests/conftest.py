@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cluster_assistant.assistant.chain import Assistant
 from cluster_assistant.assistant.ingest import ingest
+from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.settings import Settings, load_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from cluster_assistant.assistant.acronyms import acronyms_for, find_acronyms
-from cluster_assistant.assistant.chain import Assistant
 from cluster_assistant.assistant.keywords import KeywordIndex
 from cluster_assistant.assistant.language import SEPARATOR, expand, with_english
+from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.evals.metrics import fact_present
 
 

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from cluster_assistant.assistant.answering.citations import problems
-from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.answering.citations import citation_problems
 from cluster_assistant.assistant.ingest import ingest
+from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.schema import BadQuestion
 from cluster_assistant.evals.metrics import fact_present
 
@@ -39,7 +39,7 @@ def test_answers_hold_the_fact_and_cite_the_right_document(
     assert doc_id in {c.doc_id for c in ans.citations}
     # Every marker resolves and every quote stands verbatim in its stored chunk.
     stored = corpus_assistant.store.get([c.chunk_id for c in ans.citations])
-    assert problems(ans, {cid: d.page_content for cid, d in stored.items()}) == []
+    assert citation_problems(ans, {cid: d.page_content for cid, d in stored.items()}) == []
     assert all(c.title and c.source and (c.page or c.section) for c in ans.citations)
 
 
@@ -166,7 +166,7 @@ def test_list_items_show_under_their_own_heading_and_one_page_is_one_source(tmp_
     assert len(a.store.get(list(a.store.all_metadata()[0]))) > 1
     assert [c.n for c in ans.citations] == [1] and "[2]" not in ans.answer
     stored = a.store.get([ans.citations[0].chunk_id])
-    assert not problems(ans, {cid: d.page_content for cid, d in stored.items()})
+    assert not citation_problems(ans, {cid: d.page_content for cid, d in stored.items()})
 
 
 def test_a_refusal_under_a_filter_names_the_filter(corpus_assistant: Assistant) -> None:
@@ -185,14 +185,14 @@ def test_a_refusal_under_a_filter_names_the_filter(corpus_assistant: Assistant) 
 def test_cli_shows_no_topic_for_a_refusal_and_cuts_quotes_at_a_word() -> None:
     from cluster_assistant.assistant.schema import Answer, Citation
     from cluster_assistant.assistant.text import clip
-    from cluster_assistant.bots.cli import render_answer
+    from cluster_assistant.bots.cli import format_answer
 
     refusal = Answer(question="q", answer="The knowledge base does not cover this question.", refused=True,
                      topic="funding")
-    assert "Topic:" not in render_answer(refusal)
+    assert "Topic:" not in format_answer(refusal)
     quote = "word " * 100
     cite = Citation(n=1, doc_id="d", title="T", source="s", page=2, section="", quote=quote)
-    shown = render_answer(Answer(question="q", answer="A [1]", refused=False, topic="funding", citations=[cite]))
+    shown = format_answer(Answer(question="q", answer="A [1]", refused=False, topic="funding", citations=[cite]))
     assert "Topic: funding" in shown and "word…”" in shown and "wor…" not in shown
     assert clip("short", 10) == "short" and clip("alpha beta gamma delta", 12) == "alpha beta…"
 

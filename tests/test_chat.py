@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from cluster_assistant.assistant.answering.citations import problems
-from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.answering.citations import citation_problems
 from cluster_assistant.assistant.conversation import Conversation, heuristic_standalone, is_follow_up
+from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.schema import BadQuestion
 
 from .conftest import make_assistant
@@ -97,7 +97,7 @@ def test_offline_follow_up_carries_the_earlier_subject(corpus_assistant: Assista
     assert ans.question == "Who manages it? (about: INOKLASTER)"
     assert "INOKLASTER" in ans.question and not ans.refused
     stored = corpus_assistant.store.get([c.chunk_id for c in ans.citations])
-    assert problems(ans, {cid: d.page_content for cid, d in stored.items()}) == []
+    assert citation_problems(ans, {cid: d.page_content for cid, d in stored.items()}) == []
     # A new, self-contained question is left alone.
     ans = chat.ask("What resources does a region need to transfer the InoLink practice?")
     assert ans.question == "What resources does a region need to transfer the InoLink practice?"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from cluster_assistant.assistant.chunking import ChunkSpec, chunk_document, cl100k_len, split_spans
 from cluster_assistant.assistant.documents import load_file
-from cluster_assistant.assistant.tokens import count_wordpieces
+from cluster_assistant.assistant.token_counting import count_wordpieces
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -1,6 +1,6 @@
 """Property tests for the citation parser and check: markers always resolve, or are reported."""
 
-from cluster_assistant.assistant.answering.citations import markers, problems
+from cluster_assistant.assistant.answering.citations import citation_problems, markers
 from cluster_assistant.assistant.schema import Answer, Citation
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,7 +18,7 @@ def test_markers_round_trip_and_unknown_ones_are_flagged(parts: list[tuple[str, 
     chunk = "Clusters grow when members trust each other."
     cites = [Citation(n=i, doc_id="d", title="T", source="s", page=None, section="S",
                       quote="members trust each other", chunk_id="c") for i in range(1, n_sources + 1)]
-    found = problems(Answer(question="q", answer=text, refused=False, citations=cites), {"c": chunk})
+    found = citation_problems(Answer(question="q", answer=text, refused=False, citations=cites), {"c": chunk})
     bad = sorted({n for _, n in parts if not 1 <= n <= n_sources})
     assert sorted(int(p.split("[")[1].split("]")[0]) for p in found if p.startswith("marker")) == sorted(
         n for _, n in parts if not 1 <= n <= n_sources)
@@ -34,9 +34,9 @@ def test_quote_check_is_whitespace_insensitive_and_exact_otherwise(text: str) ->
     cite = Citation(n=1, doc_id="d", title="T", source="s", page=1, section="", quote=quote or "x", chunk_id="c")
     ans = Answer(question="q", answer="x [1]", refused=False, citations=[cite])
     if quote:
-        assert problems(ans, {"c": chunk}) == []
+        assert citation_problems(ans, {"c": chunk}) == []
         mutated = Citation(**{**cite.__dict__, "quote": quote + " NOT-IN-CHUNK"})
-        assert problems(Answer(question="q", answer="x [1]", refused=False, citations=[mutated]), {"c": chunk})
+        assert citation_problems(Answer(question="q", answer="x [1]", refused=False, citations=[mutated]), {"c": chunk})
 
 
 def test_where_names_the_page_or_the_section_without_repeating_the_title() -> None:

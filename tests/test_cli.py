@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.evals.runner import GATED, GATED_LOWER
 
 

@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from cluster_assistant.assistant.chain import Assistant
 from cluster_assistant.assistant.ingest import ingest
 from cluster_assistant.assistant.keywords import KeywordIndex, index_version
+from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.bots.cli import main
 
 from .conftest import make_assistant
@@ -77,7 +77,7 @@ def test_damaged_topic_vectors_are_computed_again(tmp_path: Path, caplog: pytest
 def test_a_damaged_onnx_export_is_exported_again(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """It said "delete that file and run again"; a derived file is rebuilt instead (~15 s, needs torch)."""
     from cluster_assistant.assistant.embeddings import OnnxEmbeddings
-    from cluster_assistant.assistant.tokens import resolve_model_dir
+    from cluster_assistant.assistant.model_files import resolve_model_dir
 
     folder = resolve_model_dir("all-MiniLM-L6-v2")
     assert folder is not None
@@ -94,7 +94,7 @@ def test_a_damaged_onnx_export_is_exported_again(tmp_path: Path, caplog: pytest.
 def test_a_damaged_tokenizer_cache_is_written_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import hashlib
 
-    from cluster_assistant.assistant.tokens import CL100K_SHA256, CL100K_URL, _install_cl100k_cache
+    from cluster_assistant.assistant.token_counting import CL100K_SHA256, CL100K_URL, _install_cl100k_cache
 
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
     target = tmp_path / hashlib.sha1(CL100K_URL.encode()).hexdigest()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cluster_assistant.assistant.chain import Assistant
 from cluster_assistant.assistant.embeddings import embedder_id
 from cluster_assistant.assistant.ingest import ingest
+from cluster_assistant.assistant.pipeline import Assistant
 
 from .conftest import CORPUS, make_assistant, make_settings
 
@@ -54,7 +54,7 @@ def test_an_index_of_another_model_is_embedded_again(tmp_path: Path, float_assis
 
     a = make_assistant(tmp_path / "data")  # the default settings: int8
     assert embedder_id(a.settings) != embedder_id(float_settings)
-    with caplog.at_level(logging.WARNING, logger="cluster_assistant.assistant.chain"):
+    with caplog.at_level(logging.WARNING, logger="cluster_assistant.assistant.pipeline"):
         assert "monthly newsletter" in a.answer("How do we send members project news?").answer
     assert "run `cluster-assistant ingest`" in caplog.text and embedder_id(float_settings) in caplog.text
 

@@ -2,7 +2,7 @@
 
 import json
 
-from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.evals.runner import DEFAULT_BASELINE, DEFAULT_DATASET, compare, load_dataset, run, write_outputs
 
 

@@ -3,8 +3,8 @@
 from dataclasses import replace
 
 import pytest
-from cluster_assistant.assistant.answering.citations import problems
-from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.answering.citations import citation_problems
+from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.schema import Answer, Citation
 from cluster_assistant.evals import metrics as m
 from cluster_assistant.evals.runner import DEFAULT_DATASET, DatasetError, Item, compare, explain, load_dataset, score
@@ -49,12 +49,12 @@ def _answer(text: str, quote: str, refused: bool = False) -> Answer:
 
 def test_citation_check_passes_and_fails() -> None:
     chunks = {"c1": "Clusters\n  grew   fast in 2015. Then they slowed."}
-    assert problems(_answer("Clusters grew fast in 2015. [1]", "Clusters grew fast in 2015."), chunks) == []
-    assert "marker [2] has no source" in problems(_answer("Text [2]", "Clusters grew"), chunks)
-    assert "[1] quote is not verbatim in its chunk" in problems(_answer("T [1]", "Clusters shrank"), chunks)
-    assert "[1] points to a chunk that was not retrieved" in problems(_answer("T [1]", "x"), {})
-    assert "a refusal must not cite sources" in problems(_answer("no", "Clusters grew", refused=True), chunks)
-    assert "sources are listed but the answer cites none" in problems(_answer("T", "Clusters grew"), chunks)
+    assert citation_problems(_answer("Clusters grew fast in 2015. [1]", "Clusters grew fast in 2015."), chunks) == []
+    assert "marker [2] has no source" in citation_problems(_answer("Text [2]", "Clusters grew"), chunks)
+    assert "[1] quote is not verbatim in its chunk" in citation_problems(_answer("T [1]", "Clusters shrank"), chunks)
+    assert "[1] points to a chunk that was not retrieved" in citation_problems(_answer("T [1]", "x"), {})
+    assert "a refusal must not cite sources" in citation_problems(_answer("no", "Clusters grew", refused=True), chunks)
+    assert "sources are listed but the answer cites none" in citation_problems(_answer("T", "Clusters grew"), chunks)
 
 
 def test_gate_flags_a_drop_beyond_tolerance() -> None:

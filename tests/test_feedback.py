@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from cluster_assistant.assistant.chain import Assistant
 from cluster_assistant.assistant.feedback import FeedbackStore, guess_style
+from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.schema import Answer, Citation
 from cluster_assistant.evals.runner import load_dataset
 

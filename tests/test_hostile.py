@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cluster_assistant.assistant.chunking import ChunkSpec, split_spans
 from cluster_assistant.assistant.documents import LoadError, load_file, slugify
-from cluster_assistant.assistant.tokens import count_wordpieces
+from cluster_assistant.assistant.token_counting import count_wordpieces
 
 from .bounded import run_bounded
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
-from cluster_assistant.assistant.chain import Assistant
 from cluster_assistant.assistant.keywords import KeywordIndex, index_version, stem, terms
+from cluster_assistant.assistant.pipeline import Assistant
 
 TEXTS = ["Clusters in Lithuania grow their members", "InoLink mentoring for clusters",
          "export and international value chains", "", "the of and", "clusters clusters export"]

@@ -1,7 +1,7 @@
 """Lithuanian questions are expanded with English terms; names the corpus lacks are detected."""
 
-from cluster_assistant.assistant.chain import Assistant
 from cluster_assistant.assistant.language import english_part, expand, is_lithuanian, untranslated
+from cluster_assistant.assistant.pipeline import Assistant
 
 
 def test_language_detection() -> None:

@@ -10,7 +10,7 @@ import yaml
 from cluster_assistant.assistant.chunking import ChunkSpec, chunk_document
 from cluster_assistant.assistant.documents import LoadError, SourceDoc, load_file
 from cluster_assistant.assistant.ingest import ingest
-from cluster_assistant.assistant.tokens import count_wordpieces
+from cluster_assistant.assistant.token_counting import count_wordpieces
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

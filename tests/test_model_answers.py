@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from cluster_assistant.assistant.answering.citations import ground_model_reply, normalise_markers, problems
+from cluster_assistant.assistant.answering.citations import citation_problems, ground_model_reply, normalise_markers
 from cluster_assistant.assistant.answering.model import (
     ModelUnavailable,
     failure_notice,
@@ -21,8 +21,8 @@ from cluster_assistant.assistant.answering.model import (
     make_chat_model,
     missing_package_message,
 )
-from cluster_assistant.assistant.chain import Assistant
 from cluster_assistant.assistant.ingest import ingest
+from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.prompts import PromptError, load_prompt, parse_prompt
 from cluster_assistant.assistant.schema import Answer
 from cluster_assistant.assistant.settings import load_settings
@@ -79,7 +79,7 @@ def test_well_cited_answer_is_shown_with_valid_citations(model_assistant: Assist
                           "It is a measure that supports cluster development [1].")
     assert len(ans.citations) == 1 and ans.citations[0].doc_id == "clusterfy-action-plan-2020-2023"
     assert "INOKLASTER" in ans.citations[0].quote  # the chunk sentence that best matches the claim
-    assert problems(ans, chunk_texts(model_assistant, ans)) == []
+    assert citation_problems(ans, chunk_texts(model_assistant, ans)) == []
 
     # The request: system prompt first, the sources fenced as data, the question after them.
     (req,) = fake.requests
@@ -100,7 +100,7 @@ def test_invalid_marker_drops_its_sentence(model_assistant: Assistant, fake: Fak
     assert ans.provider == "openai" and not ans.refused
     assert "INOKLASTER" in ans.answer and "900 million" not in ans.answer
     assert "source that does not exist" in ans.notice
-    assert problems(ans, chunk_texts(model_assistant, ans)) == []
+    assert citation_problems(ans, chunk_texts(model_assistant, ans)) == []
 
 
 def test_uncited_answer_falls_back_to_the_extractive_one(
@@ -110,7 +110,7 @@ def test_uncited_answer_falls_back_to_the_extractive_one(
     assert ans.provider == "extractive"
     assert ans.notice == "the model's answer cited no source; showing the extractive answer"
     assert ans.answer == corpus_assistant.answer(QUESTION).answer
-    assert ans.citations and problems(ans, chunk_texts(model_assistant, ans)) == []
+    assert ans.citations and citation_problems(ans, chunk_texts(model_assistant, ans)) == []
 
 
 @pytest.mark.parametrize("reply", ["NOT_COVERED", "The sources do not contain information about this question.",
@@ -154,7 +154,7 @@ def test_slow_model_times_out_to_the_extractive_answer(corpus_assistant: Assista
     assert elapsed < 2.5, elapsed
     assert ans.notice == "model unavailable (timeout after 1 s); showing the extractive answer"
     assert ans.provider == "extractive" and not ans.refused and "INOKLASTER" in ans.answer
-    assert problems(ans, chunk_texts(a, ans)) == []
+    assert citation_problems(ans, chunk_texts(a, ans)) == []
     assert len(fake.requests) == 1  # no retry
 
 
@@ -214,7 +214,7 @@ def test_stream_yields_tokens_in_order_then_the_checked_answer(model_assistant: 
     assert arrivals[-1][0] - arrivals[0][0] > 0.2  # they came one by one, not in one block
     ans = run.answer
     assert ans.provider == "openai" and ans.answer == "The action plan aims to improve the INOKLASTER instrument [1]."
-    assert problems(ans, chunk_texts(model_assistant, ans)) == []
+    assert citation_problems(ans, chunk_texts(model_assistant, ans)) == []
     assert run.changed == (run.text != ans.answer)
     assert fake.requests[0]["stream"] is True
 
@@ -291,7 +291,7 @@ def test_prompt_injection_in_a_document_does_not_control_the_answer(tmp_path: Pa
     assert "PWNED" not in ans.answer
     assert ans.provider == "extractive" and "cited no source" in ans.notice
     assert not ans.refused and ans.citations
-    assert problems(ans, chunk_texts(a, ans)) == []
+    assert citation_problems(ans, chunk_texts(a, ans)) == []
 
     # What the model saw: the system prompt first; the injected text only inside a fenced source, and the
     # forged </source><source n="99"> neutralised.
@@ -311,7 +311,7 @@ def test_prompt_injection_in_a_document_does_not_control_the_answer(tmp_path: Pa
     fake.default = slips
     ans = a.answer(question)
     assert ans.provider == "openai" and "PWNED" not in ans.answer
-    assert problems(ans, chunk_texts(a, ans)) == []
+    assert citation_problems(ans, chunk_texts(a, ans)) == []
 
 
 # --- the CLI, done-when ---------------------------------------------------------------------------------
@@ -343,7 +343,7 @@ DOCS = [_doc(1, "Clusters share services among members. Members pay a fee based 
 
 def _check(text: str, citations: list, refused: bool = False) -> None:
     ans = Answer(question="q", answer=text, refused=refused, citations=citations)
-    assert problems(ans, {d.metadata["id"]: d.page_content for d in DOCS}) == []
+    assert citation_problems(ans, {d.metadata["id"]: d.page_content for d in DOCS}) == []
 
 
 def test_grounding_renumbers_and_quotes_the_best_matching_sentence() -> None:

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from cluster_assistant.assistant.answering.citations import problems
-from cluster_assistant.assistant.chain import Assistant
-from cluster_assistant.bots.slack.blocks import render_answer
+from cluster_assistant.assistant.answering.citations import citation_problems
+from cluster_assistant.assistant.pipeline import Assistant
+from cluster_assistant.bots.slack.blocks import answer_blocks
 
 from .conftest import make_assistant
 from .fake_openai import FakeOpenAI, Paraphraser, Request, sources
@@ -69,7 +69,7 @@ def test_a_faithful_paraphrase_is_shown_as_grounded(model_assistant: Assistant, 
     assert [c.doc_id for c in ans.citations] == ["inolink-good-practice"] * 2
     assert "14 clusters" in ans.citations[0].quote and "100 000" in ans.citations[1].quote
     assert ans.support == {"checked": 2, "removed": 0, "reasons": {}}
-    assert problems(ans, _texts(model_assistant, ans)) == []
+    assert citation_problems(ans, _texts(model_assistant, ans)) == []
 
 
 def test_the_wrong_facts_reply_is_not_shown_as_grounded(
@@ -82,7 +82,7 @@ def test_the_wrong_facts_reply_is_not_shown_as_grounded(
     assert "40 clusters" not in ans.answer and "gold" not in ans.answer and "no mentor" not in ans.answer
     assert ans.answer == corpus_assistant.answer(QUESTION).answer
     assert ans.support is not None and ans.support["removed"] == 2 and ans.support["reasons"]["number"] == 1
-    assert problems(ans, _texts(model_assistant, ans)) == []
+    assert citation_problems(ans, _texts(model_assistant, ans)) == []
 
 
 def test_one_wrong_sentence_is_removed_and_the_rest_shown(model_assistant: Assistant, fake: FakeOpenAI) -> None:
@@ -93,7 +93,7 @@ def test_one_wrong_sentence_is_removed_and_the_rest_shown(model_assistant: Assis
     assert ans.notice == "1 sentence removed: not supported by their sources"
     assert ans.to_json()["support_check"]["removed"] == 1
     # Slack shows the same notice (it renders `Answer.notice`).
-    blocks, _ = render_answer(ans)
+    blocks, _ = answer_blocks(ans)
     assert "1 sentence removed: not supported by their sources" in json.dumps(blocks)
 
 

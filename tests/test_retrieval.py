@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.retrieval import fuse
 from cluster_assistant.evals.metrics import fact_present
 

@@ -17,16 +17,16 @@ from urllib.parse import quote, urlencode
 
 import pytest
 import yaml
-from cluster_assistant.assistant.chain import Assistant
 from cluster_assistant.assistant.feedback import FeedbackStore
+from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.schema import Answer, Citation
 from cluster_assistant.assistant.settings import Settings
 from cluster_assistant.bots.slack.app import build_app
 from cluster_assistant.bots.slack.blocks import (
     MAX_BLOCKS,
     SECTION_LIMIT,
+    answer_blocks,
     block_text_length,
-    render_answer,
     slack_to_plain,
     split_text,
 )
@@ -552,7 +552,7 @@ def _check_limits(blocks: list[dict[str, Any]], text: str) -> None:
 
 def test_very_long_answer_stays_inside_slack_limits() -> None:
     ans = _synthetic(20_000, 60)
-    blocks, text = render_answer(ans, answer_id="abc123", topics={"management": "Cluster management & strategy"})
+    blocks, text = answer_blocks(ans, answer_id="abc123", topics={"management": "Cluster management & strategy"})
     _check_limits(blocks, text)
     dumped = all_text(blocks)
     assert "…and " in dumped and "more sources" in dumped
@@ -566,7 +566,7 @@ def test_very_long_answer_stays_inside_slack_limits() -> None:
 def test_rendering_limits_hold_for_any_size(chars: int, cites: int, refused: bool) -> None:
     ans = _synthetic(chars, cites)
     ans.refused = refused
-    blocks, text = render_answer(ans, answer_id="x", topics={"management": "Management"}, share=True,
+    blocks, text = answer_blocks(ans, answer_id="x", topics={"management": "Management"}, share=True,
                                  show_question=True, shared_by="U0000001")
     _check_limits(blocks, text)
 

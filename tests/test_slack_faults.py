@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
-from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.pipeline import Assistant
 
 from tools.slack_fake import BOT_ID, BOT_USER_ID, TEAM_ID, FakeSlack, event_body, post, serve_http, sign
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.pipeline import Assistant
 
 from bench.slack_load import run_load
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.pipeline import Assistant
 
 PROBE = """
 import json, sys

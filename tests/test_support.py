@@ -18,7 +18,7 @@ from cluster_assistant.assistant.answering.support import (
     unsupported_names,
     unsupported_numbers,
 )
-from cluster_assistant.assistant.chain import Assistant
+from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.settings import load_settings
 from langchain_core.documents import Document
 

@@ -21,7 +21,7 @@ def markers(text: str) -> list[int]:
     return [int(m) for m in MARKER.findall(text)]
 
 
-def problems(answer: Answer, chunk_texts: Mapping[str, str]) -> list[str]:
+def citation_problems(answer: Answer, chunk_texts: Mapping[str, str]) -> list[str]:
     """What is wrong with an answer's citations; empty when every citation holds."""
     out: list[str] = []
     numbers = {c.n for c in answer.citations}

@@ -25,7 +25,7 @@ from .handlers import SlackBot
 from .state import SlackState
 
 if TYPE_CHECKING:
-    from cluster_assistant.assistant.chain import Assistant
+    from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.settings import Settings
 
 LAZY_WORKERS = 8
@@ -61,7 +61,7 @@ def build_app(settings: Settings, assistant: Assistant | None = None, client: We
         client = make_web_client(require_env("SLACK_BOT_TOKEN", "the bot token (xoxb-…) from OAuth & Permissions"))
     secret = signing_secret(socket_mode=socket_mode)
     if assistant is None:
-        from cluster_assistant.assistant.chain import Assistant
+        from cluster_assistant.assistant.pipeline import Assistant
 
         assistant = Assistant(settings)
     if assistant.store.count() == 0:

@@ -1,6 +1,6 @@
 """Slack Block Kit rendering of an `Answer`: pure functions, no Slack calls.
 
-`render_answer(answer, ...) -> (blocks, text)`: the answer (Slack mrkdwn, `[n]` markers kept), a sources
+`answer_blocks(answer, ...) -> (blocks, text)`: the answer (Slack mrkdwn, `[n]` markers kept), a sources
 list (number, title, page or section, a short quote), a topic line and 👍/👎 buttons. It always fits
 Slack's limits: at most 3,000 characters per section, at most 50 blocks, and all block text together
 under `TEXT_BUDGET` (Slack allows 12,000 for a message's blocks): a long answer is shortened, and
@@ -161,7 +161,7 @@ def block_text_length(blocks: Iterable[Any]) -> int:
     return total
 
 
-def render_answer(answer: Answer, *, answer_id: str | None = None, topics: Mapping[str, str] | None = None,
+def answer_blocks(answer: Answer, *, answer_id: str | None = None, topics: Mapping[str, str] | None = None,
                   share: bool = False, show_question: bool = False,
                   shared_by: str | None = None) -> tuple[list[Block], str]:
     """Blocks and the plain-text fallback for one answer.

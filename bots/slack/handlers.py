@@ -19,20 +19,20 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cluster_assistant.assistant.chain import clean_question
 from cluster_assistant.assistant.conversation import heuristic_standalone, is_follow_up
 from cluster_assistant.assistant.feedback import FeedbackStore, new_answer_id
+from cluster_assistant.assistant.pipeline import clean_question
 from cluster_assistant.assistant.schema import Answer, BadQuestion
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
-from .blocks import ACTION_DOWN, ACTION_SHARE, ACTION_UP, feedback_modal, mentions, render_answer, slack_to_plain
+from .blocks import ACTION_DOWN, ACTION_SHARE, ACTION_UP, answer_blocks, feedback_modal, mentions, slack_to_plain
 from .config import API_ERRORS, api_error
 from .state import SlackState
 from .threads import ANSWERED_SUBTYPES, previous_question, shown_in_thread
 
 if TYPE_CHECKING:
-    from cluster_assistant.assistant.chain import Assistant
+    from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.settings import Settings
 
 log = logging.getLogger("cluster_assistant.bots.slack")
@@ -226,7 +226,7 @@ class SlackBot:
                 return
             answer_id = self.feedback.record_answer(ans, answer_id=new_answer_id(), user=user, channel=channel,
                                                     source="slack")
-            blocks, fallback = render_answer(ans, answer_id=answer_id, topics=self.topics,
+            blocks, fallback = answer_blocks(ans, answer_id=answer_id, topics=self.topics,
                                              show_question=question != asked)
             if reply_ts:  # known before posting: a quick follow-up already finds the thread
                 self.state.remember_thread(channel, reply_ts, base)
@@ -280,7 +280,7 @@ class SlackBot:
                     response_type="ephemeral", replace_original=True)
             return
         answer_id = self.feedback.record_answer(ans, user=user, channel=channel, source="slack-command")
-        blocks, text = render_answer(ans, answer_id=answer_id, topics=self.topics, share=not ans.refused)
+        blocks, text = answer_blocks(ans, answer_id=answer_id, topics=self.topics, share=not ans.refused)
         r = respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
         if getattr(r, "status_code", 200) >= 300:
             log.warning("response_url answered %s", r.status_code)
@@ -333,7 +333,7 @@ class SlackBot:
         if not self.state.start_share(answer_id, user, channel):
             self._note(respond, "This answer has already been shared.")
             return
-        blocks, text = render_answer(ans, answer_id=answer_id, topics=self.topics, show_question=True,
+        blocks, text = answer_blocks(ans, answer_id=answer_id, topics=self.topics, show_question=True,
                                      shared_by=user)
         try:
             resp = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False,

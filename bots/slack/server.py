@@ -20,7 +20,7 @@ from .config import SlackConfigError, require_env
 from .gate import MAX_BODY_BYTES, SlackGate
 
 if TYPE_CHECKING:
-    from cluster_assistant.assistant.chain import Assistant
+    from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.settings import Settings
 
 log = logging.getLogger("cluster_assistant.bots.slack")

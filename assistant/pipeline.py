@@ -28,7 +28,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .acronyms import acronyms_for
-from .answering.citations import ground, problems, reply_sentences
+from .answering.citations import citation_problems, ground, reply_sentences
 from .answering.extractive import compose
 from .answering.model import answer_messages, failure_notice, generate, make_chat_model
 from .answering.support import SentenceVectors, SupportCheck
@@ -247,7 +247,7 @@ class Assistant:
                      topic=fallback.topic, citations=cites, confidence=fallback.confidence,
                      provider=self.settings.llm, notice=notice, retrieved=fallback.retrieved,
                      support=g.support_counts())
-        if problems(ans, {d.metadata["id"]: d.page_content for d in r.context}):
+        if citation_problems(ans, {d.metadata["id"]: d.page_content for d in r.context}):
             fallback.notice = "the model's answer failed the citation check; showing the extractive answer"
             return
         turn.answer = ans
@@ -262,7 +262,7 @@ class Assistant:
     def _check(self, turn: Turn) -> Answer:
         ans = turn.shown_answer
         texts = {d.metadata["id"]: d.page_content for d in turn.found.context}
-        found = problems(ans, texts)
+        found = citation_problems(ans, texts)
         if found:  # never show an answer whose citations do not hold
             raise RuntimeError("citation check failed: " + "; ".join(found))
         ans.timings_ms = {"retrieve": turn.retrieve_ms, "answer": turn.answer_ms,

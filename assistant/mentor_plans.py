@@ -12,7 +12,7 @@ from .schema import Answer, Citation
 from .text import clip
 
 if TYPE_CHECKING:
-    from .chain import Assistant
+    from .pipeline import Assistant
 
 Stage = Literal["emerging", "formed", "developing", "mature"]
 STAGES: tuple[Stage, ...] = ("emerging", "formed", "developing", "mature")

@@ -3,8 +3,8 @@
 import re
 
 import pytest
-from cluster_assistant.assistant.chain import Assistant
-from cluster_assistant.assistant.sessions import agenda_for, prepare
+from cluster_assistant.assistant.mentor_plans import agenda_for, prepare
+from cluster_assistant.assistant.pipeline import Assistant
 
 
 @pytest.mark.parametrize("minutes", [15, 45, 60, 90, 120, 181])

