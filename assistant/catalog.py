@@ -6,7 +6,7 @@ from pathlib import PurePath
 from typing import Any
 
 from .documents import FORMATS
-from .settings import Settings
+from .store import Store
 
 # Where a citation points in a document of each format: what `sources` counts.
 LOCATION = {"pdf": "pages", "pptx": "slides"}  # the others: sections
@@ -22,12 +22,9 @@ def format_of(meta: dict[str, Any]) -> str:
     return FORMATS.get(PurePath(source).suffix.lower(), "")
 
 
-def list_sources(settings: Settings) -> list[dict[str, Any]]:
+def list_sources(store: Store) -> list[dict[str, Any]]:
     """One row per document. `pages` is the highest page (or slide) number; `locations` counts what
     its citations point at, in the unit `location`: pages (PDF), slides (PowerPoint) or sections."""
-    from .store import Store
-
-    store = Store(settings)
     _, metas = store.all_metadata()
     docs: dict[str, dict[str, Any]] = {}
     places: dict[str, set[tuple[Any, str]]] = {}

@@ -8,13 +8,17 @@ import hashlib
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .documents import LoadError, SourceDoc
-from .text import unit_spans
+from .injection import instruction_like
+from .source_doc import LoadError, SourceDoc
+from .text import heads_list, unit_spans
 from .token_counting import cl100k, count_wordpieces
+
+# Chunk metadata: how many of its sentences address the assistant or ask for secrets (injection.py).
+INSTRUCTIONS = "instructions"
 
 
 @dataclass
@@ -22,6 +26,23 @@ class Chunk:
     id: str
     text: str
     metadata: dict[str, Any]
+    units: list[tuple[int, int]] = field(default_factory=list)  # what answers may quote (`answer_units`)
+    instructions: list[str] = field(default_factory=list)       # sentences addressing the assistant
+
+
+def answer_units(text: str) -> tuple[list[tuple[int, int]], list[str]]:
+    """Spans of a chunk's sentences and list items, and the headings of lists (answers show them
+    above the items they take), leaving out lone bullets, page numbers and other fragments; and,
+    apart, the sentences that address the assistant or ask for secrets (never a unit)."""
+    spans = unit_spans(text)
+    keep, instructions = [], []
+    for i, (s, e) in enumerate(spans):
+        unit = text[s:e]
+        if instruction_like(unit):
+            instructions.append(unit)
+        elif len(unit.split()) >= 3 or (i + 1 < len(spans) and heads_list(unit, text[slice(*spans[i + 1])])):
+            keep.append((s, e))
+    return keep, instructions
 
 
 @dataclass(frozen=True)
@@ -164,7 +185,8 @@ def _split_long_unit(text: str, s: int, e: int, spec: ChunkSpec,
 
 
 def chunk_document(doc: SourceDoc, spec: ChunkSpec, deadline: float | None = None) -> list[Chunk]:
-    """The document's chunks. Past `deadline` (time.monotonic()) raises LoadError "timeout"."""
+    """The document's chunks, each with its answer units. Past `deadline` (time.monotonic()) raises
+    LoadError "timeout"."""
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     for part in doc.parts:
@@ -200,7 +222,9 @@ def chunk_document(doc: SourceDoc, spec: ChunkSpec, deadline: float | None = Non
             }
             if part.page is not None:
                 meta["page"] = part.page
-            chunks.append(Chunk(id=f"{doc.doc_id}:{chunk_id}", text=text, metadata=meta))
+            units, instructions = answer_units(text)
+            meta[INSTRUCTIONS] = len(instructions)
+            chunks.append(Chunk(f"{doc.doc_id}:{chunk_id}", text, meta, units, instructions))
     # Each chunk names its neighbours, so readers fetch them by id (a filter on chunk_index scans the store).
     for i, c in enumerate(chunks):
         c.metadata["prev_id"] = chunks[i - 1].id if i else ""

@@ -34,7 +34,7 @@ from .keywords import STOPWORDS
 from .language import LT_WORDS, is_lithuanian
 from .pipeline import clean_question
 from .prompts import load_prompt
-from .text import clip
+from .text import WORD, clip
 
 if TYPE_CHECKING:
     from .pipeline import AnswerStream, Assistant
@@ -56,7 +56,6 @@ _PRONOUN = re.compile(r"\b(?:it|itself|they|them|themselves|this|these|those|he|
 # Lithuanian (in Lithuanian questions only): šis/ši/šie (this, these), jis/ji/jie/jos (he, she, they)...
 _LT_PRONOUN = re.compile(r"\b(?:šis|ši|šie|šios|šio|šią|jis|ji|jie|jos|jų|juos|jam|jai|jiems)\b", re.I)
 _POSSESSIVE = re.compile(r"\b(?:its|their|theirs|his|her)\b", re.I)
-_WORD = re.compile(r"[\w][\w\-./]*[\w]|\w", re.UNICODE)
 # Question words and generic verbs that say nothing about the subject.
 _FILLER = STOPWORDS | LT_WORDS | frozenset("""
 who whom whose which what when where why how much many does do did can could should would may might
@@ -76,7 +75,7 @@ class Turn:
 def content_words(text: str) -> list[str]:
     """Words that carry the subject, in order, each once, as written."""
     seen: dict[str, str] = {}
-    for w in _WORD.findall(text):
+    for w in WORD.findall(text):
         if (w.lower() not in _FILLER and not w.isdigit()) or (w.isdigit() and len(w) == 4):
             seen.setdefault(w.lower(), w)
     return list(seen.values())
@@ -95,9 +94,9 @@ def is_follow_up(text: str) -> bool:
     words = content_words(text)
     if _POSSESSIVE.search(text) and len(words) <= 2:
         return True
-    has_name = any(w[:1].isupper() or any(ch.isdigit() for ch in w) for w in _WORD.findall(text)[1:])
+    has_name = any(w[:1].isupper() or any(ch.isdigit() for ch in w) for w in WORD.findall(text)[1:])
     # "Why?", "Who leads?", "Funding?": too short to have a subject; "What is a cluster?" has one.
-    return len(words) <= 1 and not has_name and len(_WORD.findall(text)) <= 3
+    return len(words) <= 1 and not has_name and len(WORD.findall(text)) <= 3
 
 
 def heuristic_standalone(text: str, previous: str | None) -> str:

@@ -8,7 +8,7 @@ import os
 import re
 import time
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,32 +16,14 @@ import yaml
 
 from . import safe_yaml
 from .language import LT_WORDS
+from .loaders import html, office
+from .source_doc import Limits, LoadError, Part, SourceDoc, shown
 
 SUPPORTED_SUFFIXES = {".pdf", ".md", ".markdown", ".txt", ".docx", ".pptx", ".html", ".htm"}
 # A document's format, shown by `sources`: pdf, docx, pptx, html, md or txt.
 FORMATS = {".pdf": "pdf", ".md": "md", ".markdown": "md", ".txt": "txt", ".docx": "docx", ".pptx": "pptx",
            ".html": "html", ".htm": "html"}
 KINDS = {"policy", "good-practice", "training", "news"}
-
-
-class LoadError(Exception):
-    """A file that cannot be indexed. `reason` is a short class such as `encrypted` or `no-text`."""
-
-    def __init__(self, path: Path | str, reason: str, detail: str) -> None:  # a str: a URL
-        super().__init__(f"{shown(path)}: {reason}: {detail}")
-        self.path, self.reason, self.detail = path, reason, detail
-
-
-def shown(path: Path | str) -> str:
-    """A path (or any name) as it can be printed: bytes that are not UTF-8 become "\ufffd", and control
-    characters (a terminal escape sequence in a file name, a bidi override) become "?"."""
-    text = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return _CONTROL.sub("?", _SPACING.sub(" ", text))
-
-
-# C0 and C1 controls (ESC, CSI, BEL…) and the bidi overrides that reorder what a terminal shows.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_SPACING = re.compile("[\t\n\r]+")  # a line break in a quoted sentence reads as a space, not "?"
 
 
 def is_utf8_name(path: Path) -> bool:
@@ -56,42 +38,6 @@ def yaml_problem(e: Exception) -> str:
     return f"{getattr(e, 'problem', None) or str(e).splitlines()[0]}{where}"
 
 
-@dataclass
-class Part:
-    """A piece of a document that citations can point at: a PDF page, a slide (`page` holds the slide
-    number of a .pptx), or a section (Markdown, Word and web pages)."""
-
-    text: str
-    page: int | None = None
-    section: str = ""
-
-
-@dataclass
-class SourceDoc:
-    doc_id: str
-    title: str
-    kind: str
-    source: str
-    content_hash: str
-    parts: list[Part]
-    publisher: str = ""
-    date: str = ""
-    topics: list[str] = field(default_factory=list)
-    format: str = ""  # pdf, docx, pptx, html, md, txt
-
-    @property
-    def pages(self) -> int:
-        return len({p.page for p in self.parts if p.page is not None})
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_bytes: int = 50 * 1024 * 1024
-    max_pages: int = 2000
-    timeout_s: float = 60.0
-    pdf_password: str | None = None
-
-
 def slugify(text: str) -> str:
     """A doc id: lower-case ASCII letters, digits and "-". Letters with marks lose them ("ąčę" ->
     "ace"); where letters cannot be spelled in ASCII ("集群", "ß") a short hash of the text is added, so
@@ -104,7 +50,10 @@ def slugify(text: str) -> str:
     return slug
 
 
-def load_file(path: Path, limits: Limits = Limits()) -> SourceDoc:
+DEFAULT_LIMITS = Limits()
+
+
+def load_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> SourceDoc:
     """Load one supported file. Raises LoadError with a classified reason; never anything else."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -130,8 +79,6 @@ def load_file(path: Path, limits: Limits = Limits()) -> SourceDoc:
         parts, pdf_meta = _load_pdf(path, data, limits)
         meta = {**pdf_meta, **meta}
     elif suffix in {".docx", ".pptx", ".html", ".htm"}:
-        from .loaders import html, office
-
         load = {".docx": office.load_docx, ".pptx": office.load_pptx}.get(suffix)
         parts, file_meta = load(path, data, limits) if load else html.html_parts(path, data)
         meta = {**file_meta, **meta}  # a .meta.yaml sidecar wins over the file's own properties

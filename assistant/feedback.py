@@ -29,10 +29,9 @@ import yaml
 from .database import Database
 from .language import is_lithuanian
 from .schema import Answer, Citation
+from .topics import area_of
 
 FILENAME = "feedback.sqlite3"
-# Areas of the eval dataset (evals/dataset.yaml); any other topic is exported as "management".
-DATASET_AREAS = ("communication", "rnd", "internationalisation", "management", "funding")
 
 # Schema migrations (see database.py): entry i turns version i into i + 1. Add, never edit.
 MIGRATIONS: list[list[str]] = [
@@ -204,7 +203,7 @@ class FeedbackStore:
             "id": f"cand-{r['id']}",
             "question": r["question"],
             "language": "lt" if is_lithuanian(r["question"]) else "en",
-            "area": topic if topic in DATASET_AREAS else "management",
+            "area": area_of(topic) or "management",  # the maintainer corrects it
             "style": guess_style(r["question"]),
             "in_scope": True,
             "reference_answer": "",

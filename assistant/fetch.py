@@ -14,8 +14,9 @@ import time
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from .documents import LoadError, SourceDoc, drop_footnote_marks, slugify
+from .documents import drop_footnote_marks, slugify
 from .loaders.html import html_parts
+from .source_doc import LoadError, SourceDoc
 
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .feedback import FeedbackStore
+
 if TYPE_CHECKING:
     from .pipeline import Assistant
 
@@ -38,7 +40,6 @@ class TopicGap:
 
 
 def gap_map(assistant: Assistant, since: str | None = None) -> list[TopicGap]:
-    from .feedback import FeedbackStore
 
     topics = {t.id: TopicGap(t.id, t.label) for t in assistant.classifier.topics}
     _, metas = assistant.store.all_metadata()

@@ -15,19 +15,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .chunking import Chunk, ChunkSpec, chunk_document, context_header, indexed_text
-from .documents import SUPPORTED_SUFFIXES, Limits, LoadError, SourceDoc, load_file, shown
+from .chunking import INSTRUCTIONS, ChunkSpec, chunk_document
+from .documents import SUPPORTED_SUFFIXES, load_file
+from .embeddings import embedder_id
 from .fetch import FetchLimits, is_url, load_url
-from .injection import instruction_like
 from .keywords import KeywordIndex
-from .store import UNIT_SPANS, UNIT_VECTORS, UNITS_VERSION, has_units, unit_metadata
-from .text import heads_list, unit_spans
+from .source_doc import Limits, LoadError, SourceDoc, shown
+from .store import UNIT_SPANS, UNIT_VECTORS, UNITS_VERSION, Store, has_units, unit_metadata
+from .unit_vectors import embed_chunks
 
 if TYPE_CHECKING:
-    from langchain_core.documents import Document
     from langchain_core.embeddings import Embeddings
 
-    from .pipeline import Assistant
+    from .settings import Settings
+    from .topics import TopicClassifier
 
 
 @dataclass
@@ -149,43 +150,16 @@ def _walk(root: Path, follow_links_outside: bool) -> tuple[list[Path], list[Fail
     return sorted(files), failures
 
 
-# How many of a chunk's sentences address the assistant or ask for secrets (see injection.py).
-INSTRUCTIONS = "instructions"
 # What ingest reads of the chunks already stored (all of their metadata would be ~1 GB at 100k chunks).
 _KEPT_KEYS = ("doc_id", "source", "doc_hash", "chunk_topics", "next_id", "embedder", UNIT_SPANS, UNIT_VECTORS,
               UNITS_VERSION, INSTRUCTIONS)
 
 
-def _unit_spans(chunk: Chunk) -> list[tuple[int, int]]:
-    """Spans of the chunk's sentences and list items, and the headings of lists (answers show them
-    above the items they take); not lone bullets, page numbers or other fragments, and never a
-    sentence that addresses the assistant or asks for secrets."""
-    spans = unit_spans(chunk.text)
-    keep = []
-    for i, (s, e) in enumerate(spans):
-        text = chunk.text[s:e]
-        if instruction_like(text):
-            continue
-        if len(text.split()) >= 3 or (i + 1 < len(spans) and heads_list(text, chunk.text[slice(*spans[i + 1])])):
-            keep.append((s, e))
-    return keep
-
-
-def _flag_instructions(chunks: list[Chunk]) -> tuple[int, str]:
-    """Mark each chunk with its count of instruction-like sentences; the document's total and one."""
-    total, example = 0, ""
-    for c in chunks:
-        found = [c.text[s:e] for s, e in unit_spans(c.text) if instruction_like(c.text[s:e])]
-        c.metadata[INSTRUCTIONS] = len(found)
-        total += len(found)
-        example = example or (found[0] if found else "")
-    return total, example
-
-
-def ingest(paths: Sequence[Path | str], assistant: Assistant, progress: bool = False) -> IngestReport:
-    """Index `paths` (files, folders, and web page URLs given as str) into the assistant's store.
-    The embedder loads only if something changed."""
-    settings, store = assistant.settings, assistant.store
+def ingest(paths: Sequence[Path | str], settings: Settings, store: Store, embedder: Embeddings,
+           topics: TopicClassifier, progress: bool = False) -> IngestReport:
+    """Index `paths` (files, folders, and web page URLs given as str) into `store`: load, chunk (with
+    the chunks' answer units), embed, store; chunks are tagged with `topics`. The embedder loads
+    only if something changed."""
     started = time.monotonic()
     report = IngestReport()
     spec = ChunkSpec(settings.chunk_tokens, settings.chunk_overlap, settings.embedding_max_tokens,
@@ -200,7 +174,7 @@ def ingest(paths: Sequence[Path | str], assistant: Assistant, progress: bool = F
     # "~$report.docx": the owner file Word and PowerPoint keep beside a document while it is open.
     files = [f for f in files if not (f.name.startswith("~$") and f.suffix.lower() in {".docx", ".pptx"})]
     report.failed += missing
-    space = assistant.vector_space
+    space = embedder_id(settings)
     changed = False
     with store.writer_lock():
         store.drop_legacy_units()
@@ -235,9 +209,9 @@ def ingest(paths: Sequence[Path | str], assistant: Assistant, progress: bool = F
             seen_docs[doc.doc_id] = str(path)
             seen_sources.add(doc.source)
             report.pages += doc.pages
-            flagged, example = _flag_instructions(chunks)
+            flagged = [sentence for c in chunks for sentence in c.instructions]
             if flagged:  # chunks overlap, so a sentence may count twice: an upper bound
-                report.flagged.append(Flagged(shown(path), flagged, example))
+                report.flagged.append(Flagged(shown(path), len(flagged), flagged[0]))
             old = existing.get(doc.doc_id, {})
             if set(old) == {c.id for c in chunks} and all(m.get("doc_hash") == doc.content_hash and has_units(m)
                                                            and m.get("source") == doc.source and "next_id" in m
@@ -256,12 +230,11 @@ def ingest(paths: Sequence[Path | str], assistant: Assistant, progress: bool = F
             reusable = {cid for cid, m in old.items() if has_units(m) and m.get("embedder") == space}
             new = [c for c in chunks if c.id not in reusable]
             kept = [c for c in chunks if c.id in reusable]
-            spans = [_unit_spans(c) for c in new]
             vectors: list[list[float]] = []
             if new:  # a moved file, or metadata from an older version, changes no text: nothing to embed
-                vectors, unit_vectors = embed_chunks(assistant.embedder, new, spans)
-                for c, sp, uv, tags in zip(new, spans, unit_vectors, assistant.classifier.tag(vectors), strict=True):
-                    c.metadata.update(unit_metadata(sp, uv))
+                vectors, unit_vectors = embed_chunks(embedder, new)
+                for c, uv, tags in zip(new, unit_vectors, topics.tag(vectors), strict=True):
+                    c.metadata.update(unit_metadata(c.units, uv))
                     _set_topics(c.metadata, tags)
             for c in kept:  # keep the tags computed when the chunk was embedded
                 _set_topics(c.metadata, str(old[c.id].get("chunk_topics", "")).split(","))
@@ -295,35 +268,9 @@ def ingest(paths: Sequence[Path | str], assistant: Assistant, progress: bool = F
                 report.removed += 1
         if changed:
             store.bump_version()  # the final content version
-        KeywordIndex.for_store(store, settings.data_dir / "keywords")  # cheap when already current
+        KeywordIndex.for_store(store, settings.keywords_dir)  # cheap when already current
     report.seconds = time.monotonic() - started
     return report
-
-
-def embed_chunks(embedder: Embeddings, chunks: list[Chunk], spans: list[list[tuple[int, int]]]
-                 ) -> tuple[list[list[float]], list[list[list[float]]]]:
-    """Chunk vectors (of the text with its title/section header), and each chunk's unit vectors:
-    pooled from the chunk pass when the embedder can (onnx), else embedded one by one."""
-    texts = [indexed_text(c.text, c.metadata) for c in chunks]
-    if hasattr(embedder, "embed_with_spans"):
-        shifts = [len(context_header(c.metadata["title"], c.metadata["section"])) for c in chunks]
-        return embedder.embed_with_spans(texts, [[(sh + s, sh + e) for s, e in sp] for sh, sp in zip(shifts, spans,
-                                                                                                   strict=True)])
-    flat = embedder.embed_documents([c.text[s:e] for c, sp in zip(chunks, spans, strict=True) for s, e in sp])
-    per_chunk, i = [], 0
-    for sp in spans:
-        per_chunk.append(flat[i:i + len(sp)])
-        i += len(sp)
-    return embedder.embed_documents(texts), per_chunk
-
-
-def fill_units(embedder: Embeddings, docs: list[Document]) -> None:
-    """Compute the sentence units of chunks stored without them (an index built by an older version),
-    in memory, so they can still be answered from until the next ingest stores them."""
-    chunks = [Chunk(str(d.metadata["id"]), d.page_content, d.metadata) for d in docs]
-    spans = [_unit_spans(c) for c in chunks]
-    for d, sp, vectors in zip(docs, spans, embed_chunks(embedder, chunks, spans)[1], strict=True):
-        d.metadata.update(unit_metadata(sp, vectors))
 
 
 def _set_topics(meta: dict[str, Any], tags: list[str]) -> None:

@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .acronyms import find_acronyms
+from .chunking import indexed_text
+from .language import english_part, is_lithuanian
+from .text import WORD
 
 if TYPE_CHECKING:
     from .store import Store
 
-_WORD = re.compile(r"\w[\w\-]*\w|\w", re.UNICODE)
 STOPWORDS = frozenset("""
 a about above after again all also am an and any are as at be because been before being below
 between both but by can could did do does doing down during each few for from further had has have
@@ -57,7 +59,7 @@ def index_version(store: Store) -> str:
 
 
 def terms(text: str) -> list[str]:
-    return [stem(w) for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOPWORDS]
+    return [stem(w) for w in (m.group(0).lower() for m in WORD.finditer(text)) if w not in STOPWORDS]
 
 
 @dataclass
@@ -192,7 +194,6 @@ class KeywordIndex:
         idx = cls.load(folder)
         if idx is not None and idx.version == version and len(idx.ids) == store.count():
             return idx
-        from .chunking import indexed_text
 
         ids: list[str] = []
 
@@ -210,7 +211,6 @@ class KeywordIndex:
         """Names in the question (capitalised words not opening a sentence, acronyms) that no indexed chunk
         contains: a question about Latvia or a "Gold Label" is not covered by a corpus without them. A
         hyphenated name is known when its parts are ("EU-level")."""
-        from .language import english_part, is_lithuanian
 
         vocab = self.columns.vocab
         english = english_part(question)
@@ -221,7 +221,7 @@ class KeywordIndex:
         out: list[str] = []
         run: list[str] = []  # adjacent name words are one name: "World Cup", not "Cup"
         end = 0
-        for m in [*_WORD.finditer(question), None]:
+        for m in [*WORD.finditer(question), None]:
             w = m.group(0) if m else ""
             gap = question[end:m.start()] if m else ""
             opens = not bag and m is not None and (not question[:m.start()].strip() or bool(

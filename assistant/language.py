@@ -4,12 +4,12 @@ by Lithuanian word stems) before retrieval. The answer quotes the English source
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 import yaml
 
 from .settings import shipped
+from .text import WORD
 
 GLOSSARY = shipped("assistant", "lt_glossary.yaml")
 _LT_LETTERS = set("ąčęėįšųūž")
@@ -25,12 +25,11 @@ LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodel", 
             "mūsų", "mano", "jūsų", "tarp", "būti", "turėtų", "galėtų", "toliau", "visoje", "vieni",
             "kitais", "kiti", "imtų", "verta", "reikėtų", "kuo", "tos", "tie", "prie", "per", "be", "ką", "ko",
             "dar", "jau", "labai", "daug", "mažai", "gavo", "duoda", "dirbti"}
-_WORD = re.compile(r"\w+", re.UNICODE)
 SEPARATOR = " | "  # between the English expansion and the Lithuanian question
 
 
 def is_lithuanian(text: str) -> bool:
-    words = [w.lower() for w in _WORD.findall(text)]
+    words = [w.lower() for w in WORD.findall(text)]
     if not words:
         return False
     stems = _lithuanian_stems()
@@ -69,11 +68,11 @@ def expand(question: str) -> str:
                 english.append(value)
                 lowered = lowered.replace(key, " ")
             continue
-        if any(w.startswith(key) for w in _WORD.findall(lowered)):
+        if any(w.startswith(key) for w in WORD.findall(lowered)):
             english.append(value)
     # Names (INOKLASTER, InoLink, EOCIC) are kept: they match lexically in any language.
     keys = tuple(key for key, _ in _glossary() if " " not in key)
-    names = [w for w in _WORD.findall(question) if len(w) > 2 and (w.isupper() or any(c.isupper() for c in w[1:]))
+    names = [w for w in WORD.findall(question) if len(w) > 2 and (w.isupper() or any(c.isupper() for c in w[1:]))
              and not w.lower().startswith(keys)]  # "MVĮ" is a glossary word (SMEs), not a name
     return " ".join(dict.fromkeys([*names, *" ".join(english).split()])) + SEPARATOR + question
 
@@ -90,7 +89,7 @@ def untranslated(search: str) -> list[str]:
             lowered = lowered.replace(key, " ")
     keys = tuple(key for key, _ in _glossary() if " " not in key)
     names = set(head.split())
-    return [w for w in _WORD.findall(lowered) if len(w) > 3 and w not in LT_WORDS and not w.startswith(keys)
+    return [w for w in WORD.findall(lowered) if len(w) > 3 and w not in LT_WORDS and not w.startswith(keys)
             and not any(n.lower() == w for n in names) and not w.isdigit()]
 
 

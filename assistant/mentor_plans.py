@@ -8,6 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
+from .answering.citations import ground_model_reply
+from .answering.model import failure_notice, format_sources, generate
+from .keywords import terms
+from .prompts import load_prompt
 from .schema import Answer, Citation
 from .text import clip
 
@@ -144,7 +148,6 @@ def _candidate_points(answers: list[Answer]) -> list[_Point]:
     sentence that repeats one already taken (most of its words) is left out."""
     import re
 
-    from .keywords import terms
 
     out: list[_Point] = []
     seen: list[set[str]] = []
@@ -217,9 +220,6 @@ def _improve_with_model(assistant: Assistant, plan: SessionPlan) -> None:
 
     from langchain_core.messages import HumanMessage
 
-    from .answering.citations import ground_model_reply
-    from .answering.model import failure_notice, format_sources, generate
-    from .prompts import load_prompt
 
     docs = list(assistant.store.get([c.chunk_id for c in plan.reading]).values())
     try:

@@ -22,9 +22,10 @@ import queue
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .acronyms import acronyms_for
@@ -33,6 +34,7 @@ from .answering.extractive import compose
 from .answering.model import answer_messages, failure_notice, generate, make_chat_model
 from .answering.support import SentenceVectors, SupportCheck
 from .embeddings import embedder_id, make_embedder
+from .ingest import IngestReport, ingest
 from .keywords import KeywordIndex, index_version
 from .language import expand, with_english
 from .retrieval import HybridRetriever, make_filter
@@ -40,6 +42,7 @@ from .schema import Answer, BadQuestion
 from .settings import Settings
 from .store import Store, has_units, units_of
 from .topics import TopicClassifier, load_taxonomy
+from .unit_vectors import fill_units
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -140,8 +143,12 @@ class Assistant:
         # Cheap when current: compares the store's content version with the loaded index.
         idx = self._keywords
         if idx is None or idx.version != index_version(self.store):
-            idx = self._keywords = KeywordIndex.for_store(self.store, self.settings.data_dir / "keywords")
+            idx = self._keywords = KeywordIndex.for_store(self.store, self.settings.keywords_dir)
         return idx
+
+    def ingest(self, paths: Sequence[Path | str], progress: bool = False) -> IngestReport:
+        """Index files, folders and web page URLs into the store (see `ingest.ingest`)."""
+        return ingest(paths, self.settings, self.store, self.embedder, self.classifier, progress)
 
     def answer(self, question: str, topic: str | None = None, kind: str | None = None,
                on_token: TokenCallback | None = None, shown: frozenset[str] = frozenset()) -> Answer:
@@ -195,8 +202,6 @@ class Assistant:
         else:
             missing = [d for d in r.context if not has_units(d.metadata)]
             if missing:  # an index from an older version: still answerable, a little slower
-                from .ingest import fill_units
-
                 log.warning("%d chunks have no stored sentence units, or units from an older version: run "
                             "`cluster-assistant ingest` to update the index", len(missing))
                 fill_units(self.embedder, missing)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .keywords import KeywordIndex
 
 if TYPE_CHECKING:
-    from .pipeline import Assistant
+    from .store import Store
 
 
 @dataclass
@@ -31,9 +31,9 @@ def _matches(target: str, doc_id: str, source: str) -> bool:
     return any(Path(source).is_relative_to(f) for f in forms if f != os.sep)  # a folder: what lies under it
 
 
-def remove(targets: list[str], assistant: Assistant) -> Removal:
-    """Delete the chunks of every document that a target names, under the writer lock."""
-    store = assistant.store
+def remove(targets: list[str], store: Store, keywords_dir: Path) -> Removal:
+    """Delete the chunks of every document that a target names, under the writer lock; the keyword
+    index in `keywords_dir` follows."""
     out = Removal()
     with store.writer_lock():
         ids, metas = store.all_metadata(keys=("doc_id", "source"))
@@ -50,5 +50,5 @@ def remove(targets: list[str], assistant: Assistant) -> Removal:
             store.bump_version()
             for doc_id in doomed.values():
                 out.removed[doc_id] = out.removed.get(doc_id, 0) + 1
-        KeywordIndex.for_store(store, assistant.settings.data_dir / "keywords")
+        KeywordIndex.for_store(store, keywords_dir)
     return out

@@ -163,6 +163,11 @@ class Settings(BaseSettings):
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
 
+    @property
+    def keywords_dir(self) -> Path:
+        """The keyword (BM25) index, derived from the store."""
+        return self.data_dir / "keywords"
+
     @classmethod
     def settings_customise_sources(
         cls,

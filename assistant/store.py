@@ -20,6 +20,8 @@ from urllib.parse import urlparse
 
 from langchain_core.documents import Document
 
+from .injection import instruction_like
+
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
@@ -259,10 +261,9 @@ def has_units(meta: Mapping[str, Any]) -> bool:
 
 def units_of(docs: Sequence[Document]) -> list[Unit]:
     """The sentence units of retrieved chunks, read from their own metadata (no store query).
-    Chunks without units are skipped: `ingest.fill_units` computes theirs."""
+    Chunks without units are skipped: `unit_vectors.fill_units` computes theirs."""
     import numpy as np
 
-    from .injection import instruction_like
 
     out: list[Unit] = []
     for d in docs:

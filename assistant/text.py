@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import re
 
+# A word: letters and digits, hyphenated compounds kept whole ("co-operation", "ES-lėšos"). The one
+# word pattern of keyword terms, language detection and follow-up detection.
+WORD = re.compile(r"\w[\w\-]*\w|\w", re.UNICODE)
+
 _BULLET = re.compile(r"^\s*(?:[•\-\*–·▪◦●]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
 _SENT_END = re.compile(r"[.!?;:]['\"”’)]*$")
 # A sentence boundary inside a line: end punctuation, space, then something that starts a sentence.

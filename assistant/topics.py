@@ -33,6 +33,16 @@ def load_taxonomy(path: Path) -> list[Topic]:
     return topics
 
 
+# The competence areas of the eval dataset (evals/dataset.yaml): the taxonomy's topics, with member
+# engagement counted as cluster management.
+AREAS = ("communication", "rnd", "internationalisation", "management", "funding")
+
+
+def area_of(topic: str | None) -> str:
+    """The dataset's area for a taxonomy topic; "" for no topic or an unknown one."""
+    return "management" if topic == "engagement" else topic if topic in AREAS else ""
+
+
 class TopicClassifier:
     """Cosine similarity to each topic's description and examples (averaged, normalised)."""
 

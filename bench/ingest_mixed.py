@@ -160,7 +160,6 @@ def main() -> None:
     args = ap.parse_args()
 
     from cluster_assistant.assistant.documents import load_file
-    from cluster_assistant.assistant.ingest import ingest
     from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.settings import load_settings
 
@@ -179,8 +178,8 @@ def main() -> None:
 
     assistant = Assistant(load_settings(data_dir=work / "data"))
     assistant.embedder.embed_query("warm up")  # the model's load is not ingest throughput
-    first = ingest([folder], assistant)
-    again = ingest([folder], assistant)
+    first = assistant.ingest([folder])
+    again = assistant.ingest([folder])
     assert not first.failed, first.failed
 
     result = {

@@ -70,7 +70,6 @@ def _child(args: list[str], env: dict[str, str]) -> dict:
 
 
 def step_ingest(corpus: Path) -> dict:
-    from cluster_assistant.assistant.ingest import ingest
     from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.settings import load_settings
 
@@ -83,7 +82,7 @@ def step_ingest(corpus: Path) -> dict:
     a.store.count()
     cl100k()
     import bm25s  # noqa: F401
-    r = ingest([corpus], a)
+    r = a.ingest([corpus])
     return {"chunks": a.store.count(), "pages": r.pages, "documents": r.seen, "seconds": r.seconds,
             "chunks_per_s": r.chunks_embedded / r.seconds, "pages_per_s": r.pages / r.seconds,
             "failed": len(r.failed), "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}

@@ -31,11 +31,11 @@ sys.path.insert(0, str(ROOT))
 
 
 def _reply(sources: dict[int, str], n: int) -> str:
-    from tests.fake_openai import _sentences, reword
+    from tools.fake_openai import reword, split_sentences
 
     out = []
     for k, text in list(sources.items())[:n]:
-        picked = _sentences(text)[:1]
+        picked = split_sentences(text)[:1]
         if picked:
             out.append(f"{reword(picked[0])[:-1]} [{k}].")
     return " ".join(out)
@@ -51,7 +51,6 @@ def main() -> None:
 
     from cluster_assistant.assistant.answering.citations import ground
     from cluster_assistant.assistant.answering.support import Verdict
-    from cluster_assistant.assistant.ingest import ingest
     from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.settings import load_settings
     from cluster_assistant.evals.runner import DEFAULT_DATASET, load_dataset
@@ -63,7 +62,7 @@ def main() -> None:
         data_dir = Path(tmp.name)
     assistant = Assistant(load_settings(data_dir=data_dir))
     if assistant.store.count() == 0:
-        ingest([ROOT / "corpus"], assistant)
+        assistant.ingest([ROOT / "corpus"])
 
     cases = []
     for item in load_dataset(DEFAULT_DATASET):

@@ -58,7 +58,7 @@ def _log_question(assistant: Assistant, ans: Answer, source: str) -> None:
 
 
 def format_answer(ans: Answer, with_text: bool = True) -> str:
-    from cluster_assistant.assistant.documents import shown
+    from cluster_assistant.assistant.source_doc import shown
     from cluster_assistant.assistant.text import clip
 
     lines = [ans.answer, ""] if with_text else [""]
@@ -77,16 +77,15 @@ def format_answer(ans: Answer, with_text: bool = True) -> str:
 # --- commands ------------------------------------------------------------------------------------
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from cluster_assistant.assistant.documents import shown
     from cluster_assistant.assistant.fetch import is_url
-    from cluster_assistant.assistant.ingest import ingest
     from cluster_assistant.assistant.pipeline import Assistant
+    from cluster_assistant.assistant.source_doc import shown
     from cluster_assistant.assistant.text import clip
 
     settings = _settings(args)
     assistant = Assistant(settings)
     paths: list[Path | str] = [p if is_url(p) else Path(p) for p in args.paths] or [settings.corpus_dir]
-    report = ingest(paths, assistant, progress=sys.stderr.isatty())
+    report = assistant.ingest(paths, progress=sys.stderr.isatty())
     for f in report.failed:
         print(shown(f"warning: {f.path}: {f.reason}: {f.detail}"), file=sys.stderr)
     for g in report.flagged:  # indexed, but these sentences are never quoted
@@ -97,11 +96,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from cluster_assistant.assistant.documents import shown
-    from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.removal import remove
+    from cluster_assistant.assistant.source_doc import shown
+    from cluster_assistant.assistant.store import Store
 
-    result = remove(args.targets, Assistant(_settings(args)))
+    settings = _settings(args)
+    result = remove(args.targets, Store(settings), settings.keywords_dir)
     for doc_id, n in sorted(result.removed.items()):
         print(f"removed {doc_id} ({n} chunk{'s' * (n != 1)})")
     for target in result.unmatched:
@@ -240,15 +240,16 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
 
 def cmd_sources(args: argparse.Namespace) -> int:
     from cluster_assistant.assistant.catalog import list_sources
+    from cluster_assistant.assistant.store import Store
 
-    rows = list_sources(_settings(args))
+    rows = list_sources(Store(_settings(args)))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     if not rows:
         print("no documents indexed: run `cluster-assistant ingest`")
         return 0
-    from cluster_assistant.assistant.documents import shown
+    from cluster_assistant.assistant.source_doc import shown
 
     print(f"{'doc_id':34} {'format':6} {'kind':13} {'chunks':>6} {'locations':>13}  {'last ingested':20} title")
     for r in rows:
@@ -388,7 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--claims", action="store_true", help="score the model-answer support check on labelled claims "
                    "(--dataset: a claims file; default the shipped evals/claims.yaml); exit 1 below target")
     s.add_argument("--planted", type=Path, help="model mode: JSON lines of the sentences a test model wrote, wrong "
-                   "facts marked (tests/fake_openai.py --log); reports how many still reached the answers")
+                   "facts marked (tools/fake_openai.py --log); reports how many still reached the answers")
     s.add_argument("--calibrate", action="store_true", help="with --claims: use the threshold calibrated on the "
                    "dev half instead of the configured support_threshold")
     s.set_defaults(func=cmd_eval)

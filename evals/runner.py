@@ -14,6 +14,7 @@ import yaml
 from cluster_assistant.assistant.answering.citations import citation_problems
 from cluster_assistant.assistant.schema import BadQuestion
 from cluster_assistant.assistant.settings import shipped
+from cluster_assistant.assistant.topics import AREAS, area_of
 
 from . import metrics as m
 
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
 DEFAULT_DATASET = shipped("evals", "dataset.yaml")
 DEFAULT_BASELINE = shipped("evals", "baseline.json")
 K = 5
-AREAS = ("communication", "rnd", "internationalisation", "management", "funding")
 STYLES = ("factoid", "list", "how-to", "comparison")
+WORDINGS = ("close", "paraphrased")
 # Metrics the gate watches: higher is better, except words (lower is better, within WORDS_TOLERANCE).
 GATED = ("hit_at_5", "mrr", "key_fact_recall", "lead_fact_recall_40", "lead_fact_recall_first", "sentence_precision",
          "citation_validity", "refusal_accuracy")
@@ -121,8 +122,11 @@ def load_dataset(path: Path) -> list[Item]:
             raise DatasetError(f"{path}: duplicate id {item.id}")
         if item.in_scope and not item.expected_docs:
             raise DatasetError(f"{path}: in-scope item {item.id} names no expected source")
-        if item.wording not in {"close", "paraphrased"}:
-            raise DatasetError(f"{path}: item {item.id}: wording must be close or paraphrased, not {item.wording!r}")
+        for field_name, value, allowed in (("area", item.area, AREAS), ("style", item.style, STYLES),
+                                           ("wording", item.wording, WORDINGS)):
+            if value not in allowed:
+                raise DatasetError(f"{path}: item {item.id}: {field_name} must be one of {', '.join(allowed)}, "
+                                   f"not {value!r}")
         ids.add(item.id)
         items.append(item)
     return items
@@ -244,7 +248,7 @@ def breakdown(results: list[Result], key: Callable[[Result], str]) -> dict[str, 
 
 def topic_matches(tagged: str, area: str) -> bool:
     """The taxonomy has member engagement apart; the dataset counts it as cluster management."""
-    return (tagged if tagged != "engagement" else "management") == area
+    return area_of(tagged) == area
 
 
 def slices(results: list[Result]) -> dict[str, dict[str, float]]:

@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cluster_assistant.assistant.ingest import ingest
 from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.settings import Settings, load_settings
+
+from tools.fake_openai import FakeOpenAI
+from tools.slack_fake import FakeSlack
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PDF_SAMPLES = PROJECT_ROOT / "tests" / "fixtures" / "pdfs"  # real PDFs, CC-BY-SA (see their README)
@@ -60,10 +62,39 @@ def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def corpus_assistant(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Iterator[Assistant]:
     """The shipped corpus ingested once into a real embedded Chroma store."""
     a = make_assistant(tmp_path_factory.mktemp("data"))
-    report = ingest([corpus_dir], a)
+    report = a.ingest([corpus_dir])
     assert report.failed == [], report.failed
     assert report.added == 5
     yield a
+
+
+@pytest.fixture(scope="module")
+def fake_llm_server() -> Iterator[FakeOpenAI]:
+    """An OpenAI-compatible server on 127.0.0.1, one per test module."""
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_llm(fake_llm_server: FakeOpenAI) -> FakeOpenAI:
+    """The module's fake model, with no replies queued or requests recorded from earlier tests."""
+    fake_llm_server.reset()
+    return fake_llm_server
+
+
+@pytest.fixture(scope="module")
+def model_assistant(corpus_assistant: Assistant, fake_llm_server: FakeOpenAI) -> Assistant:
+    """Model mode over the shipped corpus's store (the session embedder is reused)."""
+    return make_assistant(corpus_assistant.settings.data_dir, llm="openai", openai_base_url=fake_llm_server.base_url,
+                          llm_timeout_s=10)
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    """A Slack Web API imitation on 127.0.0.1 (reached through SLACK_API_URL)."""
+    f = FakeSlack()
+    yield f
+    f.close()
 
 
 def free_port() -> int:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from cluster_assistant.assistant.answering.citations import citation_problems
-from cluster_assistant.assistant.ingest import ingest
 from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.schema import BadQuestion
 from cluster_assistant.evals.metrics import fact_present
@@ -73,7 +72,7 @@ def test_bad_questions_get_a_clear_error(corpus_assistant: Assistant, bad: str) 
 
 
 def test_reingesting_the_corpus_embeds_nothing(corpus_assistant: Assistant, corpus_dir: Path) -> None:
-    report = ingest([corpus_dir], corpus_assistant)
+    report = corpus_assistant.ingest([corpus_dir])
     assert report.chunks_embedded == 0 and report.unchanged == 5
 
 
@@ -154,7 +153,7 @@ def test_list_items_show_under_their_own_heading_and_one_page_is_one_source(tmp_
         f"The SWOT analysis of the region lists strengths and weaknesses.\nStrengths\n{strengths}\n"
         f"Weaknesses\n{weaknesses}\n")
     a = make_assistant(tmp_path / "data")
-    ingest([folder], a)
+    a.ingest([folder])
     ans = a.answer("What weaknesses of the cluster organisations does the SWOT list?")
     assert not ans.refused
     lines = ans.answer.splitlines()

@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from cluster_assistant.assistant.answering.citations import citation_problems
 from cluster_assistant.assistant.conversation import Conversation, heuristic_standalone, is_follow_up
 from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.schema import BadQuestion
 
-from .conftest import make_assistant
-from .fake_openai import FakeOpenAI, Reply, Request, is_condense, sources, user_text
+from tools.fake_openai import FakeOpenAI, Reply, Request, is_condense, sources, user_text
 
 FIRST = "What is INOKLASTER?"
 CONDENSED = "Which organisation manages the INOKLASTER measure?"
 
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _fresh(fake: FakeOpenAI) -> None:
-    fake.reset()
-
-
-@pytest.fixture(scope="module")
-def model_assistant(corpus_assistant: Assistant, fake: FakeOpenAI) -> Assistant:
-    return make_assistant(corpus_assistant.settings.data_dir, llm="openai", openai_base_url=fake.base_url,
-                          llm_timeout_s=5)
+pytestmark = pytest.mark.usefixtures("fake_llm")
 
 
 def model(req: Request) -> str:
@@ -49,15 +31,15 @@ def model(req: Request) -> str:
 
 # --- with a model --------------------------------------------------------------------------------
 
-def test_follow_up_is_condensed_by_the_model_before_retrieval(model_assistant: Assistant, fake: FakeOpenAI) -> None:
-    fake.default = model
+def test_follow_up_is_condensed_by_the_model_before_retrieval(model_assistant: Assistant, fake_llm: FakeOpenAI) -> None:
+    fake_llm.default = model
     chat = Conversation(model_assistant)
     first = chat.ask(FIRST)
     assert first.question == FIRST and first.provider == "openai"
-    assert len(fake.requests) == 1 and not is_condense(fake.requests[0])  # a first question is not condensed
+    assert len(fake_llm.requests) == 1 and not is_condense(fake_llm.requests[0])  # a first question is not condensed
 
     ans = chat.ask("Who manages it?")
-    condense_req, answer_req = fake.requests[1:]
+    condense_req, answer_req = fake_llm.requests[1:]
     assert is_condense(condense_req)
     prompt = user_text(condense_req)
     assert f"User: {FIRST}" in prompt and "Follow-up question: Who manages it?" in prompt
@@ -69,17 +51,17 @@ def test_follow_up_is_condensed_by_the_model_before_retrieval(model_assistant: A
     assert [t.standalone for t in chat.history] == [FIRST, CONDENSED]
 
 
-def test_a_failing_condensation_falls_back_to_the_heuristic(model_assistant: Assistant, fake: FakeOpenAI) -> None:
-    fake.default = model
+def test_a_failing_condensation_falls_back_to_the_heuristic(model_assistant: Assistant, fake_llm: FakeOpenAI) -> None:
+    fake_llm.default = model
     chat = Conversation(model_assistant)
     chat.ask(FIRST)
-    fake.push(Reply("down", status=503))
+    fake_llm.push(Reply("down", status=503))
     ans = chat.ask("Who manages it?")
     assert ans.question == "Who manages it? (about: INOKLASTER)"
 
 
-def test_streamed_chat_turn_is_recorded_when_read(model_assistant: Assistant, fake: FakeOpenAI) -> None:
-    fake.default = model
+def test_streamed_chat_turn_is_recorded_when_read(model_assistant: Assistant, fake_llm: FakeOpenAI) -> None:
+    fake_llm.default = model
     chat = Conversation(model_assistant)
     run = chat.stream(FIRST)
     assert len(chat.history) == 0  # recorded once the stream has been read

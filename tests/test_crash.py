@@ -60,7 +60,7 @@ def test_sigkill_mid_ingest_then_recovery(tmp_path: Path) -> None:
     assert {u.chunk_id for u in units} == set(ids)
     assert all(u.text and u.text in got[u.chunk_id].page_content for u in units)
     # `sources` and the keyword index agree with the store.
-    assert {r["doc_id"] for r in list_sources(a.settings)} == {m["doc_id"] for m in metas}
+    assert {r["doc_id"] for r in list_sources(a.store)} == {m["doc_id"] for m in metas}
     kw = KeywordIndex.load(data / "keywords")  # what the last ingest saved, not a fresh build
     assert kw is not None and kw.version == index_version(a.store)
     assert sorted(kw.ids) == sorted(ids)

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from cluster_assistant.assistant.ingest import ingest
 from cluster_assistant.assistant.keywords import KeywordIndex, index_version
 from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.bots.cli import main
@@ -30,7 +29,7 @@ def ingested(tmp_path: Path) -> Path:
     (folder / "notes.txt").write_text("Cluster coordinators meet every quarter to review the action plan.\n")
     (folder / "guide.md").write_text("# Guide\nSend members a monthly newsletter with project news.\n")
     data = tmp_path / "data"
-    ingest([folder], make_assistant(data))
+    make_assistant(data).ingest([folder])
     return data
 
 

@@ -146,7 +146,7 @@ def test_file_names_in_lithuanian_get_distinct_ids() -> None:
 
 
 def test_a_name_with_escape_sequences_is_shown_without_them(tmp_path: Path) -> None:
-    from cluster_assistant.assistant.documents import shown
+    from cluster_assistant.assistant.source_doc import shown
 
     name = "evil\x1b]0;pwned\x07\x1b[2J\u202e.md"
     assert shown(tmp_path / name).endswith("evil?]0;pwned??[2J?.md")
@@ -179,12 +179,11 @@ def linked(tmp_path: Path) -> Path:
 
 
 def test_links_out_of_the_folder_are_skipped(linked: Path, tmp_path: Path) -> None:
-    from cluster_assistant.assistant.ingest import ingest
 
     from .conftest import make_assistant
 
     a = make_assistant(tmp_path / "data")
-    report = ingest([linked], a)
+    report = a.ingest([linked])
     assert sorted((Path(f.path).name, f.reason) for f in report.failed) == [
         ("ext", "symlink-outside"), ("passwd.txt", "symlink-outside")]
     assert "ASSISTANT_FOLLOW_LINKS_OUTSIDE" in report.failed[0].detail
@@ -195,36 +194,33 @@ def test_links_out_of_the_folder_are_skipped(linked: Path, tmp_path: Path) -> No
 
 def test_a_followed_link_is_keyed_by_where_it_was_found_and_goes_when_it_does(linked: Path,
                                                                                tmp_path: Path) -> None:
-    from cluster_assistant.assistant.ingest import ingest
 
     from .conftest import make_assistant
 
     a = make_assistant(tmp_path / "data", follow_links_outside=True)
-    assert ingest([linked], a).failed == []
+    assert a.ingest([linked]).failed == []
     sources = {str(m["doc_id"]): str(m["source"]) for m in a.store.all_metadata(keys=("doc_id", "source"))[1]}
     assert sources["passwd"] == str(linked / "passwd.txt")  # not /…/outside/secret.txt
     assert sources["secret"] == str(linked / "ext" / "secret.txt")
     (linked / "passwd.txt").unlink()
     (linked / "ext").unlink()
-    report = ingest([linked], a)
+    report = a.ingest([linked])
     assert report.removed == 2 and _doc_ids(a) == {"notes", "inside"}
 
 
 def test_a_link_that_is_no_longer_followed_is_removed_by_the_next_ingest(linked: Path, tmp_path: Path) -> None:
-    from cluster_assistant.assistant.ingest import ingest
 
     from .conftest import make_assistant
 
-    ingest([linked], make_assistant(tmp_path / "data", follow_links_outside=True))
+    make_assistant(tmp_path / "data", follow_links_outside=True).ingest([linked])
     a = make_assistant(tmp_path / "data")  # the setting turned off again
-    report = ingest([linked], a)
+    report = a.ingest([linked])
     assert report.removed == 2 and "passwd" not in _doc_ids(a)
 
 
 def test_remove_deletes_a_document_by_id_or_path(linked: Path, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     from cluster_assistant.assistant.catalog import list_sources
-    from cluster_assistant.assistant.ingest import ingest
     from cluster_assistant.assistant.keywords import KeywordIndex
     from cluster_assistant.bots.cli import main
 
@@ -232,12 +228,12 @@ def test_remove_deletes_a_document_by_id_or_path(linked: Path, tmp_path: Path,
 
     data = tmp_path / "data"
     a = make_assistant(data, follow_links_outside=True)
-    ingest([linked], a)
+    a.ingest([linked])
     assert {"passwd", "secret", "notes"} <= _doc_ids(a)
     assert main(["--data-dir", str(data), "remove", "passwd", str(linked / "ext")]) == 0
     out = capsys.readouterr().out
     assert "removed passwd (1 chunk)" in out and "removed secret (1 chunk)" in out
-    assert {r["doc_id"] for r in list_sources(a.settings)} == {"notes", "inside"}
+    assert {r["doc_id"] for r in list_sources(a.store)} == {"notes", "inside"}
     kw = KeywordIndex.load(data / "keywords")
     assert kw is not None and not kw.search("administrator account", 5)
     assert sorted(kw.ids) == sorted(a.store.all_metadata()[0])
@@ -288,14 +284,13 @@ def test_dev_null_and_a_pipe_are_named_for_what_they_are(tmp_path: Path) -> None
 
 def test_chat_goes_on_after_a_line_that_is_not_utf8(tmp_path: Path) -> None:
     """`chat` ended with a UnicodeDecodeError traceback on the first such byte."""
-    from cluster_assistant.assistant.ingest import ingest
 
     from .conftest import make_assistant
 
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "notes.txt").write_text("Cluster coordinators meet every quarter to review the action plan.\n")
-    ingest([folder], make_assistant(tmp_path / "data"))
+    make_assistant(tmp_path / "data").ingest([folder])
     stdin = ("Koordinatorių susitikimas?\n".encode("cp1257") + b"\xff\xfe\n"
              + b"How often do coordinators meet?\n/exit\n")
     done = run_bounded(["-m", "cluster_assistant", "chat"], mem_mb=3072, seconds=120, stdin=stdin,
@@ -318,7 +313,6 @@ def test_the_time_limit_covers_reading_every_format(tmp_path: Path) -> None:
 
 
 def test_an_empty_or_dot_target_removes_nothing(tmp_path: Path) -> None:
-    from cluster_assistant.assistant.ingest import ingest
     from cluster_assistant.assistant.removal import remove
 
     from .conftest import make_assistant
@@ -327,12 +321,12 @@ def test_an_empty_or_dot_target_removes_nothing(tmp_path: Path) -> None:
     docs.mkdir()
     (docs / "a.md").write_text("# A\nCluster members meet every month to plan joint projects.\n")
     a = make_assistant(tmp_path / "data")
-    ingest([docs], a)
+    a.ingest([docs])
     before = a.store.count()
     cwd = os.getcwd()
     os.chdir(docs)  # "." would be the folder that holds the document
     try:
-        out = remove(["", "."], a)
+        out = remove(["", "."], a.store, a.settings.keywords_dir)
     finally:
         os.chdir(cwd)
     assert out.removed == {} and out.unmatched == ["", "."] and a.store.count() == before

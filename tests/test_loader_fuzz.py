@@ -9,7 +9,6 @@ from pathlib import Path
 import yaml
 from cluster_assistant.assistant.chunking import ChunkSpec, chunk_document
 from cluster_assistant.assistant.documents import LoadError, SourceDoc, load_file
-from cluster_assistant.assistant.ingest import ingest
 from cluster_assistant.assistant.token_counting import count_wordpieces
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -97,6 +96,6 @@ def test_ingest_never_raises_on_random_files(tmp_path_factory, files: list[tuple
     folder = tmp_path_factory.mktemp("fuzz")
     for i, (suffix, data) in enumerate(files):
         (folder / f"f{i}{suffix}").write_bytes(data)
-    report = ingest([folder], make_assistant(tmp_path_factory.mktemp("data")))
+    report = make_assistant(tmp_path_factory.mktemp("data")).ingest([folder])
     assert report.seen == len(files) == report.added + len(report.failed)
     assert not [f for f in report.failed if f.reason == "error"], report.failed  # the catch-all for loader bugs

@@ -52,8 +52,9 @@ def test_topic_the_corpus_lacks_is_reported(corpus_assistant: Assistant) -> None
 
 
 def test_a_model_improves_the_plan_but_stays_cited(corpus_assistant: Assistant) -> None:
+    from tools.fake_openai import FakeOpenAI, Request, sources
+
     from .conftest import make_assistant
-    from .fake_openai import FakeOpenAI, Request, sources
 
     def plan_reply(req: Request) -> str:
         srcs = sources(req)

@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,8 +16,7 @@ from cluster_assistant.assistant.answering.citations import citation_problems
 from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.bots.slack.blocks import answer_blocks
 
-from .conftest import make_assistant
-from .fake_openai import FakeOpenAI, Paraphraser, Request, sources
+from tools.fake_openai import FakeOpenAI, Paraphraser, Request, sources
 
 QUESTION = "What did InoLink achieve, and what would a similar mentoring programme need?"
 RESULTS = "14 clusters formulated cluster development strategy"   # [A] in the issue
@@ -28,22 +27,7 @@ FAITHFUL = ("InoLink helped fourteen clusters write their development strategies
 WRONG = ("InoLink helped 40 clusters write strategies and all of them got gold labels [{a}]. "
          "A programme needs no mentor and costs nothing [{b}].")
 
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _fresh(fake: FakeOpenAI) -> None:
-    fake.reset()
-
-
-@pytest.fixture(scope="module")
-def model_assistant(corpus_assistant: Assistant, fake: FakeOpenAI) -> Assistant:
-    return make_assistant(corpus_assistant.settings.data_dir, llm="openai", openai_base_url=fake.base_url,
-                          llm_timeout_s=10)
+pytestmark = pytest.mark.usefixtures("fake_llm")
 
 
 def cites(template: str) -> Callable[[Request], str]:
@@ -61,8 +45,8 @@ def _texts(a: Assistant, ans: object) -> dict[str, str]:
     return {cid: d.page_content for cid, d in stored.items()}
 
 
-def test_a_faithful_paraphrase_is_shown_as_grounded(model_assistant: Assistant, fake: FakeOpenAI) -> None:
-    fake.push(cites(FAITHFUL))
+def test_a_faithful_paraphrase_is_shown_as_grounded(model_assistant: Assistant, fake_llm: FakeOpenAI) -> None:
+    fake_llm.push(cites(FAITHFUL))
     ans = model_assistant.answer(QUESTION)
     assert ans.provider == "openai" and not ans.refused and ans.notice == ""
     assert ans.answer == FAITHFUL.format(a=1, b=2)
@@ -73,8 +57,8 @@ def test_a_faithful_paraphrase_is_shown_as_grounded(model_assistant: Assistant, 
 
 
 def test_the_wrong_facts_reply_is_not_shown_as_grounded(
-        model_assistant: Assistant, corpus_assistant: Assistant, fake: FakeOpenAI) -> None:
-    fake.push(cites(WRONG))
+        model_assistant: Assistant, corpus_assistant: Assistant, fake_llm: FakeOpenAI) -> None:
+    fake_llm.push(cites(WRONG))
     ans = model_assistant.answer(QUESTION)
     # Nothing cited survives: the extractive answer, saying why.
     assert ans.provider == "extractive"
@@ -85,9 +69,9 @@ def test_the_wrong_facts_reply_is_not_shown_as_grounded(
     assert citation_problems(ans, _texts(model_assistant, ans)) == []
 
 
-def test_one_wrong_sentence_is_removed_and_the_rest_shown(model_assistant: Assistant, fake: FakeOpenAI) -> None:
+def test_one_wrong_sentence_is_removed_and_the_rest_shown(model_assistant: Assistant, fake_llm: FakeOpenAI) -> None:
     first, _, _ = FAITHFUL.partition(" A similar")
-    fake.push(cites(first + " A programme needs no mentor and costs nothing [{b}]."))
+    fake_llm.push(cites(first + " A programme needs no mentor and costs nothing [{b}]."))
     ans = model_assistant.answer(QUESTION)
     assert ans.provider == "openai" and ans.answer == first.format(a=1)
     assert ans.notice == "1 sentence removed: not supported by their sources"
@@ -97,35 +81,35 @@ def test_one_wrong_sentence_is_removed_and_the_rest_shown(model_assistant: Assis
     assert "1 sentence removed: not supported by their sources" in json.dumps(blocks)
 
 
-def _env(a: Assistant, fake: FakeOpenAI) -> dict[str, str]:
+def _env(a: Assistant, fake_llm: FakeOpenAI) -> dict[str, str]:
     return {**os.environ, "ASSISTANT_DATA_DIR": str(a.settings.data_dir), "ASSISTANT_LLM": "openai",
-            "ASSISTANT_OPENAI_BASE_URL": fake.base_url}
+            "ASSISTANT_OPENAI_BASE_URL": fake_llm.base_url}
 
 
-def test_cli_shows_the_notice_and_json_the_counts(corpus_assistant: Assistant, fake: FakeOpenAI) -> None:
+def test_cli_shows_the_notice_and_json_the_counts(corpus_assistant: Assistant, fake_llm: FakeOpenAI) -> None:
     first, _, _ = FAITHFUL.partition(" A similar")
-    fake.default = cites(first + " InoLink also created 500 new initiatives [{a}].")
+    fake_llm.default = cites(first + " InoLink also created 500 new initiatives [{a}].")
     out = subprocess.run([sys.executable, "-m", "cluster_assistant", "ask", QUESTION], capture_output=True,
-                         text=True, env=_env(corpus_assistant, fake), timeout=300)
+                         text=True, env=_env(corpus_assistant, fake_llm), timeout=300)
     assert out.returncode == 0, out.stderr
     assert "(1 sentence removed: not supported by their sources)" in out.stdout
     checked = out.stdout.split("---- checked answer ----")[1]
     assert "500" not in checked and "fourteen clusters" in checked
 
     out = subprocess.run([sys.executable, "-m", "cluster_assistant", "ask", "--json", QUESTION], capture_output=True,
-                         text=True, env=_env(corpus_assistant, fake), timeout=300)
+                         text=True, env=_env(corpus_assistant, fake_llm), timeout=300)
     data = json.loads(out.stdout)
     assert set(data) == {"question", "answer", "refused", "topic", "citations", "timings_ms", "support_check"}
     assert data["support_check"] == {"checked": 2, "removed": 1, "reasons": {"number": 1}}
 
 
 def test_model_mode_eval_reports_what_the_check_removed_and_let_through(
-        corpus_assistant: Assistant, fake: FakeOpenAI, tmp_path: Path) -> None:
+        corpus_assistant: Assistant, fake_llm: FakeOpenAI, tmp_path: Path) -> None:
     log = tmp_path / "planted.jsonl"
-    fake.default = Paraphraser(corrupt_every=3, log_file=log)
+    fake_llm.default = Paraphraser(corrupt_every=3, log_file=log)
     out = subprocess.run([sys.executable, "-m", "cluster_assistant", "eval", "--limit", "40", "--planted", str(log),
                           "--out", str(tmp_path / "out")], capture_output=True, text=True,
-                         env=_env(corpus_assistant, fake), timeout=900)
+                         env=_env(corpus_assistant, fake_llm), timeout=900)
     assert out.returncode == 0, out.stderr
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["settings"]["llm"] == "openai"

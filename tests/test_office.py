@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from cluster_assistant.assistant.documents import Limits, LoadError, load_file
-from cluster_assistant.assistant.ingest import ingest
 
 from .conftest import make_assistant
 from .office_files import NOTES_FACT, TABLE_FACT, make_docx, make_pptx
@@ -130,14 +129,14 @@ def test_bad_office_files_never_cost_the_index_anything(tmp_path: Path) -> None:
     make_docx(folder / "strategy.docx")
     make_pptx(folder / "onboarding.pptx")
     a = make_assistant(tmp_path / "data")
-    first = ingest([folder], a)
+    first = a.ingest([folder])
     assert (first.added, first.failed) == (2, [])
     before = sorted(a.store.all_metadata()[0])
     (folder / "strategy.docx").write_bytes((folder / "strategy.docx").read_bytes()[:5000])
     make_pptx(folder / "empty.pptx", slides=False)
     _encrypted(make_docx(tmp_path / "x.docx"), folder / "locked.docx")
     (folder / "~$rategy.docx").write_bytes(b"\x0bEditor Name" + b"\x00" * 150)  # Word's owner file: not a document
-    report = ingest([folder], a)
+    report = a.ingest([folder])
     assert sorted((Path(f.path).name, f.reason) for f in report.failed) == [
         ("empty.pptx", "no-text"), ("locked.docx", "encrypted"), ("strategy.docx", "corrupt")]
     assert report.unchanged == 1 and report.chunks_embedded == 0
@@ -151,7 +150,7 @@ def office_assistant(tmp_path_factory: pytest.TempPathFactory):
     make_docx(folder / "strategy.docx")
     make_pptx(folder / "onboarding.pptx")
     a = make_assistant(tmp_path_factory.mktemp("data"))
-    report = ingest([folder], a)
+    report = a.ingest([folder])
     assert (report.added, report.failed) == (2, [])
     return a
 

@@ -50,17 +50,10 @@ QUESTION = "What is INOKLASTER?"
 # --- fixtures and helpers ------------------------------------------------------------------------
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    f = FakeSlack()
-    yield f
-    f.close()
-
-
-@pytest.fixture
-def slack_env(monkeypatch: pytest.MonkeyPatch, fake: FakeSlack) -> None:
+def slack_env(monkeypatch: pytest.MonkeyPatch, fake_slack: FakeSlack) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
-    monkeypatch.setenv("SLACK_API_URL", fake.api_url)
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
     monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
 
 
@@ -124,18 +117,18 @@ def message(text: str, channel: str = "D0000001", channel_type: str = "im", user
     return event_body(ev, f"Ev{n:08d}"), ev
 
 
-def slash(fake: FakeSlack, text: str, channel: str = "C0000001", user: str = "U0000001") -> str:
+def slash(fake_slack: FakeSlack, text: str, channel: str = "C0000001", user: str = "U0000001") -> str:
     return urlencode({"token": "unused", "team_id": TEAM_ID, "channel_id": channel, "channel_name": "general",
                       "user_id": user, "user_name": "ona", "command": "/ask", "text": text, "api_app_id": "A0000001",
-                      "response_url": fake.response_url("cmd"), "trigger_id": "111.222.333"})
+                      "response_url": fake_slack.response_url("cmd"), "trigger_id": "111.222.333"})
 
 
-def block_action(fake: FakeSlack, action_id: str, value: str, user: str = "U0000001",
+def block_action(fake_slack: FakeSlack, action_id: str, value: str, user: str = "U0000001",
                  channel: str = "C0000001") -> str:
     payload = {"type": "block_actions", "user": {"id": user, "team_id": TEAM_ID}, "team": {"id": TEAM_ID},
                "api_app_id": "A0000001", "trigger_id": "444.555.666", "channel": {"id": channel},
                "container": {"type": "message", "channel_id": channel, "is_ephemeral": False},
-               "response_url": fake.response_url("act"),
+               "response_url": fake_slack.response_url("act"),
                "actions": [{"type": "button", "action_id": action_id, "block_id": "answer_actions",
                             "value": value, "action_ts": "1700000002.000001"}]}
     return "payload=" + quote(json.dumps(payload))
@@ -158,22 +151,23 @@ def assert_cited(call: Call) -> None:
 
 # --- events --------------------------------------------------------------------------------------
 
-def test_mention_gets_a_threaded_cited_answer(make_app: Callable[..., App], fake: FakeSlack, tmp_path: Path) -> None:
+def test_mention_gets_a_threaded_cited_answer(make_app: Callable[..., App], fake_slack: FakeSlack,
+                                              tmp_path: Path) -> None:
     app = make_app()
     body, ev = mention()
     t0 = time.perf_counter()
     resp = dispatch(app, body)
     ack_s = time.perf_counter() - t0
     assert resp.status == 200
-    post = fake.wait_for("chat.postMessage")[0]
+    post = fake_slack.wait_for("chat.postMessage")[0]
     print(f"ack {ack_s * 1000:.0f} ms, answer posted {(post.at - t0) * 1000:.0f} ms after the event")
     assert ack_s < 2.0
     assert post.body["channel"] == "C0000001" and post.body["thread_ts"] == ev["ts"]
     assert_cited(post)
     assert post.headers.get("Authorization") == f"Bearer {TOKEN}"
     drain(app)
-    assert len(fake.calls_to("chat.postMessage")) == 1
-    adds, removes = fake.calls_to("reactions.add"), fake.calls_to("reactions.remove")
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    adds, removes = fake_slack.calls_to("reactions.add"), fake_slack.calls_to("reactions.remove")
     assert adds[0].body["name"] == removes[0].body["name"] == "hourglass_flowing_sand"
     assert adds[0].at < post.at < removes[0].at
     aid = answer_id_of(post)
@@ -182,27 +176,27 @@ def test_mention_gets_a_threaded_cited_answer(make_app: Callable[..., App], fake
     assert [q["question"] for q in store(tmp_path).questions()] == [QUESTION]
 
 
-def test_mention_inside_a_thread_answers_in_that_thread(make_app: Callable[..., App], fake: FakeSlack) -> None:
+def test_mention_inside_a_thread_answers_in_that_thread(make_app: Callable[..., App], fake_slack: FakeSlack) -> None:
     app = make_app()
-    fake.replies[("C0000001", "1699999999.000001")] = [
+    fake_slack.replies[("C0000001", "1699999999.000001")] = [
         {"user": "U0000002", "text": "How do Lithuanian clusters get funding?", "ts": "1699999999.000001"}]
     body, ev = mention("what is INOKLASTER in that context?", thread_ts="1699999999.000001")
     dispatch(app, body)
-    post = fake.wait_for("chat.postMessage")[0]
+    post = fake_slack.wait_for("chat.postMessage")[0]
     assert post.body["thread_ts"] == "1699999999.000001"
-    assert fake.calls_to("conversations.replies")[0].body["ts"] == "1699999999.000001"
+    assert fake_slack.calls_to("conversations.replies")[0].body["ts"] == "1699999999.000001"
 
 
-def test_direct_message_is_answered(make_app: Callable[..., App], fake: FakeSlack) -> None:
+def test_direct_message_is_answered(make_app: Callable[..., App], fake_slack: FakeSlack) -> None:
     app = make_app()
     body, _ = message(QUESTION)
     dispatch(app, body)
-    post = fake.wait_for("chat.postMessage")[0]
+    post = fake_slack.wait_for("chat.postMessage")[0]
     assert post.body["channel"] == "D0000001" and not post.body.get("thread_ts")
     assert_cited(post)
 
 
-def test_bots_edits_and_chatter_are_ignored(make_app: Callable[..., App], fake: FakeSlack) -> None:
+def test_bots_edits_and_chatter_are_ignored(make_app: Callable[..., App], fake_slack: FakeSlack) -> None:
     app = make_app()
     ignored = [
         message(QUESTION, bot_id="B0000009", user=None),                        # another bot
@@ -218,32 +212,34 @@ def test_bots_edits_and_chatter_are_ignored(make_app: Callable[..., App], fake: 
         assert dispatch(app, body).status == 200
     body, _ = message("How can a cluster attract members?", user="U0000002")  # the one that counts
     dispatch(app, body)
-    fake.wait_for("chat.postMessage")
+    fake_slack.wait_for("chat.postMessage")
     drain(app)
-    posts = fake.calls_to("chat.postMessage")
-    assert len(posts) == 1 and fake.calls_to("reactions.add")[0].body["timestamp"] == json.loads(body)["event"]["ts"]
+    posts = fake_slack.calls_to("chat.postMessage")
+    reaction = fake_slack.calls_to("reactions.add")[0]
+    assert len(posts) == 1 and reaction.body["timestamp"] == json.loads(body)["event"]["ts"]
 
 
-def test_mention_also_delivered_as_message_is_answered_once(make_app: Callable[..., App], fake: FakeSlack) -> None:
+def test_mention_also_delivered_as_message_is_answered_once(make_app: Callable[..., App],
+                                                            fake_slack: FakeSlack) -> None:
     app = make_app()
     body, ev = mention()
     dispatch(app, body)
     # Slack also sends the same message as message.channels; it mentions the bot, so app_mention owns it.
     twin = event_body({**ev, "type": "message", "channel_type": "channel"}, "EvTWIN0001")
     dispatch(app, twin)
-    fake.wait_for("chat.postMessage")
+    fake_slack.wait_for("chat.postMessage")
     drain(app)
-    assert len(fake.calls_to("chat.postMessage")) == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
 
 
-def test_follow_up_in_an_answered_thread(make_app: Callable[..., App], fake: FakeSlack, tmp_path: Path) -> None:
+def test_follow_up_in_an_answered_thread(make_app: Callable[..., App], fake_slack: FakeSlack, tmp_path: Path) -> None:
     app = make_app()
     body, ev = mention(ts="1700000100.000100")
     dispatch(app, body)
-    first = fake.wait_for("chat.postMessage")[0]
-    fake.wait_for("reactions.remove")  # the first answer is complete
+    first = fake_slack.wait_for("chat.postMessage")[0]
+    fake_slack.wait_for("reactions.remove")  # the first answer is complete
     root = ev["ts"]
-    fake.replies[("C0000001", root)] = [
+    fake_slack.replies[("C0000001", root)] = [
         {"user": "U0000001", "text": f"<@{BOT_USER_ID}> {QUESTION}", "ts": root, "thread_ts": root},
         {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": first.body["text"], "ts": "1700000100.000200",
          "thread_ts": root},
@@ -252,9 +248,9 @@ def test_follow_up_in_an_answered_thread(make_app: Callable[..., App], fake: Fak
     follow, _ = message("who funds it?", channel="C0000001", channel_type="channel", thread_ts=root,
                         ts="1700000100.000300")
     dispatch(app, follow)
-    second = fake.wait_for("chat.postMessage", n=2)[1]
+    second = fake_slack.wait_for("chat.postMessage", n=2)[1]
     assert second.body["thread_ts"] == root
-    replies = fake.calls_to("conversations.replies")
+    replies = fake_slack.calls_to("conversations.replies")
     assert replies and replies[0].body["channel"] == "C0000001" and replies[0].body["ts"] == root
     asked = [q["question"] for q in store(tmp_path).questions()]
     assert asked[0] == QUESTION and asked[1].startswith("who funds it? (about: ")
@@ -269,7 +265,7 @@ def test_follow_up_in_an_answered_thread(make_app: Callable[..., App], fake: Fak
     assert before and after and not before & after
 
 
-def test_retried_event_is_posted_once(make_app: Callable[..., App], fake: FakeSlack) -> None:
+def test_retried_event_is_posted_once(make_app: Callable[..., App], fake_slack: FakeSlack) -> None:
     app = make_app()
     body, _ = mention()
     assert dispatch(app, body).status == 200
@@ -278,73 +274,73 @@ def test_retried_event_is_posted_once(make_app: Callable[..., App], fake: FakeSl
     other_worker = make_app()  # same data_dir: another process, or the app after a restart
     assert dispatch(other_worker, body, {"x-slack-retry-num": "2", "x-slack-retry-reason": "http_timeout"}).status \
         == 200
-    fake.wait_for("chat.postMessage")
+    fake_slack.wait_for("chat.postMessage")
     drain(app)
     drain(other_worker)
-    assert len(fake.calls_to("chat.postMessage")) == 1
-    assert len(fake.calls_to("reactions.add")) == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert len(fake_slack.calls_to("reactions.add")) == 1
 
 
-def test_ratelimited_post_is_retried_after_retry_after(make_app: Callable[..., App], fake: FakeSlack) -> None:
+def test_ratelimited_post_is_retried_after_retry_after(make_app: Callable[..., App], fake_slack: FakeSlack) -> None:
     app = make_app()
-    fake.fail_once("chat.postMessage", status=429, error="ratelimited", retry_after=1)
+    fake_slack.fail_once("chat.postMessage", status=429, error="ratelimited", retry_after=1)
     body, _ = message(QUESTION)
     dispatch(app, body)
-    ok = fake.wait_for("chat.postMessage")
+    ok = fake_slack.wait_for("chat.postMessage")
     drain(app)
-    attempts = fake.calls_to("chat.postMessage", ok_only=False)
+    attempts = fake_slack.calls_to("chat.postMessage", ok_only=False)
     assert [c.status for c in attempts] == [429, 200]
     assert attempts[1].at - attempts[0].at >= 0.9  # waited for Retry-After
-    assert len(fake.calls_to("chat.postMessage")) == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
     assert_cited(ok[0])
 
 
-def test_channel_allow_list(make_app: Callable[..., App], fake: FakeSlack) -> None:
+def test_channel_allow_list(make_app: Callable[..., App], fake_slack: FakeSlack) -> None:
     app = make_app(slack_allowed_channels=["CALLOWED1"])
     dispatch(app, mention(channel="COTHER001")[0])
-    note = fake.wait_for("chat.postEphemeral")[0]
+    note = fake_slack.wait_for("chat.postEphemeral")[0]
     assert "not enabled in this channel" in note.body["text"] and note.body["user"] == "U0000001"
-    resp = dispatch(app, slash(fake, QUESTION, channel="COTHER001"), form=True)
+    resp = dispatch(app, slash(fake_slack, QUESTION, channel="COTHER001"), form=True)
     assert "not enabled in this channel" in resp.body
     dispatch(app, mention(channel="CALLOWED1")[0])
     dispatch(app, message(QUESTION)[0])  # DMs are always allowed
-    posts = fake.wait_for("chat.postMessage", n=2)
+    posts = fake_slack.wait_for("chat.postMessage", n=2)
     drain(app)
     assert sorted(p.body["channel"] for p in posts) == ["CALLOWED1", "D0000001"]
-    assert len(fake.calls_to("chat.postMessage")) == 2 and not fake.calls_to("response_url")
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2 and not fake_slack.calls_to("response_url")
 
 
-def test_per_user_rate_limit(make_app: Callable[..., App], fake: FakeSlack) -> None:
+def test_per_user_rate_limit(make_app: Callable[..., App], fake_slack: FakeSlack) -> None:
     app = make_app(slack_user_rate_per_min=2)
     for _ in range(3):
         dispatch(app, message(QUESTION)[0])
-    note = fake.wait_for("chat.postEphemeral")[0]
+    note = fake_slack.wait_for("chat.postEphemeral")[0]
     assert "limit" in note.body["text"] and "wait" in note.body["text"]
-    fake.wait_for("chat.postMessage", n=2)
+    fake_slack.wait_for("chat.postMessage", n=2)
     dispatch(app, message(QUESTION, user="U0000002")[0])  # someone else is not limited
-    fake.wait_for("chat.postMessage", n=3)
+    fake_slack.wait_for("chat.postMessage", n=3)
     drain(app)
-    assert len(fake.calls_to("chat.postMessage")) == 3 and len(fake.calls_to("chat.postEphemeral")) == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 3 and len(fake_slack.calls_to("chat.postEphemeral")) == 1
 
 
-def test_too_long_or_empty_question_gets_a_polite_note(make_app: Callable[..., App], fake: FakeSlack) -> None:
+def test_too_long_or_empty_question_gets_a_polite_note(make_app: Callable[..., App], fake_slack: FakeSlack) -> None:
     app = make_app()
     dispatch(app, mention("why " * 600)[0])  # 2,400 characters; the limit is 2,000
-    note = fake.wait_for("chat.postEphemeral")[0]
+    note = fake_slack.wait_for("chat.postEphemeral")[0]
     assert "limit is 2000" in note.body["text"]
     dispatch(app, mention("")[0])
-    note = fake.wait_for("chat.postEphemeral", n=2)[1]
+    note = fake_slack.wait_for("chat.postEphemeral", n=2)[1]
     assert "empty" in note.body["text"]
-    resp = dispatch(app, slash(fake, "x" * 2500), form=True)
+    resp = dispatch(app, slash(fake_slack, "x" * 2500), form=True)
     assert resp.status == 200 and "limit is 2000" in resp.body
     drain(app)
-    assert not fake.calls_to("chat.postMessage") and not fake.calls_to("response_url")
+    assert not fake_slack.calls_to("chat.postMessage") and not fake_slack.calls_to("response_url")
 
 
-def test_refusal_says_so_and_suggests_topics(make_app: Callable[..., App], fake: FakeSlack) -> None:
+def test_refusal_says_so_and_suggests_topics(make_app: Callable[..., App], fake_slack: FakeSlack) -> None:
     app = make_app()
     dispatch(app, message("How do I bake sourdough bread at home?")[0])
-    post = fake.wait_for("chat.postMessage")[0]
+    post = fake_slack.wait_for("chat.postMessage")[0]
     text = all_text(post.body["blocks"])
     assert "does not cover this question" in text
     assert "Communication &amp; marketing" in text and "Internationalisation" in text
@@ -353,43 +349,43 @@ def test_refusal_says_so_and_suggests_topics(make_app: Callable[..., App], fake:
 
 # --- /ask and buttons ----------------------------------------------------------------------------
 
-def test_slash_command_is_ephemeral_and_can_be_shared(make_app: Callable[..., App], fake: FakeSlack,
+def test_slash_command_is_ephemeral_and_can_be_shared(make_app: Callable[..., App], fake_slack: FakeSlack,
                                                       tmp_path: Path) -> None:
     app = make_app()
-    resp = dispatch(app, slash(fake, QUESTION), form=True)
+    resp = dispatch(app, slash(fake_slack, QUESTION), form=True)
     assert resp.status == 200 and "Looking that up" in resp.body
-    reply = fake.wait_for("response_url")[0]
+    reply = fake_slack.wait_for("response_url")[0]
     assert reply.path == "/response/cmd"
     assert reply.body["response_type"] == "ephemeral"
     blocks = reply.body["blocks"]
     assert "[1]" in all_text(blocks) and CLUSTERFY in all_text(blocks)
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert [b["action_id"] for b in buttons] == ["feedback_up", "feedback_down", "share_answer"]
-    assert not fake.calls_to("chat.postMessage")
+    assert not fake_slack.calls_to("chat.postMessage")
 
-    share = dispatch(app, block_action(fake, "share_answer", buttons[2]["value"], user="U0000001"), form=True)
+    share = dispatch(app, block_action(fake_slack, "share_answer", buttons[2]["value"], user="U0000001"), form=True)
     assert share.status == 200
-    post = fake.wait_for("chat.postMessage")[0]
+    post = fake_slack.wait_for("chat.postMessage")[0]
     assert post.body["channel"] == "C0000001" and not post.body.get("thread_ts")
     assert_cited(post)
     assert "Shared by <@U0000001>" in all_text(post.body["blocks"])
-    done = fake.wait_for("response_url", n=2)[1]
+    done = fake_slack.wait_for("response_url", n=2)[1]
     assert done.path == "/response/act" and done.body.get("delete_original") is True
     got = store(tmp_path).get_answer(buttons[2]["value"])
     assert got is not None and got.question == QUESTION
 
 
-def test_feedback_click_is_stored_and_exported(make_app: Callable[..., App], fake: FakeSlack,
+def test_feedback_click_is_stored_and_exported(make_app: Callable[..., App], fake_slack: FakeSlack,
                                                tmp_path: Path) -> None:
     app = make_app()
     dispatch(app, mention()[0])
-    aid = answer_id_of(fake.wait_for("chat.postMessage")[0])
+    aid = answer_id_of(fake_slack.wait_for("chat.postMessage")[0])
 
-    dispatch(app, block_action(fake, "feedback_up", aid, user="U0000001"), form=True)
-    thanks = fake.wait_for("response_url")[0]
+    dispatch(app, block_action(fake_slack, "feedback_up", aid, user="U0000001"), form=True)
+    thanks = fake_slack.wait_for("response_url")[0]
     assert "Thanks" in thanks.body["text"] and thanks.body["replace_original"] is False
-    dispatch(app, block_action(fake, "feedback_down", aid, user="U0000001"), form=True)  # changes their mind
-    modal = fake.wait_for("views.open")[0]
+    dispatch(app, block_action(fake_slack, "feedback_down", aid, user="U0000001"), form=True)  # changes their mind
+    modal = fake_slack.wait_for("views.open")[0]
     assert modal.body["trigger_id"] == "444.555.666" and modal.body["view"]["private_metadata"] == aid
     submission = {"type": "view_submission", "user": {"id": "U0000001"}, "team": {"id": TEAM_ID},
                   "api_app_id": "A0000001",
@@ -398,8 +394,8 @@ def test_feedback_click_is_stored_and_exported(make_app: Callable[..., App], fak
                                                                      "value": "It does not say who funds it."}}}}}}
     resp = dispatch(app, "payload=" + quote(json.dumps(submission)), form=True)
     assert resp.status == 200  # an empty ack closes the dialog
-    dispatch(app, block_action(fake, "feedback_up", aid, user="U0000002"), form=True)
-    fake.wait_for("response_url", n=2)
+    dispatch(app, block_action(fake_slack, "feedback_up", aid, user="U0000002"), form=True)
+    fake_slack.wait_for("response_url", n=2)
     drain(app)
 
     fb = store(tmp_path)
@@ -425,13 +421,13 @@ def http_bot(corpus_assistant: Assistant, tmp_path: Path, slack_env: None) -> It
         yield url
 
 
-def test_done_when_http_mode_answers_a_signed_mention_in_a_thread(http_bot: str, fake: FakeSlack) -> None:
+def test_done_when_http_mode_answers_a_signed_mention_in_a_thread(http_bot: str, fake_slack: FakeSlack) -> None:
     body, ev = mention()
     t0 = time.perf_counter()
     status, _ = post(f"{http_bot}/slack/events", body, {"Content-Type": "application/json", **sign(body, SECRET)})
     ack_s = time.perf_counter() - t0
     assert status == 200
-    answer = fake.wait_for("chat.postMessage", timeout=10)[0]
+    answer = fake_slack.wait_for("chat.postMessage", timeout=10)[0]
     latency = answer.at - t0
     print(f"\nHTTP mode: ack {ack_s * 1000:.0f} ms; signed app_mention -> chat.postMessage in {latency * 1000:.0f} ms")
     assert latency < 10
@@ -444,7 +440,7 @@ def test_done_when_http_mode_answers_a_signed_mention_in_a_thread(http_bot: str,
     assert status == 401
 
 
-def test_unsigned_wrongly_signed_and_stale_requests_get_401(http_bot: str, fake: FakeSlack) -> None:
+def test_unsigned_wrongly_signed_and_stale_requests_get_401(http_bot: str, fake_slack: FakeSlack) -> None:
     url = f"{http_bot}/slack/events"
     body = mention()[0]
     json_type = {"Content-Type": "application/json"}
@@ -453,51 +449,52 @@ def test_unsigned_wrongly_signed_and_stale_requests_get_401(http_bot: str, fake:
     assert post(url, body, {**json_type, **sign(body, SECRET, timestamp=int(time.time()) - 6 * 60)})[0] == 401
     tampered = sign(body, SECRET)
     assert post(url, body.replace("INOKLASTER", "INOKLASTER!"), {**json_type, **tampered})[0] == 401
-    cmd = slash(fake, QUESTION)
+    cmd = slash(fake_slack, QUESTION)
     assert post(url, cmd, {"Content-Type": "application/x-www-form-urlencoded", **sign(cmd, "nope")})[0] == 401
     # a correctly signed request goes through (the server is fine), and then nothing else was posted
     # Rejected requests never reach a listener, so no work was started for them.
     ok = mention()[0]
     assert post(url, ok, {**json_type, **sign(ok, SECRET)})[0] == 200
-    fake.wait_for("reactions.remove")  # the last step of the accepted request's answer
-    assert len(fake.calls_to("chat.postMessage")) == 1
-    assert not fake.calls_to("response_url") and len(fake.calls_to("reactions.add")) == 1
+    fake_slack.wait_for("reactions.remove")  # the last step of the accepted request's answer
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert not fake_slack.calls_to("response_url") and len(fake_slack.calls_to("reactions.add")) == 1
 
 
-def test_oversized_payload_gets_413(http_bot: str, fake: FakeSlack) -> None:
+def test_oversized_payload_gets_413(http_bot: str, fake_slack: FakeSlack) -> None:
     big = json.dumps({"type": "event_callback", "padding": "x" * (MAX_BODY_BYTES + 1000)})
     status, _ = post(f"{http_bot}/slack/events", big, {"Content-Type": "application/json", **sign(big, SECRET)})
     assert status == 413
     status, text = post(f"{http_bot}/elsewhere", "{}", {"Content-Type": "application/json"})
     assert status == 404
-    assert not fake.calls_to("chat.postMessage")
+    assert not fake_slack.calls_to("chat.postMessage")
 
 
-def test_signature_checked_by_dispatch_too(make_app: Callable[..., App], fake: FakeSlack) -> None:
+def test_signature_checked_by_dispatch_too(make_app: Callable[..., App], fake_slack: FakeSlack) -> None:
     app = make_app()
     body = mention()[0]
     resp = app.dispatch(BoltRequest(body=body, headers={"content-type": "application/json",
                                                         **sign(body, SECRET, timestamp=int(time.time()) - 3600)}))
     assert resp.status == 401
     drain(app)
-    assert not fake.calls_to("chat.postMessage")
+    assert not fake_slack.calls_to("chat.postMessage")
 
 
 # --- secrets and configuration -------------------------------------------------------------------
 
-def test_tokens_never_appear_in_logs(make_app: Callable[..., App], fake: FakeSlack, caplog: pytest.LogCaptureFixture,
+def test_tokens_never_appear_in_logs(make_app: Callable[..., App], fake_slack: FakeSlack,
+                                     caplog: pytest.LogCaptureFixture,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     caplog.set_level(logging.DEBUG)
     for name in ("slack_bolt", "slack_sdk", "cluster_assistant.bots", "urllib3"):
         logging.getLogger(name).setLevel(logging.DEBUG)
     app = make_app()
     dispatch(app, mention()[0])
-    dispatch(app, slash(fake, QUESTION), form=True)
+    dispatch(app, slash(fake_slack, QUESTION), form=True)
     dispatch(app, mention()[0], {"x-slack-signature": "v0=deadbeef"})  # rejected
-    fake.fail_once("chat.postMessage")
+    fake_slack.fail_once("chat.postMessage")
     dispatch(app, message(QUESTION)[0])
-    fake.wait_for("chat.postMessage", n=2)
-    fake.wait_for("response_url")
+    fake_slack.wait_for("chat.postMessage", n=2)
+    fake_slack.wait_for("response_url")
     drain(app)
     out = capsys.readouterr()
     logged = caplog.text + out.out + out.err
@@ -523,9 +520,9 @@ def test_missing_configuration_names_the_variable(corpus_assistant: Assistant, t
         build_app(cfg, corpus_assistant)
 
 
-def test_rejected_token_is_a_clear_error(corpus_assistant: Assistant, tmp_path: Path, fake: FakeSlack,
+def test_rejected_token_is_a_clear_error(corpus_assistant: Assistant, tmp_path: Path, fake_slack: FakeSlack,
                                          slack_env: None) -> None:
-    fake.fail_once("auth.test", status=200, error="invalid_auth")
+    fake_slack.fail_once("auth.test", status=200, error="invalid_auth")
     with pytest.raises(SlackConfigError, match="rejected SLACK_BOT_TOKEN") as e:
         build_app(bot_settings(corpus_assistant, tmp_path / "slack"), corpus_assistant)
     assert "invalid_auth" in str(e.value) and TOKEN not in str(e.value)
@@ -600,17 +597,18 @@ def test_previous_question_from_the_thread() -> None:
     assert previous_question([], current_ts="1.000006", **kw) is None
 
 
-def test_follow_up_in_a_direct_message_thread(make_app: Callable[..., App], fake: FakeSlack, tmp_path: Path) -> None:
+def test_follow_up_in_a_direct_message_thread(make_app: Callable[..., App], fake_slack: FakeSlack,
+                                              tmp_path: Path) -> None:
     app = make_app()
     dispatch(app, message(QUESTION)[0])
-    first = fake.wait_for("chat.postMessage")[0]
-    fake.wait_for("reactions.remove")
+    first = fake_slack.wait_for("chat.postMessage")[0]
+    fake_slack.wait_for("reactions.remove")
     answer_ts = first.result_ts
-    fake.replies[("D0000001", answer_ts)] = [  # the DM thread starts at the bot's answer
+    fake_slack.replies[("D0000001", answer_ts)] = [  # the DM thread starts at the bot's answer
         {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": "answer", "ts": answer_ts},
         {"user": "U0000001", "text": "and who funds it?", "ts": "1800000001.000001", "thread_ts": answer_ts}]
     dispatch(app, message("and who funds it?", thread_ts=answer_ts, ts="1800000001.000001")[0])
-    second = fake.wait_for("chat.postMessage", n=2)[1]
+    second = fake_slack.wait_for("chat.postMessage", n=2)[1]
     assert second.body["thread_ts"] == answer_ts
     assert store(tmp_path).questions()[-1]["question"].startswith("and who funds it? (about: ")
 

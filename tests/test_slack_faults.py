@@ -25,18 +25,11 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    f = FakeSlack()
-    yield f
-    f.close()
-
-
-@pytest.fixture
-def bot(corpus_assistant: Assistant, tmp_path: Path, fake: FakeSlack,
+def bot(corpus_assistant: Assistant, tmp_path: Path, fake_slack: FakeSlack,
         monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
-    monkeypatch.setenv("SLACK_API_URL", fake.api_url)
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
     cfg = corpus_assistant.settings.model_copy(update={"data_dir": tmp_path / "slack"})
     with serve_http(cfg, corpus_assistant) as url:
         yield f"{url}/slack/events"
@@ -46,45 +39,45 @@ def signed(body: str | bytes, content_type: dict[str, str] = JSON, **kw: Any) ->
     return {**content_type, **sign(body, SECRET, **kw)}
 
 
-def settle(fake: FakeSlack, s: float = 1.0) -> None:
+def settle(fake_slack: FakeSlack, s: float = 1.0) -> None:
     """Lazy listeners run on threads: give any (unwanted) extra post time to arrive before counting."""
     time.sleep(s)
 
 
 # --- 6: "Share to channel" once per answer, only by the asker -------------------------------------
 
-def _share(fake: FakeSlack, answer_id: str, user: str, action_ts: str) -> str:
+def _share(fake_slack: FakeSlack, answer_id: str, user: str, action_ts: str) -> str:
     payload = {"type": "block_actions", "user": {"id": user, "team_id": TEAM_ID}, "team": {"id": TEAM_ID},
                "api_app_id": "A0000001", "trigger_id": "444.555.666", "channel": {"id": "C0000001"},
                "container": {"type": "message", "channel_id": "C0000001", "is_ephemeral": True},
-               "response_url": fake.response_url(f"act-{user}"),
+               "response_url": fake_slack.response_url(f"act-{user}"),
                "actions": [{"type": "button", "action_id": "share_answer", "block_id": "answer_actions",
                             "value": answer_id, "action_ts": action_ts}]}
     return "payload=" + quote(json.dumps(payload))
 
 
-def test_share_is_once_per_answer_and_only_by_the_asker(bot: str, fake: FakeSlack) -> None:
+def test_share_is_once_per_answer_and_only_by_the_asker(bot: str, fake_slack: FakeSlack) -> None:
     cmd = urlencode({"token": "unused", "team_id": TEAM_ID, "channel_id": "C0000001", "user_id": "U0000001",
                      "command": "/ask", "text": QUESTION, "api_app_id": "A0000001",
-                     "response_url": fake.response_url("cmd"), "trigger_id": "111.222.333"})
+                     "response_url": fake_slack.response_url("cmd"), "trigger_id": "111.222.333"})
     assert post(bot, cmd, signed(cmd, FORM))[0] == 200
-    blocks = fake.wait_for("response_url")[0].body["blocks"]
+    blocks = fake_slack.wait_for("response_url")[0].body["blocks"]
     answer_id = [e for b in blocks if b["type"] == "actions" for e in b["elements"]][2]["value"]
 
-    other = _share(fake, answer_id, "U0000002", "1700000002.000001")       # not the asker
+    other = _share(fake_slack, answer_id, "U0000002", "1700000002.000001")       # not the asker
     assert post(bot, other, signed(other, FORM))[0] == 200
-    refusal = fake.wait_for("response_url", n=2)[1]
+    refusal = fake_slack.wait_for("response_url", n=2)[1]
     assert refusal.path == "/response/act-U0000002" and "only the person who asked" in refusal.body["text"].lower()
 
-    first = _share(fake, answer_id, "U0000001", "1700000003.000001")
-    second = _share(fake, answer_id, "U0000001", "1700000003.300001")     # a second click 0.3 s later
+    first = _share(fake_slack, answer_id, "U0000001", "1700000003.000001")
+    second = _share(fake_slack, answer_id, "U0000001", "1700000003.300001")     # a second click 0.3 s later
     assert post(bot, first, signed(first, FORM))[0] == 200
     time.sleep(0.3)
     assert post(bot, second, signed(second, FORM))[0] == 200
     assert post(bot, first, signed(first, FORM))[0] == 200                # the same signed payload replayed
-    fake.wait_for("chat.postMessage")
-    settle(fake)
-    posts = fake.calls_to("chat.postMessage")
+    fake_slack.wait_for("chat.postMessage")
+    settle(fake_slack)
+    posts = fake_slack.calls_to("chat.postMessage")
     assert len(posts) == 1 and posts[0].body["channel"] == "C0000001"
     assert "Shared by <@U0000001>" in json.dumps(posts[0].body["blocks"])
 
@@ -98,8 +91,8 @@ def _our_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 
 @pytest.mark.parametrize("timestamp", ["abc", "1700000000.5", "9" * 400, "", "-1"],
                          ids=["letters", "decimal", "400-digits", "empty", "negative"])
-def test_malformed_timestamp_gets_401_and_one_log_line(bot: str, fake: FakeSlack, caplog: pytest.LogCaptureFixture,
-                                                        timestamp: str) -> None:
+def test_malformed_timestamp_gets_401_and_one_log_line(bot: str, fake_slack: FakeSlack,
+                                                       caplog: pytest.LogCaptureFixture, timestamp: str) -> None:
     caplog.set_level(logging.INFO)
     body = event_body({"type": "app_mention", "user": "U1", "text": "hi", "ts": "1.1", "channel": "C1"}, "EvTS01")
     headers = {**JSON, **sign(body, SECRET), "x-slack-request-timestamp": timestamp}
@@ -122,7 +115,7 @@ def test_malformed_timestamp_gets_401_and_one_log_line(bot: str, fake: FakeSlack
     ("payload=%5B%5D", FORM, 400),                                 # ... or not an object
 ], ids=["unsigned-bad-json", "bad-json", "json-array", "event-null", "event-string", "event-no-type", "not-utf8",
         "payload-not-json", "payload-array"])
-def test_malformed_body_gets_a_4xx_and_one_log_line(bot: str, fake: FakeSlack, caplog: pytest.LogCaptureFixture,
+def test_malformed_body_gets_a_4xx_and_one_log_line(bot: str, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture,
                                                      body: str | bytes, content_type: dict[str, str],
                                                      status: int) -> None:
     caplog.set_level(logging.INFO)
@@ -131,22 +124,22 @@ def test_malformed_body_gets_a_4xx_and_one_log_line(bot: str, fake: FakeSlack, c
     lines = _our_lines(caplog)
     assert len(lines) == 1, [r.getMessage() for r in lines]
     assert not any(r.exc_info for r in caplog.records) and "Traceback" not in caplog.text
-    settle(fake, 0.3)
-    assert not fake.calls_to("chat.postMessage") and not fake.calls_to("chat.postEphemeral")
+    settle(fake_slack, 0.3)
+    assert not fake_slack.calls_to("chat.postMessage") and not fake_slack.calls_to("chat.postEphemeral")
 
 
 # --- 8: a very long thread follow-up gets the same polite length note as a long mention -----------
 
-def test_long_thread_follow_up_gets_the_length_note(bot: str, fake: FakeSlack) -> None:
+def test_long_thread_follow_up_gets_the_length_note(bot: str, fake_slack: FakeSlack) -> None:
     root = "1700000100.000100"
     body = event_body({"type": "app_mention", "user": "U0000001", "text": f"<@{BOT_USER_ID}> {QUESTION}",
                        "ts": root, "event_ts": root, "channel": "C0000001"}, "EvLONG01")
     assert post(bot, body, signed(body))[0] == 200
-    first = fake.wait_for("chat.postMessage")[0]
-    fake.wait_for("reactions.remove")
+    first = fake_slack.wait_for("chat.postMessage")[0]
+    fake_slack.wait_for("reactions.remove")
     follow_ts = "1700000100.000300"
     long_text = "and " + "why " * 240_000                      # 960,004 characters, elliptical ("and …")
-    fake.replies[("C0000001", root)] = [
+    fake_slack.replies[("C0000001", root)] = [
         {"user": "U0000001", "text": f"<@{BOT_USER_ID}> {QUESTION}", "ts": root, "thread_ts": root},
         {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": first.body["text"], "ts": "1700000100.000200",
          "thread_ts": root},
@@ -156,11 +149,11 @@ def test_long_thread_follow_up_gets_the_length_note(bot: str, fake: FakeSlack) -
                          "channel_type": "channel"}, "EvLONG02")
     assert len(follow.encode()) < 1_000_000
     assert post(bot, follow, signed(follow))[0] == 200
-    note = fake.wait_for("chat.postEphemeral")[0]
+    note = fake_slack.wait_for("chat.postEphemeral")[0]
     assert "limit is 2000" in note.body["text"] and note.body["user"] == "U0000001"
     assert note.body.get("thread_ts") == root
-    settle(fake)
-    assert len(fake.calls_to("chat.postMessage")) == 1           # only the first answer
+    settle(fake_slack)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1           # only the first answer
 
 
 @pytest.mark.parametrize(("length", "status"), [("abc", 400), ("-5", 400), (str(2_000_000), 413)])

@@ -3,7 +3,8 @@
 Every key fact (each " | " alternative) of every in-scope item must occur, under the dataset's matching
 rule (evals/metrics.py `normalise`: lower-case, punctuation to spaces, whitespace folded, then a
 word-boundary substring), in at least one of the item's expected source documents. Markdown files are
-read without their YAML front matter; PDFs through pypdf, as the assistant extracts them.
+read without their YAML front matter; PDFs through pypdf, as the assistant extracts them (footnote marks
+glued to words dropped).
 
     python tools/check_dataset.py [--dataset PATH] [--corpus DIR]
 
@@ -13,30 +14,20 @@ Exits 1 and lists the problems when any check fails.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 from collections import Counter
 from pathlib import Path
 
 import yaml
+from cluster_assistant.assistant.documents import drop_footnote_marks
+from cluster_assistant.assistant.topics import AREAS
+from cluster_assistant.evals.metrics import normalise
+from cluster_assistant.evals.runner import STYLES, WORDINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = ("id", "question", "language", "area", "style", "wording", "in_scope", "reference_answer",
             "key_facts", "expected_sources")
-ALLOWED = {"language": {"en", "lt"},
-           "area": {"communication", "rnd", "internationalisation", "management", "funding"},
-           "style": {"factoid", "list", "how-to", "comparison"},
-           "wording": {"close", "paraphrased"}}
-
-
-def _normalise():
-    spec = importlib.util.spec_from_file_location("_metrics", ROOT / "evals" / "metrics.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.normalise
-
-
-normalise = _normalise()
+ALLOWED = {"language": {"en", "lt"}, "area": set(AREAS), "style": set(STYLES), "wording": set(WORDINGS)}
 
 
 def doc_texts(corpus: Path) -> dict[str, str]:
@@ -54,7 +45,8 @@ def doc_texts(corpus: Path) -> dict[str, str]:
             from pypdf import PdfReader
             meta_path = p.with_name(p.name + ".meta.yaml")
             meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-            text = "\n".join(page.extract_text() or "" for page in PdfReader(str(p)).pages)
+            # As the assistant reads it: footnote marks glued to words ("Intelektas15") dropped.
+            text = "\n".join(drop_footnote_marks([page.extract_text() or "" for page in PdfReader(str(p)).pages]))
             texts[str(meta.get("doc_id", p.stem))] = text
     return texts
 

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 
 from langchain_core.documents import Document
 
+from ..keywords import terms
 from ..schema import Answer, Citation
-from ..text import squash
-from .support import Verdict, check_claim
+from ..text import squash, unit_spans
+from .extractive import citation_for
+from .support import Verdict, check_claim, content_words
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 
@@ -122,14 +124,12 @@ def _bare(text: str) -> str:
 def reply_sentences(text: str) -> list[str]:
     """A reply's sentences without their markers, as the support check embeds them (to embed them
     all in one batch before the check asks for them one by one)."""
-    from .support import content_words
 
     lines = normalise_markers(_TAG.sub(" ", text)).replace("\r\n", "\n").split("\n")
     return [b for line in lines for u in _units(line) if content_words(b := _bare(u)) >= 3]
 
 
 def _term_set(text: str) -> set[str]:
-    from ..keywords import terms
 
     return set(terms(_bare(text)))
 
@@ -137,7 +137,6 @@ def _term_set(text: str) -> set[str]:
 def _best_quote(chunk: str, cited_by: list[str], idf: Mapping[str, float]) -> str:
     """The chunk's sentence (or list item) that best matches a model sentence citing it: the one
     covering most of that sentence's terms, rare terms weighing more (a name beats "improve")."""
-    from ..text import unit_spans
 
     spans = unit_spans(chunk)
     if not spans:
@@ -196,7 +195,6 @@ def ground(text: str, sources: Sequence[Document], question: str = "", check: Ch
     `check` decides whether a sentence says what its sources say; without one, numbers, names and
     negation are checked against the whole cited texts (no embeddings). `refused` is True when the
     model said the sources do not cover the question and nothing cited survives."""
-    from .extractive import citation_for
 
     n_sources = len(sources)
     chunk_terms: dict[int, set[str]] = {}

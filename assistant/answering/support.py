@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..keywords import terms
 from ..language import is_lithuanian
 from ..text import unit_spans
 
@@ -282,7 +283,6 @@ COVERAGE = 0.8  # share of a claim's content terms found in its nearest source s
 
 def coverage(claim: str, source: str) -> float:
     """The share of the claim's content terms (stemmed, no stopwords) that the source has."""
-    from ..keywords import terms
 
     want = set(terms(claim))
     return len(want & set(terms(source))) / len(want) if want else 1.0

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ..documents import LoadError, Part
+from ..source_doc import LoadError, Part
 from .office import table_lines
 
 # trafilatura logs its own view of every page it finds little in; ingest reports each failure by name.

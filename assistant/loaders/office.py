@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..documents import Limits, LoadError, Part
+from ..source_doc import Limits, LoadError, Part
 
 NOTES = "Speaker notes"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a Compound File: old .doc/.ppt, or an encrypted OOXML file

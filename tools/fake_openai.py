@@ -13,7 +13,7 @@ or streamed (SSE `data: {...}` chunks, then `data: [DONE]`), driven through the 
                                                          # sentence; .log says which (also a JSONL file)
 
 Run alone (for `cluster-assistant eval` in model mode by hand):
-    python -m tests.fake_openai --paraphrase --corrupt-every 3 --log planted.jsonl --port 8765
+    python -m tools.fake_openai --paraphrase --corrupt-every 3 --log planted.jsonl --port 8765
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ _FOREIGN = ["Estonia", "OECD", "Bavaria", "Rotterdam", "Finland", "UNESCO"]  # i
 _AUX = re.compile(r"\b(is|are|was|were|will|can|should|must|would)\b")
 
 
-def _sentences(text: str) -> list[str]:
+def split_sentences(text: str) -> list[str]:
     """Whole sentences of at least six words, on one line, that read as prose (not list debris)."""
     flat = " ".join(text.split())
     parts = re.split(r"(?<=[.!?])\s+(?=[A-Z])", flat)
@@ -142,7 +142,7 @@ class Paraphraser:
         question = question_of(req)
         out = []
         for n, text in list(sources(req).items())[:self.sources_used]:
-            picked = _sentences(text)[:1]
+            picked = split_sentences(text)[:1]
             if not picked:
                 continue
             with self._lock:
