@@ -53,6 +53,7 @@ def main() -> None:
     from cluster_assistant.assistant.answering.support import Verdict
     from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.settings import load_settings
+    from cluster_assistant.evals.metrics import percentile
     from cluster_assistant.evals.runner import DEFAULT_DATASET, load_dataset
 
     tmp = None
@@ -95,7 +96,7 @@ def main() -> None:
     added = [c - b for b, c in zip(base_ms, check_ms, strict=True)]
 
     def pct(xs: list[float], q: int) -> float:
-        return round(statistics.quantiles(xs, n=100)[q - 1], 1)
+        return round(percentile(xs, q), 1)
 
     result: dict[str, Any] = {
         "answers_timed": len(added), "questions": len(cases), "sentences_per_reply": args.sentences,

@@ -1,5 +1,7 @@
 """Property tests for the citation parser and check: markers always resolve, or are reported."""
 
+from dataclasses import replace
+
 from cluster_assistant.assistant.answering.citations import citation_problems, markers
 from cluster_assistant.assistant.schema import Answer, Citation
 from hypothesis import given, settings
@@ -35,7 +37,7 @@ def test_quote_check_is_whitespace_insensitive_and_exact_otherwise(text: str) ->
     ans = Answer(question="q", answer="x [1]", refused=False, citations=[cite])
     if quote:
         assert citation_problems(ans, {"c": chunk}) == []
-        mutated = Citation(**{**cite.__dict__, "quote": quote + " NOT-IN-CHUNK"})
+        mutated = replace(cite, quote=quote + " NOT-IN-CHUNK")
         assert citation_problems(Answer(question="q", answer="x [1]", refused=False, citations=[mutated]), {"c": chunk})
 
 
