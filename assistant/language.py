@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import yaml
-
+from .safe_yaml import load_shipped
 from .settings import shipped
 from .text import WORD
 
@@ -51,7 +50,7 @@ def _lithuanian_stems() -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _glossary() -> list[tuple[str, str]]:
-    data = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8")) or {}
+    data = load_shipped(GLOSSARY.read_text(encoding="utf-8")) or {}
     # Longest keys first, so "klasterizac" wins over "klaster".
     return sorted(((str(k).lower(), str(v)) for k, v in data.items()), key=lambda kv: -len(kv[0]))
 

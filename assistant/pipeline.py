@@ -22,10 +22,9 @@ import queue
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .acronyms import acronyms_for
@@ -34,7 +33,6 @@ from .answering.extractive import compose
 from .answering.model import answer_messages, failure_notice, generate, make_chat_model
 from .answering.support import SentenceVectors, SupportCheck
 from .embeddings import embedder_id, make_embedder
-from .ingest import IngestReport, ingest
 from .keywords import KeywordIndex, index_version
 from .language import expand, with_english
 from .retrieval import HybridRetriever, make_filter
@@ -145,10 +143,6 @@ class Assistant:
         if idx is None or idx.version != index_version(self.store):
             idx = self._keywords = KeywordIndex.for_store(self.store, self.settings.keywords_dir)
         return idx
-
-    def ingest(self, paths: Sequence[Path | str], progress: bool = False) -> IngestReport:
-        """Index files, folders and web page URLs into the store (see `ingest.ingest`)."""
-        return ingest(paths, self.settings, self.store, self.embedder, self.classifier, progress)
 
     def answer(self, question: str, topic: str | None = None, kind: str | None = None,
                on_token: TokenCallback | None = None, shown: frozenset[str] = frozenset()) -> Answer:

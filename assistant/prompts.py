@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from .safe_yaml import load_shipped
 from .settings import shipped
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def parse_prompt(source: str, name: str, path: Path | None = None) -> Prompt:
     except StopIteration:
         raise PromptError(f"prompt {name!r}: the front-matter block is not closed with '---'") from None
     try:
-        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+        meta = load_shipped("\n".join(lines[1:end])) or {}
     except yaml.YAMLError as e:
         raise PromptError(f"prompt {name!r}: front matter is not valid YAML: {e}") from e
     if not isinstance(meta, dict) or "variables" not in meta:

@@ -91,3 +91,10 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
         return [n for pair in node.value for n in pair]
     return []
+
+
+def load_shipped(text: str) -> Any:
+    """YAML the package ships or the operator configures (glossary, taxonomy, prompts, eval sets):
+    trusted, so unbounded, and parsed by libyaml's C parser when PyYAML has it (the glossary took
+    ~27 ms of a cold `ask` in the pure-Python one)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 from langchain_core.embeddings import Embeddings
+
+from .safe_yaml import load_shipped
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ class Topic:
 
 
 def load_taxonomy(path: Path) -> list[Topic]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_shipped(path.read_text(encoding="utf-8")) or {}
     topics = [Topic(id=tid, label=t["label"], description=t["description"], examples=list(t.get("examples", [])))
               for tid, t in (data.get("topics") or {}).items()]
     if not topics:

@@ -160,6 +160,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from cluster_assistant.assistant.documents import load_file
+    from cluster_assistant.assistant.ingest import ingest
     from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.settings import load_settings
 
@@ -178,8 +179,9 @@ def main() -> None:
 
     assistant = Assistant(load_settings(data_dir=work / "data"))
     assistant.embedder.embed_query("warm up")  # the model's load is not ingest throughput
-    first = assistant.ingest([folder])
-    again = assistant.ingest([folder])
+    parts = (assistant.settings, assistant.store, assistant.embedder, assistant.classifier)
+    first = ingest([folder], *parts)
+    again = ingest([folder], *parts)
     assert not first.failed, first.failed
 
     result = {

@@ -5,7 +5,7 @@
     python bench/run.py --sizes 100000 --keep /tmp/bench   # keep the stores; re-run to re-measure queries only
 
 For each size it builds a store in a temp folder and measures, each phase in its own process:
-- ingest throughput (chunks/s, pages/s) end to end through `assistant.ingest`;
+- ingest throughput (chunks/s, pages/s) end to end through `ingest`;
 - cold `cluster-assistant ask` wall time;
 - warm query latency p50/p95 over 50 questions, retrieval and answer separately;
 - peak memory (max RSS) of the ingest and query processes.
@@ -70,6 +70,7 @@ def _child(args: list[str], env: dict[str, str]) -> dict:
 
 
 def step_ingest(corpus: Path) -> dict:
+    from cluster_assistant.assistant.ingest import ingest
     from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.settings import load_settings
 
@@ -82,7 +83,7 @@ def step_ingest(corpus: Path) -> dict:
     a.store.count()
     cl100k()
     import bm25s  # noqa: F401
-    r = a.ingest([corpus])
+    r = ingest([corpus], a.settings, a.store, a.embedder, a.classifier)
     return {"chunks": a.store.count(), "pages": r.pages, "documents": r.seen, "seconds": r.seconds,
             "chunks_per_s": r.chunks_embedded / r.seconds, "pages_per_s": r.pages / r.seconds,
             "failed": len(r.failed), "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}

@@ -93,12 +93,13 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=60)
     ap.add_argument("--concurrency", type=int, default=20)
     args = ap.parse_args()
+    from cluster_assistant.assistant.ingest import ingest
     from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.settings import load_settings
 
     with tempfile.TemporaryDirectory() as tmp:
         a = Assistant(load_settings(data_dir=Path(tmp) / "data"))
-        a.ingest([a.settings.corpus_dir])
+        ingest([a.settings.corpus_dir], a.settings, a.store, a.embedder, a.classifier)
         print(json.dumps(run_load(a, Path(tmp) / "slack", args.requests, args.concurrency), indent=2))
 
 

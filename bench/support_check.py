@@ -51,6 +51,7 @@ def main() -> None:
 
     from cluster_assistant.assistant.answering.citations import ground
     from cluster_assistant.assistant.answering.support import Verdict
+    from cluster_assistant.assistant.ingest import ingest
     from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.settings import load_settings
     from cluster_assistant.evals.metrics import percentile
@@ -63,7 +64,7 @@ def main() -> None:
         data_dir = Path(tmp.name)
     assistant = Assistant(load_settings(data_dir=data_dir))
     if assistant.store.count() == 0:
-        assistant.ingest([ROOT / "corpus"])
+        ingest([ROOT / "corpus"], assistant.settings, assistant.store, assistant.embedder, assistant.classifier)
 
     cases = []
     for item in load_dataset(DEFAULT_DATASET):

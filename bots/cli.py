@@ -79,6 +79,7 @@ def format_answer(ans: Answer, with_text: bool = True) -> str:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from cluster_assistant.assistant.fetch import is_url
+    from cluster_assistant.assistant.ingest import ingest
     from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.source_doc import shown
     from cluster_assistant.assistant.text import clip
@@ -86,7 +87,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     settings = _settings(args)
     assistant = Assistant(settings)
     paths: list[Path | str] = [p if is_url(p) else Path(p) for p in args.paths] or [settings.corpus_dir]
-    report = assistant.ingest(paths, progress=sys.stderr.isatty())
+    report = ingest(paths, settings, assistant.store, assistant.embedder, assistant.classifier,
+                    progress=sys.stderr.isatty())
     for f in report.failed:
         print(shown(f"warning: {f.path}: {f.reason}: {f.detail}"), file=sys.stderr)
     for g in report.flagged:  # indexed, but these sentences are never quoted

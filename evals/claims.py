@@ -20,6 +20,7 @@ from cluster_assistant.assistant.answering.support import (
     check_claim,
     passage_vectors,
 )
+from cluster_assistant.assistant.safe_yaml import load_shipped
 from cluster_assistant.assistant.settings import shipped
 
 DEFAULT_CLAIMS = shipped("evals", "claims.yaml")
@@ -66,7 +67,7 @@ class Scored:
 
 def load_claims(path: Path = DEFAULT_CLAIMS) -> list[Claim]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_shipped(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
         raise ClaimsError(f"cannot read claims {path}: {e}") from e
     if not (isinstance(raw, dict) and isinstance(raw.get("passages"), list) and isinstance(raw.get("claims"), list)):

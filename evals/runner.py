@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 from cluster_assistant.assistant.answering.citations import citation_problems
+from cluster_assistant.assistant.safe_yaml import load_shipped
 from cluster_assistant.assistant.schema import BadQuestion
 from cluster_assistant.assistant.settings import shipped
 from cluster_assistant.assistant.topics import AREAS, area_of
@@ -102,7 +103,7 @@ class Result:
 
 def load_dataset(path: Path) -> list[Item]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_shipped(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
         raise DatasetError(f"cannot read dataset {path}: {e}") from e
     if not isinstance(raw, list) or not raw:

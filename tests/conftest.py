@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cluster_assistant.assistant.ingest import IngestReport, ingest
 from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.settings import Settings, load_settings
 
@@ -50,6 +51,11 @@ def make_assistant(data_dir: Path, **kw: object) -> Assistant:
     return a
 
 
+def index(a: Assistant, paths: list[Path | str], **kw: bool) -> IngestReport:
+    """Ingest `paths` into the assistant's store, with its embedder and topic tagger."""
+    return ingest(paths, a.settings, a.store, a.embedder, a.classifier, **kw)
+
+
 @pytest.fixture(scope="session")
 def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the shipped corpus (tests may not touch the real one)."""
@@ -62,7 +68,7 @@ def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def corpus_assistant(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Iterator[Assistant]:
     """The shipped corpus ingested once into a real embedded Chroma store."""
     a = make_assistant(tmp_path_factory.mktemp("data"))
-    report = a.ingest([corpus_dir])
+    report = index(a, [corpus_dir])
     assert report.failed == [], report.failed
     assert report.added == 5
     yield a

@@ -12,6 +12,8 @@ from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.schema import BadQuestion
 from cluster_assistant.evals.metrics import fact_present
 
+from .conftest import index
+
 IN_SCOPE = [
     ("How much EU funding was foreseen for clustering measures in Lithuania in 2007-2013?",
      "44.8 million", "mita-innovation-networks"),
@@ -72,7 +74,7 @@ def test_bad_questions_get_a_clear_error(corpus_assistant: Assistant, bad: str) 
 
 
 def test_reingesting_the_corpus_embeds_nothing(corpus_assistant: Assistant, corpus_dir: Path) -> None:
-    report = corpus_assistant.ingest([corpus_dir])
+    report = index(corpus_assistant, [corpus_dir])
     assert report.chunks_embedded == 0 and report.unchanged == 5
 
 
@@ -153,7 +155,7 @@ def test_list_items_show_under_their_own_heading_and_one_page_is_one_source(tmp_
         f"The SWOT analysis of the region lists strengths and weaknesses.\nStrengths\n{strengths}\n"
         f"Weaknesses\n{weaknesses}\n")
     a = make_assistant(tmp_path / "data")
-    a.ingest([folder])
+    index(a, [folder])
     ans = a.answer("What weaknesses of the cluster organisations does the SWOT list?")
     assert not ans.refused
     lines = ans.answer.splitlines()

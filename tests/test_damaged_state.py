@@ -17,7 +17,7 @@ from cluster_assistant.assistant.keywords import KeywordIndex, index_version
 from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.bots.cli import main
 
-from .conftest import make_assistant
+from .conftest import index, make_assistant
 
 QUESTION = "How often do coordinators meet?"
 
@@ -29,7 +29,7 @@ def ingested(tmp_path: Path) -> Path:
     (folder / "notes.txt").write_text("Cluster coordinators meet every quarter to review the action plan.\n")
     (folder / "guide.md").write_text("# Guide\nSend members a monthly newsletter with project news.\n")
     data = tmp_path / "data"
-    make_assistant(data).ingest([folder])
+    index(make_assistant(data), [folder])
     return data
 
 

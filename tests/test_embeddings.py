@@ -9,7 +9,7 @@ import pytest
 from cluster_assistant.assistant.embeddings import embedder_id
 from cluster_assistant.assistant.pipeline import Assistant
 
-from .conftest import CORPUS, make_assistant, make_settings
+from .conftest import CORPUS, index, make_assistant, make_settings
 
 TEXTS = [
     "Clusters need support in international marketing and branding.",
@@ -48,7 +48,7 @@ def test_an_index_of_another_model_is_embedded_again(tmp_path: Path, float_assis
                                    "Send members a monthly newsletter with project news.\n")
     float_settings = make_settings(tmp_path / "data", embedding_quantize=False)
     old = Assistant(float_settings, embedder=float_assistant.embedder)
-    first = old.ingest([docs])
+    first = index(old, [docs])
     assert first.chunks_embedded == old.store.count() > 0
 
     a = make_assistant(tmp_path / "data")  # the default settings: int8
@@ -57,11 +57,11 @@ def test_an_index_of_another_model_is_embedded_again(tmp_path: Path, float_assis
         assert "monthly newsletter" in a.answer("How do we send members project news?").answer
     assert "run `cluster-assistant ingest`" in caplog.text and embedder_id(float_settings) in caplog.text
 
-    report = a.ingest([docs])
+    report = index(a, [docs])
     assert (report.updated, report.chunks_embedded) == (1, a.store.count())
     _, metas = a.store.all_metadata(keys=["embedder"])
     assert {m["embedder"] for m in metas} == {embedder_id(a.settings)}
-    assert a.ingest([docs]).chunks_embedded == 0
+    assert index(a, [docs]).chunks_embedded == 0
 
 
 def test_topic_vectors_are_cached_per_embedder(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 from cluster_assistant.assistant.feedback import FeedbackStore
 from cluster_assistant.assistant.gaps import gap_map, render
 
-from .conftest import make_assistant
+from .conftest import index, make_assistant
 
 FUNDING = ("EU structural funds finance cluster projects. The national programme co-finances joint R&D. "
            "Calls for proposals open every year and budgets are set by the ministry. ")
@@ -21,7 +21,7 @@ def test_thin_topic_and_failed_questions_show(tmp_path: Path) -> None:
         (docs / f"strategy-{i}.md").write_text(f"# Strategy guide {i}\n" + MANAGEMENT * 12)
     (docs / "press.md").write_text("# Press\nSend one press release a year.\n")
     a = make_assistant(tmp_path / "data")
-    a.ingest([docs])
+    index(a, [docs])
     store = FeedbackStore.in_dir(a.settings.data_dir)
     for q in ["How should our cluster use social media marketing?", "How do we brand the cluster online?",
               "What EU funds finance cluster projects?"]:

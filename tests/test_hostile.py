@@ -13,6 +13,7 @@ from cluster_assistant.assistant.documents import LoadError, load_file, slugify
 from cluster_assistant.assistant.token_counting import count_wordpieces
 
 from .bounded import run_bounded
+from .conftest import PDF_SAMPLES, index, make_assistant
 
 
 def alias_bomb(levels: int) -> str:
@@ -180,10 +181,9 @@ def linked(tmp_path: Path) -> Path:
 
 def test_links_out_of_the_folder_are_skipped(linked: Path, tmp_path: Path) -> None:
 
-    from .conftest import make_assistant
 
     a = make_assistant(tmp_path / "data")
-    report = a.ingest([linked])
+    report = index(a, [linked])
     assert sorted((Path(f.path).name, f.reason) for f in report.failed) == [
         ("ext", "symlink-outside"), ("passwd.txt", "symlink-outside")]
     assert "ASSISTANT_FOLLOW_LINKS_OUTSIDE" in report.failed[0].detail
@@ -195,26 +195,24 @@ def test_links_out_of_the_folder_are_skipped(linked: Path, tmp_path: Path) -> No
 def test_a_followed_link_is_keyed_by_where_it_was_found_and_goes_when_it_does(linked: Path,
                                                                                tmp_path: Path) -> None:
 
-    from .conftest import make_assistant
 
     a = make_assistant(tmp_path / "data", follow_links_outside=True)
-    assert a.ingest([linked]).failed == []
+    assert index(a, [linked]).failed == []
     sources = {str(m["doc_id"]): str(m["source"]) for m in a.store.all_metadata(keys=("doc_id", "source"))[1]}
     assert sources["passwd"] == str(linked / "passwd.txt")  # not /…/outside/secret.txt
     assert sources["secret"] == str(linked / "ext" / "secret.txt")
     (linked / "passwd.txt").unlink()
     (linked / "ext").unlink()
-    report = a.ingest([linked])
+    report = index(a, [linked])
     assert report.removed == 2 and _doc_ids(a) == {"notes", "inside"}
 
 
 def test_a_link_that_is_no_longer_followed_is_removed_by_the_next_ingest(linked: Path, tmp_path: Path) -> None:
 
-    from .conftest import make_assistant
 
-    make_assistant(tmp_path / "data", follow_links_outside=True).ingest([linked])
+    index(make_assistant(tmp_path / "data", follow_links_outside=True), [linked])
     a = make_assistant(tmp_path / "data")  # the setting turned off again
-    report = a.ingest([linked])
+    report = index(a, [linked])
     assert report.removed == 2 and "passwd" not in _doc_ids(a)
 
 
@@ -224,11 +222,10 @@ def test_remove_deletes_a_document_by_id_or_path(linked: Path, tmp_path: Path,
     from cluster_assistant.assistant.keywords import KeywordIndex
     from cluster_assistant.bots.cli import main
 
-    from .conftest import make_assistant
 
     data = tmp_path / "data"
     a = make_assistant(data, follow_links_outside=True)
-    a.ingest([linked])
+    index(a, [linked])
     assert {"passwd", "secret", "notes"} <= _doc_ids(a)
     assert main(["--data-dir", str(data), "remove", "passwd", str(linked / "ext")]) == 0
     out = capsys.readouterr().out
@@ -285,12 +282,11 @@ def test_dev_null_and_a_pipe_are_named_for_what_they_are(tmp_path: Path) -> None
 def test_chat_goes_on_after_a_line_that_is_not_utf8(tmp_path: Path) -> None:
     """`chat` ended with a UnicodeDecodeError traceback on the first such byte."""
 
-    from .conftest import make_assistant
 
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "notes.txt").write_text("Cluster coordinators meet every quarter to review the action plan.\n")
-    make_assistant(tmp_path / "data").ingest([folder])
+    index(make_assistant(tmp_path / "data"), [folder])
     stdin = ("Koordinatorių susitikimas?\n".encode("cp1257") + b"\xff\xfe\n"
              + b"How often do coordinators meet?\n/exit\n")
     done = run_bounded(["-m", "cluster_assistant", "chat"], mem_mb=3072, seconds=120, stdin=stdin,
@@ -302,7 +298,6 @@ def test_chat_goes_on_after_a_line_that_is_not_utf8(tmp_path: Path) -> None:
 def test_the_time_limit_covers_reading_every_format(tmp_path: Path) -> None:
     from cluster_assistant.assistant.documents import Limits
 
-    from .conftest import PDF_SAMPLES
 
     path = tmp_path / "notes.md"
     path.write_text("# Notes\nCluster members meet every quarter.\n")
@@ -315,13 +310,12 @@ def test_the_time_limit_covers_reading_every_format(tmp_path: Path) -> None:
 def test_an_empty_or_dot_target_removes_nothing(tmp_path: Path) -> None:
     from cluster_assistant.assistant.removal import remove
 
-    from .conftest import make_assistant
 
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.md").write_text("# A\nCluster members meet every month to plan joint projects.\n")
     a = make_assistant(tmp_path / "data")
-    a.ingest([docs])
+    index(a, [docs])
     before = a.store.count()
     cwd = os.getcwd()
     os.chdir(docs)  # "." would be the folder that holds the document

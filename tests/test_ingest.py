@@ -8,7 +8,7 @@ import pytest
 from cluster_assistant.assistant.keywords import KeywordIndex, index_version
 from cluster_assistant.assistant.store import StoreBusy
 
-from .conftest import PDF_SAMPLES, make_assistant
+from .conftest import PDF_SAMPLES, index, make_assistant
 
 
 @pytest.fixture
@@ -34,11 +34,11 @@ def _ids_by_doc(assistant) -> dict[str, set[str]]:
 
 def test_reingest_embeds_nothing_and_ids_are_stable(docs: Path, tmp_path: Path, backend: dict) -> None:
     a = make_assistant(tmp_path / "data", **backend)
-    first = a.ingest([docs])
+    first = index(a, [docs])
     assert (first.seen, first.added, first.failed) == (3, 3, [])
     assert first.chunks_embedded == a.store.count() > 3
     before = _ids_by_doc(a)
-    again = a.ingest([docs])
+    again = index(a, [docs])
     assert (again.unchanged, again.added, again.updated, again.chunks_embedded) == (3, 0, 0, 0)
     assert _ids_by_doc(a) == before
     assert "chunks embedded: 0" in again.summary()
@@ -46,11 +46,11 @@ def test_reingest_embeds_nothing_and_ids_are_stable(docs: Path, tmp_path: Path, 
 
 def test_changed_file_replaces_exactly_its_chunks(docs: Path, tmp_path: Path, backend: dict) -> None:
     a = make_assistant(tmp_path / "data", **backend)
-    a.ingest([docs])
+    index(a, [docs])
     before = _ids_by_doc(a)
     guide = docs / "guide.md"
     guide.write_text(guide.read_text().replace("monthly newsletter", "weekly podcast"))
-    report = a.ingest([docs])
+    report = index(a, [docs])
     assert (report.updated, report.unchanged) == (1, 2)
     after = _ids_by_doc(a)
     assert after["latex"] == before["latex"] and after["notes"] == before["notes"]
@@ -64,9 +64,9 @@ def test_changed_file_replaces_exactly_its_chunks(docs: Path, tmp_path: Path, ba
 
 def test_deleted_file_chunks_go_away(docs: Path, tmp_path: Path, backend: dict) -> None:
     a = make_assistant(tmp_path / "data", **backend)
-    a.ingest([docs])
+    index(a, [docs])
     (docs / "notes.txt").unlink()
-    report = a.ingest([docs])
+    report = index(a, [docs])
     assert report.removed == 1
     assert "notes" not in _ids_by_doc(a)
     # The keyword index ingest saved follows the store.
@@ -78,13 +78,13 @@ def test_deleted_file_chunks_go_away(docs: Path, tmp_path: Path, backend: dict) 
 
 def test_bad_files_are_reported_and_the_index_keeps_everything(docs: Path, tmp_path: Path, backend: dict) -> None:
     a = make_assistant(tmp_path / "data", **backend)
-    a.ingest([docs])
+    index(a, [docs])
     before = _ids_by_doc(a)
     (docs / "broken.pdf").write_bytes(b"%PDF-1.4\n garbage")
     shutil.copy(PDF_SAMPLES / "libreoffice-writer-password.pdf", docs / "locked.pdf")
     shutil.copy(PDF_SAMPLES / "grayscale-image.pdf", docs / "scan.pdf")
     (docs / "notes.txt").write_bytes(b"\x00\x01\x02 binary now")  # a good file turned bad
-    report = a.ingest([docs])
+    report = index(a, [docs])
     reasons = {Path(f.path).name: f.reason for f in report.failed}
     assert reasons == {"broken.pdf": "corrupt", "locked.pdf": "encrypted", "scan.pdf": "no-text",
                        "notes.txt": "binary"}
@@ -101,7 +101,7 @@ def test_odd_files_are_named_and_never_stop_the_others(docs: Path, tmp_path: Pat
     Path(os.fsdecode(os.fsencode(odd) + b"/c-caf\xe9.md")).write_bytes(b"# N\nCluster text.\n")
     shutil.copy(docs / "guide.md", odd / "z-guide.md")
     a = make_assistant(tmp_path / "data")
-    report = a.ingest([odd])
+    report = index(a, [odd])
     assert sorted((Path(f.path).name, f.reason) for f in report.failed) == [
         ("a-topics.md", "bad-metadata"), ("b-link.md", "missing"), ("c-caf\ufffd.md", "bad-name")]
     assert report.added == 1 and set(_ids_by_doc(a)) == {"z-guide"}
@@ -110,7 +110,7 @@ def test_odd_files_are_named_and_never_stop_the_others(docs: Path, tmp_path: Pat
 def test_second_writer_fails_fast(docs: Path, tmp_path: Path, backend: dict) -> None:
     a = make_assistant(tmp_path / "data", **backend)
     with a.store.writer_lock(), pytest.raises(StoreBusy, match="another ingest"):
-        make_assistant(tmp_path / "data", **backend).ingest([docs])
+        index(make_assistant(tmp_path / "data", **backend), [docs])
 
 
 def test_encrypted_pdf_with_configured_password(tmp_path: Path) -> None:
@@ -118,7 +118,7 @@ def test_encrypted_pdf_with_configured_password(tmp_path: Path) -> None:
     folder.mkdir()
     shutil.copy(PDF_SAMPLES / "libreoffice-writer-password.pdf", folder)
     a = make_assistant(tmp_path / "data", pdf_password="openpassword")
-    report = a.ingest([folder])
+    report = index(a, [folder])
     assert report.added == 1 and report.failed == []
 
 
@@ -131,7 +131,7 @@ def test_server_mode_store_is_shared_by_processes(docs: Path, tmp_path: Path, ch
 
     collection = "shared_" + tmp_path.name[-8:].replace("-", "_")
     a = make_assistant(tmp_path / "writer", chroma_url=chroma_server, collection=collection)
-    a.ingest([docs])
+    index(a, [docs])
     env = {**os.environ, "ASSISTANT_CHROMA_URL": chroma_server, "ASSISTANT_COLLECTION": collection,
            "ASSISTANT_DATA_DIR": str(tmp_path / "reader")}
     question = "How often do coordinators meet?"
@@ -145,22 +145,22 @@ def test_server_mode_store_is_shared_by_processes(docs: Path, tmp_path: Path, ch
 
 def test_doc_id_clash_renames_and_retitles(docs: Path, tmp_path: Path) -> None:
     a = make_assistant(tmp_path / "data")
-    a.ingest([docs])
+    index(a, [docs])
     other = tmp_path / "other"
     other.mkdir()
     (other / "notes.txt").write_text("A different note that happens to share the file name.\n")
-    clash = a.ingest([other])
+    clash = index(a, [other])
     assert [f.reason for f in clash.failed] == ["duplicate-id"]
     assert "quarter" in " ".join(d.page_content for d in a.store.get(sorted(_ids_by_doc(a)["notes"])).values())
     # A new doc_id for the same file replaces the old document instead of keeping both.
     guide = docs / "guide.md"
     guide.write_text(guide.read_text().replace("title: Communication guide", "doc_id: comms\ntitle: Comms guide"))
-    report = a.ingest([docs])
+    report = index(a, [docs])
     ids = _ids_by_doc(a)
     assert "comms" in ids and "guide" not in ids and report.removed == 1
     # The title is part of what is embedded, so a retitle re-embeds.
     guide.write_text(guide.read_text().replace("title: Comms guide", "title: Communication handbook"))
-    assert a.ingest([docs]).chunks_embedded == len(_ids_by_doc(a)["comms"])
+    assert index(a, [docs]).chunks_embedded == len(_ids_by_doc(a)["comms"])
 
 
 def test_reference_numbers_in_sources_are_not_markers(tmp_path: Path) -> None:
@@ -169,7 +169,7 @@ def test_reference_numbers_in_sources_are_not_markers(tmp_path: Path) -> None:
     (folder / "refs.md").write_text("# Cluster funding\nThe agency co-finances cluster secretariats for three "
                                     "years [12]. Each secretariat must report its results every year [3].\n")
     a = make_assistant(tmp_path / "data")
-    a.ingest([folder])
+    index(a, [folder])
     ans = a.answer("How long does the agency co-finance cluster secretariats?")
     assert not ans.refused and "(12)" in ans.answer and "[12]" not in ans.answer
     assert [c.n for c in ans.citations] == [1]
@@ -182,12 +182,12 @@ def test_an_index_without_sentence_units_still_answers_then_heals(docs: Path, tm
     from cluster_assistant.assistant.store import UNIT_SPANS, UNIT_VECTORS, has_units
 
     a = make_assistant(tmp_path / "data", **backend)
-    a.ingest([docs])
+    index(a, [docs])
     guide = sorted(_ids_by_doc(a)["guide"])
     a.store.update_metadata(ids=guide, metadatas=[{UNIT_SPANS: None, UNIT_VECTORS: None}] * len(guide))
     assert not any(has_units(d.metadata) for d in a.store.get(guide).values())
     assert "monthly newsletter" in a.answer("How do we send members project news?").answer
-    report = a.ingest([docs])
+    report = index(a, [docs])
     assert (report.updated, report.unchanged, report.chunks_embedded) == (1, 2, len(guide))
     assert all(has_units(d.metadata) for d in a.store.get(guide).values())
     assert "monthly newsletter" in a.answer("How do we send members project news?").answer
@@ -197,12 +197,12 @@ def test_units_split_by_older_rules_are_split_again_by_the_next_ingest(docs: Pat
     from cluster_assistant.assistant.store import UNITS_FORMAT, UNITS_VERSION, has_units
 
     a = make_assistant(tmp_path / "data")
-    a.ingest([docs])
+    index(a, [docs])
     guide = sorted(_ids_by_doc(a)["guide"])
     a.store.update_metadata(ids=guide, metadatas=[{UNITS_VERSION: UNITS_FORMAT - 1}] * len(guide))
     assert not any(has_units(d.metadata) for d in a.store.get(guide).values())
     assert "monthly newsletter" in a.answer("How do we send members project news?").answer  # recomputed on the fly
-    report = a.ingest([docs])
+    report = index(a, [docs])
     assert (report.updated, report.unchanged, report.chunks_embedded) == (1, 2, len(guide))
     assert all(has_units(d.metadata) for d in a.store.get(guide).values())
 
@@ -211,7 +211,7 @@ def test_pieces_left_over_from_a_longer_unit_list_are_ignored(docs: Path, tmp_pa
     """Chroma merges metadata on update: a chunk re-split into fewer units keeps its old extra vector
     pieces, and reading them too would garble every vector."""
     a = make_assistant(tmp_path / "data")
-    a.ingest([docs])
+    index(a, [docs])
     guide = sorted(_ids_by_doc(a)["guide"])
     a.store.update_metadata(ids=guide, metadatas=[{"unit_vectors_1": "AAAAAAAA"}] * len(guide))
     assert "monthly newsletter" in a.answer("How do we send members project news?").answer
@@ -237,11 +237,11 @@ def test_unit_vectors_are_split_into_pieces_hosted_chroma_accepts() -> None:
 
 def test_a_moved_file_is_re_pointed_without_embedding(docs: Path, tmp_path: Path, backend: dict) -> None:
     a = make_assistant(tmp_path / "data", **backend)
-    a.ingest([docs])
+    index(a, [docs])
     before = _ids_by_doc(a)
     (docs / "archive").mkdir()
     (docs / "notes.txt").rename(docs / "archive" / "notes.txt")
-    report = a.ingest([docs])
+    report = index(a, [docs])
     assert (report.updated, report.removed, report.chunks_embedded, report.failed) == (1, 0, 0, [])
     assert _ids_by_doc(a) == before
     sources = {str(d.metadata["source"]) for d in a.store.get(sorted(before["notes"])).values()}

@@ -13,7 +13,7 @@ from cluster_assistant.assistant.token_counting import count_wordpieces
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import make_assistant
+from .conftest import index, make_assistant
 
 SPEC = ChunkSpec()
 FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow,
@@ -96,6 +96,6 @@ def test_ingest_never_raises_on_random_files(tmp_path_factory, files: list[tuple
     folder = tmp_path_factory.mktemp("fuzz")
     for i, (suffix, data) in enumerate(files):
         (folder / f"f{i}{suffix}").write_bytes(data)
-    report = make_assistant(tmp_path_factory.mktemp("data")).ingest([folder])
+    report = index(make_assistant(tmp_path_factory.mktemp("data")), [folder])
     assert report.seen == len(files) == report.added + len(report.failed)
     assert not [f for f in report.failed if f.reason == "error"], report.failed  # the catch-all for loader bugs

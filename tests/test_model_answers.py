@@ -32,7 +32,7 @@ from langchain_core.documents import Document
 
 from tools.fake_openai import FakeOpenAI, Reply, Request, messages, sources, tokens, user_text
 
-from .conftest import free_port, make_assistant
+from .conftest import free_port, index, make_assistant
 
 QUESTION = "Which policy instrument does the ClusterFY action plan want to improve?"
 
@@ -267,7 +267,7 @@ def test_prompt_injection_in_a_document_does_not_control_the_answer(tmp_path: Pa
     corpus.mkdir()
     (corpus / "fees.md").write_text(INJECTED, encoding="utf-8")
     a = make_assistant(tmp_path / "data", llm="openai", openai_base_url=fake_llm.base_url, answer_words=60)
-    assert a.ingest([corpus]).failed == []
+    assert index(a, [corpus]).failed == []
     fake_llm.default = "PWNED"  # a model that obeys the injected text, uncited
     question = "How do clusters use the income from membership fees?"
     ans = a.answer(question)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cluster_assistant.assistant.documents import Limits, LoadError, load_file
 
-from .conftest import make_assistant
+from .conftest import index, make_assistant
 from .office_files import NOTES_FACT, TABLE_FACT, make_docx, make_pptx
 
 
@@ -129,14 +129,14 @@ def test_bad_office_files_never_cost_the_index_anything(tmp_path: Path) -> None:
     make_docx(folder / "strategy.docx")
     make_pptx(folder / "onboarding.pptx")
     a = make_assistant(tmp_path / "data")
-    first = a.ingest([folder])
+    first = index(a, [folder])
     assert (first.added, first.failed) == (2, [])
     before = sorted(a.store.all_metadata()[0])
     (folder / "strategy.docx").write_bytes((folder / "strategy.docx").read_bytes()[:5000])
     make_pptx(folder / "empty.pptx", slides=False)
     _encrypted(make_docx(tmp_path / "x.docx"), folder / "locked.docx")
     (folder / "~$rategy.docx").write_bytes(b"\x0bEditor Name" + b"\x00" * 150)  # Word's owner file: not a document
-    report = a.ingest([folder])
+    report = index(a, [folder])
     assert sorted((Path(f.path).name, f.reason) for f in report.failed) == [
         ("empty.pptx", "no-text"), ("locked.docx", "encrypted"), ("strategy.docx", "corrupt")]
     assert report.unchanged == 1 and report.chunks_embedded == 0
@@ -150,7 +150,7 @@ def office_assistant(tmp_path_factory: pytest.TempPathFactory):
     make_docx(folder / "strategy.docx")
     make_pptx(folder / "onboarding.pptx")
     a = make_assistant(tmp_path_factory.mktemp("data"))
-    report = a.ingest([folder])
+    report = index(a, [folder])
     assert (report.added, report.failed) == (2, [])
     return a
 

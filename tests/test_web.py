@@ -9,7 +9,7 @@ import pytest
 from cluster_assistant.assistant.documents import LoadError, load_file
 from cluster_assistant.assistant.fetch import FetchLimits, is_url, load_url, url_doc_id
 
-from .conftest import make_assistant
+from .conftest import index, make_assistant
 from .web_server import ARTICLE, EMPTY, WebServer, web_server
 
 
@@ -52,7 +52,7 @@ def test_html_file_without_main_text_is_no_text(tmp_path: Path) -> None:
 def test_url_is_indexed_cited_by_its_url_and_reingested_incrementally(web: WebServer, tmp_path: Path) -> None:
     url = web.url("/article")
     a = make_assistant(tmp_path / "data")
-    first = a.ingest([url])
+    first = index(a, [url])
     assert (first.added, first.failed) == (1, [])
     doc_id = url_doc_id(url)
     sections = {s for s, _ in _texts(a)[doc_id]}
@@ -64,11 +64,11 @@ def test_url_is_indexed_cited_by_its_url_and_reingested_incrementally(web: WebSe
                                                       "Cluster newsletters > Funding", None)
     assert c.where() == "Funding"
     # Unchanged page: nothing embedded. An edited section: only its chunk.
-    again = a.ingest([url])
+    again = index(a, [url])
     assert (again.unchanged, again.updated, again.chunks_embedded) == (1, 0, 0)
     web.pages["/article"] = ARTICLE.format(share="three quarters")
     try:
-        edited = a.ingest([url])
+        edited = index(a, [url])
     finally:
         web.pages["/article"] = ARTICLE.format(share="half")
     assert (edited.updated, edited.chunks_embedded) == (1, 1)
@@ -126,10 +126,10 @@ def test_failing_urls_cost_the_index_nothing(web: WebServer, tmp_path: Path) -> 
     (folder / "notes.txt").write_text("Cluster coordinators meet every quarter to review the action plan.\n")
     a = make_assistant(tmp_path / "data", fetch_timeout_s=0.5)
     web.pages["/gone-soon"] = ARTICLE.format(share="half")
-    assert a.ingest([web.url("/gone-soon")]).added == 1
+    assert index(a, [web.url("/gone-soon")]).added == 1
     before = sorted(a.store.all_metadata()[0])
     del web.pages["/gone-soon"]
-    report = a.ingest([folder, web.url("/gone-soon"), web.url("/slow"), web.url("/huge-undeclared"),
+    report = index(a, [folder, web.url("/gone-soon"), web.url("/slow"), web.url("/huge-undeclared"),
                      web.url("/empty")])
     assert sorted((f.path.rsplit("/", 1)[-1], f.reason) for f in report.failed) == [
         ("empty", "no-text"), ("gone-soon", "http-error"), ("huge-undeclared", "too-large"), ("slow", "timeout")]
