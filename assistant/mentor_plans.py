@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
-from .answering.citations import ground_model_reply
+from .answering.citations import ground
 from .answering.model import failure_notice, format_sources, generate
 from .keywords import terms
 from .prompts import load_prompt
@@ -231,8 +231,9 @@ def _improve_with_model(assistant: Assistant, plan: SessionPlan) -> None:
         plan.notice = failure_notice(e, assistant.settings).replace("extractive answer", "offline plan")
         return
     sections = _sections(reply)
-    text, cites, refused, _ = ground_model_reply(sections.get("key points", ""), docs)
-    if refused or not cites:
+    g = ground(sections.get("key points", ""), docs)
+    text, cites = g.text, g.citations
+    if g.refused or not cites:
         plan.notice = "the model's key points did not pass the citation check; showing the offline plan"
         return
     plan.key_points = [KeyPoint(line.lstrip("-*• ").strip(), cites) for line in text.splitlines() if line.strip()]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cluster_assistant.assistant.answering.citations import citation_problems, ground_model_reply, normalise_markers
+from cluster_assistant.assistant.answering.citations import citation_problems, ground, normalise_markers
 from cluster_assistant.assistant.answering.model import (
     ModelUnavailable,
     failure_notice,
@@ -53,6 +53,12 @@ def cite(fact: str, claim: str) -> Callable[[Request], str]:
 
 
 # --- grounded answers --------------------------------------------------------------------------------
+
+def ground_fields(reply: str, docs: list[Document]) -> tuple[str, list, bool, str]:
+    """(text, citations, refused, notice) of `ground`: what these tests compare."""
+    g = ground(reply, docs)
+    return g.text, g.citations, g.refused, g.notice
+
 
 def test_well_cited_answer_is_shown_with_valid_citations(model_assistant: Assistant, fake_llm: FakeOpenAI) -> None:
     fake_llm.push(cite("INOKLASTER", "The action plan sets out to improve the INOKLASTER instrument [{n}]. "
@@ -332,7 +338,7 @@ def _check(text: str, citations: list, refused: bool = False) -> None:
 
 
 def test_grounding_renumbers_and_quotes_the_best_matching_sentence() -> None:
-    text, cites, refused, notice = ground_model_reply(
+    text, cites, refused, notice = ground_fields(
         "A mentor works with each cluster for three years [2]. Members pay a turnover-based fee [1].", DOCS)
     assert text == "A mentor works with each cluster for three years [1]. Members pay a turnover-based fee [2]."
     assert [(c.n, c.chunk_id) for c in cites] == [(1, "c2"), (2, "c1")] and not refused and notice == ""
@@ -343,7 +349,7 @@ def test_grounding_renumbers_and_quotes_the_best_matching_sentence() -> None:
 
 def test_grounding_repairs_loose_markers_and_drops_the_sources_trailer() -> None:
     assert normalise_markers("x [1, 2] y [Source 3] z [1-3] w [2 and 3]") == "x [1][2] y [3] z [1][2][3] w [2][3]"
-    text, cites, _, _ = ground_model_reply("Members pay fees and a mentor helps [1, 2].\n\nSources:\n[1] Doc 1", DOCS)
+    text, cites, _, _ = ground_fields("Members pay fees and a mentor helps [1, 2].\n\nSources:\n[1] Doc 1", DOCS)
     assert text == "Members pay fees and a mentor helps [1][2]." and len(cites) == 2
     _check(text, cites)
 
@@ -351,7 +357,7 @@ def test_grounding_repairs_loose_markers_and_drops_the_sources_trailer() -> None
 def test_grounding_keeps_lead_ins_list_items_and_caveats_and_drops_uncited_claims() -> None:
     reply = ("In short:\nThe plan has priorities [3]:\n- digitalisation of members\n- export\n\n"
              "The sources do not cover the budget.\n\nClusters always double their turnover.")
-    text, cites, refused, notice = ground_model_reply(reply, DOCS)
+    text, cites, refused, notice = ground_fields(reply, DOCS)
     assert text == ("In short:\nThe plan has priorities [1]:\n- digitalisation of members\n- export\n\n"
                     "The sources do not cover the budget.")
     assert not refused and notice == "removed from the model's answer: 1 uncited sentence(s)"
@@ -359,15 +365,15 @@ def test_grounding_keeps_lead_ins_list_items_and_caveats_and_drops_uncited_claim
 
 
 def test_grounding_drops_a_passage_that_shares_nothing_with_its_source() -> None:
-    text, cites, _, notice = ground_model_reply("Members pay a fee [1]. Bananas grow in Ecuador [1].", DOCS)
+    text, cites, _, notice = ground_fields("Members pay a fee [1]. Bananas grow in Ecuador [1].", DOCS)
     assert text == "Members pay a fee [1]." and "not supported" in notice
     _check(text, cites)
 
 
 def test_grounding_outcomes_refusal_and_ungrounded() -> None:
-    assert ground_model_reply("NOT_COVERED", DOCS)[:3] == ("", [], True)
-    assert ground_model_reply("The sources do not mention this [7].", DOCS)[:3] == ("", [], True)
-    text, cites, refused, notice = ground_model_reply("Clusters are great.", DOCS)
+    assert ground_fields("NOT_COVERED", DOCS)[:3] == ("", [], True)
+    assert ground_fields("The sources do not mention this [7].", DOCS)[:3] == ("", [], True)
+    text, cites, refused, notice = ground_fields("Clusters are great.", DOCS)
     assert (text, cites, refused) == ("", [], False) and "cited no source" in notice
 
 
@@ -428,7 +434,7 @@ def test_literal_braces_and_missing_prompt() -> None:
                                            "do not cover", "Sources:", "</source>", "Bananas"]),
                           st.text(max_size=12)), max_size=25))
 def test_grounding_never_fails_and_its_output_always_passes_the_check(parts: list[str]) -> None:
-    text, cites, refused, notice = ground_model_reply("".join(parts), DOCS)
+    text, cites, refused, notice = ground_fields("".join(parts), DOCS)
     assert not (refused and cites)
     if cites:
         _check(text, cites)

@@ -14,7 +14,7 @@ from ..keywords import terms
 from ..schema import Answer, Citation
 from ..text import squash, unit_spans
 from .extractive import citation_for
-from .support import Verdict, check_claim, content_words
+from .support import Verdict, check_claim, count_content_words
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 
@@ -126,7 +126,7 @@ def reply_sentences(text: str) -> list[str]:
     all in one batch before the check asks for them one by one)."""
 
     lines = normalise_markers(_TAG.sub(" ", text)).replace("\r\n", "\n").split("\n")
-    return [b for line in lines for u in _units(line) if content_words(b := _bare(u)) >= 3]
+    return [b for line in lines for u in _units(line) if count_content_words(b := _bare(u)) >= 3]
 
 
 def _term_set(text: str) -> set[str]:
@@ -174,15 +174,6 @@ class Grounded:
     def support_counts(self) -> dict[str, object]:
         """What `ask --json` reports under "support_check"."""
         return {"checked": self.checked, "removed": sum(self.removed.values()), "reasons": dict(self.removed)}
-
-
-def ground_model_reply(text: str, sources: Sequence[Document], question: str = "",
-                       check: Check | None = None) -> tuple[str, list[Citation], bool, str]:
-    """Check a model reply against the sources it was given (numbered 1..len(sources)).
-
-    Returns (text, citations, refused, notice); see `ground` for the counts as well."""
-    g = ground(text, sources, question, check)
-    return g.text, g.citations, g.refused, g.notice
 
 
 def plural(n: int, word: str) -> str:

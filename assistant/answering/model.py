@@ -1,5 +1,5 @@
 """The model answerer: a chat model (OpenAI-compatible or Ollama) writes the answer from numbered,
-fenced sources; `citations.ground_model_reply` checks it before anyone sees it.
+fenced sources; `citations.ground` checks it before anyone sees it.
 
 - `make_chat_model(settings)`: one branch per `settings.llm`; each imports its library inside the
   branch, so the extractive mode never needs them, and a missing one says what to install.

@@ -1,5 +1,5 @@
 """Does a model sentence say what its cited sources say? A pure check of one sentence against the
-texts it cites (and the question), used by `citations.ground_model_reply` and by `evals/claims.py`.
+texts it cites (and the question), used by `citations.ground` and by `evals/claims.py`.
 
     verdict = check_claim(sentence, cited_texts, question, embed, threshold)
     verdict.supported, verdict.reason  # reason: "" | "number" | "name" | "negation" | "meaning"
@@ -288,7 +288,7 @@ def coverage(claim: str, source: str) -> float:
     return len(want & set(terms(source))) / len(want) if want else 1.0
 
 
-def content_words(text: str) -> int:
+def count_content_words(text: str) -> int:
     return len(_CONTENT.findall(text))
 
 
@@ -311,7 +311,7 @@ def check_claim(sentence: str, cited: Sequence[str], question: str = "", embed: 
         return Verdict(False, "name", "not in the source or question: " + ", ".join(missing))
     if lithuanian:
         return Verdict(True, "", "Lithuanian: numbers and acronyms checked")
-    if embed is None or content_words(bare) < 3:  # a lead-in ("In short:") claims nothing to compare
+    if embed is None or count_content_words(bare) < 3:  # a lead-in ("In short:") claims nothing to compare
         if embed is None and negation(bare) and not any(negation(t) for t in cited):
             return Verdict(False, "negation", "the source states no negation")
         return Verdict(True)
