@@ -34,6 +34,7 @@ from .keywords import STOPWORDS
 from .language import LT_WORDS, is_lithuanian
 from .pipeline import clean_question
 from .prompts import load_prompt
+from .source_doc import printable
 from .text import WORD, clip
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ MAX_SUBJECT_TERMS = 8
 
 
 @dataclass
-class Turn:
+class ChatTurn:
     asked: str          # what the user typed
     standalone: str     # what was retrieved and answered
     answer: Answer
@@ -121,10 +122,20 @@ def _clean_condensed(reply: str, max_chars: int) -> str | None:
     return line
 
 
+def citation_lines(ans: Answer, indent: str = "") -> list[str]:
+    """The answer's sources as a reader sees them: "[1] Title, p. 3  (doc-id)" and the quote, clipped.
+    Titles come from documents, so they are made printable (a terminal escape sequence in a title)."""
+    lines = []
+    for c in ans.citations:
+        lines.append(f"{indent}[{c.n}] {printable(c.label())}  ({c.doc_id})")
+        lines.append(f"{indent}    “{clip(c.quote, 300)}”")
+    return lines
+
+
 class Conversation:
     def __init__(self, assistant: Assistant, max_turns: int = 6) -> None:
         self.assistant = assistant
-        self.history: deque[Turn] = deque(maxlen=max_turns)
+        self.history: deque[ChatTurn] = deque(maxlen=max_turns)
         self.topic: str | None = None
         self.done = False
 
@@ -161,7 +172,7 @@ class Conversation:
     def ask(self, text: str) -> Answer:
         standalone = self.condense(text)
         ans = self.assistant.answer(standalone, topic=self.topic, shown=self.shown())
-        self.history.append(Turn(text, standalone, ans))
+        self.history.append(ChatTurn(text, standalone, ans))
         return ans
 
     def stream(self, text: str) -> AnswerStream:
@@ -169,7 +180,7 @@ class Conversation:
         when the stream has been read to the end."""
         standalone = self.condense(text)
         run = self.assistant.stream(standalone, topic=self.topic, shown=self.shown())
-        run.on_done.append(lambda ans: self.history.append(Turn(text, standalone, ans)))
+        run.on_done.append(lambda ans: self.history.append(ChatTurn(text, standalone, ans)))
         return run
 
     # --- commands ------------------------------------------------------------------------------
@@ -202,11 +213,7 @@ class Conversation:
             return "no answer yet: ask a question first"
         if not ans.citations:
             return "the last answer cites no sources" + (" (it was a refusal)" if ans.refused else "")
-        lines = []
-        for c in ans.citations:
-            lines.append(f"[{c.n}] {c.label()}  ({c.doc_id})")
-            lines.append(f"    “{clip(c.quote, 300)}”")
-        return "\n".join(lines)
+        return "\n".join(citation_lines(ans))
 
     def _topic(self, arg: str) -> str:
         topics = self.assistant.classifier.topics

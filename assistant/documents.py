@@ -17,7 +17,7 @@ import yaml
 from . import safe_yaml
 from .language import LT_WORDS
 from .loaders import html, office
-from .source_doc import Limits, LoadError, Part, SourceDoc, shown
+from .source_doc import Limits, LoadError, Part, SourceDoc, printable
 
 SUPPORTED_SUFFIXES = {".pdf", ".md", ".markdown", ".txt", ".docx", ".pptx", ".html", ".htm"}
 # A document's format, shown by `sources`: pdf, docx, pptx, html, md or txt.
@@ -104,7 +104,7 @@ def _make_doc(path: Path, data: bytes, parts: list[Part], meta: dict[str, Any]) 
     for key in ("doc_id", "title", "kind", "publisher", "date"):
         if isinstance(meta.get(key), (list, dict)):
             raise LoadError(path, "bad-metadata", f"{key} must be a single value, not {type(meta[key]).__name__}")
-    title = shown(str(meta.get("title") or _first_heading(parts) or path.stem.replace("_", " ")))
+    title = printable(str(meta.get("title") or _first_heading(parts) or path.stem.replace("_", " ")))
     kind = str(meta.get("kind") or "training")
     if kind not in KINDS:
         raise LoadError(path, "bad-metadata", f"kind {kind!r} is not one of {sorted(KINDS)}")
@@ -142,11 +142,11 @@ def _sidecar_meta(path: Path) -> dict[str, Any]:
     try:
         meta = safe_yaml.load(side.read_text(encoding="utf-8")) or {}
     except safe_yaml.MetadataTooLarge as e:
-        raise LoadError(path, "bad-metadata", f"{shown(side.name)} is too large for metadata: {e}") from e
+        raise LoadError(path, "bad-metadata", f"{printable(side.name)} is too large for metadata: {e}") from e
     except (yaml.YAMLError, UnicodeDecodeError, ValueError) as e:  # ValueError: a date like 2020-13-45
-        raise LoadError(path, "bad-metadata", f"{shown(side.name)} is not valid YAML: {yaml_problem(e)}") from e
+        raise LoadError(path, "bad-metadata", f"{printable(side.name)} is not valid YAML: {yaml_problem(e)}") from e
     except OSError as e:
-        raise LoadError(path, "bad-metadata", f"{shown(side.name)} cannot be read: {e.strerror or e}") from e
+        raise LoadError(path, "bad-metadata", f"{printable(side.name)} cannot be read: {e.strerror or e}") from e
     if not isinstance(meta, dict):
         raise LoadError(path, "bad-metadata", f"{side.name} must be a mapping")
     return meta

@@ -20,7 +20,7 @@ from .documents import SUPPORTED_SUFFIXES, load_file
 from .embeddings import embedder_id
 from .fetch import FetchLimits, is_url, load_url
 from .keywords import KeywordIndex
-from .source_doc import Limits, LoadError, SourceDoc, shown
+from .source_doc import Limits, LoadError, SourceDoc, printable
 from .store import UNIT_SPANS, UNIT_VECTORS, UNITS_VERSION, Store, has_units, unit_metadata
 from .unit_vectors import embed_chunks
 
@@ -80,9 +80,9 @@ def discover(paths: Iterable[Path], follow_links_outside: bool = False) -> tuple
         elif p.is_file():
             files.append(p)
         elif os.path.lexists(p):
-            failures.append(Failure(shown(p), "not-a-file", f"{_kind_of(p)}, not a file or folder"))
+            failures.append(Failure(printable(p), "not-a-file", f"{_kind_of(p)}, not a file or folder"))
         else:
-            failures.append(Failure(shown(p), "missing", "no such file or folder"))
+            failures.append(Failure(printable(p), "missing", "no such file or folder"))
     return files, failures
 
 
@@ -113,7 +113,7 @@ def _walk(root: Path, follow_links_outside: bool) -> tuple[list[Path], list[Fail
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as e:
-            failures.append(Failure(shown(folder), "unreadable", f"the folder cannot be read: {e.strerror or e}"))
+            failures.append(Failure(printable(folder), "unreadable", f"the folder cannot be read: {e.strerror or e}"))
             continue
         for entry in entries:
             if entry.name.startswith("."):
@@ -126,14 +126,14 @@ def _walk(root: Path, follow_links_outside: bool) -> tuple[list[Path], list[Fail
                     target = os.path.realpath(path)
                     if not os.path.exists(target):
                         if supported:
-                            failures.append(Failure(shown(path), "missing", "a link to a file that does not exist"))
+                            failures.append(Failure(printable(path), "missing", "a link to a file that does not exist"))
                         continue
                     inside = target == real_root or target.startswith(real_root.rstrip(os.sep) + os.sep)
                     if not inside and not follow_links_outside:
                         if supported or is_dir:
-                            failures.append(Failure(shown(path), "symlink-outside",
-                                                    f"a link to {shown(target)}, outside {shown(root)}: skipped "
-                                                    "(set ASSISTANT_FOLLOW_LINKS_OUTSIDE=true to index it)"))
+                            failures.append(Failure(printable(path), "symlink-outside",
+                                                    f"a link to {printable(target)}, outside {printable(root)}: "
+                                                    "skipped (set ASSISTANT_FOLLOW_LINKS_OUTSIDE=true to index it)"))
                         continue
                 if is_dir:
                     st = entry.stat()
@@ -144,9 +144,9 @@ def _walk(root: Path, follow_links_outside: bool) -> tuple[list[Path], list[Fail
                     if entry.is_file():
                         files.append(path)
                     else:
-                        failures.append(Failure(shown(path), "not-a-file", f"{_kind_of(path)}, not a file"))
+                        failures.append(Failure(printable(path), "not-a-file", f"{_kind_of(path)}, not a file"))
             except OSError as e:
-                failures.append(Failure(shown(path), "unreadable", e.strerror or str(e)))
+                failures.append(Failure(printable(path), "unreadable", e.strerror or str(e)))
     return sorted(files), failures
 
 
@@ -193,16 +193,16 @@ def ingest(paths: Sequence[Path | str], settings: Settings, store: Store, embedd
                 # The per-file limit covers chunking too (a 48 MB file of "#" runs once took hours).
                 chunks = chunk_document(doc, spec, deadline=started_file + settings.extraction_timeout_s)
             except LoadError as e:
-                report.failed.append(Failure(shown(path), e.reason, e.detail))
+                report.failed.append(Failure(printable(path), e.reason, e.detail))
                 continue
             except Exception as e:  # noqa: BLE001 - a loader bug must not cost the other files their turn
-                report.failed.append(Failure(shown(path), "error", f"{type(e).__name__}: {e}"))
+                report.failed.append(Failure(printable(path), "error", f"{type(e).__name__}: {e}"))
                 continue
             old_source = next((str(m.get("source")) for m in existing.get(doc.doc_id, {}).values()), doc.source)
             if doc.doc_id in seen_docs or (old_source != doc.source and Path(old_source).exists()
                                            and os.path.realpath(old_source) != os.path.realpath(doc.source)):
                 other = seen_docs.get(doc.doc_id, old_source)
-                report.failed.append(Failure(shown(path), "duplicate-id",
+                report.failed.append(Failure(printable(path), "duplicate-id",
                                              f"doc_id {doc.doc_id!r} is already used by {other}; give this file "
                                              "its own doc_id (front matter or .meta.yaml)"))
                 continue
@@ -211,7 +211,7 @@ def ingest(paths: Sequence[Path | str], settings: Settings, store: Store, embedd
             report.pages += doc.pages
             flagged = [sentence for c in chunks for sentence in c.instructions]
             if flagged:  # chunks overlap, so a sentence may count twice: an upper bound
-                report.flagged.append(Flagged(shown(path), len(flagged), flagged[0]))
+                report.flagged.append(Flagged(printable(path), len(flagged), flagged[0]))
             old = existing.get(doc.doc_id, {})
             if set(old) == {c.id for c in chunks} and all(m.get("doc_hash") == doc.content_hash and has_units(m)
                                                            and m.get("source") == doc.source and "next_id" in m

@@ -211,7 +211,6 @@ class KeywordIndex:
         """Names in the question (capitalised words not opening a sentence, acronyms) that no indexed chunk
         contains: a question about Latvia or a "Gold Label" is not covered by a corpus without them. A
         hyphenated name is known when its parts are ("EU-level")."""
-
         vocab = self.columns.vocab
         english = english_part(question)
         bag = english != question  # a glossary-expanded question: its English part is a bag of terms

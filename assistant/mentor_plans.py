@@ -5,15 +5,19 @@ asked for, key points with citations, discussion questions, a short exercise, fu
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from langchain_core.messages import HumanMessage
 
 from .answering.citations import ground
 from .answering.model import failure_notice, format_sources, generate
 from .keywords import terms
 from .prompts import load_prompt
 from .schema import Answer, Citation
-from .text import clip
+from .text import BULLET, MARKER, clip, strip_markers
 
 if TYPE_CHECKING:
     from .pipeline import Assistant
@@ -146,7 +150,6 @@ class _Point:
 def _candidate_points(answers: list[Answer]) -> list[_Point]:
     """Every sentence of the answers that says something, with the sources its own markers cite; a
     sentence that repeats one already taken (most of its words) is left out."""
-    import re
 
 
     out: list[_Point] = []
@@ -154,14 +157,14 @@ def _candidate_points(answers: list[Answer]) -> list[_Point]:
     for ans in answers:
         by_n = {c.n: c for c in ans.citations}
         for sentence in _sentences(ans.answer):
-            text = re.sub(r"^(?:[•\-–*]|\(?\d{1,2}[.)])\s*", "", sentence.strip())  # no bullet or list number
-            body = re.sub(r"\s*\[\d+\]", "", text).strip()
+            text = BULLET.sub("", sentence.strip())  # no bullet or list number
+            body = strip_markers(text).strip()
             if not body or body.endswith(":"):
                 continue  # a list intro says nothing on its own
             words = set(terms(body))
             if not words or any(len(words & other) >= REPEAT_SHARE * len(words) for other in seen):
                 continue
-            cited = [by_n[int(n)] for n in re.findall(r"\[(\d+)\]", text) if int(n) in by_n]
+            cited = [by_n[int(n)] for n in MARKER.findall(text) if int(n) in by_n]
             if cited:
                 seen.append(words)
                 out.append(_Point(text, cited))
@@ -173,14 +176,10 @@ REPEAT_SHARE = 0.7  # a point with this share of its terms in a point already ta
 
 def _rank(assistant: Assistant, points: list[_Point], topic: str, focus: str) -> list[_Point]:
     """Best first: closest to the topic, and (STAGE_WEIGHT) to what a cluster at this stage needs."""
-    import re
-
-    import numpy as np
-
     if not points:
         return []
     embed = assistant.embedder
-    vectors = np.asarray(embed.embed_documents([re.sub(r"\s*\[\d+\]", "", p.text) for p in points]))
+    vectors = np.asarray(embed.embed_documents([strip_markers(p.text) for p in points]))
     score = vectors @ np.asarray(embed.embed_query(topic)) + STAGE_WEIGHT * (vectors @ np.asarray(
         embed.embed_query(focus)))
     return [points[i] for i in np.argsort(-score, kind="stable")]
@@ -188,7 +187,6 @@ def _rank(assistant: Assistant, points: list[_Point], topic: str, focus: str) ->
 
 def _renumbered(points: list[_Point]) -> tuple[list[KeyPoint], list[Citation]]:
     """Key points with one numbering across them, and the reading list: exactly the sources they cite."""
-
     reading: list[Citation] = []
     number: dict[str, int] = {}
     key_points = []
@@ -206,21 +204,14 @@ def _renumbered(points: list[_Point]) -> tuple[list[KeyPoint], list[Citation]]:
 
 def _gist(text: str, limit: int = 140) -> str:
     """A key point as a short quote, with its markers: "Clusters need a mentor for 2-3 years [1]"."""
-    import re
-
-    markers = " ".join(dict.fromkeys(re.findall(r"\[\d+\]", text)))
-    body = re.sub(r"\s*\[\d+\]", "", text).strip()
+    markers = " ".join(f"[{n}]" for n in dict.fromkeys(MARKER.findall(text)))
+    body = strip_markers(text).strip()
     return f"{clip(body, limit)} {markers}".strip()
 
 
 def _improve_with_model(assistant: Assistant, plan: SessionPlan) -> None:
     """Let the model write objectives, key points, questions and the exercise from the same sources.
     Key points must pass the citation check; the agenda stays ours (its minutes must add up)."""
-    import logging
-
-    from langchain_core.messages import HumanMessage
-
-
     docs = list(assistant.store.get([c.chunk_id for c in plan.reading]).values())
     try:
         prompt = load_prompt("session_plan", assistant.settings).render(
@@ -257,9 +248,7 @@ def _sections(markdown: str) -> dict[str, str]:
 
 
 def _items(section: str) -> list[str]:
-    import re
-
-    return [re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", ln).strip() for ln in section.splitlines() if ln.strip()]
+    return [BULLET.sub("", ln).strip() for ln in section.splitlines() if ln.strip()]
 
 
 def _sentences(answer: str) -> list[str]:
@@ -274,6 +263,4 @@ def _sentences(answer: str) -> list[str]:
 
 
 def _renumber(text: str, mapping: dict[int, int]) -> str:
-    import re
-
-    return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
+    return MARKER.sub(lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)

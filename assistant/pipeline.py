@@ -6,7 +6,7 @@ generate with the model (when `settings.llm` is not extractive), ground the mode
 sources, check the citations. (No LCEL: the steps need none of its streaming or tracing, and a reader
 follows a question's path by reading `answer()`.)
 
-`Assistant.stream(question)` runs the same chain and yields the model's tokens as they arrive:
+`Assistant.stream(question)` runs the same steps and yields the model's tokens as they arrive:
 
     run = assistant.stream(question)
     for piece in run:             # model tokens; in extractive mode the final answer, once
@@ -297,7 +297,7 @@ class Assistant:
 class AnswerStream:
     """One streamed answer: iterate for text pieces as they arrive, then read `.answer`.
 
-    The chain runs in a worker thread; its errors (a BadQuestion, say) are raised by the iteration.
+    The steps run in a worker thread; its errors (a BadQuestion, say) are raised by the iteration.
     When nothing streamed (extractive mode, a refusal before the model, a model failure before its
     first token) the final answer text is yielded once, so printing the pieces always shows text."""
 

@@ -1,5 +1,5 @@
 """What a loader hands to chunking: a `SourceDoc` made of `Part`s, or a `LoadError` naming the
-problem; the `Limits` every loader keeps to; and `shown`, how a path is printed."""
+problem; the `Limits` every loader keeps to; and `printable`, how a path or title is printed."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ class LoadError(Exception):
     """A file that cannot be indexed. `reason` is a short class such as `encrypted` or `no-text`."""
 
     def __init__(self, path: Path | str, reason: str, detail: str) -> None:  # a str: a URL
-        super().__init__(f"{shown(path)}: {reason}: {detail}")
+        super().__init__(f"{printable(path)}: {reason}: {detail}")
         self.path, self.reason, self.detail = path, reason, detail
 
 
-def shown(path: Path | str) -> str:
+def printable(path: Path | str) -> str:
     """A path (or any name) as it can be printed: bytes that are not UTF-8 become "\ufffd", and control
     characters (a terminal escape sequence in a file name, a bidi override) become "?"."""
     text = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")

@@ -4,12 +4,17 @@ so any quote cut from them stands verbatim in the chunk."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit, urlunsplit
 
 # A word: letters and digits, hyphenated compounds kept whole ("co-operation", "ES-lėšos"). The one
 # word pattern of keyword terms, language detection and follow-up detection.
 WORD = re.compile(r"\w[\w\-]*\w|\w", re.UNICODE)
 
-_BULLET = re.compile(r"^\s*(?:[•\-\*–·▪◦●]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
+# A list item's bullet or number opening a line: "• ", "- ", "1. ", "(a) ".
+BULLET = re.compile(r"^\s*(?:[•\-\*–·▪◦●]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+", re.M)
+# A citation marker, "[3]": the one pattern of answers, checks and metrics.
+MARKER = re.compile(r"\[(\d{1,3})\]")
+_SPACED_MARKER = re.compile(r"\s*\[\d{1,3}\]")
 _SENT_END = re.compile(r"[.!?;:]['\"”’)]*$")
 # A sentence boundary inside a line: end punctuation, space, then something that starts a sentence.
 # A footnote number may stick to the full stop ("in 2017.1 The following ...").
@@ -24,7 +29,18 @@ _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|Dr|Mr|Ms|No|cf|al|approx|incl)\.
 
 
 def is_list_item(line: str) -> bool:
-    return bool(_BULLET.match(line))
+    return bool(BULLET.match(line))
+
+
+def strip_markers(text: str) -> str:
+    """The text without its [n] citation markers (and the space before each)."""
+    return _SPACED_MARKER.sub("", text)
+
+
+def reader_words(text: str) -> int:
+    """Words as a reader counts them: [n] markers, bullets and list numbers are not words. The
+    answer cap and the eval's word counts both use this."""
+    return sum(1 for w in BULLET.sub("", strip_markers(text)).split() if any(ch.isalnum() for ch in w))
 
 
 def is_heading(line: str) -> bool:
@@ -125,3 +141,11 @@ def clip(text: str, limit: int) -> str:
         return text
     cut = text.rfind(" ", 0, limit)
     return text[:cut if cut > limit * 0.6 else limit - 1].rstrip(" ,;:") + "…"
+
+
+def safe_url(url: str) -> str:
+    """A URL without any user:password part, query or fragment, for messages and logs."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

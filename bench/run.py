@@ -92,6 +92,7 @@ def step_ingest(corpus: Path) -> dict:
 def step_query() -> dict:
     from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.settings import load_settings
+    from cluster_assistant.evals.metrics import percentile
 
     a = Assistant(load_settings())
     a.answer(QUESTIONS[0])  # warm: model, store and keyword index loaded
@@ -102,9 +103,7 @@ def step_query() -> dict:
         answer.append(ans.timings_ms["answer"])
         total.append(ans.timings_ms["total"])
 
-    def p(xs: list[float], q: int) -> float:
-        return sorted(xs)[min(len(xs) - 1, round(q / 100 * (len(xs) - 1)))]
-
+    p = percentile
     return {"retrieve_p50": p(retrieve, 50), "retrieve_p95": p(retrieve, 95), "answer_p50": p(answer, 50),
             "answer_p95": p(answer, 95), "total_p50": p(total, 50), "total_p95": p(total, 95),
             "mean_ms": statistics.mean(total),

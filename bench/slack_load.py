@@ -34,6 +34,7 @@ QUESTIONS = ["What is INOKLASTER?", "How did InoLink help clusters?", "What are 
 def run_load(assistant: Any, data_dir: Path, requests: int = 40, concurrency: int = 20,
              wait_s: float = 60.0) -> dict[str, Any]:
     from cluster_assistant.bots.slack.server import run_http
+    from cluster_assistant.evals.metrics import percentile
 
     from tools.slack_fake import BOT_USER_ID, FakeSlack, event_body, sign
 
@@ -82,7 +83,7 @@ def run_load(assistant: Any, data_dir: Path, requests: int = 40, concurrency: in
     return {
         "requests": requests, "concurrency": concurrency,
         "status_200": sum(r[0] == 200 for r in results),
-        "ack_p50_ms": acks[len(acks) // 2] * 1000, "ack_p95_ms": acks[min(len(acks) - 1, int(0.95 * len(acks)))] * 1000,
+        "ack_p50_ms": percentile(acks, 50) * 1000, "ack_p95_ms": percentile(acks, 95) * 1000,
         "ack_max_ms": acks[-1] * 1000, "all_answered_s": done,
         "replies": len(posts), "lost": len(expected - set(threads)), "duplicated": len(threads) - len(set(threads)),
     }

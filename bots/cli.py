@@ -13,6 +13,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# Cheap modules (no third-party imports); the heavy core loads inside the command that needs it, so
+# `--help` and argument errors stay instant.
+from cluster_assistant.assistant.source_doc import printable
+from cluster_assistant.assistant.text import clip
+
 if TYPE_CHECKING:
     from cluster_assistant.assistant.pipeline import AnswerStream, Assistant
     from cluster_assistant.assistant.schema import Answer
@@ -59,17 +64,13 @@ def _log_question(assistant: Assistant, ans: Answer, source: str) -> None:
 
 
 def format_answer(ans: Answer, with_text: bool = True) -> str:
-    from cluster_assistant.assistant.source_doc import shown
-    from cluster_assistant.assistant.text import clip
+    from cluster_assistant.assistant.conversation import citation_lines
 
     lines = [ans.answer, ""] if with_text else [""]
     if ans.notice:
         lines.insert(0, f"({ans.notice})\n")
     if ans.citations:
-        lines.append("Sources:")
-        for c in ans.citations:
-            lines.append(f"  [{c.n}] {shown(c.label())}  ({c.doc_id})")  # a title may hold escape sequences
-            lines.append(f"      “{clip(c.quote, 300)}”")
+        lines += ["Sources:", *citation_lines(ans, indent="  ")]
     topic = "" if ans.refused else f"Topic: {ans.topic}   "  # a refusal's nearest topic says nothing
     lines.append(f"{topic}({ans.timings_ms.get('total', 0):.0f} ms)")
     return "\n".join(lines)
@@ -81,8 +82,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from cluster_assistant.assistant.fetch import is_url
     from cluster_assistant.assistant.ingest import ingest
     from cluster_assistant.assistant.pipeline import Assistant
-    from cluster_assistant.assistant.source_doc import shown
-    from cluster_assistant.assistant.text import clip
 
     settings = _settings(args)
     assistant = Assistant(settings)
@@ -90,9 +89,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     report = ingest(paths, settings, assistant.store, assistant.embedder, assistant.classifier,
                     progress=sys.stderr.isatty())
     for f in report.failed:
-        print(shown(f"warning: {f.path}: {f.reason}: {f.detail}"), file=sys.stderr)
+        print(printable(f"warning: {f.path}: {f.reason}: {f.detail}"), file=sys.stderr)
     for g in report.flagged:  # indexed, but these sentences are never quoted
-        print(shown(f"flagged: {g.path}: {g.sentences} sentence(s) address the assistant or ask for credentials "
+        print(printable(f"flagged: {g.path}: {g.sentences} sentence(s) address the assistant or ask for credentials "
                     f"and will not be quoted, e.g. \"{clip(g.example, 120)}\""), file=sys.stderr)
     print(report.summary())
     return EXIT_PARTIAL if report.failed else 0
@@ -100,7 +99,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     from cluster_assistant.assistant.removal import remove
-    from cluster_assistant.assistant.source_doc import shown
     from cluster_assistant.assistant.store import Store
 
     settings = _settings(args)
@@ -108,8 +106,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
     for doc_id, n in sorted(result.removed.items()):
         print(f"removed {doc_id} ({n} chunk{'s' * (n != 1)})")
     for target in result.unmatched:
-        print(shown(f"warning: {target}: no indexed document has this id or path (see `cluster-assistant sources`)"),
-              file=sys.stderr)
+        print(printable(f"warning: {target}: no indexed document has this id or path "
+                        "(see `cluster-assistant sources`)"), file=sys.stderr)
     if not result.unmatched:
         return 0
     return EXIT_PARTIAL if result.removed else EXIT_USAGE
@@ -252,7 +250,6 @@ def cmd_sources(args: argparse.Namespace) -> int:
     if not rows:
         print("no documents indexed: run `cluster-assistant ingest`")
         return 0
-    from cluster_assistant.assistant.source_doc import shown
 
     print(f"{'doc_id':34} {'format':6} {'kind':13} {'chunks':>6} {'locations':>13}  {'last ingested':20} title")
     for r in rows:
@@ -260,7 +257,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
         n = r["instructions"]
         flag = f"  [flagged: {n} instruction-like sentence(s), never quoted]" if n else ""
         print(f"{r['doc_id']:34} {r['format']:6} {r['kind']:13} {r['chunks']:>6} {where:>13}  "
-              f"{r['ingested_at']:20} {shown(r['title'])}{flag}")
+              f"{r['ingested_at']:20} {printable(r['title'])}{flag}")
     return 0
 
 

@@ -6,6 +6,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from cluster_assistant.assistant.text import BULLET, reader_words, strip_markers
+
 _PUNCT = re.compile(r"[^\w\s]|_", re.UNICODE)
 
 
@@ -28,24 +30,22 @@ def key_fact_recall(facts: Sequence[str], answer: str) -> float:
 
 # --- how an answer reads: does it lead with the facts, and does every sentence carry one? ----------
 
-_MARKER = re.compile(r"\s*\[\d{1,3}\]")
-_BULLET = re.compile(r"^\s*(?:[•\-*–]|\d{1,2}[.)])\s+", re.M)
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=[\"“(]?[A-Z0-9•])|\n+")
 
 
 def plain(answer: str) -> str:
     """The answer as a reader counts it: no [n] markers, no bullets."""
-    return _BULLET.sub("", _MARKER.sub("", answer)).strip()
+    return BULLET.sub("", strip_markers(answer)).strip()
 
 
 def words(answer: str) -> int:
-    """Words, counted without [n] markers and bullets."""
-    return len(plain(answer).split())
+    """Words, counted without [n] markers and bullets, as the answer cap counts them."""
+    return reader_words(answer)
 
 
 def sentences(answer: str) -> list[str]:
     """The answer's sentences and list lines (a list item is a line of its own)."""
-    text = _MARKER.sub("", answer)
+    text = strip_markers(answer)
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip() and any(ch.isalnum() for ch in s)]
 
 

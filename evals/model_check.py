@@ -6,17 +6,16 @@ facts still reached the shown answer and how many faithful sentences were kept."
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-_MARKER = re.compile(r"\[\d{1,3}\]")
+from cluster_assistant.assistant.text import MARKER
 
 
 def _plain(text: str) -> str:
     """Text as compared: markers out, whitespace folded, no final full stop, lower case."""
-    return " ".join(_MARKER.sub(" ", text).split()).rstrip(" .").lower()
+    return " ".join(MARKER.sub(" ", text).split()).rstrip(" .").lower()
 
 
 def read_planted(path: Path) -> list[dict[str, Any]]:

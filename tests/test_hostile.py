@@ -147,10 +147,10 @@ def test_file_names_in_lithuanian_get_distinct_ids() -> None:
 
 
 def test_a_name_with_escape_sequences_is_shown_without_them(tmp_path: Path) -> None:
-    from cluster_assistant.assistant.source_doc import shown
+    from cluster_assistant.assistant.source_doc import printable
 
     name = "evil\x1b]0;pwned\x07\x1b[2J\u202e.md"
-    assert shown(tmp_path / name).endswith("evil?]0;pwned??[2J?.md")
+    assert printable(tmp_path / name).endswith("evil?]0;pwned??[2J?.md")
     path = tmp_path / name
     path.write_text("Cluster text.\n")
     doc = load_file(path)

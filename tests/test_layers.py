@@ -40,8 +40,9 @@ def imports(text: str, module: str, is_package: bool = False) -> tuple[set[str],
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.If) and _is_type_checking(child):
                 continue  # for annotations only: never run
-            if isinstance(child, ast.ImportFrom):
-                target = _target(module, is_package, child)
+            targets = [_target(module, is_package, child)] if isinstance(child, ast.ImportFrom) else [
+                a.name.removeprefix("cluster_assistant.") for a in child.names] if isinstance(child, ast.Import) else []
+            for target in targets:
                 if target.split(".")[0] in PACKAGES:
                     (lazy if in_function else top).add(target)
             visit(child, in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef))
@@ -106,6 +107,7 @@ def test_the_checks_can_fail() -> None:
             "    from .settings import Settings\n\ndef f():\n    from .pipeline import Assistant\n")
     assert imports(text, "assistant.probe") == ({"assistant.store"}, {"assistant.pipeline"})
     assert imports("from ..keywords import terms\n", "assistant.answering.probe")[0] == {"assistant.keywords"}
+    assert imports("import cluster_assistant.bots.cli\nimport os\n", "assistant.probe")[0] == {"bots.cli"}
     graph = {"assistant.a": {"assistant.b"}, "assistant.b": {"assistant.c"}, "assistant.c": {"assistant.a"}}
     assert find_cycle(graph) == ["assistant.a", "assistant.b", "assistant.c", "assistant.a"]
     assert find_cycle({"assistant.a": {"assistant.b"}, "assistant.b": set()}) == []

@@ -12,11 +12,10 @@ from langchain_core.documents import Document
 
 from ..keywords import terms
 from ..schema import Answer, Citation
-from ..text import squash, unit_spans
+from ..text import MARKER, is_list_item, squash, unit_spans
 from .extractive import citation_for
+from .model import FENCE_TAG
 from .support import Verdict, check_claim, count_content_words
-
-MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
 def markers(text: str) -> list[int]:
@@ -75,8 +74,6 @@ _LOOSE_MARKER = re.compile(r"\[\s*(?:sources?\s*)?(\d{1,3}(?:\s*(?:,|;|-|–|and
                            re.I)
 _SENTENCE_END = re.compile(r"[.!?][\"”’)]*((?:\s*\[\d{1,3}\])*)\s+(?=[^\sa-z])")
 _SOURCES_HEADING = re.compile(r"^\s*(?:[#*_]+\s*)?(?:sources|references|citations)\s*[*_]*\s*:?\s*[*_]*\s*$", re.I)
-_TAG = re.compile(r"<\s*/?\s*sources?\b[^>]*>", re.I)
-_LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,2}[.)])\s+")
 
 
 def says_not_covered(text: str) -> bool:
@@ -124,8 +121,7 @@ def _bare(text: str) -> str:
 def reply_sentences(text: str) -> list[str]:
     """A reply's sentences without their markers, as the support check embeds them (to embed them
     all in one batch before the check asks for them one by one)."""
-
-    lines = normalise_markers(_TAG.sub(" ", text)).replace("\r\n", "\n").split("\n")
+    lines = normalise_markers(FENCE_TAG.sub(" ", text)).replace("\r\n", "\n").split("\n")
     return [b for line in lines for u in _units(line) if count_content_words(b := _bare(u)) >= 3]
 
 
@@ -137,7 +133,6 @@ def _term_set(text: str) -> set[str]:
 def _best_quote(chunk: str, cited_by: list[str], idf: Mapping[str, float]) -> str:
     """The chunk's sentence (or list item) that best matches a model sentence citing it: the one
     covering most of that sentence's terms, rare terms weighing more (a name beats "improve")."""
-
     spans = unit_spans(chunk)
     if not spans:
         return squash(chunk)
@@ -186,7 +181,6 @@ def ground(text: str, sources: Sequence[Document], question: str = "", check: Ch
     `check` decides whether a sentence says what its sources say; without one, numbers, names and
     negation are checked against the whole cited texts (no embeddings). `refused` is True when the
     model said the sources do not cover the question and nothing cited survives."""
-
     n_sources = len(sources)
     chunk_terms: dict[int, set[str]] = {}
     if check is None:
@@ -202,7 +196,7 @@ def ground(text: str, sources: Sequence[Document], question: str = "", check: Ch
                                        f"{d.metadata.get('section', '')}")
         return chunk_terms[n]
 
-    lines = normalise_markers(_TAG.sub(" ", text)).replace("\r\n", "\n").split("\n")
+    lines = normalise_markers(FENCE_TAG.sub(" ", text)).replace("\r\n", "\n").split("\n")
     cut = next((i for i, ln in enumerate(lines) if _SOURCES_HEADING.match(ln)), len(lines))
     lines = lines[:cut]  # a "Sources:" list at the end repeats what the application shows
 
@@ -218,7 +212,7 @@ def ground(text: str, sources: Sequence[Document], question: str = "", check: Ch
                 pending = []
             list_owner = []
             continue
-        is_item = bool(_LIST_ITEM.match(line))
+        is_item = is_list_item(line)
         if not is_item:
             list_owner = []
         for unit in _units(line):

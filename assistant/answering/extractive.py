@@ -29,10 +29,9 @@ from ..keywords import terms
 from ..language import english_part
 from ..schema import Citation
 from ..store import Unit
-from ..text import heads_list, is_heading, is_list_item, squash
+from ..text import BULLET, MARKER, heads_list, is_heading, is_list_item, reader_words, squash, strip_markers
 
 _CAPTION = re.compile(r"^(figure|fig\.|table|source|chart|graph|annex|page)\b", re.I)
-_BRACKETED_NUMBER = re.compile(r"\[(\d{1,3})\]")
 _PAGE_FOOTER = re.compile(r"^\d+\s*\|\s*page$", re.I)
 # Web-page and form leftovers: they can match a question's words but answer nothing.
 _BOILERPLATE = re.compile(r"^(please\s+(log\s*in|sign\s+in|register)|stamp of the organi[sz]ation|signature\b|"
@@ -290,15 +289,10 @@ def budget_for(question: str, word_budget: int) -> int:
     return word_budget
 
 
-def shown_words(text: str) -> int:
-    """Words as a reader counts them: bullets and [n] markers are not words."""
-    return len([w for w in text.split() if any(ch.isalnum() for ch in w)])
-
-
 def is_fragment(text: str) -> bool:
     """Text no reader should meet alone: a footnote's link, or a sentence cut by a page break (it opens
     in lower case, or stops without a full stop)."""
-    if _URL.search(text) and (text[:1].isdigit() or shown_words(_URL_TEXT.sub("", text)) <= 3):
+    if _URL.search(text) and (text[:1].isdigit() or reader_words(_URL_TEXT.sub("", text)) <= 3):
         return True  # a footnote's link: "7 https://…", or a bare address
     if is_list_item(text):
         return False
@@ -308,15 +302,14 @@ def is_fragment(text: str) -> bool:
 def shown_sentences(answer: str) -> frozenset[str]:
     """The units an answer showed, as `compose(shown=…)` compares them: markers and bullets gone,
     lower case, white space folded."""
-    lines = [_MARKER.sub("", line) for line in answer.splitlines()]
+    lines = [strip_markers(line) for line in answer.splitlines()]
     return frozenset(_folded(part) for line in lines for part in _SENTENCE_BREAK.split(line) if part.strip())
 
 
 def _folded(text: str) -> str:
-    return " ".join(re.sub(r"^\s*(?:[•\-–*·]\s*)", "", text).lower().split())
+    return " ".join(BULLET.sub("", text).lower().split())
 
 
-_MARKER = re.compile(r"\s*\[\d{1,3}\]")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z0-9])")
 
 
@@ -399,19 +392,19 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
             new = [lst[c.index - 1], c]  # "Such small successes…" needs what it refers to
         else:
             new = [c]
-        cost = sum(shown_words(u.text) for u in new)
+        cost = sum(reader_words(u.text) for u in new)
         if picked and words + cost > budget:
             if opens_list:  # a list that does not fit shows as many of its best items as fit
-                room = budget - words - shown_words(c.text)
+                room = budget - words - reader_words(c.text)
                 kept = []
                 for item in sorted(new[1:], key=lambda i: -i.score):
-                    if shown_words(item.text) <= room:
+                    if reader_words(item.text) <= room:
                         kept.append(item)
-                        room -= shown_words(item.text)
+                        room -= reader_words(item.text)
                 if not kept:
                     continue
                 new = [c] + sorted(kept, key=lambda i: i.index)
-                cost = sum(shown_words(u.text) for u in new)
+                cost = sum(reader_words(u.text) for u in new)
             else:
                 continue
         existing = group_of(list_of(new[0]))
@@ -474,7 +467,7 @@ def _render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
             q = quote[where]
             citations.append(citation_for(numbers[where], doc_by_id[q.chunk_id], q.text))
         # A "[12]" in the source (a reference number) must not read as one of our markers.
-        text = _BRACKETED_NUMBER.sub(r"(\1)", c.text)
+        text = MARKER.sub(r"(\1)", c.text)
         return f"{text} [{numbers[where]}]"
 
     lines: list[str] = []  # prose runs on in one paragraph; a list has a line per item

@@ -21,6 +21,7 @@ from langchain_core.documents import Document
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from ..prompts import load_prompt
+from ..text import safe_url
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 PACKAGES = {"openai": "langchain-openai", "ollama": "langchain-ollama"}
 # Opening or closing tags of the fence (<source ...>, </sources>, < / source >), in any case.
-_FENCE_TAG = re.compile(r"<\s*/?\s*sources?\b[^>]*>", re.I)
+FENCE_TAG = re.compile(r"<\s*/?\s*sources?\b[^>]*>", re.I)
 
 
 class ModelUnavailable(RuntimeError):
@@ -85,7 +86,7 @@ def _attr(value: Any) -> str:
 
 def neutralise(text: str) -> str:
     """Chunk text as data: no tag in it can end the fence or forge another source."""
-    return _FENCE_TAG.sub("[tag removed]", text)
+    return FENCE_TAG.sub("[tag removed]", text)
 
 
 def format_sources(docs: Sequence[Document]) -> str:
@@ -155,16 +156,6 @@ def _is_timeout(error: BaseException) -> bool:
             return True
         e = e.__cause__ or e.__context__
     return False
-
-
-def safe_url(url: str) -> str:
-    """A URL without any user:password part, for messages and logs."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def failure_notice(error: BaseException, settings: Settings) -> str:

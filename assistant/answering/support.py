@@ -31,7 +31,7 @@ import numpy as np
 
 from ..keywords import terms
 from ..language import is_lithuanian
-from ..text import unit_spans
+from ..text import MARKER, unit_spans
 
 if TYPE_CHECKING:
     from langchain_core.documents import Document
@@ -283,7 +283,6 @@ COVERAGE = 0.8  # share of a claim's content terms found in its nearest source s
 
 def coverage(claim: str, source: str) -> float:
     """The share of the claim's content terms (stemmed, no stopwords) that the source has."""
-
     want = set(terms(claim))
     return len(want & set(terms(source))) / len(want) if want else 1.0
 
@@ -296,7 +295,7 @@ def check_claim(sentence: str, cited: Sequence[str], question: str = "", embed: 
                 threshold: float = 0.0) -> Verdict:
     """Is `sentence` supported by the texts it cites? `embed` None checks numbers, names and
     negation against whole texts only (no meaning test, no sentence alignment)."""
-    bare = " ".join(re.sub(r"\[\d{1,3}\]", " ", sentence).split())
+    bare = " ".join(MARKER.sub(" ", sentence).split())
     if not bare:
         return Verdict(True)
     missing = unsupported_numbers(bare, cited)

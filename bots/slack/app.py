@@ -14,8 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 from urllib.error import URLError
 
-from cluster_assistant.assistant.answering.model import safe_url
 from cluster_assistant.assistant.feedback import FeedbackStore
+from cluster_assistant.assistant.pipeline import Assistant
+from cluster_assistant.assistant.text import safe_url
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
@@ -25,7 +26,6 @@ from .handlers import SlackBot
 from .state import SlackState
 
 if TYPE_CHECKING:
-    from cluster_assistant.assistant.pipeline import Assistant
     from cluster_assistant.assistant.settings import Settings
 
 LAZY_WORKERS = 8
@@ -61,8 +61,6 @@ def build_app(settings: Settings, assistant: Assistant | None = None, client: We
         client = make_web_client(require_env("SLACK_BOT_TOKEN", "the bot token (xoxb-…) from OAuth & Permissions"))
     secret = signing_secret(socket_mode=socket_mode)
     if assistant is None:
-        from cluster_assistant.assistant.pipeline import Assistant
-
         assistant = Assistant(settings)
     if assistant.store.count() == 0:
         raise SlackConfigError("the index is empty: run `cluster-assistant ingest` first")

@@ -59,6 +59,9 @@ class HttpServer:
             self._server.trigger.pull_trigger(self._close_all)
 
     def _close_all(self) -> None:  # runs on the server's own loop thread
+        # waitress has no public call that closes open connections; its asyncore map holds them
+        # (a private name, so pyproject pins waitress below 4; the Slack tests stop a server through
+        # tools/slack_fake.serve_http and check that it stopped).
         for channel in list(self._server._map.values()):
             if channel is not self._server.trigger and channel is not self._server:
                 channel.close()
