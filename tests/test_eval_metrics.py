@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 import pytest
+import yaml
 from cluster_assistant.assistant.answering.citations import citation_problems
 from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.schema import Answer, Citation
@@ -134,3 +135,18 @@ def test_the_held_out_half_is_fixed_by_the_item_id_and_holds_about_half() -> Non
     for wording in ("close", "paraphrased"):
         assert any(i.held_out and i.wording == wording for i in items)
         assert any(not i.held_out and i.wording == wording for i in items)
+
+
+@pytest.mark.parametrize(("field", "value"), [("area", "marketing"), ("style", "essay"), ("wording", "loose")])
+def test_a_dataset_item_outside_the_known_areas_styles_or_wordings_is_named(tmp_path, field: str, value: str) -> None:
+    item = {"id": "x1", "question": "What is a cluster?", "area": "management", "style": "factoid",
+            "wording": "close", "in_scope": True, "expected_sources": [{"doc_id": "d"}], field: value}
+    path = tmp_path / "dataset.yaml"
+    path.write_text(yaml.safe_dump([item]))
+    with pytest.raises(DatasetError, match=f"item x1: {field} must be one of .*not '{value}'"):
+        load_dataset(path)
+
+
+def test_reader_words_skip_markers_bullets_and_list_numbers() -> None:
+    assert m.words("• A co-op – B [1].\n1) Step two [2]") == 5  # A, co-op, B., Step, two
+    assert m.words("Around 50 clusters [3].") == 3
