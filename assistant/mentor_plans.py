@@ -6,6 +6,7 @@ asked for, key points with citations, discussion questions, a short exercise, fu
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
@@ -149,16 +150,19 @@ class _Point:
 
 def _candidate_points(answers: list[Answer]) -> list[_Point]:
     """Every sentence of the answers that says something, with the sources its own markers cite; a
-    sentence that repeats one already taken (most of its words) is left out."""
-
-
+    sentence that repeats one already taken (most of its words) is left out. A list item stands as a
+    sentence of its own ("improve SMEs' access…; and" reads "Improve SMEs' access….")."""
     out: list[_Point] = []
     seen: list[set[str]] = []
     for ans in answers:
         by_n = {c.n: c for c in ans.citations}
         for sentence in _sentences(ans.answer):
+            item = bool(BULLET.match(sentence.strip()))
             text = BULLET.sub("", sentence.strip())  # no bullet or list number
             body = strip_markers(text).strip()
+            if item and body and not body.endswith(":"):
+                body = as_sentence(body)
+                text = " ".join([body, *(f"[{n}]" for n in MARKER.findall(text))])
             if not body or body.endswith(":"):
                 continue  # a list intro says nothing on its own
             words = set(terms(body))
@@ -172,6 +176,14 @@ def _candidate_points(answers: list[Answer]) -> list[_Point]:
 
 
 REPEAT_SHARE = 0.7  # a point with this share of its terms in a point already taken repeats it
+_ITEM_TAIL = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$")
+
+
+def as_sentence(item: str) -> str:
+    """A list item as a sentence: "improve access to clusters; and" -> "Improve access to clusters."."""
+    text = _ITEM_TAIL.sub("", item.strip())
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?", "”", '"')) else text + "."
 
 
 def _rank(assistant: Assistant, points: list[_Point], topic: str, focus: str) -> list[_Point]:

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from cluster_assistant.assistant.mentor_plans import agenda_for, prepare
+from cluster_assistant.assistant.mentor_plans import agenda_for, as_sentence, prepare
 from cluster_assistant.assistant.pipeline import Assistant
 
 
@@ -102,6 +102,10 @@ def test_a_plan_never_repeats_a_point_and_cites_every_reading_it_lists(corpus_as
         # Objectives and discussion questions start from the cited points, not from the topic string alone.
         assert sum(bool(re.search(r"\[\d+\]", o)) for o in plan.objectives) >= 1
         assert sum(bool(re.search(r"\[\d+\]", q)) for q in plan.discussion) >= 2
+        # Every point reads as a sentence, list items included ("improve access…; and" is not a point).
+        for kp in plan.key_points:
+            body = re.sub(r"\s*\[\d+\]", "", kp.text)
+            assert not body[:1].islower() and not body.rstrip().endswith((";", ",", " and")), kp.text
 
 
 def test_the_stage_changes_which_points_lead(corpus_assistant: Assistant) -> None:
@@ -109,3 +113,11 @@ def test_the_stage_changes_which_points_lead(corpus_assistant: Assistant) -> Non
     late = prepare(corpus_assistant, "cluster strategy", "mature", 60)
     assert [kp.text for kp in early.key_points] != [kp.text for kp in late.key_points]
     assert "emerging" in early.discussion[0] and "mature" in late.discussion[0]
+
+
+def test_a_list_item_becomes_a_sentence() -> None:
+    assert as_sentence("improve SMEs' access to clusters; and") == "Improve SMEs' access to clusters."
+    assert as_sentence("research and innovation, or") == "Research and innovation."
+    assert as_sentence("Providing resources for cluster management excellence;") == (
+        "Providing resources for cluster management excellence.")
+    assert as_sentence("Around 50 clusters operate in Lithuania.") == "Around 50 clusters operate in Lithuania."
