@@ -17,7 +17,7 @@ import yaml
 from . import safe_yaml
 from .language import LT_WORDS
 from .loaders import html, office
-from .source_doc import Limits, LoadError, Part, SourceDoc, printable
+from .source_doc import Limits, LoadError, Part, Sections, SourceDoc, printable
 
 SUPPORTED_SUFFIXES = {".pdf", ".md", ".markdown", ".txt", ".docx", ".pptx", ".html", ".htm"}
 # A document's format, shown by `sources`: pdf, docx, pptx, html, md or txt.
@@ -229,26 +229,14 @@ def _split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
 
 def _markdown_parts(text: str) -> list[Part]:
     """Split at headings; each part keeps its heading path ("Doc > Section > Sub")."""
-    parts: list[Part] = []
-    path: list[tuple[int, str]] = []
-    buf: list[str] = []
-
-    def flush() -> None:
-        body = "\n".join(buf).strip()
-        if body:
-            parts.append(Part(text=body, section=" > ".join(h for _, h in path)))
-        buf.clear()
-
+    sections = Sections()
     for line in text.splitlines():
         m = _HEADING.match(line)
         if m:
-            flush()
-            level, heading = len(m.group(1)), _heading_text(m.group(2)).strip().strip("*").strip()
-            path = [(lv, h) for lv, h in path if lv < level] + [(level, heading)]
+            sections.heading(len(m.group(1)), _heading_text(m.group(2)).strip().strip("*").strip())
         else:
-            buf.append(line)
-    flush()
-    return parts
+            sections.lines.append(line)
+    return sections.done()
 
 
 # --- pdf -----------------------------------------------------------------------------------------

@@ -38,6 +38,31 @@ class Part:
     section: str = ""
 
 
+class Sections:
+    """Parts split at headings, each under its heading path ("Guide > Internal > Newsletter"): how
+    Markdown, Word and web pages are read. Add text to `lines`; `heading` closes the section so far."""
+
+    def __init__(self) -> None:
+        self.parts: list[Part] = []
+        self.lines: list[str] = []
+        self._path: list[tuple[int, str]] = []
+
+    def heading(self, level: int, text: str) -> None:
+        """Open a section titled `text` at `level` (1 = top), under the open headings above it."""
+        self._flush()
+        self._path = [(lv, h) for lv, h in self._path if lv < level] + [(level, text)]
+
+    def done(self) -> list[Part]:
+        self._flush()
+        return self.parts
+
+    def _flush(self) -> None:
+        body = "\n".join(self.lines).strip()
+        if body:
+            self.parts.append(Part(text=body, section=" > ".join(h for _, h in self._path)))
+        self.lines.clear()
+
+
 @dataclass
 class SourceDoc:
     doc_id: str

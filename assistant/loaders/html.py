@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ..source_doc import LoadError, Part
+from ..source_doc import LoadError, Part, Sections
 from .office import table_lines
 
 # trafilatura logs its own view of every page it finds little in; ingest reports each failure by name.
@@ -47,26 +47,16 @@ def _text(el: Any) -> str:
 
 
 def _parts(main: Any) -> list[Part]:
-    parts: list[Part] = []
-    path: list[tuple[int, str]] = []
-    lines: list[str] = []
-
-    def flush() -> None:
-        body = "\n".join(lines).strip()
-        if body:
-            parts.append(Part(text=body, section=" > ".join(h for _, h in path)))
-        lines.clear()
-
+    sections = Sections()
+    lines = sections.lines
     for el in main:
         tag = el.tag
         if tag == "head":
             heading = _text(el)
             if not heading:
                 continue
-            flush()
             rend = str(el.get("rend") or "h2")
-            level = int(rend[1]) if len(rend) == 2 and rend[1].isdigit() else 2
-            path = [(lv, h) for lv, h in path if lv < level] + [(level, heading)]
+            sections.heading(int(rend[1]) if len(rend) == 2 and rend[1].isdigit() else 2, heading)
         elif tag == "list":
             lines += [f"- {t}" for t in (_text(item) for item in el.iter("item")) if t]
         elif tag == "table":
@@ -75,5 +65,4 @@ def _parts(main: Any) -> list[Part]:
             text = _text(el)
             if text:
                 lines.append(text)
-    flush()
-    return parts
+    return sections.done()

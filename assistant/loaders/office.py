@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..source_doc import Limits, LoadError, Part
+from ..source_doc import Limits, LoadError, Part, Sections
 
 NOTES = "Speaker notes"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a Compound File: old .doc/.ppt, or an encrypted OOXML file
@@ -203,16 +203,8 @@ def load_docx(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict
         document = docx.Document(buf)
         title = (document.core_properties.title or "").strip()
         styles = _paragraph_styles(document)
-        parts: list[Part] = []
-        heading_path: list[tuple[int, str]] = []
-        buf_lines: list[str] = []
-
-        def flush() -> None:
-            body = "\n".join(buf_lines).strip()
-            if body:
-                parts.append(Part(text=body, section=" > ".join(h for _, h in heading_path)))
-            buf_lines.clear()
-
+        sections = Sections()
+        buf_lines = sections.lines
         for n, block in enumerate(_blocks(document.element.body)):
             if n % 200 == 0:
                 check()
@@ -231,12 +223,11 @@ def load_docx(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict
             if level == 0:
                 title = title or text
             elif level is not None:
-                flush()
-                heading_path = [(lv, h) for lv, h in heading_path if lv < level] + [(level, text)]
+                sections.heading(level, text)
             else:
                 numbered = list_style or bool(block.xpath("./w:pPr/w:numPr"))
                 buf_lines.append(f"- {text}" if numbered else text)
-        flush()
+        parts = sections.done()
     except LoadError:
         raise
     except Exception as e:  # noqa: BLE001 - python-docx surfaces a damaged part as any of many errors
