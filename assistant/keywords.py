@@ -74,14 +74,22 @@ class Columns:
     num_docs: int
     vocab: dict[str, int]
 
-    def scores(self, tokens: list[str]) -> np.ndarray:
+    def scores(self, tokens: list[str], related: dict[str, float] | None = None) -> np.ndarray:
+        """BM25 of each chunk for `tokens`, plus each `related` term's scores times its weight."""
         out = np.zeros(self.num_docs, dtype=np.float32)
-        for t in tokens:  # a repeated query term counts again, as in bm25s
+        weighted = [(t, 1.0) for t in tokens] + list((related or {}).items())
+        for t, weight in weighted:  # a repeated query term counts again, as in bm25s
             col = self.vocab.get(t)
-            if col is not None:
+            if col is not None and col + 1 < len(self.indptr):  # bm25s's "" has no column
                 s, e = int(self.indptr[col]), int(self.indptr[col + 1])
-                out[self.indices[s:e]] += self.data[s:e]  # a column names each chunk once
+                out[self.indices[s:e]] += weight * self.data[s:e]  # a column names each chunk once
         return out
+
+    def by_spread(self) -> list[str]:
+        """The vocabulary, words in the most chunks first."""
+        spread = {t: int(self.indptr[c + 1] - self.indptr[c])
+                  for t, c in self.vocab.items() if c + 1 < len(self.indptr)}
+        return sorted(spread, key=lambda t: -spread[t])
 
 
 _ARRAYS = ("data", "indices", "indptr")
@@ -246,11 +254,14 @@ class KeywordIndex:
             out.append(" ".join(run))
         return []
 
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+    def search(self, query: str, k: int, allowed: set[str] | None = None,
+               related: dict[str, float] | None = None) -> list[tuple[str, float]]:
+        """The k best chunks by BM25 (among `allowed`). `related`: more terms, each with a weight
+        below 1 (words that mean nearly what the query's words mean)."""
         q = terms(query)
         if not self.ids or not q:
             return []
-        scores = self.columns.scores(q)
+        scores = self.columns.scores(q, related)
         if allowed is not None:
             mask = np.zeros(len(self.ids), dtype=scores.dtype)
             for cid in allowed:

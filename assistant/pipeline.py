@@ -41,6 +41,7 @@ from .settings import Settings
 from .store import Store, has_units, units_of
 from .topics import TopicClassifier, load_taxonomy
 from .unit_vectors import fill_units
+from .word_vectors import WordVectors
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -106,6 +107,7 @@ class Assistant:
         if embedder is not None:
             self.embedder = embedder
         self._keywords: KeywordIndex | None = None
+        self._words: WordVectors | None = None
         self._warned_space = False  # the "index from another model" warning, once
 
     @cached_property
@@ -142,7 +144,17 @@ class Assistant:
         idx = self._keywords
         if idx is None or idx.version != index_version(self.store):
             idx = self._keywords = KeywordIndex.for_store(self.store, self.settings.keywords_dir)
+            self._words = None
         return idx
+
+    @property
+    def words(self) -> WordVectors:
+        """The keyword index's words, embedded one by one (saved at ingest; see `word_vectors`)."""
+        keywords = self.keywords
+        if self._words is None:
+            self._words = WordVectors.for_vocabulary(keywords.columns.by_spread(), self.embedder,
+                                                     self.settings.keywords_dir, self.vector_space)
+        return self._words
 
     def answer(self, question: str, topic: str | None = None, kind: str | None = None,
                on_token: TokenCallback | None = None, shown: frozenset[str] = frozenset()) -> Answer:
@@ -176,7 +188,7 @@ class Assistant:
         turn.query = with_english(turn.search, acronyms)  # what is embedded and matched
         qv = self.embedder.embed_query(turn.query)
         turn.topic_asked = self.classifier.classify(qv)
-        retriever = HybridRetriever(self.settings, self.store, keywords)
+        retriever = HybridRetriever(self.settings, self.store, keywords, self.words)
         turn.retrieved = retriever.retrieve(turn.search, qv, make_filter(turn.topic, turn.kind), search=turn.query)
         self._check_vector_space(turn.found)
         turn.retrieve_ms = (time.perf_counter() - t) * 1000
@@ -201,7 +213,7 @@ class Assistant:
                 fill_units(self.embedder, missing)
             units = units_of(r.context)
             text, cites = compose(turn.query, r.query_vector, r.context, units, self.settings.answer_words,
-                                  shown=turn.shown)
+                                  shown=turn.shown, word_vectors=self.words)
             ans = Answer(question=q, answer=text, refused=not cites, topic=topic, citations=cites,
                          confidence=r.relevance)
             if not cites:

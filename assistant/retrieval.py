@@ -14,6 +14,7 @@ from .text import is_list_item, unit_spans
 if TYPE_CHECKING:
     from .settings import Settings
     from .store import Store
+    from .word_vectors import WordVectors
 
 
 @dataclass
@@ -87,8 +88,11 @@ def term_coverage(question: str, text: str, misses: int = 0) -> float:
 
 
 class HybridRetriever:
-    def __init__(self, settings: Settings, store: Store, keywords: KeywordIndex) -> None:
-        self.settings, self.store, self.keywords = settings, store, keywords
+    def __init__(self, settings: Settings, store: Store, keywords: KeywordIndex,
+                 words: WordVectors | None = None) -> None:
+        """`words`: the corpus's word vectors; a paraphrased question's keyword search then also
+        looks for the corpus words nearest its own (`WordVectors.related`)."""
+        self.settings, self.store, self.keywords, self.words = settings, store, keywords, words
 
     def retrieve(self, question: str, query_vector: list[float], where: dict[str, Any] | None = None,
                  search: str | None = None) -> Retrieved:
@@ -99,14 +103,17 @@ class HybridRetriever:
         allowed = None
         if where is not None:
             allowed = self.store.ids_where(where)
-        lexical = self.keywords.search(search or question, s.fetch_k, allowed)
-        dense_score = {doc.metadata["id"]: score for doc, score in dense}
-        kw_score = dict(lexical)
         # When few of the question's words are the documents' words (a paraphrase), keywords say
-        # little: the meaning (dense) leads.
+        # little: the meaning (dense) leads, and the keyword search adds the corpus's words for
+        # what the question says in its own.
         wanted = english_part(question)
         overlap = max((term_coverage(wanted, doc.page_content) for doc, _ in dense), default=0.0)
-        weight = s.dense_weight if overlap >= WORDS_MATCH else max(s.dense_weight, PARAPHRASE_DENSE_WEIGHT)
+        paraphrase = overlap < WORDS_MATCH
+        weight = max(s.dense_weight, PARAPHRASE_DENSE_WEIGHT) if paraphrase else s.dense_weight
+        related = self.words.related(terms(search or question)) if paraphrase and self.words else None
+        lexical = self.keywords.search(search or question, s.fetch_k, allowed, related)
+        dense_score = {doc.metadata["id"]: score for doc, score in dense}
+        kw_score = dict(lexical)
         fused = fuse(dense_score, kw_score, weight)
         top_ids = sorted(fused, key=fused.__getitem__, reverse=True)[: s.k]
         by_id = {doc.metadata["id"]: doc for doc, _ in dense}

@@ -2,7 +2,8 @@
 
 1. Score every sentence or list item ("unit") of the retrieved chunks: cosine similarity of its
    embedding (made at ingest) to the question, plus overlap with the question's terms weighted by
-   how rare each term is among the candidates (a name every candidate shares says little), plus a
+   how rare each term is among the candidates (a name every candidate shares says little; a word
+   that means nearly the term, "funds" for "money", counts by its similarity), plus a
    share of the previous unit's score (answers often follow the sentence that names the subject; a
    heading or caption passes none on), plus a bonus when the unit holds what the question asks for:
    a number ("how long", "when"), names ("who"), or for a list question a list whose heading it names
@@ -30,6 +31,7 @@ from ..language import english_part
 from ..schema import Citation
 from ..store import Unit
 from ..text import BULLET, MARKER, heads_list, is_heading, is_list_item, reader_words, squash, strip_markers
+from ..word_vectors import WordVectors
 
 _CAPTION = re.compile(r"^(figure|fig\.|table|source|chart|graph|annex|page)\b", re.I)
 _PAGE_FOOTER = re.compile(r"^\d+\s*\|\s*page$", re.I)
@@ -156,9 +158,26 @@ _DEPENDS = re.compile(r"^(It|Its|This|These|That|Those|They|Their|Them|Such|Both
 INDEPENDENT_SHARE = 0.5
 
 
-def features(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]]) -> None:
+def term_matches(qterms: list[str], unit_terms: dict[int, frozenset[str]],
+                 words: WordVectors | None) -> dict[int, dict[str, float]]:
+    """For each unit, the question terms it holds: 1 for the term itself, and with `words` the
+    similarity of its nearest word for a term it words otherwise ("funds" for "money", 0.67)."""
+    if words is None:
+        return {u: {t: 1.0 for t in qterms if t in ts} for u, ts in unit_terms.items()}
+    vocab = sorted(set().union(*unit_terms.values())) if unit_terms else []
+    sims = words.matches(qterms, vocab)
+    column = {w: j for j, w in enumerate(vocab)}
+    out: dict[int, dict[str, float]] = {}
+    for u, ts in unit_terms.items():
+        best = sims[:, [column[t] for t in ts]].max(axis=1) if ts else np.zeros(len(qterms))
+        out[u] = {t: float(best[i]) for i, t in enumerate(qterms) if best[i] > 0}
+    return out
+
+
+def features(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]],
+             word_vectors: WordVectors | None = None) -> None:
     """Each candidate's feature values (`Candidate.features`, keyed by FEATURES and PREVIOUS)."""
-    qterms = set(terms(question))
+    qterms = sorted(set(terms(question)))
     all_c = [c for lst in by_chunk.values() for c in lst]
     # A unit is read under its section's heading ("Resources needed": "Required resources are a mentor…").
     unit_terms = {id(c): c.terms | c.heading for c in all_c}
@@ -167,8 +186,10 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
             intro = intro_of(lst, c.index) if is_list_item(c.text) else None
             if intro is not None:
                 unit_terms[id(c)] = unit_terms[id(c)] | intro.terms
+    held = term_matches(qterms, unit_terms, word_vectors)
     n = max(1, len(all_c))
-    idf = {t: math.log(1 + n / (1 + sum(t in ts for ts in unit_terms.values()))) for t in qterms}
+    # How rare a term is among the candidates, counting the units that word it otherwise too.
+    idf = {t: math.log(1 + n / (1 + sum(t in m for m in held.values()))) for t in qterms}
     total = sum(idf.values()) or 1.0
     qv = np.asarray(query_vector)
     wants_list = asks_for_list(question)
@@ -177,7 +198,7 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
         prev: dict[str, float] = {"cos": 0.0, "lexical": 0.0}
         for c in lst:
             typed = answer_type_matches((number, names), c.text)
-            f = {"cos": float(qv @ c.vector), "lexical": sum(idf[t] for t in qterms & unit_terms[id(c)]) / total,
+            f = {"cos": float(qv @ c.vector), "lexical": sum(idf[t] * m for t, m in held[id(c)].items()) / total,
                  "rank": c.chunk_rank, "list_match": float(wants_list and is_enumeration(c.text)),
                  "number_match": float(typed[0]), "names_match": float(typed[1]),
                  "log_words": math.log1p(c.words), "has_number": float(bool(_NUMBER.search(c.text))),
@@ -189,8 +210,9 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
             prev = {"cos": 0.0, "lexical": 0.0} if is_noise(c.text) else f
 
 
-def _score(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]]) -> None:
-    features(question, query_vector, by_chunk)
+def _score(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]],
+           word_vectors: WordVectors | None = None) -> None:
+    features(question, query_vector, by_chunk, word_vectors)
     qterms = set(terms(question))
     for lst in by_chunk.values():
         for c in lst:
@@ -314,15 +336,17 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z0-9])")
 
 
 def compose(question: str, query_vector: list[float], docs: list[Document], units: list[Unit],
-            word_budget: int, shown: frozenset[str] = frozenset()) -> tuple[str, list[Citation]]:
+            word_budget: int, shown: frozenset[str] = frozenset(),
+            word_vectors: WordVectors | None = None) -> tuple[str, list[Citation]]:
     """Build the answer text with [n] markers, and its citations.
 
     The lead is the unit that answers best; the support follows, most relevant first, until the word
     budget or the relevance floor (RELEVANCE_MARGIN below the lead) stops it. A list shows under its
-    intro, with the items that were chosen. Units in `shown` (see `shown_sentences`) are not used."""
+    intro, with the items that were chosen. Units in `shown` (see `shown_sentences`) are not used.
+    `word_vectors`: the corpus's, so that a unit that words a question term otherwise matches it."""
     budget = budget_for(question, word_budget)
     by_chunk = _candidates(docs, units)
-    _score(question, query_vector, by_chunk)
+    _score(question, query_vector, by_chunk, word_vectors)
     wants_list = asks_for_list(question)
 
     def usable(c: Candidate) -> bool:

@@ -1,0 +1,157 @@
+"""Which words mean nearly the same: each corpus word embedded alone by the sentence model.
+
+Coordinators ask in their own words ("money", "openings", "weak spot") where the documents say
+"funds", "opportunities", "weaknesses". Shared words alone miss those; the sentence model, given one
+word, places such pairs close (cosine 0.6–0.9, against 0.2–0.35 for unrelated words). Two uses:
+- retrieval: a paraphrased question's keyword search also looks for the corpus words nearest each
+  of its words (query expansion from the corpus's own vocabulary);
+- answering: a question word matches a sentence's word that means nearly the same, weighted by
+  how similar the two are.
+
+The vectors of one keyword index's vocabulary are saved next to it, so a cold `ask` only loads
+them; ingest embeds only words it has not embedded before."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+SOFT_MATCH = 0.55        # answering: a question word matches a unit's word at least this similar
+RELATED_MIN = 0.6        # retrieval: corpus words at least this similar join a paraphrase's search
+RELATED_PER_TERM = 5     # ... at most this many per question word
+MAX_WORDS = 50_000       # a huge corpus embeds its most widespread words only
+_WORD = re.compile(r"[^\W\d_]{3,}(?:-[^\W\d_]+)*")  # letters (a hyphen inside): no numbers, codes or stubs
+FILE = "word_vectors.npz"
+_MEMORY: dict[str, dict[str, np.ndarray]] = {}  # per vector space: words embedded in this process
+MEMORY_WORDS = 200_000  # then it starts again: a bot that runs for months keeps a bounded cache
+
+
+def is_word(term: str) -> bool:
+    return bool(_WORD.fullmatch(term))
+
+
+class WordVectors:
+    """The normalised vectors of a vocabulary's words; other words are embedded when asked for."""
+
+    def __init__(self, words: list[str], matrix: np.ndarray, embedder: Any, space: str) -> None:
+        self.words, self.matrix, self.embedder, self.space = words, matrix, embedder, space
+        self.row = {w: i for i, w in enumerate(words)}
+
+    @classmethod
+    def for_vocabulary(cls, vocabulary: Iterable[str], embedder: Any, folder: Path, space: str) -> WordVectors:
+        """The vectors of the vocabulary's words (see `is_word`; the first MAX_WORDS, so pass the most
+        widespread first), from the file in `folder` when it holds them, else embedded and saved."""
+        words = [w for w in vocabulary if is_word(w)][:MAX_WORDS]
+        saved = _load(folder, space)
+        if saved is not None and saved.words == words:
+            saved.embedder = embedder
+            return saved
+        known = dict(zip(saved.words, saved.matrix, strict=True)) if saved is not None else {}
+        memory = _remember(space)
+        new = [w for w in words if w not in known and w not in memory]
+        if new:
+            memory.update(zip(new, _embed(embedder, new), strict=True))
+        out = cls(words, _stack([known[w] if w in known else memory[w] for w in words]), embedder, space)
+        with contextlib.suppress(OSError):  # a read-only data dir: still usable in memory
+            _save(folder, out)
+        return out
+
+    def vectors(self, words: list[str]) -> np.ndarray:
+        """One row per word: from the vocabulary, or embedded now (a question's own words)."""
+        memory = _remember(self.space)
+        new = sorted({w for w in words if w not in self.row and w not in memory})
+        if new:
+            memory.update(zip(new, _embed(self.embedder, new), strict=True))
+        return _stack([self.matrix[self.row[w]] if w in self.row else memory[w] for w in words])
+
+    def related(self, terms: Iterable[str]) -> dict[str, float]:
+        """Corpus words that mean nearly what one of `terms` means (RELATED_MIN, RELATED_PER_TERM),
+        each weighted by its similarity: "money" finds "funds" and "financial"."""
+        asked = sorted({t for t in terms if is_word(t)})
+        if not asked or not self.words:
+            return {}
+        sims = self.vectors(asked) @ self.matrix.T
+        out: dict[str, float] = {}
+        for i in range(len(asked)):
+            for j in np.argsort(-sims[i])[:RELATED_PER_TERM + 1]:
+                word, sim = self.words[j], float(sims[i, j])
+                if sim >= RELATED_MIN and word not in asked:
+                    out[word] = max(out.get(word, 0.0), sim)
+        return out
+
+    def matches(self, asked: list[str], words: list[str]) -> np.ndarray:
+        """Similarity of each asked word (rows) to each word (columns), 0 below SOFT_MATCH; 1 for the
+        same word. Words of digits or codes match only themselves."""
+        out = np.zeros((len(asked), len(words)), dtype=np.float32)
+        a = [i for i, w in enumerate(asked) if is_word(w)]
+        b = [j for j, w in enumerate(words) if is_word(w)]
+        if a and b:
+            sims = self.vectors([asked[i] for i in a]) @ self.vectors([words[j] for j in b]).T
+            out[np.ix_(a, b)] = np.where(sims >= SOFT_MATCH, sims, 0.0)
+        column: dict[str, list[int]] = {}
+        for j, w in enumerate(words):
+            column.setdefault(w, []).append(j)
+        for i, w in enumerate(asked):
+            out[i, column.get(w, [])] = 1.0
+        return out
+
+
+def _stack(rows: list[np.ndarray]) -> np.ndarray:
+    return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 0), dtype=np.float32)
+
+
+def _remember(space: str) -> dict[str, np.ndarray]:
+    memory = _MEMORY.setdefault(space, {})
+    if len(memory) > MEMORY_WORDS:
+        memory.clear()
+    return memory
+
+
+def _embed(embedder: Any, words: list[str]) -> np.ndarray:
+    vecs = _stack([np.asarray(v, dtype=np.float32) for v in embedder.embed_documents(words)])
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    # Rounded as the saved file rounds them: a question scores the same in the process that ingested.
+    return (vecs / np.where(norms > 0, norms, 1.0)).astype(np.float16).astype(np.float32)
+
+
+def _load(folder: Path, space: str) -> WordVectors | None:
+    """The saved vectors, or None when there are none, they come from another model, or the file is
+    damaged (the words are then embedded again, with a warning naming the file)."""
+    path = folder / FILE
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path) as saved:
+            if str(saved["space"]) != space:
+                return None
+            words = [str(w) for w in saved["words"]]
+            matrix = saved["matrix"].astype(np.float32)
+        if matrix.ndim != 2 or len(matrix) != len(words) or not np.isfinite(matrix).all():
+            raise ValueError("the vectors do not match the words")
+    except (OSError, ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile) as e:
+        log.warning("the word vectors file %s cannot be used (%s); embedding the words again", path,
+                    str(e) or type(e).__name__)
+        return None
+    return WordVectors(words, matrix, None, space)
+
+
+def _save(folder: Path, vectors: WordVectors) -> None:
+    """One file, replaced whole: a reader sees the old words and vectors or the new ones."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"word_vectors.tmp{os.getpid()}.npz"
+    try:
+        np.savez(tmp, space=np.array(vectors.space), words=np.array(vectors.words, dtype=str),
+                 matrix=vectors.matrix.astype(np.float16))  # half the size; cosines move by ~1e-3
+        tmp.replace(folder / FILE)
+    finally:
+        tmp.unlink(missing_ok=True)

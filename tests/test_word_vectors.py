@@ -1,0 +1,91 @@
+"""Words that mean nearly the same, by the real embedding model: query expansion from the corpus's
+own vocabulary, and sentences that word a question's terms otherwise."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cluster_assistant.assistant.answering.extractive import compose
+from cluster_assistant.assistant.keywords import KeywordIndex, terms
+from cluster_assistant.assistant.pipeline import Assistant
+from cluster_assistant.assistant.store import Unit
+from cluster_assistant.assistant.word_vectors import FILE, SOFT_MATCH, WordVectors
+from langchain_core.documents import Document
+
+from .conftest import make_assistant
+
+VOCABULARY = ["funds", "financial", "weakness", "competitors", "office", "weather", "winter", "h2020"]
+
+
+@pytest.fixture(scope="module")
+def embedder(tmp_path_factory: pytest.TempPathFactory) -> object:
+    return make_assistant(tmp_path_factory.mktemp("data")).embedder
+
+
+def test_related_words_come_from_the_vocabulary_and_mean_nearly_the_same(embedder: object, tmp_path: Path) -> None:
+    words = WordVectors.for_vocabulary(VOCABULARY, embedder, tmp_path, "test-space")
+    assert "h2020" not in words.words  # a code: it matches only itself
+    money = words.related(["money"])
+    assert {"funds", "financial"} <= set(money), money
+    assert not {"weather", "winter", "office"} & set(money), money
+    assert "weakness" in words.related(["weak"])
+    sims = words.matches(["money", "compete", "h2020"], ["funds", "weather", "money", "competitors", "h2020"])
+    assert sims[0, 0] >= SOFT_MATCH and sims[0, 1] == 0 and sims[0, 2] == 1.0
+    assert sims[1, 3] >= SOFT_MATCH
+    assert sims[2].tolist() == [0, 0, 0, 0, 1.0]
+
+
+def test_the_vectors_are_saved_reused_and_a_damaged_file_is_embedded_again(
+        embedder: object, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    first = WordVectors.for_vocabulary(VOCABULARY, embedder, tmp_path, "test-space")
+    saved = (tmp_path / FILE).read_bytes()
+
+    class NoModel:  # the model must not be needed when the file holds every word
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            raise AssertionError(f"embedded {texts}")
+
+    again = WordVectors.for_vocabulary(VOCABULARY, NoModel(), tmp_path, "test-space")
+    assert again.words == first.words and np.array_equal(again.matrix, first.matrix)
+    (tmp_path / FILE).write_bytes(saved[:100])  # cut short
+    rebuilt = WordVectors.for_vocabulary(VOCABULARY, embedder, tmp_path, "test-space")
+    assert "cannot be used" in caplog.text and FILE in caplog.text
+    assert np.array_equal(rebuilt.matrix, first.matrix)
+    assert (tmp_path / FILE).read_bytes() == saved  # written whole again
+    other = WordVectors.for_vocabulary(VOCABULARY[:3], embedder, tmp_path, "test-space")
+    assert other.words == VOCABULARY[:3] and np.array_equal(other.matrix, first.matrix[:3])
+
+
+def test_keyword_search_finds_a_chunk_by_related_words_only_when_given_them(embedder: object, tmp_path: Path) -> None:
+    texts = ["Municipal budget funds finance the cluster office.", "The weather in Vilnius is cold in winter."]
+    index = KeywordIndex.build(["fees", "weather"], texts, "v1")
+    words = WordVectors.for_vocabulary(index.columns.by_spread(), embedder, tmp_path, "test-space")
+    question = "Where does the money come from?"
+    assert index.search(question, 2) == []
+    found = index.search(question, 2, related=words.related(terms(question)))
+    assert [cid for cid, _ in found] == ["fees"], found
+
+
+def test_a_sentence_that_words_the_question_otherwise_leads(embedder: object, tmp_path: Path) -> None:
+    """Every unit equally close by the sentence vector: shared words decide, and "funds" now answers
+    "money" although the question's own words are in neither sentence."""
+    lines = ["Municipal budget funds can finance the cluster's activities.",
+             "Our office opened in Vilnius in the spring of that year."]
+    text = "\n".join(lines)
+    q = np.eye(8)[0]
+    units = [Unit(chunk_id="c1", start=text.index(line), text=line, embedding=np.asarray(q, dtype=np.float32))
+             for line in lines]
+    docs = [Document(page_content=text, metadata={"id": "c1", "doc_id": "d", "title": "T", "page": 1})]
+    words = WordVectors.for_vocabulary(sorted(set(terms(text))), embedder, tmp_path, "test-space")
+    question = "Where else can our money come from?"
+    plain, _ = compose(question, list(q), docs, units, word_budget=10)
+    soft, _ = compose(question, list(q), docs, units, word_budget=10, word_vectors=words)
+    assert plain.startswith("Our office"), plain  # a tie, but for the share the second inherits
+    assert soft.startswith("Municipal budget funds"), soft
+
+
+def test_ingest_saves_the_corpus_words_and_answers_load_them(corpus_assistant: Assistant) -> None:
+    path = corpus_assistant.settings.keywords_dir / FILE
+    assert path.is_file()
+    words = corpus_assistant.words
+    assert len(words.words) > 1000 and words.matrix.shape == (len(words.words), 384)
+    assert words.words == [w for w in corpus_assistant.keywords.columns.by_spread() if w in words.row]
