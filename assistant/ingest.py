@@ -23,6 +23,7 @@ from .keywords import KeywordIndex
 from .source_doc import Limits, LoadError, SourceDoc, printable
 from .store import UNIT_SPANS, UNIT_VECTORS, UNITS_VERSION, Store, has_units, unit_metadata
 from .unit_vectors import embed_chunks
+from .vector_centre import corpus_centre
 from .word_vectors import WordVectors
 
 if TYPE_CHECKING:
@@ -272,6 +273,7 @@ def ingest(paths: Sequence[Path | str], settings: Settings, store: Store, embedd
         keywords = KeywordIndex.for_store(store, settings.keywords_dir)  # cheap when already current
         # New words are embedded now, not at the first question (see word_vectors).
         WordVectors.for_vocabulary(keywords.columns.by_spread(), embedder, settings.keywords_dir, space)
+        corpus_centre(store, settings.keywords_dir)
     report.seconds = time.monotonic() - started
     return report
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .acronyms import acronyms_for
 from .answering.citations import citation_problems, ground, reply_sentences
 from .answering.extractive import compose
@@ -41,6 +43,7 @@ from .settings import Settings
 from .store import Store, has_units, units_of
 from .topics import TopicClassifier, load_taxonomy
 from .unit_vectors import fill_units
+from .vector_centre import corpus_centre
 from .word_vectors import WordVectors
 
 if TYPE_CHECKING:
@@ -108,6 +111,8 @@ class Assistant:
             self.embedder = embedder
         self._keywords: KeywordIndex | None = None
         self._words: WordVectors | None = None
+        self._centre: np.ndarray | None = None
+        self._centre_known = False  # None is also a centre: the empty store's
         self._warned_space = False  # the "index from another model" warning, once
 
     @cached_property
@@ -144,7 +149,7 @@ class Assistant:
         idx = self._keywords
         if idx is None or idx.version != index_version(self.store):
             idx = self._keywords = KeywordIndex.for_store(self.store, self.settings.keywords_dir)
-            self._words = None
+            self._words, self._centre_known = None, False
         return idx
 
     @property
@@ -155,6 +160,14 @@ class Assistant:
             self._words = WordVectors.for_vocabulary(keywords.columns.by_spread(), self.embedder,
                                                      self.settings.keywords_dir, self.vector_space)
         return self._words
+
+    @property
+    def centre(self) -> np.ndarray | None:
+        """The corpus's mean chunk vector (saved at ingest; see `vector_centre`); None for an empty store."""
+        self.keywords  # noqa: B018 (brings the derived parts up to date with the store)
+        if not self._centre_known:
+            self._centre, self._centre_known = corpus_centre(self.store, self.settings.keywords_dir), True
+        return self._centre
 
     def answer(self, question: str, topic: str | None = None, kind: str | None = None,
                on_token: TokenCallback | None = None, shown: frozenset[str] = frozenset()) -> Answer:
@@ -187,7 +200,7 @@ class Assistant:
         acronyms = acronyms_for(turn.search, keywords.acronyms)
         turn.query = with_english(turn.search, acronyms)  # what is embedded and matched
         qv = self.embedder.embed_query(turn.query)
-        turn.topic_asked = self.classifier.classify(qv)
+        turn.topic_asked = self.classifier.classify(qv, self.centre)
         retriever = HybridRetriever(self.settings, self.store, keywords, self.words)
         turn.retrieved = retriever.retrieve(turn.search, qv, make_filter(turn.topic, turn.kind), search=turn.query)
         self._check_vector_space(turn.found)

@@ -167,6 +167,22 @@ class Store:
                 metas.append(meta)
         return ids, metas
 
+    def sample_vectors(self, n: int = 5000, page: int = 500) -> Any:
+        """Up to `n` chunk vectors (a numpy array, one row each), read a page at a time from places
+        spread over the whole collection."""
+        import numpy as np
+
+        total = self.count()
+        pages = max(1, min(n, total) // page)
+        starts = sorted({round(i * max(0, total - page) / max(1, pages - 1)) for i in range(pages)}) if total else []
+        rows = []
+        for off in starts:
+            with self._doing("cannot read"):
+                got = self.collection.get(include=["embeddings"], limit=page, offset=off)
+            if got["embeddings"] is not None and len(got["embeddings"]):
+                rows.append(np.asarray(got["embeddings"], dtype=np.float32))
+        return np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
     def iter_texts(self, page: int = 2000) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """(id, text, metadata) of every chunk, fetched a page at a time."""
         total = self.count()

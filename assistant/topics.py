@@ -13,6 +13,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from .safe_yaml import load_shipped
+from .vector_centre import centred
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +92,13 @@ class TopicClassifier:
     def scores(self, vectors: list[list[float]] | np.ndarray) -> np.ndarray:
         return np.asarray(vectors) @ self.matrix.T
 
-    def classify(self, vector: list[float]) -> str:
-        return self.topics[int(np.argmax(self.scores([vector])[0]))].id
+    def classify(self, vector: list[float], centre: np.ndarray | None = None) -> str:
+        """The area nearest the question's vector; with the corpus `centre` subtracted from both first,
+        what the question asks beyond what every question here shares decides (`vector_centre`)."""
+        if centre is None:
+            return self.topics[int(np.argmax(self.scores([vector])[0]))].id
+        scores = centred(self.matrix, centre) @ centred(np.asarray(vector), centre)
+        return self.topics[int(np.argmax(scores))].id
 
     def tag(self, vectors: list[list[float]], margin: float = 0.05) -> list[list[str]]:
         """Topics of each chunk: the best one, and any within `margin` of it."""

@@ -1,0 +1,59 @@
+"""The corpus centre: the mean chunk vector, subtracted before a question is compared with the areas."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cluster_assistant.assistant.pipeline import Assistant
+from cluster_assistant.assistant.topics import Topic, TopicClassifier
+from cluster_assistant.assistant.vector_centre import FILE, centred, corpus_centre
+
+from .conftest import index, make_assistant
+
+
+def test_the_centre_is_the_mean_chunk_vector_saved_for_this_content(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    a = make_assistant(tmp_path / "data")
+    assert corpus_centre(a.store, a.settings.keywords_dir) is None  # nothing stored: nothing to subtract
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "fees.md").write_text("# Fees\n\nMembers pay a yearly fee of 300 euro to the cluster office.\n")
+    (docs / "fairs.md").write_text("# Fairs\n\nThe cluster takes its members to two trade fairs abroad each year.\n")
+    index(a, [docs])
+    got = a.store.collection.get(include=["embeddings"])
+    mean = np.asarray(got["embeddings"], dtype=np.float32).mean(axis=0)
+    centre = a.centre
+    assert centre is not None and np.allclose(centre, mean, atol=1e-6)
+    assert (a.settings.keywords_dir / FILE).is_file()  # ingest saved it
+
+    (a.settings.keywords_dir / FILE).write_bytes(b"PK\x03\x04 cut short")
+    again = corpus_centre(a.store, a.settings.keywords_dir)
+    assert "cannot be used" in caplog.text and FILE in caplog.text
+    assert again is not None and np.allclose(again, mean, atol=1e-6)
+
+    (docs / "fees.md").unlink()
+    index(a, [docs])  # new content: a new centre, not the saved one
+    assert np.allclose(a.centre, np.asarray(a.store.collection.get(include=["embeddings"])["embeddings"]).mean(axis=0),
+                       atol=1e-6)
+
+
+def test_centred_vectors_are_unit_length_and_no_centre_changes_nothing() -> None:
+    v = np.array([[0.6, 0.8, 0.0], [1.0, 0.0, 0.0]])
+    c = np.array([0.5, 0.5, 0.0])
+    out = centred(v, c)
+    assert np.allclose(np.linalg.norm(out, axis=1), 1.0)
+    assert np.allclose(out[0], (v[0] - c) / np.linalg.norm(v[0] - c))
+    assert centred(v, None) is v
+
+
+def test_the_area_is_chosen_after_the_centre_is_subtracted(corpus_assistant: Assistant) -> None:
+    """In a corpus that talks of news everywhere, a question that leans a little to news is asked
+    for what it says beyond that: funding."""
+    topics = [Topic("funding", "Funding", "money, fees, grants and budgets of a cluster"),
+              Topic("communication", "Communication", "newsletters, social media and events that tell members news")]
+    classifier = TopicClassifier(topics, corpus_assistant.embedder)
+    f, c = classifier.matrix
+    question = (f + 1.2 * c) / np.linalg.norm(f + 1.2 * c)
+    assert classifier.classify(list(question)) == "communication"
+    assert classifier.classify(list(question), 0.5 * c) == "funding"
+    assert corpus_assistant.centre is not None and corpus_assistant.centre.shape == (384,)
