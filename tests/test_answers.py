@@ -403,6 +403,31 @@ def test_a_sentence_that_points_back_comes_with_the_one_it_points_to() -> None:
     assert "pilot projects" not in alone, alone
 
 
+def test_a_sentence_that_points_back_to_a_repeat_follows_what_was_shown_instead() -> None:
+    """Two documents say "MITA is responsible for cluster facilitation"; the second goes on "It gives
+    assistance…". The answer shows the first, then "It gives…", and not the same fact twice."""
+    import numpy as np
+    from cluster_assistant.assistant.answering.extractive import compose
+    from cluster_assistant.assistant.store import Unit
+    from langchain_core.documents import Document
+
+    q, near = np.eye(8)[0], 0.8 * np.eye(8)[0] + 0.6 * np.eye(8)[1]
+    texts = {"a": ["The agency MITA is responsible for cluster facilitation in Lithuania and its regions."],
+             "b": ["MITA is responsible for cluster facilitation in Lithuania.",
+                   "It gives assistance in cluster establishment and finds partners abroad."]}
+    vectors = {"a": [q], "b": [near, near]}
+    docs, units = [], []
+    for cid, lines in texts.items():
+        text = " ".join(lines)
+        docs.append(Document(page_content=text, metadata={"id": cid, "doc_id": cid, "title": cid.upper(), "page": 1}))
+        units += [Unit(chunk_id=cid, start=text.index(line), text=line, embedding=np.asarray(v, dtype=np.float32))
+                  for line, v in zip(lines, vectors[cid], strict=True)]
+    answer, cites = compose("What support does MITA give?", list(q), docs, units, word_budget=60)
+    assert answer.count("is responsible for cluster facilitation") == 1, answer
+    assert "and its regions. [1] It gives assistance" in answer, answer
+    assert [c.doc_id for c in cites] == ["a", "b"]
+
+
 def test_a_heading_or_caption_passes_no_score_to_the_unit_after_it() -> None:
     """Each unit gets a share of the previous unit's score (its context), but a heading says nothing:
     the first item under "Strengths" must not rank above the other strengths for it."""

@@ -10,7 +10,8 @@
    ("Threats").
 2. Take units best first, skipping near-duplicates (by their words), until the word budget is
    filled (larger for list questions, smaller for a number or a name). A unit that points back
-   ("Such projects…") brings the unit before it. For list questions a list
+   ("Such projects…") brings the unit before it, or, when that one repeats a unit taken from
+   another passage, follows that unit. For list questions a list
    intro (a unit ending in ":", or a heading above list items) brings its items along, and a
    whole list scores as its best member; otherwise a list item taken brings only its intro.
 3. Print them chunk by chunk in document order, each list item under its list's intro, and cite
@@ -376,8 +377,13 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
     picked: list[Candidate] = []
     words = 0
 
+    def shown_as(u: Candidate) -> Candidate | None:
+        """The unit taken already that says what `u` says, if any."""
+        return next((p for p in picked if u.text.lower() == p.text.lower() or
+                     (not is_list_item(u.text) and repeats(u, p))), None)
+
     def repeated(c: Candidate) -> bool:
-        return any(c.text.lower() == p.text.lower() or (not is_list_item(c.text) and repeats(c, p)) for p in picked)
+        return shown_as(c) is not None
 
     def list_of(u: Candidate) -> tuple[str, int] | None:
         """Which list a unit belongs to (its chunk, and where the list starts), if it is in one."""
@@ -413,6 +419,16 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
         elif _REFERS_BACK.match(c.text) and c.index > 0 and not is_noise(lst[c.index - 1].text) \
                 and not is_fragment(lst[c.index - 1].text) and not is_list_item(lst[c.index - 1].text) \
                 and not is_intro(lst, c.index - 1) and lst[c.index - 1] not in picked:
+            said = shown_as(lst[c.index - 1])
+            prose = next((g for g in groups if said in g and not any(is_list_item(u.text) for u in g)), None)
+            if prose is not None and said is not None:
+                # What it points to is shown already, in other words ("MITA is responsible for…" from
+                # another document): it follows that sentence instead of repeating it.
+                if words + reader_words(c.text) <= budget:
+                    prose.insert(prose.index(said) + 1, c)
+                    picked.append(c)
+                    words += reader_words(c.text)
+                continue
             new = [lst[c.index - 1], c]  # "Such small successes…" needs what it refers to
         else:
             new = [c]
