@@ -98,6 +98,11 @@ def load_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> SourceDoc:
     return _make_doc(path, data, parts, meta)
 
 
+# Bump when the text a file yields changes (a rule of extraction): its documents are read again at
+# the next ingest, and only their changed chunks embedded. 2: EU back covers dropped.
+EXTRACTION_VERSION = 2
+
+
 def _make_doc(path: Path, data: bytes, parts: list[Part], meta: dict[str, Any]) -> SourceDoc:
     texts = drop_footnote_marks([p.text for p in parts])  # PDF, Markdown and text alike
     parts = [replace(p, text=t) for p, t in zip(parts, texts, strict=True)]
@@ -130,7 +135,7 @@ def _make_doc(path: Path, data: bytes, parts: list[Part], meta: dict[str, Any]) 
     )
     # The hash covers the file and the metadata fields in use, as they are stored: never the whole
     # parsed metadata (aliases can make that huge; see safe_yaml).
-    used = [doc.doc_id, doc.title, doc.kind, doc.publisher, doc.date, doc.topics]
+    used = [doc.doc_id, doc.title, doc.kind, doc.publisher, doc.date, doc.topics, EXTRACTION_VERSION]
     doc.content_hash = hashlib.sha256(data + json.dumps(used).encode()).hexdigest()[:16]
     return doc
 
@@ -285,7 +290,23 @@ def _load_pdf(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict
         raise LoadError(path, "corrupt", f"the PDF cannot be read ({type(e).__name__}: {e})") from e
     if not parts:
         raise LoadError(path, "no-text", f"none of its {n} pages has a text layer (scanned images?)")
-    return parts, meta
+    return without_back_cover(parts), meta
+
+
+# The back cover every EU publication prints ("Getting in touch with the EU": Europe Direct, phone
+# numbers, the Open Data Portal) answers no question and matches many ("EU", "information", "data").
+_BACK_COVER = re.compile(r"^\s*getting in touch with the EU\b", re.I | re.M)
+
+
+def without_back_cover(parts: list[Part]) -> list[Part]:
+    """The pages without an EU back cover: from its heading on, in the last two pages only."""
+    for i in range(max(0, len(parts) - 2), len(parts)):
+        m = _BACK_COVER.search(parts[i].text)
+        if m:
+            head = parts[i].text[:m.start()].strip()
+            kept = parts[:i] + ([replace(parts[i], text=head)] if head else [])
+            return kept or parts  # a document that is only a back cover stays as it is
+    return parts
 
 
 # A footnote number glued to a word by text extraction: "programmes (Inoklaster12, Intelektas15, etc.)",

@@ -97,7 +97,7 @@ def test_cli_ask_json_and_sources(corpus_assistant: Assistant) -> None:
     data = json.loads(out.stdout)
     assert not data["refused"] and data["citations"]
     out = _cli("sources", data_dir=data_dir)
-    assert out.returncode == 0 and "eocic-lithuania-policy-briefing" in out.stdout and " 28 " in out.stdout
+    assert out.returncode == 0 and "eocic-lithuania-policy-briefing" in out.stdout and " 27 pages " in out.stdout  # the 28th is the EU back cover
 
 
 def test_cli_ask_on_empty_index_says_what_to_do(tmp_path: Path) -> None:
@@ -518,6 +518,17 @@ def test_footnote_links_and_page_break_fragments_are_never_shown() -> None:
              "8 https://www.example.lt/cluster-programme-funding"]
     answer = _compose_lines(lines, "What does the programme fund for clusters and members?", 120)
     assert answer == "The programme funds joint research of clusters and their members in the Baltic region. [1]"
+
+
+def test_publication_notices_are_never_shown() -> None:
+    """An EU publication's legal page and contact notices match "EU", "information" and "publication"
+    and answer nothing."""
+    lines = ["Luxembourg: Publications Office of the European Union, 2019.",
+             "Reproduction is authorised provided the source is acknowledged.",
+             "EU publications: you can download free and priced EU publications from the EU Bookshop.",
+             "The EU publishes an annual information report on clusters in every member state."]
+    answer = _compose_lines(lines, "Where can I find EU information and publications about clusters?", 120)
+    assert answer == "The EU publishes an annual information report on clusters in every member state. [1]", answer
 
 
 def test_the_readme_demo_question_opens_with_mitas_support(corpus_assistant: Assistant) -> None:

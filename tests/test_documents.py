@@ -234,3 +234,26 @@ def test_footnote_marks_after_names_are_dropped_when_they_number_upwards(tmp_pat
     text = " ".join(p.text for p in load_file(path).parts)
     assert "(MITA) and the centre (LIC), funded by ERDF17." in text
     assert "in the NUTS2 regions" in text
+
+
+def test_an_eu_back_cover_is_not_indexed() -> None:
+    """The shipped EOCIC briefing ends, as every EU publication does, with "Getting in touch with the
+    EU": Europe Direct, phone numbers, the Open Data Portal. Its last page is not read; the rest is."""
+    from cluster_assistant.assistant.documents import without_back_cover
+    from cluster_assistant.assistant.source_doc import Part
+
+    from .conftest import CORPUS
+
+    doc = load_file(CORPUS / "eocic-lithuania-policy-briefing.pdf")
+    text = "\n".join(p.text for p in doc.parts)
+    assert "Europe Direct" not in text and "+32 22999696" not in text
+    assert doc.parts[-1].page == 27 and "Service Innovation Scoreboard" in doc.parts[-1].text  # page 28 was the cover
+
+    cover = "GETTING IN TOUCH WITH THE EU\nIn person\nAll over the European Union there are Europe Direct centres."
+    pages = [Part(text=f"Page {i} about clusters.", page=i) for i in range(1, 6)]
+    mixed = [*pages[:4], Part(text="Conclusions hold.\n" + cover, page=5)]
+    assert [p.text for p in without_back_cover(mixed)][-1] == "Conclusions hold."
+    early = [Part(text=cover, page=1), *pages[1:]]  # a page that quotes it early on is content
+    assert without_back_cover(early) == early
+    only = [Part(text=cover, page=1)]
+    assert without_back_cover(only) == only

@@ -39,6 +39,13 @@ _PAGE_FOOTER = re.compile(r"^\d+\s*\|\s*page$", re.I)
 # Web-page and form leftovers: they can match a question's words but answer nothing.
 _BOILERPLATE = re.compile(r"^(please\s+(log\s*in|sign\s+in|register)|stamp of the organi[sz]ation|signature\b|"
                           r"(click|read more|share this)\b)", re.I)
+# The notices every EU publication prints (its back cover, "Getting in touch with the EU", and its
+# legal page): they match "EU", "label" or "information" and answer nothing.
+_PUBLICATION_NOTICE = re.compile(r"getting in touch with the EU|finding information about the EU|Europe Direct|"
+                                 r"EU Open Data Portal|EU publications|free publications|standard number:|"
+                                 r"by email via|official languages of the EU|Publications Office of the European"
+                                 r"|neither the European Commission nor|reproduction is authori[sz]ed|\bISBN\b",
+                                 re.I)
 LEXICAL_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.5
 RANK_PENALTY = 0.05
@@ -106,8 +113,8 @@ class Candidate:
 
 
 def is_noise(text: str) -> bool:
-    """Headings, captions and footers: they match words but say nothing."""
-    if _CAPTION.match(text) or _PAGE_FOOTER.match(text) or _BOILERPLATE.match(text):
+    """Headings, captions, footers and publication notices: they match words but say nothing."""
+    if _CAPTION.match(text) or _PAGE_FOOTER.match(text) or _BOILERPLATE.match(text) or _PUBLICATION_NOTICE.search(text):
         return True
     return len(text.split()) < 7 and not re.search(r"[.!?;:]$", text) and not is_list_item(text)
 
