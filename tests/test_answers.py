@@ -429,6 +429,19 @@ def test_a_sentence_that_points_back_to_a_repeat_follows_what_was_shown_instead(
     assert [c.doc_id for c in cites] == ["a", "b"]
 
 
+def test_a_sentence_that_points_back_to_nothing_shown_does_not_lead() -> None:
+    """After a figure's caption, "It shows…" points at the figure: as an answer's first words, "it"
+    would be nothing."""
+    import numpy as np
+
+    q, near = np.eye(8)[0], 0.8 * np.eye(8)[0] + 0.6 * np.eye(8)[1]
+    lines = ["Figure 1: Selected economic indicators",
+             "It shows the region's strong position in exports and in employment.",
+             "The region's exports grew by eight per cent a year in the last decade."]
+    answer = _compose_lines(lines, "How strong are the region's exports?", 120, vectors=[near, q, near])
+    assert answer.startswith("The region's exports grew"), answer
+
+
 def test_a_heading_or_caption_passes_no_score_to_the_unit_after_it() -> None:
     """Each unit gets a share of the previous unit's score (its context), but a heading says nothing:
     the first item under "Strengths" must not rank above the other strengths for it."""

@@ -11,9 +11,10 @@
 2. Take units best first, skipping near-duplicates (by their words), until the word budget is
    filled (larger for list questions, smaller for a number or a name). A unit that points back
    ("Such projects…") brings the unit before it, or, when that one repeats a unit taken from
-   another passage, follows that unit. For list questions a list
-   intro (a unit ending in ":", or a heading above list items) brings its items along, and a
-   whole list scores as its best member; otherwise a list item taken brings only its intro.
+   another passage, follows that unit; one whose antecedent cannot be shown (a caption) never
+   leads. For list questions a list intro (a unit ending in ":", or a heading above list items)
+   brings its items along, and a whole list scores as its best member; otherwise a list item
+   taken brings only its intro.
 3. Print them chunk by chunk in document order, each list item under its list's intro, and cite
    each unit's page or section with `[n]` (chunks overlap: one page is one source); the quote is
    the best unit taken from there, and names its chunk."""
@@ -366,9 +367,21 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
     ranked = sorted((c for lst in by_chunk.values() for c in lst if usable(c)), key=lambda c: -c.score)
 
     # The lead is prose, unless a list is what was asked for.
+    def antecedent(c: Candidate) -> Candidate | None:
+        """The sentence before one that points back ("Such projects…"), when a reader can be shown it."""
+        lst = by_chunk[c.chunk_id]
+        if not _REFERS_BACK.match(c.text) or c.index == 0:
+            return None
+        prev = lst[c.index - 1]
+        if is_noise(prev.text) or is_fragment(prev.text) or is_list_item(prev.text) or is_intro(lst, prev.index):
+            return None
+        return prev
+
     def can_lead(c: Candidate) -> bool:  # prose, or a bullet that is a sentence ("• Around 50 clusters operate…")
         if is_intro(by_chunk[c.chunk_id], c.index):
             return False
+        if _REFERS_BACK.match(c.text) and antecedent(c) is None:
+            return False  # "It shows Lithuania's good position…" after a figure: "it" is nothing here
         return not is_list_item(c.text) or (c.words >= 6 and bool(_ENDS_SENTENCE.search(c.text)) and
                                             not c.text.endswith((":", ";")))
 
@@ -423,9 +436,7 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
         elif is_list_item(c.text):
             intro = intro_of(lst, c.index)
             new = [c] if intro is None or intro in picked else [intro, c]
-        elif _REFERS_BACK.match(c.text) and c.index > 0 and not is_noise(lst[c.index - 1].text) \
-                and not is_fragment(lst[c.index - 1].text) and not is_list_item(lst[c.index - 1].text) \
-                and not is_intro(lst, c.index - 1) and lst[c.index - 1] not in picked:
+        elif antecedent(c) is not None and antecedent(c) not in picked:
             said = shown_as(lst[c.index - 1])
             prose = next((g for g in groups if said in g and not any(is_list_item(u.text) for u in g)), None)
             if prose is not None and said is not None:
