@@ -262,7 +262,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from cluster_assistant.evals.runner import DEFAULT_DATASET, compare, load_dataset, run, write_outputs
+    from cluster_assistant.evals.runner import DEFAULT_DATASET, compare, load_dataset, paired, run, write_outputs
 
     if args.claims:  # the support check alone, on labelled claims (no index needed)
         from cluster_assistant.evals.claims import run_cli
@@ -270,6 +270,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return run_cli(_settings(args), args.out, args.dataset, args.calibrate)
 
     baseline = _read_baseline(args.baseline) if args.baseline else None  # before the run, not after it
+    before = _read_report(args.compare) if args.compare else None
     items = load_dataset(args.dataset or DEFAULT_DATASET)
     if args.limit:
         items = items[: args.limit]
@@ -288,7 +289,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for half in ("dev", "held_out"):
         for name, g in report["halves"][half].items():
             if g["items"]:
-                print(f"  {half:8} {name:14} n={g['items']:3}  key-fact recall {g['key_fact_recall']:.3f}, lead "
+                low, high = g["key_fact_recall_low"], g["key_fact_recall_high"]
+                print(f"  {half:8} {name:14} n={g['items']:3}  key-fact recall {g['key_fact_recall']:.3f} "
+                      f"(95% interval {low:.2f}–{high:.2f}), lead "
                       f"(1st sentence / 40 words) {g['lead_fact_recall_first']:.3f} / {g['lead_fact_recall_40']:.3f}, "
                       f"precision {g['sentence_precision']:.3f}, words {g['words_median']:.0f} / "
                       f"{g['words_p90']:.0f}, refusal accuracy {g['refusal_accuracy']:.3f}, topic accuracy "
@@ -302,6 +305,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         kept = ("overall", "by_area", "by_language", "by_wording", "halves", "settings")
         args.write_baseline.write_text(json.dumps({k: report[k] for k in kept}, indent=2) + "\n")
         print(f"wrote baseline {args.write_baseline}")
+    if before is not None:
+        print(f"item by item against {args.compare}:")
+        print("\n".join(paired(report, before)))
     if baseline is not None:
         lines, failed = compare(report, baseline, args.tolerance)
         print(f"against {args.baseline} (tolerance {args.tolerance}):")
@@ -310,6 +316,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
             print("quality regression: a gated metric dropped beyond the tolerance", file=sys.stderr)
             return 1
     return 0
+
+
+def _read_report(path: Path) -> dict[str, Any]:
+    """An earlier run's report.json, whose items `--compare` pairs with this run's (exit 2 if unusable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise CliError(f"report {path}: {e.strerror or e}", EXIT_USAGE) from e
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CliError(f"report {path} is not valid JSON: {e}", EXIT_USAGE) from e
+    items = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not all(isinstance(i, dict) and "id" in i for i in items):
+        raise CliError(f"report {path} has no items: pass the report.json an eval wrote (a baseline keeps none)",
+                       EXIT_USAGE)
+    return data
 
 
 def _read_baseline(path: Path) -> dict[str, Any]:
@@ -385,6 +406,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--baseline", type=Path, help="compare with this baseline and fail on a regression")
     s.add_argument("--tolerance", type=_at_least(0.0, float), default=0.02, help="allowed drop of a gated metric")
     s.add_argument("--write-baseline", type=Path, help="save this run as a baseline file")
+    s.add_argument("--compare", type=Path, help="an earlier run's report.json: items better and worse, per half "
+                   "and slice, with a sign test")
     s.add_argument("--limit", type=_at_least(1, int), help="only the first N items (a smoke run)")
     s.add_argument("--claims", action="store_true", help="score the model-answer support check on labelled claims "
                    "(--dataset: a claims file; default the shipped evals/claims.yaml); exit 1 below target")

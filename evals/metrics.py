@@ -135,3 +135,30 @@ def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     idx = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[idx]
+
+
+def bootstrap_interval(values: Sequence[float], level: float = 0.95, resamples: int = 2000,
+                       seed: int = 0) -> tuple[float, float]:
+    """The `level` interval of the mean by the percentile bootstrap (items drawn with replacement; a
+    fixed seed, so a report is reproducible). Measured 2026-12-01: the 30 paraphrased dev items'
+    key-fact recall of 0.41 spans 0.25–0.58, so a change of a few hundredths is within it."""
+    import numpy as np
+
+    if not values:
+        return 0.0, 0.0
+    data = np.asarray(values, dtype=float)
+    draws = np.random.default_rng(seed).integers(0, len(data), size=(resamples, len(data)))
+    means = data[draws].mean(axis=1)
+    tail = (1 - level) / 2 * 100
+    return float(np.percentile(means, tail)), float(np.percentile(means, 100 - tail))
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """Two-sided p-value that items getting better and worse are a coin's toss (ties left out)."""
+    from math import comb
+
+    n = wins + losses
+    if n == 0:
+        return 1.0
+    k = min(wins, losses)
+    return min(1.0, 2 * sum(comb(n, i) for i in range(k + 1)) / 2 ** n)

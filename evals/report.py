@@ -13,12 +13,14 @@ COLUMNS = [("hit_at_5", "hit@5"), ("mrr", "MRR"), ("key_fact_recall", "fact reca
 
 
 def _table(groups: dict[str, dict[str, float]], title: str) -> list[str]:
-    head = f"| {title} | n | " + " | ".join(label for _, label in COLUMNS) + " | words p50/p90 | p50 ms |"
-    lines = [head, "|" + " --- |" * (len(COLUMNS) + 4)]
+    head = (f"| {title} | n | " + " | ".join(label for _, label in COLUMNS)
+            + " | fact recall, 95% interval | words p50/p90 | p50 ms |")
+    lines = [head, "|" + " --- |" * (len(COLUMNS) + 5)]
     for name, g in groups.items():
         cells = " | ".join(f"{g[k]:.2f}" for k, _ in COLUMNS)
-        lines.append(f"| {name} | {g['items']} | {cells} | {g['words_median']:.0f}/{g['words_p90']:.0f} "
-                     f"| {g['latency_p50_ms']:.0f} |")
+        interval = f"{g['key_fact_recall_low']:.2f}–{g['key_fact_recall_high']:.2f}"
+        lines.append(f"| {name} | {g['items']} | {cells} | {interval} "
+                     f"| {g['words_median']:.0f}/{g['words_p90']:.0f} | {g['latency_p50_ms']:.0f} |")
     return lines
 
 

@@ -223,6 +223,9 @@ def aggregate(results: list[Result]) -> dict[str, float]:
         "recall_at_5": mean([r.recall_at_5 for r in ins]),
         "mrr": mean([r.rr for r in ins]),
         "key_fact_recall": mean([r.key_fact_recall for r in ins]),
+        # its 95% interval (`metrics.bootstrap_interval`): how far chance alone can move it
+        **dict(zip(("key_fact_recall_low", "key_fact_recall_high"),
+                   m.bootstrap_interval([r.key_fact_recall for r in ins]), strict=True)),
         "lead_fact_recall_first": mean([r.lead_fact_recall_first for r in ins]),
         "lead_fact_recall_40": mean([r.lead_fact_recall_40 for r in ins]),
         "sentence_precision": mean([r.sentence_precision for r in ins]),
@@ -300,6 +303,31 @@ def compare(report: dict[str, Any], baseline: dict[str, Any], tolerance: float) 
         failed |= bad
         lines.append(f"  {name:22} {new:.3f}  baseline {old:.3f}  delta {delta:+.3f}{'  REGRESSION' if bad else ''}")
     return lines, failed
+
+
+PAIRED = ("key_fact_recall", "lead_fact_recall_40")
+
+
+def paired(report: dict[str, Any], before: dict[str, Any]) -> list[str]:
+    """Item by item against an earlier report (`report.json`, with its items): on each half and slice,
+    how many items got better and how many worse, and the sign test's p-value. Slices of 30 items
+    move by a few hundredths by chance; this says whether a change moved more items one way."""
+    old = {r["id"]: r for r in before.get("items", [])}
+    lines = []
+    for half in ("dev", "held_out"):
+        rows = [r for r in report["items"]
+                if r["id"] in old and r["in_scope"] and held_out(r["id"]) == (half == "held_out")]
+        groups = {"all": rows, "close": [r for r in rows if r["wording"] == "close"],
+                  "paraphrased_en": [r for r in rows if r["wording"] == "paraphrased" and r["language"] == "en"],
+                  "lt": [r for r in rows if r["language"] == "lt"]}
+        for name, group in groups.items():
+            cells = []
+            for metric in PAIRED:
+                up = sum(r[metric] > old[r["id"]][metric] + 1e-9 for r in group)
+                down = sum(r[metric] < old[r["id"]][metric] - 1e-9 for r in group)
+                cells.append(f"{metric} {up} better / {down} worse (p {m.sign_test(up, down):.2f})")
+            lines.append(f"  {half:8} {name:14} {len(group):3} in scope  " + "; ".join(cells))
+    return lines
 
 
 def write_outputs(report: dict[str, Any], out: Path) -> list[Path]:

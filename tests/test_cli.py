@@ -54,6 +54,10 @@ def test_eval_gate_fails_on_a_regression(corpus_assistant: Assistant, tmp_path: 
     out = run(corpus_assistant, "eval", "--limit", "6", "--out", str(tmp_path / "out"), "--baseline", str(impossible))
     assert out.returncode == 1 and "quality regression" in out.stderr
     assert (tmp_path / "out" / "summary.md").is_file()
+    again = run(corpus_assistant, "eval", "--limit", "6", "--out", str(tmp_path / "again"), "--compare",
+                str(tmp_path / "out" / "report.json"))
+    assert again.returncode == 0, again.stderr
+    assert "item by item against" in again.stdout and "0 better / 0 worse (p 1.00)" in again.stdout
 
 
 @pytest.mark.parametrize(("args", "says"), [
@@ -64,6 +68,8 @@ def test_eval_gate_fails_on_a_regression(corpus_assistant: Assistant, tmp_path: 
     (["--tolerance", "-1"], "must be at least 0.0"),
     (["--tolerance", "nan"], "must be at least 0.0"),
     (["--baseline", "{hollow}"], "lacks a number for hit_at_5"),
+    (["--compare", "{missing}"], "No such file"),
+    (["--compare", "{hollow}"], "has no items: pass the report.json an eval wrote"),
 ])
 def test_eval_arguments_that_cannot_work_fail_before_the_run(corpus_assistant: Assistant, tmp_path: Path,
                                                              args: list[str], says: str) -> None:

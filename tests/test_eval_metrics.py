@@ -150,3 +150,22 @@ def test_a_dataset_item_outside_the_known_areas_styles_or_wordings_is_named(tmp_
 def test_reader_words_skip_markers_bullets_and_list_numbers() -> None:
     assert m.words("• A co-op – B [1].\n1) Step two [2]") == 5  # A, co-op, B., Step, two
     assert m.words("Around 50 clusters [3].") == 3
+
+
+def test_the_interval_brackets_the_mean_and_narrows_with_more_items() -> None:
+    few = [1.0, 0.0] * 10
+    many = [1.0, 0.0] * 200
+    low, high = m.bootstrap_interval(few)
+    assert low < 0.5 < high and high - low > 0.3
+    low2, high2 = m.bootstrap_interval(many)
+    assert low2 < 0.5 < high2 and high2 - low2 < 0.12
+    assert m.bootstrap_interval(few) == (low, high)  # a fixed seed: the same report twice
+    assert m.bootstrap_interval([]) == (0.0, 0.0)
+    assert m.bootstrap_interval([0.7] * 5) == (0.7, 0.7)
+
+
+def test_the_sign_test_tells_a_coin_from_a_change() -> None:
+    assert m.sign_test(0, 0) == 1.0
+    assert m.sign_test(8, 3) == pytest.approx(0.227, abs=1e-3)  # 8 of 11 better: could be chance
+    assert m.sign_test(10, 0) == pytest.approx(0.002, abs=1e-3)
+    assert m.sign_test(3, 8) == m.sign_test(8, 3)
