@@ -318,14 +318,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_json(path: Path, what: str) -> Any:
+    """A JSON file the eval compares with; one it cannot read is a usage error (exit 2)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise CliError(f"{what} {path}: {e.strerror or e}", EXIT_USAGE) from e
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CliError(f"{what} {path} is not valid JSON: {e}", EXIT_USAGE) from e
+
+
 def _read_report(path: Path) -> dict[str, Any]:
     """An earlier run's report.json, whose items `--compare` pairs with this run's (exit 2 if unusable)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise CliError(f"report {path}: {e.strerror or e}", EXIT_USAGE) from e
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise CliError(f"report {path} is not valid JSON: {e}", EXIT_USAGE) from e
+    data = _read_json(path, "report")
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list) or not all(isinstance(i, dict) and "id" in i for i in items):
         raise CliError(f"report {path} has no items: pass the report.json an eval wrote (a baseline keeps none)",
@@ -336,12 +341,7 @@ def _read_report(path: Path) -> dict[str, Any]:
 def _read_baseline(path: Path) -> dict[str, Any]:
     """A baseline file that cannot be compared with is a usage error (exit 2), told before the run:
     CI must not mistake it for a quality regression (exit 1)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise CliError(f"baseline {path}: {e.strerror or e}", EXIT_USAGE) from e
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise CliError(f"baseline {path} is not valid JSON: {e}", EXIT_USAGE) from e
+    data = _read_json(path, "baseline")
     if not isinstance(data, dict) or not isinstance(data.get("overall"), dict):
         raise CliError(f"baseline {path} has no \"overall\" metrics: write one with --write-baseline", EXIT_USAGE)
     from cluster_assistant.evals.runner import GATED, GATED_LOWER
