@@ -111,9 +111,11 @@ def _stack(rows: list[np.ndarray]) -> np.ndarray:
 
 
 def _remember(space: str) -> dict[str, np.ndarray]:
+    """This process's words of one vector space. A full cache is replaced, not cleared: a thread
+    still reading the old one (a Slack worker) finds its words there."""
     memory = _MEMORY.setdefault(space, {})
     if len(memory) > MEMORY_WORDS:
-        memory.clear()
+        memory = _MEMORY[space] = {}
     return memory
 
 

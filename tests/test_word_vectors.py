@@ -89,3 +89,14 @@ def test_ingest_saves_the_corpus_words_and_answers_load_them(corpus_assistant: A
     words = corpus_assistant.words
     assert len(words.words) > 1000 and words.matrix.shape == (len(words.words), 384)
     assert words.words == [w for w in corpus_assistant.keywords.columns.by_spread() if w in words.row]
+
+
+def test_the_words_a_long_running_process_embeds_stay_bounded(embedder: object, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from cluster_assistant.assistant import word_vectors
+
+    monkeypatch.setattr(word_vectors, "MEMORY_WORDS", 4)
+    words = WordVectors.for_vocabulary(["funds"], embedder, tmp_path, "bounded-space")
+    for batch in (["money", "cash"], ["budget", "grant"], ["loan", "fee"], ["price", "cost"]):
+        assert words.vectors(batch).shape == (2, 384)
+        assert len(word_vectors._MEMORY["bounded-space"]) <= 6  # the cap, then one batch more

@@ -366,7 +366,6 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
 
     ranked = sorted((c for lst in by_chunk.values() for c in lst if usable(c)), key=lambda c: -c.score)
 
-    # The lead is prose, unless a list is what was asked for.
     def antecedent(c: Candidate) -> Candidate | None:
         """The sentence before one that points back ("Such projects…"), when a reader can be shown it."""
         lst = by_chunk[c.chunk_id]
@@ -377,6 +376,7 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
             return None
         return prev
 
+    # The lead is prose, unless a list is what was asked for.
     def can_lead(c: Candidate) -> bool:  # prose, or a bullet that is a sentence ("• Around 50 clusters operate…")
         if is_intro(by_chunk[c.chunk_id], c.index):
             return False
@@ -436,8 +436,8 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
         elif is_list_item(c.text):
             intro = intro_of(lst, c.index)
             new = [c] if intro is None or intro in picked else [intro, c]
-        elif antecedent(c) is not None and antecedent(c) not in picked:
-            said = shown_as(lst[c.index - 1])
+        elif (before := antecedent(c)) is not None and before not in picked:
+            said = shown_as(before)
             prose = next((g for g in groups if said in g and not any(is_list_item(u.text) for u in g)), None)
             if prose is not None and said is not None:
                 # What it points to is shown already, in other words ("MITA is responsible for…" from
@@ -447,7 +447,7 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
                     picked.append(c)
                     words += reader_words(c.text)
                 continue
-            new = [lst[c.index - 1], c]  # "Such small successes…" needs what it refers to
+            new = [before, c]  # "Such small successes…" needs what it refers to
         else:
             new = [c]
         cost = sum(reader_words(u.text) for u in new)
