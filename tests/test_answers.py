@@ -527,6 +527,10 @@ def test_footnote_links_and_page_break_fragments_are_never_shown() -> None:
     assert is_fragment("Innovation Partnerships would receive funding for the first")  # no full stop
     assert not is_fragment("• Around 50 clusters operate in Lithuania (registered at www.klaster.lt).")
     assert not is_fragment("The cluster programme is run by MITA.")
+    # A page's last words that run into its footnote (note number, note text, link).
+    assert is_fragment("Clusters are based on 1 A New Start for Europe: my Agenda for Jobs, Growth and Change "
+                       "Political Guidelines. http://ec.europa.eu/priorities/docs/pg_en.pdf.")
+    assert not is_fragment("More information about the Observatory is available at: https://www.example.eu/obs.")
     lines = ["of clusters and their members in the Baltic region, which the programme funds",
              "The programme funds joint research of clusters and their members in the Baltic region.",
              "8 https://www.example.lt/cluster-programme-funding"]

@@ -308,6 +308,8 @@ RELEVANCE_MARGIN = 0.35
 LEAD_POOL = 8
 _URL = re.compile(r"https?://|www\.", re.I)
 _URL_TEXT = re.compile(r"(?:https?://|www\.)\S+", re.I)
+# A page's last words glued to its footnote: a note number, the note's capitalised text, its link.
+_INTO_FOOTNOTE = re.compile(r"\s\d{1,3}\s+[A-Z][^\n]*(?:https?://|www\.)\S+\s*$")
 _ENDS_SENTENCE = re.compile(r"[.!?;:]['\"”’)]*$")
 
 
@@ -321,10 +323,12 @@ def budget_for(question: str, word_budget: int) -> int:
 
 
 def is_fragment(text: str) -> bool:
-    """Text no reader should meet alone: a footnote's link, or a sentence cut by a page break (it opens
-    in lower case, or stops without a full stop)."""
+    """Text no reader should meet alone: a footnote's link, a sentence that runs into a footnote, or a
+    sentence cut by a page break (it opens in lower case, or stops without a full stop)."""
     if _URL.search(text) and (text[:1].isdigit() or reader_words(_URL_TEXT.sub("", text)) <= 3):
         return True  # a footnote's link: "7 https://…", or a bare address
+    if _INTO_FOOTNOTE.search(text):
+        return True  # "Clusters are based on 1 A New Start for Europe: … http://ec.europa.eu/….pdf."
     if is_list_item(text):
         return False
     return text[:1].islower() or not _ENDS_SENTENCE.search(text)
