@@ -83,6 +83,7 @@ class Turn:
     query: str = ""                        # `search` and the acronyms it spells out: embedded and matched
     topic_asked: str = ""                  # the competence area the question is about
     retrieved: Retrieved | None = None     # the chunks found, and how relevant the best is
+    words: WordVectors | None = None       # the corpus's word vectors, as retrieval saw them
     retrieve_ms: float = 0.0
     answer: Answer | None = None           # the extractive answer, or the model's once grounded
     answer_ms: float = 0.0
@@ -152,22 +153,28 @@ class Assistant:
             self._words, self._centre_known = None, False
         return idx
 
+    def derived(self) -> tuple[KeywordIndex, WordVectors, np.ndarray | None]:
+        """What is derived from the store's content, current with it (one version check): the keyword
+        index, its words embedded one by one (`word_vectors`) and the corpus centre (`vector_centre`),
+        each saved at ingest and loaded here once."""
+        keywords = self.keywords
+        words = self._words
+        if words is None:
+            words = self._words = WordVectors.for_vocabulary(keywords.columns.by_spread(), self.embedder,
+                                                             self.settings.keywords_dir, self.vector_space)
+        centre = self._centre
+        if not self._centre_known:
+            centre = self._centre = corpus_centre(self.store, self.settings.keywords_dir)
+            self._centre_known = True
+        return keywords, words, centre
+
     @property
     def words(self) -> WordVectors:
-        """The keyword index's words, embedded one by one (saved at ingest; see `word_vectors`)."""
-        keywords = self.keywords
-        if self._words is None:
-            self._words = WordVectors.for_vocabulary(keywords.columns.by_spread(), self.embedder,
-                                                     self.settings.keywords_dir, self.vector_space)
-        return self._words
+        return self.derived()[1]
 
     @property
     def centre(self) -> np.ndarray | None:
-        """The corpus's mean chunk vector (saved at ingest; see `vector_centre`); None for an empty store."""
-        self.keywords  # noqa: B018 (brings the derived parts up to date with the store)
-        if not self._centre_known:
-            self._centre, self._centre_known = corpus_centre(self.store, self.settings.keywords_dir), True
-        return self._centre
+        return self.derived()[2]
 
     def answer(self, question: str, topic: str | None = None, kind: str | None = None,
                on_token: TokenCallback | None = None, shown: frozenset[str] = frozenset()) -> Answer:
@@ -195,13 +202,14 @@ class Assistant:
 
     def _retrieve(self, turn: Turn) -> None:
         t = time.perf_counter()
-        keywords = self.keywords
+        keywords, words, centre = self.derived()
+        turn.words = words
         # A name spelled out also finds the text that abbreviates it ("Key Enabling Technologies": KETs).
         acronyms = acronyms_for(turn.search, keywords.acronyms)
         turn.query = with_english(turn.search, acronyms)  # what is embedded and matched
         qv = self.embedder.embed_query(turn.query)
-        turn.topic_asked = self.classifier.classify(qv, self.centre)
-        retriever = HybridRetriever(self.settings, self.store, keywords, self.words)
+        turn.topic_asked = self.classifier.classify(qv, centre)
+        retriever = HybridRetriever(self.settings, self.store, keywords, words)
         turn.retrieved = retriever.retrieve(turn.search, qv, make_filter(turn.topic, turn.kind), search=turn.query)
         self._check_vector_space(turn.found)
         turn.retrieve_ms = (time.perf_counter() - t) * 1000
@@ -226,7 +234,7 @@ class Assistant:
                 fill_units(self.embedder, missing)
             units = units_of(r.context)
             text, cites = compose(turn.query, r.query_vector, r.context, units, self.settings.answer_words,
-                                  shown=turn.shown, word_vectors=self.words)
+                                  shown=turn.shown, word_vectors=turn.words)
             ans = Answer(question=q, answer=text, refused=not cites, topic=topic, citations=cites,
                          confidence=r.relevance)
             if not cites:

@@ -23,6 +23,7 @@ from langchain_core.documents import Document
 from .injection import instruction_like
 
 if TYPE_CHECKING:
+    import numpy as np
     from chromadb.api.models.Collection import Collection
 
     from .settings import Settings
@@ -167,14 +168,17 @@ class Store:
                 metas.append(meta)
         return ids, metas
 
-    def sample_vectors(self, n: int = 5000, page: int = 500) -> Any:
-        """Up to `n` chunk vectors (a numpy array, one row each), read a page at a time from places
-        spread over the whole collection."""
+    def sample_vectors(self, n: int = 5000, page: int = 500) -> np.ndarray:
+        """Up to `n` chunk vectors (one row each): every chunk's in a store of `n` or
+        fewer, else pages of `page` read from places spread evenly over the whole collection."""
         import numpy as np
 
         total = self.count()
-        pages = max(1, min(n, total) // page)
-        starts = sorted({round(i * max(0, total - page) / max(1, pages - 1)) for i in range(pages)}) if total else []
+        if total <= n:
+            starts = list(range(0, total, page))
+        else:
+            pages = -(-n // page)  # rounded up
+            starts = sorted({int(x) for x in np.linspace(0, total - page, pages)})
         rows = []
         for off in starts:
             with self._doing("cannot read"):

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
-import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .saved_arrays import load_arrays, save_arrays
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +32,26 @@ RELATED_PER_TERM = 5     # ... at most this many per question word
 MAX_WORDS = 50_000       # a huge corpus embeds its most widespread words only
 _WORD = re.compile(r"[^\W\d_]{3,}(?:-[^\W\d_]+)*")  # letters (a hyphen inside): no numbers, codes or stubs
 FILE = "word_vectors.npz"
-_MEMORY: dict[str, dict[str, np.ndarray]] = {}  # per vector space: words embedded in this process
-MEMORY_WORDS = 200_000  # then it starts again: a bot that runs for months keeps a bounded cache
+_MEMORY: dict[str, dict[str, np.ndarray]] = {}  # per vector space: words embedded in this process (float16)
+MEMORY_WORDS = 100_000  # ~77 MB; then it starts again: a bot that runs for months keeps a bounded cache
+# The sentence model puts a word close to its opposite ("weak" and "strong" 0.79, "small" and "large"
+# 0.76): context, not meaning, is what the two share. Such pairs (as word beginnings, so "strongly"
+# and "strengths" count) never stand in for each other.
+_OPPOSITES = (("weak", "strong"), ("weak", "strength"), ("small", "large"), ("small", "big"), ("low", "high"),
+              ("public", "private"), ("success", "fail"), ("intern", "extern"), ("nation", "internation"),
+              ("import", "export"), ("increas", "decreas"), ("positiv", "negativ"), ("advantage", "disadvantage"),
+              ("opportunit", "threat"), ("short", "long"), ("local", "global"), ("good", "bad"), ("best", "worst"),
+              ("easy", "difficult"), ("major", "minor"), ("maxim", "minim"), ("first", "last"), ("young", "old"),
+              ("new", "old"), ("past", "future"), ("gain", "loss"), ("profit", "loss"), ("rural", "urban"))
 
 
 def is_word(term: str) -> bool:
     return bool(_WORD.fullmatch(term))
+
+
+def opposite(a: str, b: str) -> bool:
+    """Do the two words begin as a pair of opposites do (`_OPPOSITES`)?"""
+    return any((a.startswith(x) and b.startswith(y)) or (a.startswith(y) and b.startswith(x)) for x, y in _OPPOSITES)
 
 
 class WordVectors:
@@ -63,7 +77,8 @@ class WordVectors:
             memory.update(zip(new, _embed(embedder, new), strict=True))
         out = cls(words, _stack([known[w] if w in known else memory[w] for w in words]), embedder, space)
         with contextlib.suppress(OSError):  # a read-only data dir: still usable in memory
-            _save(folder, out)
+            save_arrays(folder / FILE, space=np.array(space), words=np.array(words, dtype=str),
+                        matrix=out.matrix.astype(np.float16))  # half the size; cosines move by ~1e-3
         return out
 
     def vectors(self, words: list[str]) -> np.ndarray:
@@ -75,18 +90,25 @@ class WordVectors:
         return _stack([self.matrix[self.row[w]] if w in self.row else memory[w] for w in words])
 
     def related(self, terms: Iterable[str]) -> dict[str, float]:
-        """Corpus words that mean nearly what one of `terms` means (RELATED_MIN, RELATED_PER_TERM),
-        each weighted by its similarity: "money" finds "funds" and "financial"."""
+        """Corpus words that mean nearly what one of `terms` means (at least RELATED_MIN, at most
+        RELATED_PER_TERM per term, no opposites), each weighted by its similarity: "money" finds
+        "funds" and "financial"."""
         asked = sorted({t for t in terms if is_word(t)})
         if not asked or not self.words:
             return {}
         sims = self.vectors(asked) @ self.matrix.T
         out: dict[str, float] = {}
-        for i in range(len(asked)):
-            for j in np.argsort(-sims[i])[:RELATED_PER_TERM + 1]:
+        for i, term in enumerate(asked):
+            near = np.argpartition(-sims[i], min(len(self.words) - 1, 4 * RELATED_PER_TERM))[:4 * RELATED_PER_TERM + 1]
+            taken = 0
+            for j in near[np.argsort(-sims[i, near])]:
                 word, sim = self.words[j], float(sims[i, j])
-                if sim >= RELATED_MIN and word not in asked:
-                    out[word] = max(out.get(word, 0.0), sim)
+                if sim < RELATED_MIN or taken == RELATED_PER_TERM:
+                    break
+                if word in asked or opposite(term, word):
+                    continue
+                out[word] = max(out.get(word, 0.0), sim)
+                taken += 1
         return out
 
     def matches(self, asked: list[str], words: list[str]) -> np.ndarray:
@@ -98,6 +120,10 @@ class WordVectors:
         if a and b:
             sims = self.vectors([asked[i] for i in a]) @ self.vectors([words[j] for j in b]).T
             out[np.ix_(a, b)] = np.where(sims >= SOFT_MATCH, sims, 0.0)
+            for i in a:  # "weak" never matches "strong"
+                for j in b:
+                    if out[i, j] and opposite(asked[i], words[j]):
+                        out[i, j] = 0.0
         column: dict[str, list[int]] = {}
         for j, w in enumerate(words):
             column.setdefault(w, []).append(j)
@@ -120,40 +146,21 @@ def _remember(space: str) -> dict[str, np.ndarray]:
 
 
 def _embed(embedder: Any, words: list[str]) -> np.ndarray:
+    """Normalised, in float16 as the saved file keeps them: a question scores the same in the process
+    that ingested as in any other."""
     vecs = _stack([np.asarray(v, dtype=np.float32) for v in embedder.embed_documents(words)])
     norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-    # Rounded as the saved file rounds them: a question scores the same in the process that ingested.
-    return (vecs / np.where(norms > 0, norms, 1.0)).astype(np.float16).astype(np.float32)
+    return (vecs / np.where(norms > 0, norms, 1.0)).astype(np.float16)
 
 
 def _load(folder: Path, space: str) -> WordVectors | None:
     """The saved vectors, or None when there are none, they come from another model, or the file is
     damaged (the words are then embedded again, with a warning naming the file)."""
-    path = folder / FILE
-    if not path.is_file():
+    saved = load_arrays(folder / FILE, "word vectors")
+    if saved is None or str(saved.get("space")) != space:
         return None
-    try:
-        with np.load(path) as saved:
-            if str(saved["space"]) != space:
-                return None
-            words = [str(w) for w in saved["words"]]
-            matrix = saved["matrix"].astype(np.float32)
-        if matrix.ndim != 2 or len(matrix) != len(words) or not np.isfinite(matrix).all():
-            raise ValueError("the vectors do not match the words")
-    except (OSError, ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile) as e:
-        log.warning("the word vectors file %s cannot be used (%s); embedding the words again", path,
-                    str(e) or type(e).__name__)
+    words, matrix = [str(w) for w in saved.get("words", [])], saved.get("matrix")
+    if matrix is None or matrix.ndim != 2 or len(matrix) != len(words) or not np.isfinite(matrix).all():
+        log.warning("the word vectors file %s does not match its words; embedding them again", folder / FILE)
         return None
-    return WordVectors(words, matrix, None, space)
-
-
-def _save(folder: Path, vectors: WordVectors) -> None:
-    """One file, replaced whole: a reader sees the old words and vectors or the new ones."""
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f"word_vectors.tmp{os.getpid()}.npz"
-    try:
-        np.savez(tmp, space=np.array(vectors.space), words=np.array(vectors.words, dtype=str),
-                 matrix=vectors.matrix.astype(np.float16))  # half the size; cosines move by ~1e-3
-        tmp.replace(folder / FILE)
-    finally:
-        tmp.unlink(missing_ok=True)
+    return WordVectors(words, matrix.astype(np.float32), None, space)

@@ -331,10 +331,18 @@ def _read_json(path: Path, what: str) -> Any:
 def _read_report(path: Path) -> dict[str, Any]:
     """An earlier run's report.json, whose items `--compare` pairs with this run's (exit 2 if unusable)."""
     data = _read_json(path, "report")
+    from cluster_assistant.evals.runner import PAIRED
+
     items = data.get("items") if isinstance(data, dict) else None
-    if not isinstance(items, list) or not all(isinstance(i, dict) and "id" in i for i in items):
+    if not isinstance(items, list) or not items:
         raise CliError(f"report {path} has no items: pass the report.json an eval wrote (a baseline keeps none)",
                        EXIT_USAGE)
+    needed = ("id", "in_scope", "wording", "language", *PAIRED)
+    bad = next((i for i in items if not isinstance(i, dict) or any(k not in i for k in needed)), None)
+    if bad is not None:
+        missing = [k for k in needed if not isinstance(bad, dict) or k not in bad]
+        raise CliError(f"report {path}: an item lacks {', '.join(missing)} (written by an older version? run the "
+                       "eval on the old code again)", EXIT_USAGE)
     return data
 
 

@@ -255,14 +255,17 @@ def topic_matches(tagged: str, area: str) -> bool:
     return area_of(tagged) == area
 
 
-def slices(results: list[Result]) -> dict[str, dict[str, float]]:
+SLICES = ("all", "close", "paraphrased_en", "lt")
+
+
+def in_slice(name: str, wording: str, language: str) -> bool:
     """The slices the targets are set on: all items, close-worded, paraphrased English, Lithuanian."""
-    return {
-        "all": aggregate(results),
-        "close": aggregate([r for r in results if r.wording == "close"]),
-        "paraphrased_en": aggregate([r for r in results if r.wording == "paraphrased" and r.language == "en"]),
-        "lt": aggregate([r for r in results if r.language == "lt"]),
-    }
+    return {"all": True, "close": wording == "close", "paraphrased_en": wording == "paraphrased" and language == "en",
+            "lt": language == "lt"}[name]
+
+
+def slices(results: list[Result]) -> dict[str, dict[str, float]]:
+    return {name: aggregate([r for r in results if in_slice(name, r.wording, r.language)]) for name in SLICES}
 
 
 def run(assistant: Assistant, items: list[Item], progress: bool = False) -> dict[str, Any]:
@@ -317,10 +320,8 @@ def paired(report: dict[str, Any], before: dict[str, Any]) -> list[str]:
     for half in ("dev", "held_out"):
         rows = [r for r in report["items"]
                 if r["id"] in old and r["in_scope"] and held_out(r["id"]) == (half == "held_out")]
-        groups = {"all": rows, "close": [r for r in rows if r["wording"] == "close"],
-                  "paraphrased_en": [r for r in rows if r["wording"] == "paraphrased" and r["language"] == "en"],
-                  "lt": [r for r in rows if r["language"] == "lt"]}
-        for name, group in groups.items():
+        for name in SLICES:
+            group = [r for r in rows if in_slice(name, r["wording"], r["language"])]
             cells = []
             for metric in PAIRED:
                 up = sum(r[metric] > old[r["id"]][metric] + 1e-9 for r in group)

@@ -527,10 +527,8 @@ def test_footnote_links_and_page_break_fragments_are_never_shown() -> None:
     assert is_fragment("Innovation Partnerships would receive funding for the first")  # no full stop
     assert not is_fragment("• Around 50 clusters operate in Lithuania (registered at www.klaster.lt).")
     assert not is_fragment("The cluster programme is run by MITA.")
-    # A page's last words that run into its footnote (note number, note text, link).
-    assert is_fragment("Clusters are based on 1 A New Start for Europe: my Agenda for Jobs, Growth and Change "
-                       "Political Guidelines. http://ec.europa.eu/priorities/docs/pg_en.pdf.")
     assert not is_fragment("More information about the Observatory is available at: https://www.example.eu/obs.")
+    assert not is_fragment("In 2020 about 30 European clusters joined the platform www.clustercollaboration.eu.")
     lines = ["of clusters and their members in the Baltic region, which the programme funds",
              "The programme funds joint research of clusters and their members in the Baltic region.",
              "8 https://www.example.lt/cluster-programme-funding"]
@@ -540,13 +538,35 @@ def test_footnote_links_and_page_break_fragments_are_never_shown() -> None:
 
 def test_publication_notices_are_never_shown() -> None:
     """An EU publication's legal page and contact notices match "EU", "information" and "publication"
-    and answer nothing."""
+    and answer nothing; sentences that only mention such services are content."""
     lines = ["Luxembourg: Publications Office of the European Union, 2019.",
              "Reproduction is authorised provided the source is acknowledged.",
-             "EU publications: you can download free and priced EU publications from the EU Bookshop.",
+             "– by email via: https://europa.eu/european-union/contact_en",
              "The EU publishes an annual information report on clusters in every member state."]
     answer = _compose_lines(lines, "Where can I find EU information and publications about clusters?", 120)
     assert answer == "The EU publishes an annual information report on clusters in every member state. [1]", answer
+    from cluster_assistant.assistant.answering.extractive import is_noise
+
+    for content in ("Clusters can ask their local Europe Direct centre about EU funding calls for SMEs.",
+                    "The cluster sends its members free publications on export markets twice a year.",
+                    "Applications are submitted by email via the cluster office before 1 March.",
+                    "EU publications on smart specialisation describe how regions choose their priorities."):
+        assert not is_noise(content), content
+
+
+def test_a_sentence_that_runs_into_its_footnote_is_not_shown_with_it() -> None:
+    """Text extraction glues a page's last words to its footnote: "Clusters are based on", then the
+    note on a line of its own, ending in its link."""
+    from cluster_assistant.assistant.answering.extractive import without_footnote
+
+    glued = ("Clusters are based on\n1 A New Start for Europe: my Agenda for Jobs, Growth, fairness\n"
+             "Political Guidelines. http://ec.europa.eu/priorities/docs/pg_en.pdf.")
+    assert without_footnote(glued) == "Clusters are based on"
+    one_line = "The cluster has 45 Members in Lithuania, see https://www.klaster.lt."
+    assert without_footnote(one_line) == one_line  # a number in a sentence is no footnote
+    lines = [glued, "Clusters are based on cooperation between companies, research bodies and public agencies."]
+    answer = _compose_lines(lines, "What are clusters based on in Europe?", 120)
+    assert answer == lines[1] + " [1]", answer
 
 
 def test_the_readme_demo_question_opens_with_mitas_support(corpus_assistant: Assistant) -> None:

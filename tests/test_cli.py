@@ -70,6 +70,7 @@ def test_eval_gate_fails_on_a_regression(corpus_assistant: Assistant, tmp_path: 
     (["--baseline", "{hollow}"], "lacks a number for hit_at_5"),
     (["--compare", "{missing}"], "No such file"),
     (["--compare", "{hollow}"], "has no items: pass the report.json an eval wrote"),
+    (["--compare", "{old_report}"], "an item lacks wording, language, key_fact_recall, lead_fact_recall_40"),
 ])
 def test_eval_arguments_that_cannot_work_fail_before_the_run(corpus_assistant: Assistant, tmp_path: Path,
                                                              args: list[str], says: str) -> None:
@@ -79,6 +80,8 @@ def test_eval_arguments_that_cannot_work_fail_before_the_run(corpus_assistant: A
     files["bad"].write_text("{bad")
     files["empty"].write_text("{}")
     files["hollow"].write_text('{"overall": {"mrr": "0.9"}}')
+    files["old_report"] = tmp_path / "old_report.json"
+    files["old_report"].write_text('{"items": [{"id": "q001", "in_scope": true}]}')
     args = [a.format(**files) for a in args]
     out = run(corpus_assistant, "eval", "--out", str(tmp_path / "out"), *args)
     assert out.returncode == 2 and says in out.stderr and "Traceback" not in out.stderr

@@ -20,11 +20,11 @@ def test_the_centre_is_the_mean_chunk_vector_saved_for_this_content(
     (docs / "fees.md").write_text("# Fees\n\nMembers pay a yearly fee of 300 euro to the cluster office.\n")
     (docs / "fairs.md").write_text("# Fairs\n\nThe cluster takes its members to two trade fairs abroad each year.\n")
     index(a, [docs])
+    assert (a.settings.keywords_dir / FILE).is_file()  # ingest saved it
     got = a.store.collection.get(include=["embeddings"])
     mean = np.asarray(got["embeddings"], dtype=np.float32).mean(axis=0)
     centre = a.centre
     assert centre is not None and np.allclose(centre, mean, atol=1e-6)
-    assert (a.settings.keywords_dir / FILE).is_file()  # ingest saved it
 
     (a.settings.keywords_dir / FILE).write_bytes(b"PK\x03\x04 cut short")
     again = corpus_centre(a.store, a.settings.keywords_dir)

@@ -9,12 +9,22 @@ from cluster_assistant.assistant.answering.extractive import compose
 from cluster_assistant.assistant.keywords import KeywordIndex, terms
 from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.store import Unit
-from cluster_assistant.assistant.word_vectors import FILE, SOFT_MATCH, WordVectors
+from cluster_assistant.assistant.word_vectors import FILE, RELATED_PER_TERM, SOFT_MATCH, WordVectors
 from langchain_core.documents import Document
 
 from .conftest import make_assistant
 
 VOCABULARY = ["funds", "financial", "weakness", "competitors", "office", "weather", "winter", "h2020"]
+
+
+class NoModel:
+    """Stands in for the model where it must not be needed: the saved file holds every word."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        raise AssertionError(f"embedded {texts}")
+
+    def embed_query(self, text: str) -> list[float]:
+        raise AssertionError(f"embedded {text!r}")
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +49,6 @@ def test_the_vectors_are_saved_reused_and_a_damaged_file_is_embedded_again(
         embedder: object, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     first = WordVectors.for_vocabulary(VOCABULARY, embedder, tmp_path, "test-space")
     saved = (tmp_path / FILE).read_bytes()
-
-    class NoModel:  # the model must not be needed when the file holds every word
-        def embed_documents(self, texts: list[str]) -> list[list[float]]:
-            raise AssertionError(f"embedded {texts}")
-
     again = WordVectors.for_vocabulary(VOCABULARY, NoModel(), tmp_path, "test-space")
     assert again.words == first.words and np.array_equal(again.matrix, first.matrix)
     (tmp_path / FILE).write_bytes(saved[:100])  # cut short
@@ -86,9 +91,30 @@ def test_a_sentence_that_words_the_question_otherwise_leads(embedder: object, tm
 def test_ingest_saves_the_corpus_words_and_answers_load_them(corpus_assistant: Assistant) -> None:
     path = corpus_assistant.settings.keywords_dir / FILE
     assert path.is_file()
-    words = corpus_assistant.words
+    # Another process on the same data: it loads the words ingest embedded, and embeds none.
+    fresh = Assistant(corpus_assistant.settings, embedder=NoModel())
+    keywords, words, centre = fresh.derived()
     assert len(words.words) > 1000 and words.matrix.shape == (len(words.words), 384)
-    assert words.words == [w for w in corpus_assistant.keywords.columns.by_spread() if w in words.row]
+    assert np.array_equal(words.matrix, corpus_assistant.words.matrix) and centre is not None
+
+
+def test_opposites_never_stand_in_for_each_other(embedder: object, tmp_path: Path) -> None:
+    """The model puts "weak" next to "strong" (cosine ~0.79): a question about weak spots must not
+    search for strengths."""
+    vocabulary = ["strong", "strongly", "strength", "weakness", "large", "big", "sizeable", "tiny", "minor"]
+    words = WordVectors.for_vocabulary(vocabulary, embedder, tmp_path, "test-space")
+    weak = words.related(["weak"])
+    assert "weakness" in weak and not {"strong", "strongly", "strength"} & set(weak), weak
+    assert not {"large", "big"} & set(words.related(["small"]))
+    assert words.matches(["weak"], ["strong", "weakness"]).tolist()[0][0] == 0.0
+
+
+def test_a_word_the_vocabulary_lacks_gets_at_most_its_share_of_related_words(embedder: object, tmp_path: Path) -> None:
+    vocabulary = ["funds", "fund", "funding", "financial", "finance", "finances", "budget", "cash", "monetary",
+                  "financing"]
+    words = WordVectors.for_vocabulary(vocabulary, embedder, tmp_path, "test-space")
+    money = words.related(["money"])  # "money" is not in the vocabulary: all of the nearest are candidates
+    assert len(money) == RELATED_PER_TERM and {"cash", "funds"} <= set(money), money
 
 
 def test_the_words_a_long_running_process_embeds_stay_bounded(embedder: object, tmp_path: Path,

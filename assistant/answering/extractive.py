@@ -40,13 +40,12 @@ _PAGE_FOOTER = re.compile(r"^\d+\s*\|\s*page$", re.I)
 # Web-page and form leftovers: they can match a question's words but answer nothing.
 _BOILERPLATE = re.compile(r"^(please\s+(log\s*in|sign\s+in|register)|stamp of the organi[sz]ation|signature\b|"
                           r"(click|read more|share this)\b)", re.I)
-# The notices every EU publication prints (its back cover, "Getting in touch with the EU", and its
-# legal page): they match "EU", "label" or "information" and answer nothing.
-_PUBLICATION_NOTICE = re.compile(r"getting in touch with the EU|finding information about the EU|Europe Direct|"
-                                 r"EU Open Data Portal|EU publications|free publications|standard number:|"
-                                 r"by email via|official languages of the EU|Publications Office of the European"
-                                 r"|neither the European Commission nor|reproduction is authori[sz]ed|\bISBN\b",
-                                 re.I)
+# The legal page every EU publication prints (its back cover is not indexed: documents.py), and the
+# back cover's lines in an index built before that: they match "EU" or "information", answer nothing.
+_PUBLICATION_NOTICE = re.compile(r"Publications Office of the European Union|neither the European Commission nor"
+                                 r"|reproduction is authori[sz]ed|\bISBN\b|^(?:[–-]\s*)?(?:getting in touch with "
+                                 r"the EU|finding information about the EU|Europe Direct is a service|at the following "
+                                 r"standard number|by freephone|by email via)", re.I)
 LEXICAL_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.5
 RANK_PENALTY = 0.05
@@ -120,6 +119,18 @@ def is_noise(text: str) -> bool:
     return len(text.split()) < 7 and not re.search(r"[.!?;:]$", text) and not is_list_item(text)
 
 
+# A page's last words run into its footnote, on a line of its own: the note's number, its capitalised
+# text, its link ("Clusters are based on\n1 A New Start for Europe: … http://ec.europa.eu/….pdf.").
+_FOOTNOTE_LINE = re.compile(r"\n\s*\d{1,3}\s+[A-Z].*(?:https?://|www\.)\S+\s*$", re.S)
+
+
+def without_footnote(text: str) -> str:
+    """The unit's text without a footnote that extraction glued to its end (what is left is then
+    often a fragment, and not shown)."""
+    m = _FOOTNOTE_LINE.search(text)
+    return text[:m.start()] if m and text[:m.start()].strip() else text
+
+
 def _candidates(docs: list[Document], units: list[Unit]) -> dict[str, list[Candidate]]:
     # A neighbour chunk ranks just after the chunk it borders.
     rank = {d.metadata["id"]: d.metadata.get("neighbour_of", i) + (0.5 if "neighbour_of" in d.metadata else 0)
@@ -139,9 +150,10 @@ def _candidates(docs: list[Document], units: list[Unit]) -> dict[str, list[Candi
     out: dict[str, list[Candidate]] = {}
     for cid, lst in by_chunk.items():
         lst.sort(key=lambda u: u.start)
-        out[cid] = [Candidate(cid, rank[cid], i, u.start, squash(u.text), len(u.text.split()),
-                              np.asarray(u.embedding), frozenset(terms(u.text)), heading=heading.get(cid, frozenset()))
-                    for i, u in enumerate(lst)]
+        texts = [without_footnote(u.text) for u in lst]
+        out[cid] = [Candidate(cid, rank[cid], i, u.start, squash(text), len(text.split()),
+                              np.asarray(u.embedding), frozenset(terms(text)), heading=heading.get(cid, frozenset()))
+                    for i, (u, text) in enumerate(zip(lst, texts, strict=True))]
     return out
 
 
@@ -308,8 +320,6 @@ RELEVANCE_MARGIN = 0.35
 LEAD_POOL = 8
 _URL = re.compile(r"https?://|www\.", re.I)
 _URL_TEXT = re.compile(r"(?:https?://|www\.)\S+", re.I)
-# A page's last words glued to its footnote: a note number, the note's capitalised text, its link.
-_INTO_FOOTNOTE = re.compile(r"\s\d{1,3}\s+[A-Z][^\n]*(?:https?://|www\.)\S+\s*$")
 _ENDS_SENTENCE = re.compile(r"[.!?;:]['\"”’)]*$")
 
 
@@ -323,12 +333,10 @@ def budget_for(question: str, word_budget: int) -> int:
 
 
 def is_fragment(text: str) -> bool:
-    """Text no reader should meet alone: a footnote's link, a sentence that runs into a footnote, or a
-    sentence cut by a page break (it opens in lower case, or stops without a full stop)."""
+    """Text no reader should meet alone: a footnote's link, or a sentence cut by a page break (it opens
+    in lower case, or stops without a full stop)."""
     if _URL.search(text) and (text[:1].isdigit() or reader_words(_URL_TEXT.sub("", text)) <= 3):
         return True  # a footnote's link: "7 https://…", or a bare address
-    if _INTO_FOOTNOTE.search(text):
-        return True  # "Clusters are based on 1 A New Start for Europe: … http://ec.europa.eu/….pdf."
     if is_list_item(text):
         return False
     return text[:1].islower() or not _ENDS_SENTENCE.search(text)
@@ -442,7 +450,8 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
             new = [c] if intro is None or intro in picked else [intro, c]
         elif (before := antecedent(c)) is not None and before not in picked:
             said = shown_as(before)
-            prose = next((g for g in groups if said in g and not any(is_list_item(u.text) for u in g)), None)
+            prose = None if said is None else next(
+                (g for g in groups if said in g and not any(is_list_item(u.text) for u in g)), None)
             if prose is not None and said is not None:
                 # What it points to is shown already, in other words ("MITA is responsible for…" from
                 # another document): it follows that sentence instead of repeating it.
