@@ -330,9 +330,9 @@ def _read_json(path: Path, what: str) -> Any:
 
 def _read_report(path: Path) -> dict[str, Any]:
     """An earlier run's report.json, whose items `--compare` pairs with this run's (exit 2 if unusable)."""
-    data = _read_json(path, "report")
     from cluster_assistant.evals.runner import PAIRED
 
+    data = _read_json(path, "report")
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
         raise CliError(f"report {path} has no items: pass the report.json an eval wrote (a baseline keeps none)",
