@@ -57,3 +57,24 @@ def test_the_area_is_chosen_after_the_centre_is_subtracted(corpus_assistant: Ass
     assert classifier.classify(list(question)) == "communication"
     assert classifier.classify(list(question), 0.5 * c) == "funding"
     assert corpus_assistant.centre is not None and corpus_assistant.centre.shape == (384,)
+
+
+def test_the_sample_reads_every_chunk_of_a_small_store_and_spreads_over_a_large_one(tmp_path: Path) -> None:
+    """Chunk vectors written straight into a real Chroma collection; each one's angle tells which it is
+    (unit vectors: the cosine space keeps them as they are)."""
+    a = make_assistant(tmp_path / "data")
+    total = 1200
+    angles = np.arange(total) / total * (np.pi / 2)
+    vectors = np.zeros((total, 8), dtype=np.float32)
+    vectors[:, 0], vectors[:, 1] = np.cos(angles), np.sin(angles)
+    a.store.collection.add(ids=[f"c{i:04d}" for i in range(total)], embeddings=vectors.tolist(),
+                           documents=[f"chunk {i}" for i in range(total)])
+
+    def which(rows: np.ndarray) -> list[int]:
+        return sorted(int(round(x)) for x in np.arctan2(rows[:, 1], rows[:, 0]) / (np.pi / 2) * total)
+
+    every = a.store.sample_vectors(n=5000)
+    assert len(every) == total and which(every) == list(range(total))
+    some = a.store.sample_vectors(n=1000, page=250)
+    seen = which(some)
+    assert len(seen) == 1000 and seen[0] == 0 and seen[-1] == total - 1  # from both ends, not the first 1000
