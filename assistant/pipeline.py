@@ -111,9 +111,7 @@ class Assistant:
         if embedder is not None:
             self.embedder = embedder
         self._keywords: KeywordIndex | None = None
-        self._words: WordVectors | None = None
-        self._centre: np.ndarray | None = None
-        self._centre_known = False  # None is also a centre: the empty store's
+        self._vectors: tuple[WordVectors, np.ndarray | None] | None = None  # for the loaded keyword index
         self._warned_space = False  # the "index from another model" warning, once
 
     @cached_property
@@ -150,7 +148,7 @@ class Assistant:
         idx = self._keywords
         if idx is None or idx.version != index_version(self.store):
             idx = self._keywords = KeywordIndex.for_store(self.store, self.settings.keywords_dir)
-            self._words, self._centre_known = None, False
+            self._vectors = None
         return idx
 
     def derived(self) -> tuple[KeywordIndex, WordVectors, np.ndarray | None]:
@@ -158,23 +156,13 @@ class Assistant:
         index, its words embedded one by one (`word_vectors`) and the corpus centre (`vector_centre`),
         each saved at ingest and loaded here once."""
         keywords = self.keywords
-        words = self._words
-        if words is None:
-            words = self._words = WordVectors.for_vocabulary(keywords.columns.by_spread(), self.embedder,
-                                                             self.settings.keywords_dir, self.vector_space)
-        centre = self._centre
-        if not self._centre_known:
-            centre = self._centre = corpus_centre(self.store, self.settings.keywords_dir)
-            self._centre_known = True
-        return keywords, words, centre
-
-    @property
-    def words(self) -> WordVectors:
-        return self.derived()[1]
-
-    @property
-    def centre(self) -> np.ndarray | None:
-        return self.derived()[2]
+        vectors = self._vectors
+        if vectors is None:
+            vectors = self._vectors = (
+                WordVectors.for_vocabulary(keywords.columns.by_spread(), self.embedder, self.settings.keywords_dir,
+                                           self.vector_space),
+                corpus_centre(self.store, self.settings.keywords_dir))
+        return keywords, *vectors
 
     def answer(self, question: str, topic: str | None = None, kind: str | None = None,
                on_token: TokenCallback | None = None, shown: frozenset[str] = frozenset()) -> Answer:

@@ -120,10 +120,9 @@ class WordVectors:
         if a and b:
             sims = self.vectors([asked[i] for i in a]) @ self.vectors([words[j] for j in b]).T
             out[np.ix_(a, b)] = np.where(sims >= SOFT_MATCH, sims, 0.0)
-            for i in a:  # "weak" never matches "strong"
-                for j in b:
-                    if out[i, j] and opposite(asked[i], words[j]):
-                        out[i, j] = 0.0
+            for i, j in zip(*np.nonzero(out), strict=True):  # "weak" never matches "strong"
+                if opposite(asked[i], words[j]):
+                    out[i, j] = 0.0
         column: dict[str, list[int]] = {}
         for j, w in enumerate(words):
             column.setdefault(w, []).append(j)
