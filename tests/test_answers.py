@@ -473,6 +473,23 @@ def test_a_list_whose_heading_names_what_is_asked_comes_first() -> None:
                                    "• Emigration [1]"], answer
 
 
+def test_a_list_named_in_other_words_comes_without_its_sibling_lists(corpus_assistant: Assistant) -> None:
+    """"Weak points" names the SWOT's "Weaknesses" (by the word vectors): its strengths,
+    opportunities and threats are not the answer."""
+    lines = corpus_assistant.answer("What are the weak points of Lithuanian clusters?").answer.splitlines()
+    assert lines[0] == "Weaknesses: [1]" and fact_present("contract manufacturing", lines[1]), lines
+    assert not any(line.startswith(("Strengths", "Opportunities", "Threats")) for line in lines), lines
+
+
+def test_the_list_a_question_names_leads_and_shows_its_heading_once(corpus_assistant: Assistant) -> None:
+    """The EOCIC SWOT's threats run on into the next chunk, under "Threats" again: one list, first."""
+    ans = corpus_assistant.answer("What threats does Lithuania face?")
+    lines = ans.answer.splitlines()
+    assert lines[0] == "Threats: [1]", lines
+    assert sum(line.startswith("Threats") for line in lines) == 1, lines
+    assert fact_present("Skill shortages", ans.answer) and fact_present("low commitment", ans.answer), lines
+
+
 def test_a_list_cut_by_a_chunk_boundary_is_read_to_its_end(corpus_assistant: Assistant) -> None:
     """The EOCIC SWOT's threats run over two chunks; the chunk after the neighbour holds the last one."""
     from cluster_assistant.assistant.retrieval import ends_in_list

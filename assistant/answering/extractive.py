@@ -110,6 +110,7 @@ class Candidate:
     own: float = 0.0      # the score before the previous unit's share: how well the unit alone answers
     features: dict[str, float] = field(default_factory=dict)
     heading: frozenset[str] = frozenset()  # the terms of its section's own heading ("Resources needed")
+    named: bool | None = None  # in a list under a bare heading: does the question name that heading?
 
 
 def is_noise(text: str) -> bool:
@@ -243,7 +244,7 @@ def _score(question: str, query_vector: list[float], by_chunk: dict[str, list[Ca
             c.own = sum(WEIGHTS[k] * c.features[k] for k in FEATURES)
             c.score = c.own + sum(WEIGHTS[k] * c.features[k] for k in PREVIOUS)
         if asks_for_list(question):
-            _lift_lists(lst, qterms)
+            _lift_lists(lst, qterms, word_vectors)
 
 
 def is_intro(lst: list[Candidate], i: int) -> bool:
@@ -283,10 +284,20 @@ def items_of(lst: list[Candidate], i: int) -> list[Candidate]:
     return items
 
 
-def _lift_lists(lst: list[Candidate], qterms: set[str]) -> None:
+def names(heading: frozenset[str], qterms: set[str], words: WordVectors | None) -> bool:
+    """Does the question name every term of a heading, itself or (with `words`) in other words?"""
+    if not heading or heading <= qterms:
+        return bool(heading)
+    if words is None or not qterms:
+        return False
+    return bool((words.matches(sorted(heading), sorted(qterms)).max(axis=1) > 0).all())
+
+
+def _lift_lists(lst: list[Candidate], qterms: set[str], words: WordVectors | None = None) -> None:
     """For list questions a list is one answer: its intro and items share the best score among them,
     and ANSWER_TYPE_BONUS more when its heading names what the question asks for: every term of the
-    heading is in the question ("Threats" for "What threats …?")."""
+    heading is in the question ("Threats" for "What threats …?"), or in other words ("Weaknesses"
+    for "What are the weak points…?", with `words`)."""
     i = 0
     while i < len(lst):
         if is_intro(lst, i):
@@ -294,10 +305,13 @@ def _lift_lists(lst: list[Candidate], qterms: set[str]) -> None:
             while j < len(lst) and (in_list(lst[j]) or is_noise(lst[j].text)) and not is_intro(lst, j):
                 j += 1  # to the end of the list: prose, or the next list's intro
             if j - i > 2:
-                named = is_heading(lst[i].text) and bool(lst[i].terms) and lst[i].terms <= qterms
+                headed = is_heading(lst[i].text)
+                named = headed and names(lst[i].terms, qterms, words)
                 top = max(c.score for c in lst[i:j]) + LIST_BONUS + ANSWER_TYPE_BONUS * named
                 top_own = max(c.own for c in lst[i:j]) + LIST_BONUS + ANSWER_TYPE_BONUS
                 for c in lst[i:j]:
+                    if headed:
+                        c.named = named
                     if not is_noise(c.text) or c is lst[i]:  # a caption in the list stays out
                         c.score = max(c.score, top - 0.01 * (c.index - i))  # keep document order
                         if named:  # the list the question names answers it on its own
@@ -369,10 +383,15 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
     by_chunk = _candidates(docs, units)
     _score(question, query_vector, by_chunk, word_vectors)
     wants_list = asks_for_list(question)
+    # A question that names one of the lists under bare headings ("the weak points": "Weaknesses")
+    # is not answered with its neighbours ("Opportunities", "Threats").
+    named_list = any(c.named for lst in by_chunk.values() for c in lst)
 
     def usable(c: Candidate) -> bool:
         if shown and not is_intro(by_chunk[c.chunk_id], c.index) and _folded(c.text) in shown:
             return False  # a chat follow-up does not repeat what the reader has just read
+        if named_list and c.named is False:
+            return False
         return c.score > 0 and not is_fragment(c.text) and not (is_heading(c.text) and not is_intro(
             by_chunk[c.chunk_id], c.index))
 
@@ -398,6 +417,8 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
                                             not c.text.endswith((":", ";")))
 
     leads = [c for c in ranked if wants_list or can_lead(c)] or ranked
+    if named_list:  # the list the question names is the answer, before any sentence about it
+        leads = [c for c in leads if c.named] or leads
     if not leads:
         return "", []
     # Of the best few, the one that answers on its own (for a list question, a list that is asked for).
@@ -494,7 +515,30 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
                        if is_list_item(lst[i].text) and lst[i] not in picked and lst[i].chunk_id == items[0].chunk_id]
             group[:] = [group[0]] * (group[0] not in items) + sorted(items + between, key=lambda u: u.index)
             picked += between
-    return _render(groups, by_chunk, docs)
+    return _render(_joined(groups, by_chunk, docs), by_chunk, docs)
+
+
+def _joined(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
+            docs: list[Document]) -> list[list[Candidate]]:
+    """A list that runs on into the next chunk, under its heading again there ("Threats"), shows
+    once: the later items join the first."""
+    doc_of = {d.metadata["id"]: d.metadata.get("doc_id") for d in docs}
+
+    def heading(g: list[Candidate]) -> tuple[object, str] | None:
+        head = g[0]
+        if len(g) < 2 or not is_intro(by_chunk[head.chunk_id], head.index):
+            return None
+        return doc_of.get(head.chunk_id), head.text
+
+    out: list[list[Candidate]] = []
+    for group in groups:
+        key = heading(group)
+        first = next((g for g in out if key is not None and heading(g) == key), None)
+        if first is None:
+            out.append(group)
+        else:
+            first.extend(u for u in group[1:] if u.text not in {c.text for c in first})
+    return out
 
 
 def _render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
