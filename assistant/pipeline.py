@@ -41,7 +41,7 @@ from .retrieval import HybridRetriever, make_filter
 from .schema import Answer, BadQuestion
 from .settings import Settings
 from .store import Store, has_units, units_of
-from .topics import TopicClassifier, load_taxonomy
+from .topics import TopicClassifier, load_off_topics, load_taxonomy
 from .unit_vectors import fill_units
 from .vector_centre import corpus_centre
 from .word_vectors import WordVectors
@@ -139,8 +139,9 @@ class Assistant:
 
     @cached_property
     def classifier(self) -> TopicClassifier:
-        return TopicClassifier(load_taxonomy(self.settings.taxonomy_file), self.embedder,
-                               self.settings.model_cache_dir / "topics", self.vector_space)
+        path = self.settings.taxonomy_file
+        return TopicClassifier(load_taxonomy(path), self.embedder, self.settings.model_cache_dir / "topics",
+                               self.vector_space, load_off_topics(path))
 
     @property
     def keywords(self) -> KeywordIndex:
@@ -209,6 +210,8 @@ class Assistant:
         q = turn.question
         topic = turn.topic or turn.topic_asked
         if not self._in_scope(r):
+            if not self._on_the_map(r):
+                topic = turn.topic  # no competence area: the gap map does not list the weather
             labels = {t.id: t.label for t in self.classifier.topics}
             filters = [f"topic “{labels.get(turn.topic, turn.topic)}”" if turn.topic else "",
                        f"kind “{turn.kind}”" if turn.kind else ""]
@@ -300,7 +303,12 @@ class Assistant:
                         "ingest` to embed it again", ", ".join(other), space)
 
     def _in_scope(self, r: Retrieved) -> bool:
-        return bool(r.docs) and r.relevance >= self.settings.min_relevance
+        return bool(r.docs) and r.relevance >= self.settings.min_relevance and self._on_the_map(r)
+
+    def _on_the_map(self, r: Retrieved) -> bool:
+        """Is the question nearer some document than any everyday subject off the map (taxonomy
+        `off_topics`)? The weather in Vilnius shares a city with the documents, not a subject."""
+        return self.classifier.off_topic(r.query_vector) <= r.best_dense
 
     def refusal_text(self, unknown_names: list[str] | None = None, filters: list[str] | None = None) -> str:
         filters = [f for f in filters or [] if f]

@@ -24,6 +24,7 @@ class Retrieved:
     relevance: float              # how well the best evidence matches the question, 0..1
     neighbours: list[Document] = field(default_factory=list)  # chunks next to the top ones (see neighbours())
     unknown_names: list[str] = field(default_factory=list)     # names in the question the corpus lacks
+    best_dense: float = 0.0       # the cosine of the chunk nearest the question
 
     @property
     def context(self) -> list[Document]:
@@ -140,7 +141,7 @@ class HybridRetriever:
         if about_unknown(unknown, wanted):  # the question is about something no document mentions
             relevance = 0.0
         return Retrieved(docs=docs, query_vector=query_vector, relevance=relevance,
-                         neighbours=self.neighbours(docs), unknown_names=unknown)
+                         neighbours=self.neighbours(docs), unknown_names=unknown, best_dense=best_dense)
 
     def neighbours(self, docs: list[Document]) -> list[Document]:
         """The chunks just before and after each top chunk in its document: an answer often

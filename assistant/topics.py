@@ -35,6 +35,15 @@ def load_taxonomy(path: Path) -> list[Topic]:
     return topics
 
 
+def load_off_topics(path: Path) -> list[str]:
+    """The taxonomy's `off_topics`: everyday subjects no document is about (none when it lists none)."""
+    data = load_shipped(path.read_text(encoding="utf-8")) or {}
+    off = data.get("off_topics") or []
+    if not isinstance(off, list) or not all(isinstance(x, str) and x.strip() for x in off):
+        raise ValueError(f"{path}: off_topics must be a list of short texts")
+    return off
+
+
 # The competence areas of the eval dataset (evals/dataset.yaml): the taxonomy's topics, with member
 # engagement counted as cluster management.
 AREAS = ("communication", "rnd", "internationalisation", "management", "funding")
@@ -46,22 +55,25 @@ def area_of(topic: str | None) -> str:
 
 
 class TopicClassifier:
-    """Cosine similarity to each topic's description and examples (averaged, normalised)."""
+    """Cosine similarity to each topic's description and examples (averaged, normalised); and to the
+    everyday subjects off the corpus's map (`off_topics`, one row each)."""
 
     def __init__(self, topics: list[Topic], embedder: Embeddings, cache_dir: Path | None = None,
-                 space: str = "") -> None:
+                 space: str = "", off_topics: list[str] | None = None) -> None:
         """`cache_dir` keeps the topic vectors between processes (a cold `ask` saves ~60 ms), keyed
         by the topics' texts and `space`, the embedder's id."""
         self.topics = topics
-        texts = [[t.description, *t.examples] for t in topics]
+        off = list(off_topics or [])
+        texts = [[t.description, *t.examples] for t in topics] + [[x] for x in off]
+        rows = len(texts)
         cache = None
         if cache_dir is not None:
             key = hashlib.sha1(json.dumps([space, texts]).encode()).hexdigest()[:16]
             cache = cache_dir / f"topics-{key}.npy"
             try:
                 cached = np.load(cache)
-                if cached.ndim == 2 and cached.shape[0] == len(topics) and np.isfinite(cached).all():
-                    self.matrix = cached
+                if cached.ndim == 2 and cached.shape[0] == rows and np.isfinite(cached).all():
+                    self._split(cached)
                     return
                 raise ValueError(f"an array of shape {cached.shape}, not one row per topic")
             except FileNotFoundError:
@@ -69,15 +81,25 @@ class TopicClassifier:
             except (OSError, ValueError, EOFError) as e:  # damaged (a zero-byte file): derived, so embed again
                 log.warning("the topic vectors file %s cannot be used (%s); computing them again", cache,
                             str(e) or type(e).__name__)
-        self.matrix = self._embed(texts, embedder)
+        both = self._embed(texts, embedder)
+        self._split(both)
         if cache is not None:
             tmp = cache.with_suffix(f".tmp{os.getpid()}.npy")
             try:
                 cache.parent.mkdir(parents=True, exist_ok=True)
-                np.save(tmp, self.matrix)
+                np.save(tmp, both)
                 tmp.replace(cache)
             except OSError:  # a read-only cache folder costs only the speed-up
                 tmp.unlink(missing_ok=True)
+
+    def _split(self, rows: np.ndarray) -> None:
+        self.matrix, self.off_matrix = rows[:len(self.topics)], rows[len(self.topics):]
+
+    def off_topic(self, vector: list[float] | np.ndarray) -> float:
+        """How near the vector is to the nearest everyday subject off the map (0 with none listed)."""
+        if not len(self.off_matrix):
+            return 0.0
+        return float((self.off_matrix @ np.asarray(vector)).max())
 
     @staticmethod
     def _embed(texts: list[list[str]], embedder: Embeddings) -> np.ndarray:

@@ -12,7 +12,7 @@ from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.schema import BadQuestion
 from cluster_assistant.evals.metrics import fact_present
 
-from .conftest import index
+from .conftest import index, make_assistant
 
 IN_SCOPE = [
     ("How much EU funding was foreseen for clustering measures in Lithuania in 2007-2013?",
@@ -49,6 +49,31 @@ def test_out_of_scope_is_refused_without_citations(corpus_assistant: Assistant, 
     ans = corpus_assistant.answer(question)
     assert ans.refused and ans.citations == []
     assert "does not cover" in ans.answer
+
+
+@pytest.mark.parametrize("question", ["What's the weather in Vilnius?", "Is it going to rain tomorrow in Kaunas?",
+                                      "Help, I forgot the password of my laptop"])
+def test_a_question_off_the_map_is_refused_though_it_names_a_place_in_the_documents(
+        corpus_assistant: Assistant, question: str) -> None:
+    """Vilnius and Kaunas are in the documents; the weather and a forgotten password
+    are not what they are about (taxonomy `off_topics`). Such a question has no competence area either."""
+    ans = corpus_assistant.answer(question)
+    assert ans.refused and ans.citations == [] and not ans.topic, ans.answer
+
+
+def test_the_off_the_map_test_is_relative_to_the_documents(tmp_path: Path) -> None:
+    """A corpus that is about one of the everyday subjects (a food cluster's recipe book) answers
+    questions on it: a question is refused only when it is nearer the subject than any document."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "recipes.md").write_text(
+        "# Recipe book of the food cluster\n\nTo cook cepelinai, grate raw potatoes, squeeze out the water and "
+        "mix them with boiled mashed potatoes. Wrap the minced meat filling in the dough and boil the dumplings "
+        "for 25 minutes. Serve them with sour cream and fried bacon.\n")
+    a = make_assistant(tmp_path / "data")
+    index(a, [docs])
+    ans = a.answer("How do I cook cepelinai?")
+    assert not ans.refused and "25 minutes" in ans.answer, ans.answer
 
 
 def test_json_shape_is_stable(corpus_assistant: Assistant) -> None:

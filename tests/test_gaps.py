@@ -24,7 +24,7 @@ def test_thin_topic_and_failed_questions_show(tmp_path: Path) -> None:
     index(a, [docs])
     store = FeedbackStore.in_dir(a.settings.data_dir)
     for q in ["How should our cluster use social media marketing?", "How do we brand the cluster online?",
-              "What EU funds finance cluster projects?"]:
+              "What EU funds finance cluster projects?", "What's the weather in Vilnius?"]:
         store.log_question(a.answer(q), source="test")
     gaps = {g.id: g for g in gap_map(a)}
     assert gaps["funding"].chunks > 5 and not gaps["funding"].thin
@@ -35,6 +35,7 @@ def test_thin_topic_and_failed_questions_show(tmp_path: Path) -> None:
     failed = [q["question"] for g in gaps.values() for q in g.failed]
     assert "How should our cluster use social media marketing?" in failed
     assert "What EU funds finance cluster projects?" not in failed
+    assert "What's the weather in Vilnius?" not in failed  # off the map: no competence area, no gap
 
 
 def test_near_misses_are_kept_apart_from_real_gaps() -> None:
