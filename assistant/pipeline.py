@@ -211,7 +211,7 @@ class Assistant:
         topic = turn.topic or turn.topic_asked
         if not self._in_scope(r):
             if not self._on_the_map(r):
-                topic = turn.topic  # no competence area: the gap map does not list the weather
+                topic = turn.topic or ""  # no competence area: the gap map does not list the weather
             labels = {t.id: t.label for t in self.classifier.topics}
             filters = [f"topic “{labels.get(turn.topic, turn.topic)}”" if turn.topic else "",
                        f"kind “{turn.kind}”" if turn.kind else ""]
