@@ -488,6 +488,18 @@ def test_a_heading_or_caption_passes_no_score_to_the_unit_after_it() -> None:
     assert after.score > first.score, (after.score, first.score)  # a sentence does pass its share on
 
 
+def test_how_many_asks_for_a_count_not_for_the_list() -> None:
+    """"How many members…" names a plural, as list questions do, but asks for a number: the sentence
+    that counts them leads, not the list of their names."""
+    from cluster_assistant.assistant.answering.extractive import asks_for_list
+
+    assert asks_for_list("Which members joined the cluster?") and not asks_for_list("How many members joined?")
+    lines = ["The cluster members are:", "• Kaunas Food Makers", "• Vilnius Software House", "• Riga Woodworks",
+             "• Tartu Labs", "The cluster has 12 members in three countries."]
+    answer = _compose_lines(lines, "How many members does the cluster have?", 120, page=None)
+    assert answer.startswith("The cluster has 12 members"), answer
+
+
 def test_a_list_whose_heading_names_what_is_asked_comes_first() -> None:
     """"What threats does the industry face?": the list headed "Threats" is the answer, though each
     strength above it names the industry."""

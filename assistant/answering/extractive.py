@@ -72,8 +72,13 @@ _NUMBER = re.compile(r"\b\d")
 _NAME = re.compile(r"\b([A-Z][a-z]+|[A-Z]{2,})\b")
 
 
+_COUNT_QUESTION = re.compile(r"^\s*how (many|much)\b", re.I)
+
+
 def asks_for_list(question: str) -> bool:
-    return bool(_LIST_QUESTION.search(english_part(question)))
+    """"How many members…" asks for a count, not for the members."""
+    english = english_part(question)
+    return bool(_LIST_QUESTION.search(english)) and not _COUNT_QUESTION.match(english)
 
 
 def asks_for(question: str) -> tuple[bool, bool]:
