@@ -54,14 +54,19 @@ def heads_list(line: str, next_line: str) -> bool:
     return is_heading(line) and is_list_item(next_line.strip())
 
 
-def _line_breaks_here(prev: str, nxt: str, after: str = "") -> bool:
+def _line_breaks_here(prev: str, nxt: str, after: str = "", block: str = "") -> bool:
     """Is the newline between two lines a unit boundary (not just PDF wrapping)? `after` is the
-    line after `nxt` ("" at the end): a short line followed by a list item is that list's heading."""
+    line after `nxt` ("" at the end): a short line followed by a list item is that list's heading.
+    `block` is the unit so far, of which `prev` is the last line."""
     p, n = prev.strip(), nxt.strip()
     if not p or not n:
         return True
+    if block.count("(") > block.count(")") and ")" in n.split("(")[0]:
+        return False  # "(if there will be savings … Priority axis" / "1. Measures).": the bracket closes here
     if is_list_item(n) or n in {"•", "-", "–"}:
         return True
+    if p == block.strip() and p.endswith(":") and len(p.split()) <= 3 and len(n.split()) <= 8 and n.endswith("."):
+        return False  # a label and its value: "Timeframe:" / "2020 – January 2023."
     if _GOES_ON.search(p) or p.count("(") > p.count(")"):  # "(i.e." or "(see webpage:": it goes on
         return False
     if _SENT_END.search(p):
@@ -101,7 +106,7 @@ def unit_spans(text: str) -> list[tuple[int, int]]:
                 start = None
             continue
         after = text[slice(*lines[i + 1])] if i + 1 < len(lines) else ""
-        if start is not None and _line_breaks_here(prev_line, line, after):
+        if start is not None and _line_breaks_here(prev_line, line, after, text[start:prev_end]):
             blocks.append((start, prev_end))
             start = None
         if start is None:
@@ -114,8 +119,11 @@ def unit_spans(text: str) -> list[tuple[int, int]]:
     for bs, be in blocks:
         cur = bs
         for m in _INLINE.finditer(text, bs, be):
-            if _ABBREV.search(text[max(cur, m.start() - 8):m.start()]) or _NUMBER_MARK.fullmatch(text[cur:m.start()]):
+            before = text[cur:m.start()]
+            if _ABBREV.search(text[max(cur, m.start() - 8):m.start()]) or _NUMBER_MARK.fullmatch(before):
                 continue  # "e.g. Foo", or the "1." of a numbered item: not a sentence end
+            if before.count("(") > before.count(")") and ")" in text[m.end():be]:
+                continue  # inside brackets that close further on: "(… Priority axis 1. Measures)."
             spans.append(_strip(text, cur, m.start()))
             cur = m.end()
         spans.append(_strip(text, cur, be))

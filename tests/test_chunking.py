@@ -127,6 +127,20 @@ def test_a_list_heading_is_its_own_unit_and_line_end_abbreviations_go_on() -> No
     paren = ("It goes for approval to the Monitoring committee (see webpage:\nhttp://www.esparama.lt/komitetas), "
              "coordinated by the\nMinistry of Finance.")
     assert [paren[s:e] for s, e in unit_spans(paren)] == [paren]
+    # A line that closes a bracket left open goes on the unit, though it opens like a numbered item (the
+    # ClusterFY plan's last timeline item wraps onto "1. Measures)."), and no sentence ends inside it.
+    item = ("• Piloting the improved measure –2021 January (if there will be\nsavings from other OP in the "
+            "Priority axis\n1. Measures).\nDate:")
+    assert [item[s:e] for s, e in unit_spans(item)] == [
+        "• Piloting the improved measure –2021 January (if there will be\nsavings from other OP in the "
+        "Priority axis\n1. Measures).", "Date:"]
+    # A short label and its short value are one unit ("2020 – January 2023." alone says nothing); a
+    # label above a list, or above another label, stays apart.
+    form = ("Timeframe:\n2020 – January 2023.\n• Upgrade the measure: 2020 February.\nDate:\nSignature:\n"
+            "Other stakeholders:\n• NGOs.")
+    assert [form[s:e] for s, e in unit_spans(form)] == [
+        "Timeframe:\n2020 – January 2023.", "• Upgrade the measure: 2020 February.", "Date:", "Signature:",
+        "Other stakeholders:", "• NGOs."]
     # A numbered heading is a line of its own, however long; "Step 3" inside a sentence is not.
     step = (" Step 3: Setting up the Innovation Partnerships\nThe awarded partnerships would receive funding\n"
             "for 7-10 years. In the first year they complete Step\n3 of the plan.")
