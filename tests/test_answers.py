@@ -367,6 +367,10 @@ def test_a_question_for_a_number_or_names_prefers_units_that_hold_them() -> None
 
     assert any(typed(asks_for("How long is the funding period?"), "Funding runs for 7-10 years."))
     assert not any(typed(asks_for("How long is the funding period?"), "Funding runs for a long period."))
+    # A list item's number is its place in the list, not a figure.
+    when = asks_for("When will the pilot results be presented?")
+    assert not any(typed(when, "3. To pilot the improved measure and announce the call."))
+    assert any(typed(when, "• Presentation of the piloted results – January 2023."))
     assert not any(typed(asks_for("Why is funding needed?"), "Funding runs for 7-10 years."))
     who = asks_for("Who approves the measure?")
     assert any(typed(who, "The Monitoring Committee and the Ministry approve it."))

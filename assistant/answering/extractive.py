@@ -93,6 +93,7 @@ def answer_type_matches(asked: tuple[bool, bool], text: str) -> tuple[bool, bool
     """Does the unit hold what the question asks for (`asks_for`): a number, and names (two or more
     capitalised words past the first, or acronyms)? Each match weighs ANSWER_TYPE_BONUS (`WEIGHTS`)."""
     number, names = asked
+    text = BULLET.sub("", text)  # a list's "3." is no figure
     return number and bool(_NUMBER.search(text)), names and len(_NAME.findall(text, 1)) >= 2
 
 
