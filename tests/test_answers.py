@@ -522,6 +522,17 @@ def test_a_list_named_in_other_words_comes_without_its_sibling_lists(corpus_assi
     assert not any(line.startswith(("Strengths", "Opportunities", "Threats")) for line in lines), lines
 
 
+def test_a_list_question_led_by_an_item_gets_the_whole_list(corpus_assistant: Assistant) -> None:
+    """The lead was one weakness; the other four came after the Observatory's aims and services, which
+    filled the answer first. The list that answers comes whole, under its heading."""
+    ans = corpus_assistant.answer("list the weaknesses the EU observatory found about clusters in Lithuania")
+    lines = ans.answer.splitlines()
+    assert lines[0] == "Weaknesses: [1]", lines
+    for weakness in ("contract manufacturing", "cross-sectoral co-operation", "long-term strategy",
+                     "Small scale of cluster organisations", "cluster management capacities"):
+        assert fact_present(weakness, "\n".join(lines[1:6])), (weakness, lines)
+
+
 def test_the_list_a_question_names_leads_and_shows_its_heading_once(corpus_assistant: Assistant) -> None:
     """The EOCIC SWOT's threats run on into the next chunk, under "Threats" again: one list, first."""
     ans = corpus_assistant.answer("What threats does Lithuania face?")

@@ -475,6 +475,9 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
         elif is_list_item(c.text):
             intro = intro_of(lst, c.index)
             new = [c] if intro is None or intro in picked else [intro, c]
+            if c is lead and wants_list and intro is not None:  # the list that answers comes whole
+                new = [intro] + [i for i in items_of(lst, intro.index)
+                                 if i is c or (i.score >= floor and not repeated(i))]
         elif (before := antecedent(c)) is not None and before not in picked:
             said = shown_as(before)
             prose = None if said is None else next(
