@@ -498,6 +498,9 @@ def test_how_many_asks_for_a_count_not_for_the_list() -> None:
     from cluster_assistant.assistant.answering.extractive import asks_for_list
 
     assert asks_for_list("Which members joined the cluster?") and not asks_for_list("How many members joined?")
+    # The asking sentence decides, not a preamble that names a plural.
+    assert not asks_for_list("Our members keep skipping activities. How did other clusters keep companies on board?")
+    assert asks_for_list("We are new. What steps should we take first?")
     lines = ["The cluster members are:", "• Kaunas Food Makers", "• Vilnius Software House", "• Riga Woodworks",
              "• Tartu Labs", "The cluster has 12 members in three countries."]
     answer = _compose_lines(lines, "How many members does the cluster have?", 120, page=None)

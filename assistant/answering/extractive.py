@@ -76,9 +76,20 @@ _COUNT_QUESTION = re.compile(r"^\s*how (many|much)\b", re.I)
 
 
 def asks_for_list(question: str) -> bool:
-    """"How many members…" asks for a count, not for the members."""
+    """Does what is asked name several things? The asking sentence decides, not a preamble ("Our members
+    keep skipping activities. How did other clusters keep companies on board?"); "How many members…"
+    asks for a count, not for the members."""
     english = english_part(question)
+    if english == question:
+        english = asking_sentence(question)
     return bool(_LIST_QUESTION.search(english)) and not _COUNT_QUESTION.match(english)
+
+
+def asking_sentence(question: str) -> str:
+    """The sentence of a question that asks (the last one ending in "?"), or the whole question."""
+    parts = [p for p in re.split(r"(?<=[.!?])\s+", question.strip()) if p]
+    asking = [p for p in parts if p.endswith("?")]
+    return asking[-1] if asking else question
 
 
 def asks_for(question: str) -> tuple[bool, bool]:
