@@ -507,6 +507,33 @@ def test_how_many_asks_for_a_count_not_for_the_list() -> None:
     assert answer.startswith("The cluster has 12 members"), answer
 
 
+def test_a_list_item_never_shows_above_its_own_heading() -> None:
+    """Chunks overlap: the best copy of an item may sit in a chunk that starts below the item's
+    heading. The copy in the chunk that holds the heading is shown, under it."""
+    import numpy as np
+    from cluster_assistant.assistant.answering.extractive import compose
+    from cluster_assistant.assistant.store import Unit
+    from langchain_core.documents import Document
+
+    q, other = np.eye(8)[0], np.eye(8)[1]
+    first = ("The main figures of the clusters:\n• Fifty clusters operate in the country.\n"
+             "• The average cluster has 13 members.")
+    second = "• The average cluster has 13 members.\nThe harbour is large and busy all year round."
+
+    def units(cid: str, text: str, vectors: list[np.ndarray]) -> list[Unit]:
+        return [Unit(chunk_id=cid, start=text.index(line), text=line, embedding=np.asarray(v, dtype=np.float32))
+                for line, v in zip(text.split("\n"), vectors, strict=True)]
+
+    docs = [Document(page_content=second, metadata={"id": "b", "doc_id": "d", "title": "T", "page": 4}),
+            Document(page_content=first, metadata={"id": "a", "doc_id": "d", "title": "T", "page": 3})]
+    found = units("b", second, [q, other]) + units("a", first, [0.5 * q + 0.5 * other, 0.6 * q + 0.8 * other,
+                                                                0.8 * q + 0.6 * other])
+    answer = compose("How large is the average cluster?", list(q), docs, found, word_budget=120)[0]
+    lines = answer.splitlines()
+    assert lines[0].startswith("The main figures of the clusters:"), lines
+    assert any(line.startswith("• The average cluster has 13 members.") for line in lines[1:]), lines
+
+
 def test_a_list_whose_heading_names_what_is_asked_comes_first() -> None:
     """"What threats does the industry face?": the list headed "Threats" is the answer, though each
     strength above it names the industry."""

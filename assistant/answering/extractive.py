@@ -470,9 +470,21 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
     def group_of(key: tuple[str, int] | None) -> list[Candidate] | None:
         return next((g for g in groups if key is not None and list_of(g[0]) == key), None)
 
-    for c in order:
-        if c is not lead and (c.score < floor or words >= budget):
+    def with_intro(c: Candidate) -> Candidate:
+        """The same list item in an overlapping chunk that also holds its intro, if `c`'s chunk does not:
+        an item is never shown above its own heading."""
+        if not is_list_item(c.text) or intro_of(by_chunk[c.chunk_id], c.index) is not None:
+            return c
+        return next((t for t in twins.get(c.text, []) if intro_of(by_chunk[t.chunk_id], t.index) is not None), c)
+
+    twins: dict[str, list[Candidate]] = {}
+    for lst in by_chunk.values():
+        for u in lst:
+            twins.setdefault(u.text, []).append(u)
+    for first in order:
+        if first is not lead and (first.score < floor or words >= budget):
             break
+        c = with_intro(first)
         if c in picked or repeated(c):
             continue
         lst = by_chunk[c.chunk_id]
@@ -486,7 +498,7 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
         elif is_list_item(c.text):
             intro = intro_of(lst, c.index)
             new = [c] if intro is None or intro in picked else [intro, c]
-            if c is lead and wants_list and intro is not None:  # the list that answers comes whole
+            if first is lead and wants_list and intro is not None:  # the list that answers comes whole
                 new = [intro] + [i for i in items_of(lst, intro.index)
                                  if i is c or (i.score >= floor and not repeated(i))]
         elif (before := antecedent(c)) is not None and before not in picked:
