@@ -58,6 +58,8 @@ def index_version(store: Store) -> str:
     return f"{store.content_version()}.terms{TERMS_VERSION}"
 
 
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
 def terms(text: str) -> list[str]:
     return [stem(w) for w in (m.group(0).lower() for m in WORD.finditer(text)) if w not in STOPWORDS]
 
@@ -216,9 +218,9 @@ class KeywordIndex:
         return idx
 
     def unknown_names(self, question: str) -> list[str]:
-        """Names in the question (capitalised words not opening a sentence, acronyms) that no indexed chunk
-        contains: a question about Latvia or a "Gold Label" is not covered by a corpus without them. A
-        hyphenated name is known when its parts are ("EU-level")."""
+        """Names in the question (capitalised words not opening a sentence, acronyms, years) that no indexed
+        chunk contains: a question about Latvia, a "Gold Label" or 2025 is not covered by a corpus without
+        them. A hyphenated name is known when its parts are ("EU-level")."""
         vocab = self.columns.vocab
         english = english_part(question)
         bag = english != question  # a glossary-expanded question: its English part is a bag of terms
@@ -242,7 +244,8 @@ class KeywordIndex:
             else:
                 run = self._flush(run, out, vocab)
             end = m.end() if m else end
-        return out
+        # A year no document mentions is a subject the corpus lacks too: "the deadline of the 2025 call".
+        return out + [y for y in dict.fromkeys(_YEAR.findall(question)) if y not in vocab]
 
     @staticmethod
     def _flush(run: list[str], out: list[str], vocab: dict[str, int]) -> list[str]:

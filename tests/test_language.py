@@ -48,12 +48,17 @@ def test_unknown_names_are_found_only_when_absent(corpus_assistant: Assistant) -
     assert kw.unknown_names("Do Latvia, Estonia and Lithuania cooperate?") == ["Latvia", "Estonia"]
     assert kw.unknown_names("What did the ClusterFY partners learn in Hudiksvall?") == []
     assert kw.unknown_names("What does MITA do for clusters?") == []
+    # A year no document mentions is unknown too; one the documents mention is not.
+    assert kw.unknown_names("What is the deadline for the 2025 INOKLASTER call?") == ["2025"]
+    assert kw.unknown_names("How much was foreseen for clustering in 2007-2013?") == []
     assert kw.unknown_names(expand("Koks yra Estijos klasterių paramos biudžetas?")) == ["Estonia"]
 
 
 def test_question_about_an_unknown_name_is_refused(corpus_assistant: Assistant) -> None:
     ans = corpus_assistant.answer("How many business clusters operate in Latvia?")
     assert ans.refused and not ans.citations
+    year = corpus_assistant.answer("what's the deadline for the 2025 Inoklaster call?")
+    assert year.refused and "No document mentions 2025." in year.answer, year.answer
 
 
 def test_lithuanian_relevance_counts_english_terms_and_untranslated_words(corpus_assistant: Assistant) -> None:
