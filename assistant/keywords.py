@@ -49,8 +49,9 @@ def stem(word: str) -> str:
 
 
 # Bump when terms() (or what the index records) changes: a keyword index persisted by an earlier
-# version is built again. 3: the index records the corpus's acronyms.
-TERMS_VERSION = 3
+# version is built again. 3: the index records the corpus's acronyms. 4: a range of numbers ("2007-2013")
+# is its numbers.
+TERMS_VERSION = 4
 
 
 def index_version(store: Store) -> str:
@@ -59,9 +60,17 @@ def index_version(store: Store) -> str:
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_RANGE = re.compile(r"\d+(?:-\d+)+")  # "2007-2013" is the years 2007 and 2013, as "2007–2013" reads
+
 
 def terms(text: str) -> list[str]:
-    return [stem(w) for w in (m.group(0).lower() for m in WORD.finditer(text)) if w not in STOPWORDS]
+    out = []
+    for w in (m.group(0).lower() for m in WORD.finditer(text)):
+        if _RANGE.fullmatch(w):
+            out += w.split("-")
+        elif w not in STOPWORDS:
+            out.append(stem(w))
+    return out
 
 
 @dataclass

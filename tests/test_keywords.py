@@ -9,6 +9,7 @@ import bm25s
 import numpy as np
 from cluster_assistant.assistant.keywords import KeywordIndex, index_version, stem, terms
 from cluster_assistant.assistant.pipeline import Assistant
+from cluster_assistant.evals.metrics import fact_present
 
 TEXTS = ["Clusters in Lithuania grow their members", "InoLink mentoring for clusters",
          "export and international value chains", "", "the of and", "clusters clusters export"]
@@ -88,3 +89,12 @@ def test_an_index_persisted_with_other_terms_is_built_again(corpus_assistant: As
     assert fresh.version == index_version(store) != stale.version
     assert len(fresh.ids) == store.count()
     assert fresh.search("phase", 3)  # the corpus speaks of phases
+
+
+def test_a_range_of_numbers_is_its_numbers(corpus_assistant: Assistant) -> None:
+    """"2007-2013" (hyphen, as people type it) matched no document's "2007–2013" (en dash), so the
+    question about that period led with the 2014-2020 one."""
+    assert terms("the 2007-2013 period") == terms("the 2007–2013 period") == ["2007", "2013", "period"]
+    assert "eu-level" in terms("EU-level analysis")  # hyphenated words stay whole
+    ans = corpus_assistant.answer("How much EU money was set aside for clustering measures in the 2007-2013 period?")
+    assert "2007" in ans.answer.split(". [")[0] and fact_present("44.8 million", ans.answer), ans.answer
