@@ -127,6 +127,8 @@ class KeywordIndex:
         self.ids, self.columns, self.version = ids, columns, version
         self.acronyms = acronyms or {}  # defined in the indexed texts: {"KETs": "Key Enabling Technologies"}
         self.position = {cid: i for i, cid in enumerate(ids)}
+        years = [int(t) for t in columns.vocab if _YEAR.fullmatch(t)]
+        self.years = (min(years), max(years)) if years else None  # the span of time the texts speak of
 
     @classmethod
     def build(cls, ids: list[str], texts: Iterable[str], version: str) -> KeywordIndex:
@@ -253,8 +255,11 @@ class KeywordIndex:
             else:
                 run = self._flush(run, out, vocab)
             end = m.end() if m else end
-        # A year no document mentions is a subject the corpus lacks too: "the deadline of the 2025 call".
-        return out + [y for y in dict.fromkeys(_YEAR.findall(question)) if y not in vocab]
+        # A year outside the span the documents speak of is a subject the corpus lacks too: "the deadline of
+        # the 2025 call" (a year inside it may fall in one of their ranges: "2018" in "2014–2020").
+        span = self.years
+        return out + [y for y in dict.fromkeys(_YEAR.findall(question))
+                      if span is None or not span[0] <= int(y) <= span[1]]
 
     @staticmethod
     def _flush(run: list[str], out: list[str], vocab: dict[str, int]) -> list[str]:

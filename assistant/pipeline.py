@@ -307,8 +307,9 @@ class Assistant:
 
     def _on_the_map(self, r: Retrieved) -> bool:
         """Is the question nearer some document than any everyday subject off the map (taxonomy
-        `off_topics`)? The weather in Vilnius shares a city with the documents, not a subject."""
-        return self.classifier.off_topic(r.query_vector) <= r.best_dense
+        `off_topics`)? The weather in Vilnius shares a city with the documents, not a subject. With
+        nothing indexed there is nothing to compare: the question is not judged off the map."""
+        return not r.docs or self.classifier.off_topic(r.query_vector) <= r.nearest
 
     def refusal_text(self, unknown_names: list[str] | None = None, filters: list[str] | None = None) -> str:
         filters = [f for f in filters or [] if f]

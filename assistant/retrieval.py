@@ -24,7 +24,7 @@ class Retrieved:
     relevance: float              # how well the best evidence matches the question, 0..1
     neighbours: list[Document] = field(default_factory=list)  # chunks next to the top ones (see neighbours())
     unknown_names: list[str] = field(default_factory=list)     # names in the question the corpus lacks
-    best_dense: float = 0.0       # the cosine of the chunk nearest the question
+    nearest: float = 0.0          # the cosine of the chunk nearest the question, in any document (no filter)
 
     @property
     def context(self) -> list[Document]:
@@ -128,6 +128,9 @@ class HybridRetriever:
             doc.metadata.update(dense=dense_score.get(cid, 0.0), keyword=kw_score.get(cid, 0.0), fused=fused[cid])
             docs.append(doc)
         best_dense = max((sc for _, sc in dense), default=0.0)
+        # Under a filter, how near the question is to the documents at all (`Assistant._on_the_map`).
+        nearest = best_dense if where is None else max((sc for _, sc in self.store.search(query_vector, 1)),
+                                                        default=0.0)
         # A Lithuanian question is covered by its English terms; the words the glossary could not
         # translate count as missing (its own words never match English chunks), and so do names no
         # document mentions.
@@ -141,7 +144,7 @@ class HybridRetriever:
         if about_unknown(unknown, wanted):  # the question is about something no document mentions
             relevance = 0.0
         return Retrieved(docs=docs, query_vector=query_vector, relevance=relevance,
-                         neighbours=self.neighbours(docs), unknown_names=unknown, best_dense=best_dense)
+                         neighbours=self.neighbours(docs), unknown_names=unknown, nearest=nearest)
 
     def neighbours(self, docs: list[Document]) -> list[Document]:
         """The chunks just before and after each top chunk in its document: an answer often

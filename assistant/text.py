@@ -61,12 +61,13 @@ def _line_breaks_here(prev: str, nxt: str, after: str = "", block: str = "") -> 
     p, n = prev.strip(), nxt.strip()
     if not p or not n:
         return True
-    if block.count("(") > block.count(")") and ")" in n.split("(")[0]:
+    if block.count("(") > block.count(")") and ")" in BULLET.sub("", n).split("(")[0]:
         return False  # "(if there will be savings … Priority axis" / "1. Measures).": the bracket closes here
     if is_list_item(n) or n in {"•", "-", "–"}:
         return True
-    if p == block.strip() and p.endswith(":") and len(p.split()) <= 3 and len(n.split()) <= 8 and n.endswith("."):
-        return False  # a label and its value: "Timeframe:" / "2020 – January 2023."
+    if p == block.strip() and p.endswith(":") and len(p.split()) <= 3 and len(n.split()) <= 8 and n.endswith(".") \
+            and any(ch.isdigit() for ch in n):
+        return False  # a label and its value, a date or an amount: "Timeframe:" / "2020 – January 2023."
     if _GOES_ON.search(p) or p.count("(") > p.count(")"):  # "(i.e." or "(see webpage:": it goes on
         return False
     if _SENT_END.search(p):
@@ -122,7 +123,8 @@ def unit_spans(text: str) -> list[tuple[int, int]]:
             before = text[cur:m.start()]
             if _ABBREV.search(text[max(cur, m.start() - 8):m.start()]) or _NUMBER_MARK.fullmatch(before):
                 continue  # "e.g. Foo", or the "1." of a numbered item: not a sentence end
-            if before.count("(") > before.count(")") and ")" in text[m.end():be]:
+            rest = text[m.end():be]
+            if before.count("(") > before.count(")") and rest.count(")") > rest.count("("):
                 continue  # inside brackets that close further on: "(… Priority axis 1. Measures)."
             spans.append(_strip(text, cur, m.start()))
             cur = m.end()

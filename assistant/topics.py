@@ -96,9 +96,9 @@ class TopicClassifier:
         self.matrix, self.off_matrix = rows[:len(self.topics)], rows[len(self.topics):]
 
     def off_topic(self, vector: list[float] | np.ndarray) -> float:
-        """How near the vector is to the nearest everyday subject off the map (0 with none listed)."""
+        """How near the vector is to the nearest everyday subject off the map (-inf with none listed)."""
         if not len(self.off_matrix):
-            return 0.0
+            return float("-inf")
         return float((self.off_matrix @ np.asarray(vector)).max())
 
     @staticmethod

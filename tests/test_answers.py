@@ -207,6 +207,9 @@ def test_a_refusal_under_a_filter_names_the_filter(corpus_assistant: Assistant) 
     assert latvia.refused and "No document mentions Latvia" in latvia.answer and "filter" not in latvia.answer
     plain = corpus_assistant.answer("What is the capital of Australia?")
     assert "R&D & innovation" in plain.answer  # labels keep their capitals
+    # A filter that finds nothing does not make a cluster question "off the map": it keeps its area.
+    training = corpus_assistant.answer("What EU funds finance cluster projects?", kind="training")
+    assert training.refused and training.topic == "funding", training
 
 
 def test_cli_shows_no_topic_for_a_refusal_and_cuts_quotes_at_a_word() -> None:
@@ -367,7 +370,8 @@ def test_a_question_for_a_number_or_names_prefers_units_that_hold_them() -> None
 
     assert any(typed(asks_for("How long is the funding period?"), "Funding runs for 7-10 years."))
     assert not any(typed(asks_for("How long is the funding period?"), "Funding runs for a long period."))
-    # A list item's number is its place in the list, not a figure.
+    # A list item's number is its place in the list, not a figure; its first word may be a name.
+    assert typed(asks_for("Which organisations took part?"), "• MITA and LITEK took part.")[1]
     when = asks_for("When will the pilot results be presented?")
     assert not any(typed(when, "3. To pilot the improved measure and announce the call."))
     assert any(typed(when, "• Presentation of the piloted results – January 2023."))
@@ -532,6 +536,34 @@ def test_a_list_item_never_shows_above_its_own_heading() -> None:
     lines = answer.splitlines()
     assert lines[0].startswith("The main figures of the clusters:"), lines
     assert any(line.startswith("• The average cluster has 13 members.") for line in lines[1:]), lines
+
+
+def test_lists_under_one_heading_join_only_across_neighbouring_chunks() -> None:
+    """"Players involved:" of two actions, pages apart, are two lists; a list cut by a chunk boundary
+    is one. An item's copy in another document never stands in for it."""
+    import numpy as np
+    from cluster_assistant.assistant.answering.extractive import compose
+    from cluster_assistant.assistant.store import Unit
+    from langchain_core.documents import Document
+
+    q = np.eye(8)[0]
+
+    def chunk(cid: str, doc: str, index: int, lines: list[str]) -> tuple[Document, list[Unit]]:
+        text = "\n".join(lines)
+        meta = {"id": cid, "doc_id": doc, "title": doc, "section": "Actions", "chunk_index": index}
+        return Document(page_content=text, metadata=meta), [
+            Unit(chunk_id=cid, start=text.index(line), text=line, embedding=np.asarray(q, dtype=np.float32))
+            for line in lines]
+
+    parts = [chunk("a", "plan", 2, ["Players involved:", "• The ministry of economy", "• The innovation agency"]),
+             chunk("b", "plan", 9, ["Players involved:", "• The regional council", "• The business association"])]
+    docs, units = [d for d, _ in parts], [u for _, us in parts for u in us]
+    lines = compose("Which players are involved?", list(q), docs, units, word_budget=120)[0].splitlines()
+    assert sum(line.startswith("Players involved:") for line in lines) == 2, lines
+    parts[1] = chunk("b", "plan", 3, ["Players involved:", "• The regional council", "• The business association"])
+    docs, units = [d for d, _ in parts], [u for _, us in parts for u in us]
+    lines = compose("Which players are involved?", list(q), docs, units, word_budget=120)[0].splitlines()
+    assert sum(line.startswith("Players involved:") for line in lines) == 1, lines
 
 
 def test_a_list_whose_heading_names_what_is_asked_comes_first() -> None:

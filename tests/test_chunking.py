@@ -141,6 +141,15 @@ def test_a_list_heading_is_its_own_unit_and_line_end_abbreviations_go_on() -> No
     assert [form[s:e] for s, e in unit_spans(form)] == [
         "Timeframe:\n2020 – January 2023.", "• Upgrade the measure: 2020 February.", "Date:", "Signature:",
         "Other stakeholders:", "• NGOs."]
+    heading = "Weaknesses:\nLow cooperation among firms."  # a value is a date or an amount, not a sentence
+    assert [heading[s:e] for s, e in unit_spans(heading)] == ["Weaknesses:", "Low cooperation among firms."]
+    # A list item's own ")" does not close an earlier bracket; brackets opened later do not hold a sentence.
+    annex = "The measures are listed below (see annex:\na) grants for clusters."
+    assert [annex[s:e] for s, e in unit_spans(annex)] == ["The measures are listed below (see annex:",
+                                                          "a) grants for clusters."]
+    later = "Result (as of 2021. See below. Also the (MITA) report."
+    assert [later[s:e] for s, e in unit_spans(later)] == ["Result (as of 2021.", "See below.",
+                                                          "Also the (MITA) report."]
     # A numbered heading is a line of its own, however long; "Step 3" inside a sentence is not.
     step = (" Step 3: Setting up the Innovation Partnerships\nThe awarded partnerships would receive funding\n"
             "for 7-10 years. In the first year they complete Step\n3 of the plan.")

@@ -65,7 +65,7 @@ def test_an_index_of_another_model_is_embedded_again(tmp_path: Path, float_assis
 
 
 def test_topic_vectors_are_cached_per_embedder(tmp_path: Path) -> None:
-    from cluster_assistant.assistant.topics import TopicClassifier, load_taxonomy
+    from cluster_assistant.assistant.topics import TopicClassifier, load_off_topics, load_taxonomy
 
     a = make_assistant(tmp_path / "data")
     topics = load_taxonomy(a.settings.taxonomy_file)
@@ -82,6 +82,17 @@ def test_topic_vectors_are_cached_per_embedder(tmp_path: Path) -> None:
         assert np.allclose(again.matrix, fresh.matrix, atol=1e-6) and np.allclose(np.load(saved), fresh.matrix)
     TopicClassifier(topics, a.embedder, tmp_path / "cache", "space-b")  # another embedder: its own file
     assert len(list((tmp_path / "cache").glob("topics-*.npy"))) == 2
+    # The off-the-map texts are cached with them, in a file of their own (the key holds the texts), and
+    # read back into the same rows.
+    off = load_off_topics(a.settings.taxonomy_file)
+    both = TopicClassifier(topics, a.embedder, tmp_path / "cache", "space-a", off)
+    assert len(list((tmp_path / "cache").glob("topics-*.npy"))) == 3
+    again = TopicClassifier(topics, a.embedder, tmp_path / "cache", "space-a", off)
+    assert again.off_matrix.shape == (len(off), fresh.matrix.shape[1]) and np.array_equal(again.off_matrix,
+                                                                                            both.off_matrix)
+    assert np.array_equal(again.matrix, both.matrix) and np.allclose(both.matrix, fresh.matrix, atol=1e-6)
+    weather = a.embedder.embed_query("Will it rain in Vilnius tomorrow?")
+    assert again.off_topic(weather) > 0.4 and fresh.off_topic(weather) == float("-inf")  # none listed
 
 
 def test_a_damaged_model_file_is_exported_again_with_one_warning(corpus_assistant: Assistant, tmp_path: Path) -> None:

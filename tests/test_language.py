@@ -51,6 +51,7 @@ def test_unknown_names_are_found_only_when_absent(corpus_assistant: Assistant) -
     # A year no document mentions is unknown too; one the documents mention is not.
     assert kw.unknown_names("What is the deadline for the 2025 INOKLASTER call?") == ["2025"]
     assert kw.unknown_names("How much was foreseen for clustering in 2007-2013?") == []
+    assert kw.unknown_names("What did the clusters do in 2018?") == []  # within the years the documents span
     assert kw.unknown_names(expand("Koks yra Estijos klasterių paramos biudžetas?")) == ["Estonia"]
 
 

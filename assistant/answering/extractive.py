@@ -32,7 +32,7 @@ from ..keywords import terms
 from ..language import english_part
 from ..schema import Citation
 from ..store import Unit
-from ..text import BULLET, MARKER, heads_list, is_heading, is_list_item, reader_words, squash, strip_markers
+from ..text import BULLET, MARKER, heads_list, is_heading, is_list_item, reader_words, squash, strip_markers, unit_spans
 from ..word_vectors import WordVectors
 
 _CAPTION = re.compile(r"^(figure|fig\.|table|source|chart|graph|annex|page)\b", re.I)
@@ -73,23 +73,25 @@ _NAME = re.compile(r"\b([A-Z][a-z]+|[A-Z]{2,})\b")
 
 
 _COUNT_QUESTION = re.compile(r"^\s*how (many|much)\b", re.I)
+_COUNT_TERMS = re.compile(r"\bhow (many|much)\b", re.I)
 
 
 def asks_for_list(question: str) -> bool:
-    """Does what is asked name several things? The asking sentence decides, not a preamble ("Our members
+    """Does what is asked name several things? The asking sentences decide, not a preamble ("Our members
     keep skipping activities. How did other clusters keep companies on board?"); "How many members…"
     asks for a count, not for the members."""
     english = english_part(question)
-    if english == question:
-        english = asking_sentence(question)
-    return bool(_LIST_QUESTION.search(english)) and not _COUNT_QUESTION.match(english)
+    if english != question:  # a glossary-expanded Lithuanian question: its English part is a bag of terms
+        return bool(_LIST_QUESTION.search(english)) and not _COUNT_TERMS.search(english)
+    return any(_LIST_QUESTION.search(s) and not _COUNT_QUESTION.match(s) for s in asking_sentences(question))
 
 
-def asking_sentence(question: str) -> str:
-    """The sentence of a question that asks (the last one ending in "?"), or the whole question."""
-    parts = [p for p in re.split(r"(?<=[.!?])\s+", question.strip()) if p]
-    asking = [p for p in parts if p.endswith("?")]
-    return asking[-1] if asking else question
+def asking_sentences(question: str) -> list[str]:
+    """The sentences that ask: from the first that ends in "?" to the end ("How did they do it? List the
+    steps."), or all of them when none does. What comes before only sets the scene."""
+    parts = [question[s:e] for s, e in unit_spans(question)]
+    first = next((i for i, p in enumerate(parts) if p.rstrip().endswith("?")), None)
+    return parts if first is None else parts[first:]
 
 
 def asks_for(question: str) -> tuple[bool, bool]:
@@ -104,8 +106,8 @@ def answer_type_matches(asked: tuple[bool, bool], text: str) -> tuple[bool, bool
     """Does the unit hold what the question asks for (`asks_for`): a number, and names (two or more
     capitalised words past the first, or acronyms)? Each match weighs ANSWER_TYPE_BONUS (`WEIGHTS`)."""
     number, names = asked
-    text = BULLET.sub("", text)  # a list's "3." is no figure
-    return number and bool(_NUMBER.search(text)), names and len(_NAME.findall(text, 1)) >= 2
+    figure = _NUMBER.search(BULLET.sub("", text))  # a list's "3." is no figure
+    return number and bool(figure), names and len(_NAME.findall(text, 1)) >= 2
 
 
 def is_enumeration(text: str) -> bool:
@@ -400,14 +402,15 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
     by_chunk = _candidates(docs, units)
     _score(question, query_vector, by_chunk, word_vectors)
     wants_list = asks_for_list(question)
+    place = _places(docs)
     # A question that names one of the lists under bare headings ("the weak points": "Weaknesses")
-    # is not answered with its neighbours ("Opportunities", "Threats").
-    named_list = any(c.named for lst in by_chunk.values() for c in lst)
+    # is not answered with the lists under the other headings of that document ("Opportunities", "Threats").
+    named_in = {place[c.chunk_id][0] for lst in by_chunk.values() for c in lst if c.named}
 
     def usable(c: Candidate) -> bool:
         if shown and not is_intro(by_chunk[c.chunk_id], c.index) and _folded(c.text) in shown:
             return False  # a chat follow-up does not repeat what the reader has just read
-        if named_list and c.named is False:
+        if c.named is False and place[c.chunk_id][0] in named_in:
             return False
         return c.score > 0 and not is_fragment(c.text) and not (is_heading(c.text) and not is_intro(
             by_chunk[c.chunk_id], c.index))
@@ -434,7 +437,7 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
                                             not c.text.endswith((":", ";")))
 
     leads = [c for c in ranked if wants_list or can_lead(c)] or ranked
-    if named_list:  # the list the question names is the answer, before any sentence about it
+    if named_in:  # the list the question names is the answer, before any sentence about it
         leads = [c for c in leads if c.named] or leads
     if not leads:
         return "", []
@@ -475,7 +478,8 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
         an item is never shown above its own heading."""
         if not is_list_item(c.text) or intro_of(by_chunk[c.chunk_id], c.index) is not None:
             return c
-        return next((t for t in twins.get(c.text, []) if intro_of(by_chunk[t.chunk_id], t.index) is not None), c)
+        return next((t for t in twins.get(c.text, []) if _adjacent(place, t.chunk_id, c.chunk_id) and usable(t)
+                     and intro_of(by_chunk[t.chunk_id], t.index) is not None), c)
 
     twins: dict[str, list[Candidate]] = {}
     for lst in by_chunk.values():
@@ -547,25 +551,34 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
                        if is_list_item(lst[i].text) and lst[i] not in picked and lst[i].chunk_id == items[0].chunk_id]
             group[:] = [group[0]] * (group[0] not in items) + sorted(items + between, key=lambda u: u.index)
             picked += between
-    return _render(_joined(groups, by_chunk, docs), by_chunk, docs)
+    return _render(_joined(groups, by_chunk, place), by_chunk, docs)
+
+
+def _places(docs: list[Document]) -> dict[str, tuple[str, int]]:
+    """Each chunk's document and position in it."""
+    return {d.metadata["id"]: (str(d.metadata.get("doc_id", "")), int(d.metadata.get("chunk_index", 0)))
+            for d in docs}
+
+
+def _adjacent(place: dict[str, tuple[str, int]], a: str, b: str) -> bool:
+    """Are two chunks the same or neighbours in one document (so that they overlap)?"""
+    return place[a][0] == place[b][0] and abs(place[a][1] - place[b][1]) <= 1
 
 
 def _joined(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
-            docs: list[Document]) -> list[list[Candidate]]:
+            place: dict[str, tuple[str, int]]) -> list[list[Candidate]]:
     """A list that runs on into the next chunk, under its heading again there ("Threats"), shows
-    once: the later items join the first."""
-    doc_of = {d.metadata["id"]: d.metadata.get("doc_id") for d in docs}
-
-    def heading(g: list[Candidate]) -> tuple[object, str] | None:
+    once: the later items join the first. Lists of one heading further apart ("Players involved:"
+    of two actions) stay apart."""
+    def heading(g: list[Candidate]) -> str | None:
         head = g[0]
-        if len(g) < 2 or not is_intro(by_chunk[head.chunk_id], head.index):
-            return None
-        return doc_of.get(head.chunk_id), head.text
+        return head.text if len(g) >= 2 and is_intro(by_chunk[head.chunk_id], head.index) else None
 
     out: list[list[Candidate]] = []
     for group in groups:
         key = heading(group)
-        first = next((g for g in out if key is not None and heading(g) == key), None)
+        first = next((g for g in out if key is not None and heading(g) == key
+                      and _adjacent(place, g[0].chunk_id, group[0].chunk_id)), None)
         if first is None:
             out.append(group)
         else:
