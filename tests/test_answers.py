@@ -566,6 +566,36 @@ def test_lists_under_one_heading_join_only_across_neighbouring_chunks() -> None:
     assert sum(line.startswith("Players involved:") for line in lines) == 1, lines
 
 
+def test_an_item_after_a_chunk_boundary_shows_under_the_heading_in_the_chunk_before() -> None:
+    """The ClusterFY plan's "main figures" list is cut by a chunk boundary: "• The fields with the
+    largest number of clusters…" opens the next chunk. It shows under "The main figures…:", not alone."""
+    import numpy as np
+    from cluster_assistant.assistant.answering.extractive import compose
+    from cluster_assistant.assistant.store import Unit
+    from langchain_core.documents import Document
+
+    q, other = np.eye(8)[0], np.eye(8)[1]
+    first = "MITA facilitates clusters in the country.\nThe main figures of the clusters:\n• Fifty clusters operate."
+    second = ("• Fifty clusters operate. Most of them are young.\n• The most clusters work in ICT and engineering.\n"
+              "The harbour is large and busy all year round.")
+
+    def units(cid: str, text: str, lines: list[str], vectors: list[np.ndarray]) -> list[Unit]:
+        return [Unit(chunk_id=cid, start=text.index(line), text=line, embedding=np.asarray(v, dtype=np.float32))
+                for line, v in zip(lines, vectors, strict=True)]
+
+    docs = [Document(page_content=second, metadata={"id": "b", "doc_id": "d", "title": "T", "chunk_index": 10}),
+            Document(page_content=first, metadata={"id": "a", "doc_id": "d", "title": "T", "chunk_index": 9})]
+    found = (units("b", second, ["• Fifty clusters operate.", "Most of them are young.",
+                                 "• The most clusters work in ICT and engineering.",
+                                 "The harbour is large and busy all year round."], [other, other, q, other]) +
+             units("a", first, ["MITA facilitates clusters in the country.", "The main figures of the clusters:",
+                                "• Fifty clusters operate."], [other, other, other]))
+    lines = compose("Which fields have the most clusters?", list(q), docs, found, word_budget=120)[0].splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("• The most clusters work in ICT"))
+    assert at > 0 and lines[at - 1].startswith(("The main figures of the clusters:", "• Fifty")), lines
+    assert any(line.startswith("The main figures of the clusters:") for line in lines[:at]), lines
+
+
 def test_a_list_whose_heading_names_what_is_asked_comes_first() -> None:
     """"What threats does the industry face?": the list headed "Threats" is the answer, though each
     strength above it names the industry."""

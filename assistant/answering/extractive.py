@@ -458,13 +458,39 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
     def repeated(c: Candidate) -> bool:
         return shown_as(c) is not None
 
+    chunk_text = {d.metadata["id"]: d.page_content for d in docs}
+    at = {place[cid]: cid for cid in by_chunk}
+    chunk_before = {cid: at[(place[cid][0], place[cid][1] - 1)] for cid in by_chunk
+                    if (place[cid][0], place[cid][1] - 1) in at}
+
+    def intro_for(c: Candidate) -> Candidate | None:
+        """The intro of the list an item belongs to: in its chunk, or, for the items a chunk opens with,
+        at the end of the chunk before it (a list cut by a chunk boundary)."""
+        lst = by_chunk[c.chunk_id]
+        own = intro_of(lst, c.index)
+        if own is not None or not is_list_item(c.text) or c.chunk_id not in chunk_before:
+            return own
+        text = chunk_text[c.chunk_id]
+        # Only items come before it in its chunk (or an item's second sentence, on the item's line).
+        if not all(is_list_item(u.text) or is_noise(u.text) or (i > 0 and "\n" not in text[u.start - 1:u.start])
+                   for i, u in enumerate(lst[:c.index])):
+            return None
+        before = by_chunk[chunk_before[c.chunk_id]]
+        j = len(before) - 1  # back over the items (and their wrapped ends) the chunk before ends with
+        while j >= 0 and (in_list(before[j]) or is_noise(before[j].text)) and not is_intro(before, j):
+            j -= 1
+        return before[j] if j >= 0 and is_intro(before, j) else None
+
     def list_of(u: Candidate) -> tuple[str, int] | None:
-        """Which list a unit belongs to (its chunk, and where the list starts), if it is in one."""
+        """Which list a unit belongs to (the chunk and place of its start), if it is in one."""
         lst = by_chunk[u.chunk_id]
         if is_intro(lst, u.index):
             return u.chunk_id, u.index
         if not is_list_item(u.text):
             return None
+        intro = intro_for(u)
+        if intro is not None and intro.chunk_id != u.chunk_id:
+            return intro.chunk_id, intro.index
         i = u.index
         while i > 0 and (is_list_item(lst[i - 1].text) or is_noise(lst[i - 1].text)) and not is_intro(lst, i - 1):
             i -= 1
@@ -500,11 +526,12 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
             if len(new) == 1:
                 continue  # "…outlined in the figure below:" introduces nothing here
         elif is_list_item(c.text):
-            intro = intro_of(lst, c.index)
+            intro = intro_for(c)
             new = [c] if intro is None or intro in picked else [intro, c]
             if first is lead and wants_list and intro is not None:  # the list that answers comes whole
-                new = [intro] + [i for i in items_of(lst, intro.index)
-                                 if i is c or (i.score >= floor and not repeated(i))]
+                rest = [i for i in items_of(by_chunk[intro.chunk_id], intro.index)
+                        if i is c or (i.score >= floor and not repeated(i))]
+                new = [intro] + rest + [c] * all(i.text != c.text for i in rest)
         elif (before := antecedent(c)) is not None and before not in picked:
             said = shown_as(before)
             prose = None if said is None else next(
@@ -538,18 +565,22 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
         existing = group_of(list_of(new[0]))
         if existing is not None:  # another item of a list already shown joins it, in document order
             existing.extend(u for u in new if u not in existing)
-            existing.sort(key=lambda u: u.index)
+            existing.sort(key=lambda u: (place[u.chunk_id][1], u.index))
         else:
             groups.append(new)
         picked += [u for u in new if u not in picked]
         words += cost
-    for group in groups:  # no holes in a list: "1.", "2.", "3.", not "1.", "3."
+    for group in groups:  # no holes in a list: "1.", "2.", "3.", not "1.", "3." (within each chunk)
         items = [c for c in group if is_list_item(c.text)]
         if len(items) > 1:
-            lst = by_chunk[items[0].chunk_id]
-            between = [lst[i] for i in range(items[0].index + 1, items[-1].index)
-                       if is_list_item(lst[i].text) and lst[i] not in picked and lst[i].chunk_id == items[0].chunk_id]
-            group[:] = [group[0]] * (group[0] not in items) + sorted(items + between, key=lambda u: u.index)
+            shown_items = {c.text for c in items}
+            between = []
+            for cid in dict.fromkeys(c.chunk_id for c in items):
+                mine = [c.index for c in items if c.chunk_id == cid]
+                between += [u for u in by_chunk[cid][min(mine) + 1:max(mine)] if is_list_item(u.text)
+                            and u not in picked and u.text not in shown_items]
+            group[:] = [group[0]] * (group[0] not in items) + sorted(
+                items + between, key=lambda u: (place[u.chunk_id][1], u.index))
             picked += between
     return _render(_joined(groups, by_chunk, place), by_chunk, docs)
 
