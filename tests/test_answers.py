@@ -532,7 +532,7 @@ def test_a_list_item_never_shows_above_its_own_heading() -> None:
             Document(page_content=first, metadata={"id": "a", "doc_id": "d", "title": "T", "page": 3})]
     found = units("b", second, [q, other]) + units("a", first, [0.5 * q + 0.5 * other, 0.6 * q + 0.8 * other,
                                                                 0.8 * q + 0.6 * other])
-    answer = compose("How large is the average cluster?", list(q), docs, found, word_budget=120)[0]
+    answer = compose("What are the figures on the average cluster?", list(q), docs, found, word_budget=120)[0]
     lines = answer.splitlines()
     assert lines[0].startswith("The main figures of the clusters:"), lines
     assert any(line.startswith("• The average cluster has 13 members.") for line in lines[1:]), lines
@@ -594,6 +594,21 @@ def test_an_item_after_a_chunk_boundary_shows_under_the_heading_in_the_chunk_bef
     at = next(i for i, line in enumerate(lines) if line.startswith("• The most clusters work in ICT"))
     assert at > 0 and lines[at - 1].startswith(("The main figures of the clusters:", "• Fifty")), lines
     assert any(line.startswith("The main figures of the clusters:") for line in lines[:at]), lines
+
+
+def test_an_item_that_answers_a_question_not_asking_for_a_list_leads_as_a_sentence() -> None:
+    """"esca label how many" opened with "The main figures of Lithuanian clusters:"; the item that
+    answers now opens the answer on its own, without its bullet."""
+    import numpy as np
+
+    q, other = np.eye(8)[0], np.eye(8)[1]
+    lines = ["The main figures of the cluster:", "• The yearly membership fee is 300 euro for every member.",
+             "• The cluster has twelve members in three towns."]
+    answer = _compose_lines(lines, "How high is the membership fee?", 120, vectors=[other, q, other], page=None)
+    assert answer.startswith("The yearly membership fee is 300 euro for every member. [1]"), answer
+    # A list question still gets the list under its intro.
+    listed = _compose_lines(lines, "What are the main figures of the cluster?", 120, page=None)
+    assert listed.startswith("The main figures of the cluster: [1]\n• The yearly"), listed
 
 
 def test_a_list_whose_heading_names_what_is_asked_comes_first() -> None:

@@ -497,7 +497,9 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
         return u.chunk_id, i - 1 if i > 0 and is_intro(lst, i - 1) else i
 
     def group_of(key: tuple[str, int] | None) -> list[Candidate] | None:
-        return next((g for g in groups if key is not None and list_of(g[0]) == key), None)
+        return next((g for g in groups if key is not None and id(g[0]) not in alone and list_of(g[0]) == key), None)
+
+    alone: set[int] = set()  # (ids of) a list item that leads an answer to a question not asking for a list
 
     def with_intro(c: Candidate) -> Candidate:
         """The same list item in an overlapping chunk that also holds its intro, if `c`'s chunk does not:
@@ -525,6 +527,9 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
             new = [c] + [i for i in items_of(lst, c.index) if i.score >= floor and not repeated(i)]
             if len(new) == 1:
                 continue  # "…outlined in the figure below:" introduces nothing here
+        elif is_list_item(c.text) and first is lead and not wants_list and can_lead(c):
+            new = [c]  # the item that answers opens the answer, as a sentence, not under its list's intro
+            alone.add(id(c))
         elif is_list_item(c.text):
             intro = intro_for(c)
             new = [c] if intro is None or intro in picked else [intro, c]
@@ -582,7 +587,7 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
             group[:] = [group[0]] * (group[0] not in items) + sorted(
                 items + between, key=lambda u: (place[u.chunk_id][1], u.index))
             picked += between
-    return _render(_joined(groups, by_chunk, place), by_chunk, docs)
+    return _render(_joined(groups, by_chunk, place), by_chunk, docs, alone)
 
 
 def _places(docs: list[Document]) -> dict[str, tuple[str, int]]:
@@ -618,8 +623,9 @@ def _joined(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
 
 
 def _render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
-            docs: list[Document]) -> tuple[str, list[Citation]]:
-    """The answer text with [n] markers, and its citations: one per passage of a page or section."""
+            docs: list[Document], alone: set[int] | None = None) -> tuple[str, list[Citation]]:
+    """The answer text with [n] markers, and its citations: one per passage of a page or section.
+    A list item in `alone` (by id) shows as a sentence of its own, without its bullet."""
     doc_by_id = {d.metadata["id"]: d for d in docs}
     picked = [c for g in groups for c in g]
 
@@ -664,6 +670,10 @@ def _render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
     lines: list[str] = []  # prose runs on in one paragraph; a list has a line per item
     prose = False
     for group in groups:
+        if id(group[0]) in (alone or set()):
+            lines.append(BULLET.sub("", cited(group[0])))
+            prose = True
+            continue
         if len(group) > 1 and any(is_list_item(c.text) for c in group) or is_list_item(group[0].text):
             head, items = (group[0], group[1:]) if not is_list_item(group[0].text) else (None, group)
             if head is not None:
