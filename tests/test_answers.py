@@ -558,11 +558,11 @@ def test_lists_under_one_heading_join_only_across_neighbouring_chunks() -> None:
     parts = [chunk("a", "plan", 2, ["Players involved:", "• The ministry of economy", "• The innovation agency"]),
              chunk("b", "plan", 9, ["Players involved:", "• The regional council", "• The business association"])]
     docs, units = [d for d, _ in parts], [u for _, us in parts for u in us]
-    lines = compose("Which players are involved?", list(q), docs, units, word_budget=120)[0].splitlines()
+    lines = compose("What are the players involved?", list(q), docs, units, word_budget=120)[0].splitlines()
     assert sum(line.startswith("Players involved:") for line in lines) == 2, lines
     parts[1] = chunk("b", "plan", 3, ["Players involved:", "• The regional council", "• The business association"])
     docs, units = [d for d, _ in parts], [u for _, us in parts for u in us]
-    lines = compose("Which players are involved?", list(q), docs, units, word_budget=120)[0].splitlines()
+    lines = compose("What are the players involved?", list(q), docs, units, word_budget=120)[0].splitlines()
     assert sum(line.startswith("Players involved:") for line in lines) == 1, lines
 
 
@@ -609,6 +609,19 @@ def test_an_item_that_answers_a_question_not_asking_for_a_list_leads_as_a_senten
     # A list question still gets the list under its intro.
     listed = _compose_lines(lines, "What are the main figures of the cluster?", 120, page=None)
     assert listed.startswith("The main figures of the cluster: [1]\n• The yearly"), listed
+
+
+def test_a_short_list_item_does_not_pad_an_answer_to_a_question_not_asking_for_a_list() -> None:
+    """"Other important stakeholders: • Members of the clusters, SMEs;" was added to answers about fees:
+    a name or a phrase from a list says nothing on its own."""
+    import numpy as np
+
+    q, near = np.eye(8)[0], 0.9 * np.eye(8)[0] + 0.44 * np.eye(8)[1]
+    lines = ["The yearly membership fee of the cluster is 300 euro for every member company.",
+             "Other important stakeholders:", "• Members of the clusters, SMEs;", "• NGOs, social partners;"]
+    answer = _compose_lines(lines, "How high is the fee for members?", 120, vectors=[q, near, near, near],
+                            page=None)
+    assert answer.startswith("The yearly membership fee") and "Members of the clusters" not in answer, answer
 
 
 def test_a_list_whose_heading_names_what_is_asked_comes_first() -> None:

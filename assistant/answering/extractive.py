@@ -351,6 +351,7 @@ _FACT_QUESTION = re.compile(r"^(how (many|much|long|often)|when|who|in which yea
 # Below the lead's score by more than this, a unit is not worth a reader's time: the answer stops.
 RELEVANCE_MARGIN = 0.35
 LEAD_POOL = 8
+SHORT_ITEM = 6  # words: a shorter list item is a name or a phrase, which answers only as part of its list
 _URL = re.compile(r"https?://|www\.", re.I)
 _URL_TEXT = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _ENDS_SENTENCE = re.compile(r"[.!?;:]['\"”’)]*$")
@@ -402,6 +403,7 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
     by_chunk = _candidates(docs, units)
     _score(question, query_vector, by_chunk, word_vectors)
     wants_list = asks_for_list(question)
+    wants_names = asks_for(question)[1]
     place = _places(docs)
     # A question that names one of the lists under bare headings ("the weak points": "Weaknesses")
     # is not answered with the lists under the other headings of that document ("Opportunities", "Threats").
@@ -530,6 +532,9 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
         elif is_list_item(c.text) and first is lead and not wants_list and can_lead(c):
             new = [c]  # the item that answers opens the answer, as a sentence, not under its list's intro
             alone.add(id(c))
+        elif is_list_item(c.text) and not (wants_list or wants_names) and reader_words(c.text) < SHORT_ITEM \
+                and group_of(list_of(c)) is None:
+            continue  # "• NGOs, social partners;" alone, under its intro, tells a reader nothing unasked
         elif is_list_item(c.text):
             intro = intro_for(c)
             new = [c] if intro is None or intro in picked else [intro, c]
