@@ -100,7 +100,7 @@ def load_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> SourceDoc:
 
 # Bump when the text a file yields changes (a rule of extraction): its documents are read again at
 # the next ingest, and only their changed chunks embedded. 2: EU back covers dropped.
-EXTRACTION_VERSION = 2
+EXTRACTION_VERSION = 3
 
 
 def _make_doc(path: Path, data: bytes, parts: list[Part], meta: dict[str, Any]) -> SourceDoc:
@@ -315,18 +315,25 @@ def without_back_cover(parts: list[Part]) -> list[Part]:
 # so found number upwards through it, as footnotes do: "NUTS2" after note 8 stays whole.
 _FOOTNOTE_MARK = re.compile(r"(?<=[a-z]{4})\d{1,2}(?=[,.;:)]?(?:\s|$))")
 _GLUED_NUMBER = re.compile(r"\b([A-Z][\w-]*?)(\d{1,2})(?=[,.;:)]*(?:\s|$))")
+# A mark that extraction set apart, before the punctuation it came with ("LINPRA 9 ,", "(ECCP) 18 ."),
+# or glued to a closing bracket ("(LINPRA)5.").
+_SPACED_NUMBER = re.compile(r"(?:\b[A-Z][\w-]*|\))( \d{1,2} )(?=[,.;:)])|\)(\d{1,2})(?=[,.;:]?(?:\s|$))")
 
 
 def drop_footnote_marks(texts: list[str]) -> list[str]:
     """The document's parts (pages, sections) without the footnote marks glued to their words."""
     texts = [_FOOTNOTE_MARK.sub("", t) for t in texts]
     words = {w for t in texts for w in re.findall(r"\b\w+\b", t)}
-    found = [(k, m) for k, t in enumerate(texts) for m in _GLUED_NUMBER.finditer(t) if m.group(1) in words]
-    marks = _increasing([int(m.group(2)) for _, m in found])
+    # (part, start, end, number) of each candidate mark, in document order; the marks number upwards.
+    found = sorted([(k, m.start(2), m.end(2), int(m.group(2))) for k, t in enumerate(texts)
+                    for m in _GLUED_NUMBER.finditer(t) if m.group(1) in words] +
+                   [(k, m.start(g), m.end(g), int(m.group(g))) for k, t in enumerate(texts)
+                    for m in _SPACED_NUMBER.finditer(t) for g in (1, 2) if m.group(g)])
+    marks = _increasing([number for *_, number in found])
     out = list(texts)
-    for i in sorted(marks, key=lambda i: (found[i][0], found[i][1].start()), reverse=True):
-        k, m = found[i]
-        out[k] = out[k][:m.start(2)] + out[k][m.end(2):]
+    for i in sorted(marks, reverse=True):
+        k, start, end, _ = found[i]
+        out[k] = out[k][:start] + out[k][end:]
     return out
 
 

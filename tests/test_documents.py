@@ -234,6 +234,14 @@ def test_footnote_marks_after_names_are_dropped_when_they_number_upwards(tmp_pat
     text = " ".join(p.text for p in load_file(path).parts)
     assert "(MITA) and the centre (LIC), funded by ERDF17." in text
     assert "in the NUTS2 regions" in text
+    # Marks that extraction set apart from their name ("LINPRA 9 ,"), or glued to a bracket ("(LIC)8."),
+    # when they go on counting upwards; a count in a sentence is no mark.
+    path.write_text("The agency (MITA7) and the centre (LIC)8. Others (e.g. the engineering association - LINPRA 9 ,\n"
+                    "the ICT association - INFOBALT 10 , Invest Lithuania 11 ) might help. Groups of 5 , 6 or 7 "
+                    "members are common.\n", encoding="utf-8")
+    text = " ".join(p.text for p in load_file(path).parts)
+    assert "(LIC). Others (e.g. the engineering association - LINPRA,\nthe ICT association - INFOBALT, " \
+           "Invest Lithuania) might help. Groups of 5 , 6 or 7 members" in text, text
 
 
 def test_an_eu_back_cover_is_not_indexed() -> None:
