@@ -24,6 +24,9 @@ _SENTENCE_OPENERS = frozenset({"The", "This", "These", "Those", "It", "Its", "In
                                "Moreover", "Therefore", "Thus"})
 # "Step 3: Setting up the partnerships": a numbered heading, however long, is a line of its own.
 _NUMBERED_HEADING = re.compile(r"^(?:Step|Phase|Stage|Part|Chapter|Section)\s+\d{1,2}\b")
+# Words a line that wraps mid-sentence may end with ("… with the", "… like").
+_GOES_ON_WORDS = frozenset({"the", "a", "an", "of", "and", "or", "in", "for", "to", "with", "by", "on", "at", "from",
+                            "as", "like", "such", "between", "into", "than", "that", "which", "its", "their"})
 _GOES_ON = re.compile(r"\b(?:e\.g|i\.e|cf|vs|incl|approx)\.$", re.I)
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|Dr|Mr|Ms|No|cf|al|approx|incl)\.|\b[A-Z]\.)$")
 
@@ -81,6 +84,12 @@ def _line_breaks_here(prev: str, nxt: str, after: str = "", block: str = "") -> 
     # After a list item, a full line that opens like a sentence ("The above analyses…") is the prose
     # after the list, not the item wrapping on.
     if is_list_item(p) and len(n) >= 45 and n.split()[0] in _SENTENCE_OPENERS:
+        return True
+    # So is a heading of a dozen words or fewer ("Key economic and innovation indicators for the pilot
+    # region" / "In 2017, Lithuania had…"): a wrapped sentence does not break after a full word and go
+    # on with "In" or "The".
+    if len(n) >= 45 and n.split()[0] in _SENTENCE_OPENERS and len(p.split()) <= 12 and \
+            not p.endswith(("-", ",")) and p.split()[-1].lower() not in _GOES_ON_WORDS:
         return True
     if _NUMBERED_HEADING.match(p) and len(p.split()) <= 10:
         return True

@@ -150,6 +150,16 @@ def test_a_list_heading_is_its_own_unit_and_line_end_abbreviations_go_on() -> No
     later = "Result (as of 2021. See below. Also the (MITA) report."
     assert [later[s:e] for s, e in unit_spans(later)] == ["Result (as of 2021.", "See below.",
                                                           "Also the (MITA) report."]
+    # A heading of a dozen words stands apart from the full line that opens like a sentence after it; a
+    # line that ends in a word a sentence goes on from ("like", "of") does not.
+    page = ("Key economic and innovation indicators for the pilot region\nIn 2017, Lithuania had a gross domestic "
+            "product of EUR 42 billion.\nSome countries see clusters as ecosystems that unite the actors, like\n"
+            "The Netherlands, where regions and clusters are closely bound.")
+    assert [page[s:e] for s, e in unit_spans(page)] == [
+        "Key economic and innovation indicators for the pilot region",
+        "In 2017, Lithuania had a gross domestic product of EUR 42 billion.",
+        "Some countries see clusters as ecosystems that unite the actors, like\nThe Netherlands, where regions "
+        "and clusters are closely bound."]
     # A numbered heading is a line of its own, however long; "Step 3" inside a sentence is not.
     step = (" Step 3: Setting up the Innovation Partnerships\nThe awarded partnerships would receive funding\n"
             "for 7-10 years. In the first year they complete Step\n3 of the plan.")
