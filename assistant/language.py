@@ -23,7 +23,7 @@ LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodel", 
             # everyday function words: neither a topic nor a reason to refuse
             "mūsų", "mano", "jūsų", "tarp", "būti", "turėtų", "galėtų", "toliau", "visoje", "vieni",
             "kitais", "kiti", "imtų", "verta", "reikėtų", "kuo", "tos", "tie", "prie", "per", "be", "ką", "ko",
-            "dar", "jau", "labai", "daug", "mažai", "gavo", "duoda", "dirbti"}
+            "dar", "jau", "labai", "daug", "mažai", "gavo", "duoda", "dirbti", "jiems", "jam", "jai", "joms"}
 SEPARATOR = " | "  # between the English expansion and the Lithuanian question
 
 
@@ -61,14 +61,17 @@ def expand(question: str) -> str:
         return question
     lowered = question.lower()
     english: list[str] = []
-    for key, value in _glossary():  # phrases first (longest keys first); a phrase's words are used up
+    done: set[str] = set()  # words translated already: by their longest key ("truksta", lack, not "truk")
+    for key, value in _glossary():  # longest keys first; a phrase's words are used up
         if " " in key:
             if key in lowered:
                 english.append(value)
                 lowered = lowered.replace(key, " ")
             continue
-        if any(w.startswith(key) for w in WORD.findall(lowered)):
+        hits = {w for w in WORD.findall(lowered) if w.startswith(key)} - done
+        if hits:
             english.append(value)
+            done |= hits
     # Names (INOKLASTER, InoLink, EOCIC) are kept: they match lexically in any language.
     keys = tuple(key for key, _ in _glossary() if " " not in key)
     names = [w for w in WORD.findall(question) if len(w) > 2 and (w.isupper() or any(c.isupper() for c in w[1:]))

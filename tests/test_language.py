@@ -39,6 +39,18 @@ def test_a_phrase_uses_up_its_words() -> None:
     assert "year" in expand("Kiek metų trunka klasterio projektas?").split(" | ")[0].split()
 
 
+def test_a_word_is_translated_by_its_longest_key_only() -> None:
+    """"truksta" (lacks, typed without diacritics) also starts with "truk" (duration): it means lack."""
+    head = english_part(expand("ko truksta klasteriu koordinatoriams"))
+    assert "lack" in head.split() and "duration" not in head.split(), head
+    assert "responsible" in english_part(expand("Kas atsakingas už klasterių plėtrą Lietuvoje?")).split()
+
+
+def test_a_lithuanian_question_about_who_is_responsible_finds_mita(corpus_assistant: Assistant) -> None:
+    ans = corpus_assistant.answer("Kas atsakingas už klasterių plėtrą Lietuvoje?")
+    assert not ans.refused and "MITA" in ans.answer.split(". [")[0], ans.answer
+
+
 def test_unknown_names_are_found_only_when_absent(corpus_assistant: Assistant) -> None:
     kw = corpus_assistant.keywords
     assert kw.unknown_names("How many clusters operate in Latvia?") == ["Latvia"]
