@@ -61,17 +61,14 @@ def expand(question: str) -> str:
         return question
     lowered = question.lower()
     english: list[str] = []
-    done: set[str] = set()  # words translated already: by their longest key ("truksta", lack, not "truk")
-    for key, value in _glossary():  # longest keys first; a phrase's words are used up
+    for key, value in _glossary():  # phrases first (longest keys first); a phrase's words are used up
         if " " in key:
             if key in lowered:
                 english.append(value)
                 lowered = lowered.replace(key, " ")
             continue
-        hits = {w for w in WORD.findall(lowered) if w.startswith(key)} - done
-        if hits:
+        if any(w.startswith(key) for w in WORD.findall(lowered)):
             english.append(value)
-            done |= hits
     # Names (INOKLASTER, InoLink, EOCIC) are kept: they match lexically in any language.
     keys = tuple(key for key, _ in _glossary() if " " not in key)
     names = [w for w in WORD.findall(question) if len(w) > 2 and (w.isupper() or any(c.isupper() for c in w[1:]))

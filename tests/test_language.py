@@ -39,8 +39,8 @@ def test_a_phrase_uses_up_its_words() -> None:
     assert "year" in expand("Kiek metų trunka klasterio projektas?").split(" | ")[0].split()
 
 
-def test_a_word_is_translated_by_its_longest_key_only() -> None:
-    """"truksta" (lacks, typed without diacritics) also starts with "truk" (duration): it means lack."""
+def test_lacking_typed_without_diacritics_is_not_lasting() -> None:
+    """"truksta" (lacks, typed without diacritics) read as "truk…" (lasts, duration) too."""
     head = english_part(expand("ko truksta klasteriu koordinatoriams"))
     assert "lack" in head.split() and "duration" not in head.split(), head
     assert "responsible" in english_part(expand("Kas atsakingas už klasterių plėtrą Lietuvoje?")).split()
