@@ -99,7 +99,8 @@ def load_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> SourceDoc:
 
 
 # Bump when the text a file yields changes (a rule of extraction): its documents are read again at
-# the next ingest, and only their changed chunks embedded. 2: EU back covers dropped.
+# the next ingest, and only their changed chunks embedded. 2: EU back covers dropped. 3: footnote marks set
+# apart from their names ("LINPRA 9 ,") dropped.
 EXTRACTION_VERSION = 3
 
 
@@ -317,7 +318,11 @@ _FOOTNOTE_MARK = re.compile(r"(?<=[a-z]{4})\d{1,2}(?=[,.;:)]?(?:\s|$))")
 _GLUED_NUMBER = re.compile(r"\b([A-Z][\w-]*?)(\d{1,2})(?=[,.;:)]*(?:\s|$))")
 # A mark that extraction set apart, before the punctuation it came with ("LINPRA 9 ,", "(ECCP) 18 ."),
 # or glued to a closing bracket ("(LINPRA)5.").
-_SPACED_NUMBER = re.compile(r"(?:\b[A-Z][\w-]*|\))( \d{1,2} )(?=[,.;:)])|\)(\d{1,2})(?=[,.;:]?(?:\s|$))")
+_SPACED_NUMBER = re.compile(r"(?:\b([A-Z][\w-]*)|\))( \d{1,2} )(?=[,.;:)])|\)(\d{1,2})(?=[,.;:]?(?:\s|$))")
+# Words a number after them belongs to, not a footnote: "Article 5 .", "Table 3 ,", "Step 3 :".
+_NUMBERED = frozenset({"Article", "Annex", "Appendix", "Axis", "Chapter", "Fig", "Figure", "Level", "Measure", "No",
+                       "Page", "Part", "Phase", "Priority", "Section", "Stage", "Step", "Table", "Tier", "Volume"})
+MIN_SPACED_RUN = 3  # marks counting upwards, at least, before one set apart from its name is taken for a mark
 
 
 def drop_footnote_marks(texts: list[str]) -> list[str]:
@@ -325,11 +330,14 @@ def drop_footnote_marks(texts: list[str]) -> list[str]:
     texts = [_FOOTNOTE_MARK.sub("", t) for t in texts]
     words = {w for t in texts for w in re.findall(r"\b\w+\b", t)}
     # (part, start, end, number) of each candidate mark, in document order; the marks number upwards.
-    found = sorted([(k, m.start(2), m.end(2), int(m.group(2))) for k, t in enumerate(texts)
-                    for m in _GLUED_NUMBER.finditer(t) if m.group(1) in words] +
-                   [(k, m.start(g), m.end(g), int(m.group(g))) for k, t in enumerate(texts)
-                    for m in _SPACED_NUMBER.finditer(t) for g in (1, 2) if m.group(g)])
+    glued = [(k, m.start(2), m.end(2), int(m.group(2))) for k, t in enumerate(texts)
+             for m in _GLUED_NUMBER.finditer(t) if m.group(1) in words]
+    spaced = [(k, m.start(g), m.end(g), int(m.group(g))) for k, t in enumerate(texts)
+              for m in _SPACED_NUMBER.finditer(t) if m.group(1) not in _NUMBERED for g in (2, 3) if m.group(g)]
+    found = sorted(glued + spaced)
     marks = _increasing([number for *_, number in found])
+    if len(marks) < MIN_SPACED_RUN:  # too few to tell a mark set apart from a number in the text
+        marks = {i for i in marks if found[i] in glued}
     out = list(texts)
     for i in sorted(marks, reverse=True):
         k, start, end, _ = found[i]

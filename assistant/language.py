@@ -23,7 +23,7 @@ LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodel", 
             # everyday function words: neither a topic nor a reason to refuse
             "mūsų", "mano", "jūsų", "tarp", "būti", "turėtų", "galėtų", "toliau", "visoje", "vieni",
             "kitais", "kiti", "imtų", "verta", "reikėtų", "kuo", "tos", "tie", "prie", "per", "be", "ką", "ko",
-            "dar", "jau", "labai", "daug", "mažai", "gavo", "duoda", "dirbti", "jiems", "jam", "jai", "joms"}
+            "dar", "jau", "labai", "daug", "mažai", "gavo", "duoda", "dirbti", "jiems", "jai", "joms"}
 SEPARATOR = " | "  # between the English expansion and the Lithuanian question
 
 

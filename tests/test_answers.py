@@ -555,14 +555,15 @@ def test_lists_under_one_heading_join_only_across_neighbouring_chunks() -> None:
             Unit(chunk_id=cid, start=text.index(line), text=line, embedding=np.asarray(q, dtype=np.float32))
             for line in lines]
 
-    parts = [chunk("a", "plan", 2, ["Players involved:", "• The ministry of economy", "• The innovation agency"]),
-             chunk("b", "plan", 9, ["Players involved:", "• The regional council", "• The business association"])]
+    first = ["Players involved:", "• The ministry of economy and innovation", "• The national innovation agency MITA"]
+    second = ["Players involved:", "• The regional council of the county", "• The business association of the region"]
+    parts = [chunk("a", "plan", 2, first), chunk("b", "plan", 9, second)]
     docs, units = [d for d, _ in parts], [u for _, us in parts for u in us]
-    lines = compose("What are the players involved?", list(q), docs, units, word_budget=120)[0].splitlines()
+    lines = compose("Which players are involved?", list(q), docs, units, word_budget=120)[0].splitlines()
     assert sum(line.startswith("Players involved:") for line in lines) == 2, lines
-    parts[1] = chunk("b", "plan", 3, ["Players involved:", "• The regional council", "• The business association"])
+    parts[1] = chunk("b", "plan", 3, second)
     docs, units = [d for d, _ in parts], [u for _, us in parts for u in us]
-    lines = compose("What are the players involved?", list(q), docs, units, word_budget=120)[0].splitlines()
+    lines = compose("Which players are involved?", list(q), docs, units, word_budget=120)[0].splitlines()
     assert sum(line.startswith("Players involved:") for line in lines) == 1, lines
 
 
@@ -622,6 +623,65 @@ def test_a_short_list_item_does_not_pad_an_answer_to_a_question_not_asking_for_a
     answer = _compose_lines(lines, "How high is the fee for members?", 120, vectors=[q, near, near, near],
                             page=None)
     assert answer.startswith("The yearly membership fee") and "Members of the clusters" not in answer, answer
+
+
+def _compose_chunks(question: str, chunks: list[tuple[str, int, str, list[str], list[int]]]) -> list[str]:
+    """compose() over chunks of one document: (id, chunk_index, section, lines, which lines are near the
+    question: 1) -> the answer's lines."""
+    import numpy as np
+    from cluster_assistant.assistant.answering.extractive import compose
+    from cluster_assistant.assistant.store import Unit
+    from langchain_core.documents import Document
+
+    q, other = np.eye(8)[0], np.eye(8)[1]
+    docs, units = [], []
+    for cid, position, section, lines, near in chunks:
+        text = "\n".join(lines)
+        docs.append(Document(page_content=text, metadata={"id": cid, "doc_id": "d", "title": "T", "section": section,
+                                                          "chunk_index": position}))
+        units += [Unit(chunk_id=cid, start=text.index(line), text=line,
+                       embedding=np.asarray(q if hit else other, dtype=np.float32))
+                  for line, hit in zip(lines, near, strict=True)]
+    return compose(question, list(q), docs, units, word_budget=120)[0].splitlines()
+
+
+def test_a_list_cut_by_a_chunk_boundary_takes_its_heading_only_from_its_own_list() -> None:
+    # Another section's list: its heading is not this one's.
+    lines = _compose_chunks("What are the weaknesses of the region?", [
+        ("a", 1, "SWOT > Strengths", ["The main strengths of the region:", "• Strong industry in the whole region.",
+                                      "• Good roads and railways across the region."], [0, 0, 0]),
+        ("b", 2, "SWOT > Weaknesses", ["• Low cooperation between firms and universities in the region.",
+                                       "• Few firms export their products outside the Baltic states."], [1, 1])])
+    assert not any(line.startswith("The main strengths") for line in lines), lines
+    # A list that ended before a sentence of the chunk: its heading is not the next chunk's items' heading.
+    lines = _compose_chunks("What services does the cluster offer?", [
+        ("a", 1, "", ["Members pay these fees:", "• Small firms pay 100 euro a year.", "The board meets every month.",
+                      "It reports to all members."], [0, 0, 0, 0]),
+        ("b", 2, "", ["• Workshops on export markets are held every spring for all members.",
+                      "• A joint stand at the Hannover fair is offered every year."], [1, 1])])
+    assert not any(line.startswith("Members pay these fees") for line in lines), lines
+    # The whole list, across the boundary, when a list is asked for: no item between is left out.
+    lines = _compose_chunks("What are the services of the cluster?", [
+        ("a", 4, "", ["MITA helps clusters grow in the country.", "The services of the cluster are the following:",
+                      "• Joint export missions to new markets every year.",
+                      "• Training for the staff of member firms."], [0, 0, 0, 0]),
+        ("b", 5, "", ["• Training for the staff of member firms.", "• Shared laboratories for testing new products.",
+                      "• Matchmaking with research institutes in the region.", "The harbour is busy all year round."],
+         [0, 0, 1, 0])])
+    assert lines[0].startswith("The services of the cluster") and any("Shared laboratories" in x for x in lines), lines
+    assert sum("Training for the staff" in x for x in lines) == 1, lines
+
+
+def test_short_items_never_leave_an_answer_empty() -> None:
+    lines = _compose_chunks("How is the cluster funded?", [
+        ("a", 0, "", ["Funding sources of the cluster:", "• Membership fees;", "• EU structural funds;",
+                      "• National grants."], [0, 1, 1, 1])])
+    assert lines and lines[0] == "Funding sources of the cluster: [1]" and len(lines) >= 3, lines
+    # Names are what "who" asks for, however short.
+    lines = _compose_chunks("Who supports the cluster?", [
+        ("a", 0, "", ["The cluster is supported by several national bodies every year.", "Supporting bodies:",
+                      "• MITA;", "• LIC;", "• Ministry of Economy."], [1, 1, 1, 1, 1])])
+    assert any(line.startswith("• MITA") for line in lines), lines
 
 
 def test_a_list_whose_heading_names_what_is_asked_comes_first() -> None:

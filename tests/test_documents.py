@@ -242,6 +242,11 @@ def test_footnote_marks_after_names_are_dropped_when_they_number_upwards(tmp_pat
     text = " ".join(p.text for p in load_file(path).parts)
     assert "(LIC). Others (e.g. the engineering association - LINPRA,\nthe ICT association - INFOBALT, " \
            "Invest Lithuania) might help. Groups of 5 , 6 or 7 members" in text, text
+    # A number that belongs to the word before it stays: "Table 3 ,", "Article 5 .".
+    path.write_text("The agency (MITA7) and the centre (LIC)8. LINPRA 9 , INFOBALT 10 , see Table 11 , and "
+                    "Article 12 . Invest Lithuania 13 ) helps.\n", encoding="utf-8")
+    text = " ".join(p.text for p in load_file(path).parts)
+    assert "LINPRA, INFOBALT, see Table 11 , and Article 12 . Invest Lithuania) helps." in text, text
 
 
 def test_an_eu_back_cover_is_not_indexed() -> None:

@@ -403,7 +403,7 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
     by_chunk = _candidates(docs, units)
     _score(question, query_vector, by_chunk, word_vectors)
     wants_list = asks_for_list(question)
-    wants_names = asks_for(question)[1]
+    wants_figure, wants_names = asks_for(question)
     place = _places(docs)
     # A question that names one of the lists under bare headings ("the weak points": "Weaknesses")
     # is not answered with the lists under the other headings of that document ("Opportunities", "Threats").
@@ -462,24 +462,39 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
 
     chunk_text = {d.metadata["id"]: d.page_content for d in docs}
     at = {place[cid]: cid for cid in by_chunk}
-    chunk_before = {cid: at[(place[cid][0], place[cid][1] - 1)] for cid in by_chunk
-                    if (place[cid][0], place[cid][1] - 1) in at}
+    where = {d.metadata["id"]: (d.metadata.get("section"), d.metadata.get("page")) for d in docs}
+
+    def goes_on(before: str, after: str) -> bool:
+        """Does chunk `after` continue chunk `before` in one section (on the same or the next page)?"""
+        (s1, p1), (s2, p2) = where[before], where[after]
+        return s1 == s2 and (p1 is None or p2 is None or 0 <= int(p2) - int(p1) <= 1)
+
+    previous = {cid: at.get((place[cid][0], place[cid][1] - 1)) for cid in by_chunk}
+    chunk_before = {cid: p for cid, p in previous.items() if p is not None and goes_on(p, cid)}
+
+    def on_the_line_before(lst: list[Candidate], i: int) -> bool:
+        """Is unit i an item's second sentence, on the item's line (not a line of its own)?"""
+        text, start = chunk_text[lst[i].chunk_id], lst[i].start
+        return i > 0 and is_list_item(lst[i - 1].text) and "\n" not in text[start - 1:start]
+
+    def leading_run(lst: list[Candidate]) -> int:
+        """How many units a chunk opens with that are list items (or their second sentences)."""
+        n = 0
+        while n < len(lst) and (is_list_item(lst[n].text) or is_noise(lst[n].text) or on_the_line_before(lst, n)):
+            n += 1
+        return n
 
     def intro_for(c: Candidate) -> Candidate | None:
         """The intro of the list an item belongs to: in its chunk, or, for the items a chunk opens with,
-        at the end of the chunk before it (a list cut by a chunk boundary)."""
+        at the end of the chunk before it in the same section (a list cut by a chunk boundary)."""
         lst = by_chunk[c.chunk_id]
         own = intro_of(lst, c.index)
-        if own is not None or not is_list_item(c.text) or c.chunk_id not in chunk_before:
+        if own is not None or not is_list_item(c.text) or c.chunk_id not in chunk_before or c.index >= leading_run(lst):
             return own
-        text = chunk_text[c.chunk_id]
-        # Only items come before it in its chunk (or an item's second sentence, on the item's line).
-        if not all(is_list_item(u.text) or is_noise(u.text) or (i > 0 and "\n" not in text[u.start - 1:u.start])
-                   for i, u in enumerate(lst[:c.index])):
-            return None
         before = by_chunk[chunk_before[c.chunk_id]]
-        j = len(before) - 1  # back over the items (and their wrapped ends) the chunk before ends with
-        while j >= 0 and (in_list(before[j]) or is_noise(before[j].text)) and not is_intro(before, j):
+        j = len(before) - 1  # back over the items (and their second sentences) the chunk before ends with
+        while j >= 0 and (is_list_item(before[j].text) or is_noise(before[j].text) or on_the_line_before(before, j)) \
+                and not is_intro(before, j):
             j -= 1
         return before[j] if j >= 0 and is_intro(before, j) else None
 
@@ -532,16 +547,19 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
         elif is_list_item(c.text) and first is lead and not wants_list and can_lead(c):
             new = [c]  # the item that answers opens the answer, as a sentence, not under its list's intro
             alone.add(id(c))
-        elif is_list_item(c.text) and not (wants_list or wants_names) and reader_words(c.text) < SHORT_ITEM \
-                and group_of(list_of(c)) is None:
-            continue  # "• NGOs, social partners;" alone, under its intro, tells a reader nothing unasked
+        elif is_list_item(c.text) and picked and not (wants_list or wants_names) and \
+                reader_words(c.text) < SHORT_ITEM and group_of(list_of(c)) is None and \
+                not (wants_figure and c.features.get("number_match")):
+            continue  # "• NGOs, social partners;" alone, under its intro, adds nothing to an answer
         elif is_list_item(c.text):
             intro = intro_for(c)
             new = [c] if intro is None or intro in picked else [intro, c]
             if first is lead and wants_list and intro is not None:  # the list that answers comes whole
                 rest = [i for i in items_of(by_chunk[intro.chunk_id], intro.index)
                         if i is c or (i.score >= floor and not repeated(i))]
-                new = [intro] + rest + [c] * all(i.text != c.text for i in rest)
+                if intro.chunk_id != c.chunk_id:  # and goes on, all of it, in the items c's chunk opens with
+                    rest += [i for i in lst[:leading_run(lst)] if is_list_item(i.text) and not repeated(i)]
+                new = [intro] + [i for k, i in enumerate(rest) if all(j.text != i.text for j in rest[:k])]
         elif (before := antecedent(c)) is not None and before not in picked:
             said = shown_as(before)
             prose = None if said is None else next(
