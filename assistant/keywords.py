@@ -12,6 +12,7 @@ import shutil
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -127,8 +128,6 @@ class KeywordIndex:
         self.ids, self.columns, self.version = ids, columns, version
         self.acronyms = acronyms or {}  # defined in the indexed texts: {"KETs": "Key Enabling Technologies"}
         self.position = {cid: i for i, cid in enumerate(ids)}
-        years = [int(t) for t in columns.vocab if _YEAR.fullmatch(t)]
-        self.years = (min(years), max(years)) if years else None  # the span of time the texts speak of
 
     @classmethod
     def build(cls, ids: list[str], texts: Iterable[str], version: str) -> KeywordIndex:
@@ -257,9 +256,16 @@ class KeywordIndex:
             end = m.end() if m else end
         # A year outside the span the documents speak of is a subject the corpus lacks too: "the deadline of
         # the 2025 call" (a year inside it may fall in one of their ranges: "2018" in "2014–2020").
-        span = self.years
-        return out + [y for y in dict.fromkeys(_YEAR.findall(question))
-                      if span is None or not span[0] <= int(y) <= span[1]]
+        years = _YEAR.findall(question)
+        span = self.years if years else None
+        return out + [y for y in dict.fromkeys(years) if span is None or not span[0] <= int(y) <= span[1]]
+
+    @cached_property
+    def years(self) -> tuple[int, int] | None:
+        """The span of time the texts speak of: their first and last year (read once, when a question
+        names a year)."""
+        found = [int(t) for t in self.columns.vocab if len(t) == 4 and _YEAR.fullmatch(t)]
+        return (min(found), max(found)) if found else None
 
     @staticmethod
     def _flush(run: list[str], out: list[str], vocab: dict[str, int]) -> list[str]:

@@ -41,7 +41,7 @@ from .retrieval import HybridRetriever, make_filter
 from .schema import Answer, BadQuestion
 from .settings import Settings
 from .store import Store, has_units, units_of
-from .topics import TopicClassifier, load_off_topics, load_taxonomy
+from .topics import TopicClassifier, load_taxonomy
 from .unit_vectors import fill_units
 from .vector_centre import corpus_centre
 from .word_vectors import WordVectors
@@ -139,9 +139,9 @@ class Assistant:
 
     @cached_property
     def classifier(self) -> TopicClassifier:
-        path = self.settings.taxonomy_file
-        return TopicClassifier(load_taxonomy(path), self.embedder, self.settings.model_cache_dir / "topics",
-                               self.vector_space, load_off_topics(path))
+        taxonomy = load_taxonomy(self.settings.taxonomy_file)
+        return TopicClassifier(taxonomy.topics, self.embedder, self.settings.model_cache_dir / "topics",
+                               self.vector_space, taxonomy.off_topics)
 
     @property
     def keywords(self) -> KeywordIndex:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +13,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from .safe_yaml import load_shipped
+from .saved_arrays import load_arrays, save_arrays
 from .vector_centre import centred
 
 log = logging.getLogger(__name__)
@@ -26,22 +27,22 @@ class Topic:
     examples: list[str] = field(default_factory=list)
 
 
-def load_taxonomy(path: Path) -> list[Topic]:
+@dataclass
+class Taxonomy:
+    topics: list[Topic]
+    off_topics: list[str]  # everyday subjects no document is about (see `TopicClassifier.off_topic`)
+
+
+def load_taxonomy(path: Path) -> Taxonomy:
     data = load_shipped(path.read_text(encoding="utf-8")) or {}
     topics = [Topic(id=tid, label=t["label"], description=t["description"], examples=list(t.get("examples", [])))
               for tid, t in (data.get("topics") or {}).items()]
     if not topics:
         raise ValueError(f"{path} defines no topics")
-    return topics
-
-
-def load_off_topics(path: Path) -> list[str]:
-    """The taxonomy's `off_topics`: everyday subjects no document is about (none when it lists none)."""
-    data = load_shipped(path.read_text(encoding="utf-8")) or {}
     off = data.get("off_topics") or []
     if not isinstance(off, list) or not all(isinstance(x, str) and x.strip() for x in off):
         raise ValueError(f"{path}: off_topics must be a list of short texts")
-    return off
+    return Taxonomy(topics, off)
 
 
 # The competence areas of the eval dataset (evals/dataset.yaml): the taxonomy's topics, with member
@@ -65,32 +66,22 @@ class TopicClassifier:
         self.topics = topics
         off = list(off_topics or [])
         texts = [[t.description, *t.examples] for t in topics] + [[x] for x in off]
-        rows = len(texts)
         cache = None
         if cache_dir is not None:
             key = hashlib.sha1(json.dumps([space, texts]).encode()).hexdigest()[:16]
-            cache = cache_dir / f"topics-{key}.npy"
-            try:
-                cached = np.load(cache)
-                if cached.ndim == 2 and cached.shape[0] == rows and np.isfinite(cached).all():
-                    self._split(cached)
-                    return
-                raise ValueError(f"an array of shape {cached.shape}, not one row per topic")
-            except FileNotFoundError:
-                pass
-            except (OSError, ValueError, EOFError) as e:  # damaged (a zero-byte file): derived, so embed again
-                log.warning("the topic vectors file %s cannot be used (%s); computing them again", cache,
-                            str(e) or type(e).__name__)
+            cache = cache_dir / f"topics-{key}.npz"
+            saved = load_arrays(cache, "topic vectors")
+            cached = (saved or {}).get("vectors")
+            if cached is not None and cached.ndim == 2 and cached.shape[0] == len(texts) and np.isfinite(cached).all():
+                self._split(cached)
+                return
+            if saved is not None:
+                log.warning("the topic vectors file %s holds no row per topic; computing it again", cache)
         both = self._embed(texts, embedder)
         self._split(both)
         if cache is not None:
-            tmp = cache.with_suffix(f".tmp{os.getpid()}.npy")
-            try:
-                cache.parent.mkdir(parents=True, exist_ok=True)
-                np.save(tmp, both)
-                tmp.replace(cache)
-            except OSError:  # a read-only cache folder costs only the speed-up
-                tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a read-only cache folder costs only the speed-up
+                save_arrays(cache, vectors=both)
 
     def _split(self, rows: np.ndarray) -> None:
         self.matrix, self.off_matrix = rows[:len(self.topics)], rows[len(self.topics):]

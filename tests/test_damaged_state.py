@@ -64,12 +64,12 @@ def test_a_truncated_index_array_is_rebuilt_by_ingest(ingested: Path, tmp_path: 
 def test_damaged_topic_vectors_are_computed_again(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     a = make_assistant(tmp_path / "data", model_cache_dir=tmp_path / "cache")
     first = a.classifier.matrix
-    (cached,) = (tmp_path / "cache" / "topics").glob("topics-*.npy")
+    (cached,) = (tmp_path / "cache" / "topics").glob("topics-*.npz")
     cached.write_bytes(b"")
     b = make_assistant(tmp_path / "data", model_cache_dir=tmp_path / "cache")
     with caplog.at_level(logging.WARNING):
         assert b.classifier.matrix.shape == first.shape
-    assert any(str(cached) in r.getMessage() and "computing them again" in r.getMessage() for r in caplog.records)
+    assert any(str(cached) in r.getMessage() and "computing it again" in r.getMessage() for r in caplog.records)
     assert cached.stat().st_size > 0
 
 

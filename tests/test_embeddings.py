@@ -65,34 +65,50 @@ def test_an_index_of_another_model_is_embedded_again(tmp_path: Path, float_assis
 
 
 def test_topic_vectors_are_cached_per_embedder(tmp_path: Path) -> None:
-    from cluster_assistant.assistant.topics import TopicClassifier, load_off_topics, load_taxonomy
+    from cluster_assistant.assistant.topics import TopicClassifier, load_taxonomy
 
     a = make_assistant(tmp_path / "data")
-    topics = load_taxonomy(a.settings.taxonomy_file)
+    taxonomy = load_taxonomy(a.settings.taxonomy_file)
+    topics = taxonomy.topics
     fresh = TopicClassifier(topics, a.embedder)
     first = TopicClassifier(topics, a.embedder, tmp_path / "cache", "space-a")
-    [saved] = list((tmp_path / "cache").glob("topics-*.npy"))
+    [saved] = list((tmp_path / "cache").glob("topics-*.npz"))
     assert np.allclose(first.matrix, fresh.matrix, atol=1e-6)
-    np.save(saved, fresh.matrix[::-1])  # the cache is what a second process reads
+    np.savez(saved, vectors=fresh.matrix[::-1])  # the cache is what a second process reads
     assert np.array_equal(TopicClassifier(topics, a.embedder, tmp_path / "cache", "space-a").matrix,
                           fresh.matrix[::-1])
     for damage in (b"damaged", b""):  # a damaged cache is embedded again and rewritten
         saved.write_bytes(damage)
         again = TopicClassifier(topics, a.embedder, tmp_path / "cache", "space-a")
-        assert np.allclose(again.matrix, fresh.matrix, atol=1e-6) and np.allclose(np.load(saved), fresh.matrix)
+        assert np.allclose(again.matrix, fresh.matrix, atol=1e-6)
+        assert np.allclose(np.load(saved)["vectors"], fresh.matrix)
+    np.savez(saved, vectors=fresh.matrix[:2])  # readable, but not a row per topic
+    assert np.allclose(TopicClassifier(topics, a.embedder, tmp_path / "cache", "space-a").matrix, fresh.matrix,
+                       atol=1e-6)
     TopicClassifier(topics, a.embedder, tmp_path / "cache", "space-b")  # another embedder: its own file
-    assert len(list((tmp_path / "cache").glob("topics-*.npy"))) == 2
+    assert len(list((tmp_path / "cache").glob("topics-*.npz"))) == 2
     # The off-the-map texts are cached with them, in a file of their own (the key holds the texts), and
     # read back into the same rows.
-    off = load_off_topics(a.settings.taxonomy_file)
+    off = taxonomy.off_topics
     both = TopicClassifier(topics, a.embedder, tmp_path / "cache", "space-a", off)
-    assert len(list((tmp_path / "cache").glob("topics-*.npy"))) == 3
+    assert len(list((tmp_path / "cache").glob("topics-*.npz"))) == 3
     again = TopicClassifier(topics, a.embedder, tmp_path / "cache", "space-a", off)
     assert again.off_matrix.shape == (len(off), fresh.matrix.shape[1]) and np.array_equal(again.off_matrix,
                                                                                             both.off_matrix)
     assert np.array_equal(again.matrix, both.matrix) and np.allclose(both.matrix, fresh.matrix, atol=1e-6)
     weather = a.embedder.embed_query("Will it rain in Vilnius tomorrow?")
     assert again.off_topic(weather) > 0.4 and fresh.off_topic(weather) == float("-inf")  # none listed
+
+
+def test_a_taxonomy_with_bad_off_topics_is_refused_by_name(tmp_path: Path) -> None:
+    from cluster_assistant.assistant.topics import load_taxonomy
+
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text("topics:\n  a:\n    label: A\n    description: d\noff_topics: 5\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="off_topics must be a list of short texts"):
+        load_taxonomy(path)
+    path.write_text("topics:\n  a:\n    label: A\n    description: d\n", encoding="utf-8")
+    assert load_taxonomy(path).off_topics == []
 
 
 def test_a_damaged_model_file_is_exported_again_with_one_warning(corpus_assistant: Assistant, tmp_path: Path) -> None:
