@@ -513,7 +513,7 @@ def test_how_many_asks_for_a_count_not_for_the_list() -> None:
 
 def test_a_list_item_never_shows_above_its_own_heading() -> None:
     """Chunks overlap: the best copy of an item may sit in a chunk that starts below the item's
-    heading. The copy in the chunk that holds the heading is shown, under it."""
+    heading. It is shown under the heading at the end of the chunk before."""
     import numpy as np
     from cluster_assistant.assistant.answering.extractive import compose
     from cluster_assistant.assistant.store import Unit
@@ -528,8 +528,10 @@ def test_a_list_item_never_shows_above_its_own_heading() -> None:
         return [Unit(chunk_id=cid, start=text.index(line), text=line, embedding=np.asarray(v, dtype=np.float32))
                 for line, v in zip(text.split("\n"), vectors, strict=True)]
 
-    docs = [Document(page_content=second, metadata={"id": "b", "doc_id": "d", "title": "T", "page": 4}),
-            Document(page_content=first, metadata={"id": "a", "doc_id": "d", "title": "T", "page": 3})]
+    docs = [Document(page_content=second, metadata={"id": "b", "doc_id": "d", "title": "T", "page": 4,
+                                                    "chunk_index": 8}),
+            Document(page_content=first, metadata={"id": "a", "doc_id": "d", "title": "T", "page": 3,
+                                                   "chunk_index": 7})]
     found = units("b", second, [q, other]) + units("a", first, [0.5 * q + 0.5 * other, 0.6 * q + 0.8 * other,
                                                                 0.8 * q + 0.6 * other])
     answer = compose("What are the figures on the average cluster?", list(q), docs, found, word_budget=120)[0]

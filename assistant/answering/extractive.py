@@ -518,22 +518,10 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
 
     alone: set[int] = set()  # (ids of) a list item that leads an answer to a question not asking for a list
 
-    def with_intro(c: Candidate) -> Candidate:
-        """The same list item in an overlapping chunk that also holds its intro, if `c`'s chunk does not:
-        an item is never shown above its own heading."""
-        if not is_list_item(c.text) or intro_of(by_chunk[c.chunk_id], c.index) is not None:
-            return c
-        return next((t for t in twins.get(c.text, []) if _adjacent(place, t.chunk_id, c.chunk_id) and usable(t)
-                     and intro_of(by_chunk[t.chunk_id], t.index) is not None), c)
-
-    twins: dict[str, list[Candidate]] = {}
-    for lst in by_chunk.values():
-        for u in lst:
-            twins.setdefault(u.text, []).append(u)
     for first in order:
         if first is not lead and (first.score < floor or words >= budget):
             break
-        c = with_intro(first)
+        c = first
         if c in picked or repeated(c):
             continue
         lst = by_chunk[c.chunk_id]
