@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 
 from langchain_core.messages import HumanMessage
 
-from .answering.extractive import shown_sentences
 from .answering.model import generate
+from .answering.render import shown_sentences
 from .keywords import STOPWORDS
 from .language import LT_WORDS, is_lithuanian
 from .pipeline import clean_question

@@ -149,7 +149,7 @@ def test_a_sentence_is_not_dropped_as_a_duplicate_of_its_neighbour(corpus_assist
 
 def test_repeats_are_judged_by_shared_words() -> None:
     import numpy as np
-    from cluster_assistant.assistant.answering.extractive import Candidate, repeats
+    from cluster_assistant.assistant.answering.units import Candidate, repeats
     from cluster_assistant.assistant.keywords import terms
 
     def unit(text: str) -> Candidate:
@@ -228,7 +228,7 @@ def test_cli_shows_no_topic_for_a_refusal_and_cuts_quotes_at_a_word() -> None:
 
 
 def test_boilerplate_and_captions_are_never_answers() -> None:
-    from cluster_assistant.assistant.answering.extractive import is_noise
+    from cluster_assistant.assistant.answering.units import is_noise
 
     assert is_noise("Please login to contact the author.")
     assert is_noise("Stamp of the organization (if required):")
@@ -323,7 +323,8 @@ def _compose_lines(lines: list[str], question: str, budget: int, vectors: list |
 
 def test_a_list_that_opens_with_lists_holds_them_all_and_ends_at_prose_or_a_sibling_list() -> None:
     import numpy as np
-    from cluster_assistant.assistant.answering.extractive import Candidate, items_of
+    from cluster_assistant.assistant.answering.lists import items_of
+    from cluster_assistant.assistant.answering.units import Candidate
     from cluster_assistant.assistant.keywords import terms
 
     lines = ["The relevant stakeholders have been identified:", "Policy makers – key actors:",
@@ -363,8 +364,9 @@ def test_a_list_has_no_holes_and_an_intro_without_its_list_is_left_out() -> None
 
 def test_a_question_for_a_number_or_names_prefers_units_that_hold_them() -> None:
     import numpy as np
-    from cluster_assistant.assistant.answering.extractive import answer_type_matches as typed
-    from cluster_assistant.assistant.answering.extractive import asks_for, compose
+    from cluster_assistant.assistant.answering.asking import answer_type_matches as typed
+    from cluster_assistant.assistant.answering.asking import asks_for
+    from cluster_assistant.assistant.answering.extractive import compose
     from cluster_assistant.assistant.store import Unit
     from langchain_core.documents import Document
 
@@ -479,7 +481,8 @@ def test_a_heading_or_caption_passes_no_score_to_the_unit_after_it() -> None:
     """Each unit gets a share of the previous unit's score (its context), but a heading says nothing:
     the first item under "Strengths" must not rank above the other strengths for it."""
     import numpy as np
-    from cluster_assistant.assistant.answering.extractive import _candidates, _score
+    from cluster_assistant.assistant.answering.scoring import score
+    from cluster_assistant.assistant.answering.units import candidates
     from cluster_assistant.assistant.store import Unit
     from langchain_core.documents import Document
 
@@ -489,8 +492,8 @@ def test_a_heading_or_caption_passes_no_score_to_the_unit_after_it() -> None:
     text = "\n".join(lines)
     units = [Unit(chunk_id="c1", start=text.index(line), text=line, embedding=np.asarray(v, dtype=np.float32))
              for line, v in zip(lines, [q, far, far, q, far], strict=True)]
-    by_chunk = _candidates([Document(page_content=text, metadata={"id": "c1", "doc_id": "d", "page": 1})], units)
-    _score("What endangers the region?", list(q), by_chunk)
+    by_chunk = candidates([Document(page_content=text, metadata={"id": "c1", "doc_id": "d", "page": 1})], units)
+    score("What endangers the region?", list(q), by_chunk)
     heading, first, second, prose, after = by_chunk["c1"]
     assert first.score == second.score, (first.score, second.score)
     assert after.score > first.score, (after.score, first.score)  # a sentence does pass its share on
@@ -499,7 +502,7 @@ def test_a_heading_or_caption_passes_no_score_to_the_unit_after_it() -> None:
 def test_how_many_asks_for_a_count_not_for_the_list() -> None:
     """"How many members…" names a plural, as list questions do, but asks for a number: the sentence
     that counts them leads, not the list of their names."""
-    from cluster_assistant.assistant.answering.extractive import asks_for_list
+    from cluster_assistant.assistant.answering.asking import asks_for_list
 
     assert asks_for_list("Which members joined the cluster?") and not asks_for_list("How many members joined?")
     # The asking sentence decides, not a preamble that names a plural.
@@ -770,7 +773,7 @@ def test_nothing_below_the_relevance_floor_is_shown_though_words_remain() -> Non
 
 
 def test_footnote_links_and_page_break_fragments_are_never_shown() -> None:
-    from cluster_assistant.assistant.answering.extractive import is_fragment
+    from cluster_assistant.assistant.answering.units import is_fragment
 
     assert is_fragment("7 https://www.mita.lt/en/cluster-programme")
     assert is_fragment("www.klaster.lt")
@@ -796,7 +799,7 @@ def test_publication_notices_are_never_shown() -> None:
              "The EU publishes an annual information report on clusters in every member state."]
     answer = _compose_lines(lines, "Where can I find EU information and publications about clusters?", 120)
     assert answer == "The EU publishes an annual information report on clusters in every member state. [1]", answer
-    from cluster_assistant.assistant.answering.extractive import is_noise
+    from cluster_assistant.assistant.answering.units import is_noise
 
     for content in ("Clusters can ask their local Europe Direct centre about EU funding calls for SMEs.",
                     "The cluster sends its members free publications on export markets twice a year.",
@@ -808,7 +811,7 @@ def test_publication_notices_are_never_shown() -> None:
 def test_a_sentence_that_runs_into_its_footnote_is_not_shown_with_it() -> None:
     """Text extraction glues a page's last words to its footnote: "Clusters are based on", then the
     note on a line of its own, ending in its link."""
-    from cluster_assistant.assistant.answering.extractive import without_footnote
+    from cluster_assistant.assistant.answering.units import without_footnote
 
     glued = ("Clusters are based on\n1 A New Start for Europe: my Agenda for Jobs, Growth, fairness\n"
              "Political Guidelines. http://ec.europa.eu/priorities/docs/pg_en.pdf.")

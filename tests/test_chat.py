@@ -160,7 +160,7 @@ def test_commands(corpus_assistant: Assistant) -> None:
 
 
 def test_a_follow_up_brings_what_is_new_not_what_was_just_shown(corpus_assistant: Assistant) -> None:
-    from cluster_assistant.assistant.answering.extractive import shown_sentences
+    from cluster_assistant.assistant.answering.render import shown_sentences
 
     conv = Conversation(corpus_assistant)
     first = conv.ask("What did the InoLink mentoring programme achieve?")
@@ -173,7 +173,7 @@ def test_a_follow_up_brings_what_is_new_not_what_was_just_shown(corpus_assistant
 
 
 def test_shown_sentences_fold_markers_bullets_and_case() -> None:
-    from cluster_assistant.assistant.answering.extractive import shown_sentences
+    from cluster_assistant.assistant.answering.render import shown_sentences
 
     seen = shown_sentences("The fee is 300 euro. [1] It is paid yearly. [2]\nFees: [1]\n• Waived for start-ups. [1]")
     assert seen == {"the fee is 300 euro.", "it is paid yearly.", "fees:", "waived for start-ups."}

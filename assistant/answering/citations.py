@@ -13,8 +13,8 @@ from langchain_core.documents import Document
 from ..keywords import terms
 from ..schema import Answer, Citation
 from ..text import MARKER, is_list_item, squash, unit_spans
-from .extractive import citation_for
 from .model import FENCE_TAG
+from .render import citation_for
 from .support import Verdict, check_claim, count_content_words
 
 

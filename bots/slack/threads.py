@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from cluster_assistant.assistant.answering.extractive import shown_sentences
+from cluster_assistant.assistant.answering.render import shown_sentences
 from cluster_assistant.assistant.conversation import is_follow_up
 
 from .blocks import slack_to_plain

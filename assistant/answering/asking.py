@@ -1,0 +1,76 @@
+"""What a question asks for: a list, a number, names; and so how many words its answer may take."""
+
+from __future__ import annotations
+
+import re
+
+from ..language import english_part
+from ..text import BULLET, unit_spans
+
+# A list question asks for several things: "Which development levels…", "What concrete results…",
+# "List the…". The plural must head what is asked (within its first words): "the minimum number of
+# members" asks for one number.
+_LIST_NOUNS = (r"steps|levels|criteria|weaknesses|strengths|threats|opportunities|topics|measures|types|areas|"
+               r"actions|stakeholders|activities|priorities|objectives|services|results|problems|challenges|"
+               r"barriers|examples|members|regions|technologies|fields|ways|things|tools|lessons|factors|phases")
+_LIST_QUESTION = re.compile(rf"^(what are|what were|list|name)\b|^(?:\S+\s+){{0,4}}(?:{_LIST_NOUNS})\b", re.I)
+_COUNT_QUESTION = re.compile(r"^\s*how (many|much)\b", re.I)
+_COUNT_TERMS = re.compile(r"\bhow (many|much)\b", re.I)
+
+# Answer typing, as in classic question answering: a question that asks for a quantity or a date
+# prefers units holding a number; one that asks "who" or "which organisations" prefers units naming some.
+_NUMBER_QUESTION = re.compile(r"\b(how (many|much|long|large|big|often|old)|when|timeline|what (year|date|amount|"
+                              r"budget|share|percentage)|maximum|minimum|per ?cent|numbers|figures|statistics|"
+                              r"cost|costs)\b", re.I)
+_NAME_QUESTION = re.compile(r"^(who|whom)\b|\b(which|what) (clusters?|organi[sz]ations?|institutions?|"
+                            r"programmes?|models?|stakeholders?|partners?|countries|regions?|projects?|bodies)\b", re.I)
+NUMBER = re.compile(r"\b\d")
+_NAME = re.compile(r"\b([A-Z][a-z]+|[A-Z]{2,})\b")
+
+LIST_BUDGET = 1.25
+FACT_BUDGET = 0.8
+_FACT_QUESTION = re.compile(r"^(how (many|much|long|often)|when|who|in which year|what year|what (was|is) the "
+                            r"(number|amount|budget|share|date|deadline|name))\b", re.I)
+
+
+def asks_for_list(question: str) -> bool:
+    """Does what is asked name several things? The asking sentences decide, not a preamble ("Our members
+    keep skipping activities. How did other clusters keep companies on board?"); "How many members…"
+    asks for a count, not for the members."""
+    english = english_part(question)
+    if english != question:  # a glossary-expanded Lithuanian question: its English part is a bag of terms
+        return bool(_LIST_QUESTION.search(english)) and not _COUNT_TERMS.search(english)
+    return any(_LIST_QUESTION.search(s) and not _COUNT_QUESTION.match(s) for s in asking_sentences(question))
+
+
+def asking_sentences(question: str) -> list[str]:
+    """The sentences that ask: from the first that ends in "?" to the end ("How did they do it? List the
+    steps."), or all of them when none does. What comes before only sets the scene."""
+    parts = [question[s:e] for s, e in unit_spans(question)]
+    first = next((i for i, p in enumerate(parts) if p.rstrip().endswith("?")), None)
+    return parts if first is None else parts[first:]
+
+
+def asks_for(question: str) -> tuple[bool, bool]:
+    """Does the question ask for a number, and does it ask for names?"""
+    english = english_part(question)
+    if english != question:  # a glossary-expanded Lithuanian question: its English part is a bag of terms
+        return bool(_NUMBER_QUESTION.search(english)), bool(re.search(r"\bwho\b", english))
+    return bool(_NUMBER_QUESTION.search(question)), bool(_NAME_QUESTION.search(question))
+
+
+def answer_type_matches(asked: tuple[bool, bool], text: str) -> tuple[bool, bool]:
+    """Does the unit hold what the question asks for (`asks_for`): a number, and names (two or more
+    capitalised words past the first, or acronyms)?"""
+    number, names = asked
+    figure = NUMBER.search(BULLET.sub("", text))  # a list's "3." is no figure
+    return number and bool(figure), names and len(_NAME.findall(text, 1)) >= 2
+
+
+def budget_for(question: str, word_budget: int) -> int:
+    """Lists need room; a number or a name does not."""
+    if _FACT_QUESTION.search(question):
+        return int(word_budget * FACT_BUDGET)
+    if asks_for_list(question):
+        return int(word_budget * LIST_BUDGET)
+    return word_budget

@@ -1,0 +1,107 @@
+"""An extractive answer as the reader sees it: prose runs on in a paragraph, a list has a line per
+item under its intro, and every unit carries the [n] of its page or section, whose citation quotes the
+best unit taken from there. `shown_sentences` reads such an answer back, for chat follow-ups."""
+
+from __future__ import annotations
+
+import re
+
+from langchain_core.documents import Document
+
+from ..schema import Citation
+from ..text import BULLET, MARKER, is_heading, is_list_item, strip_markers
+from .lists import is_intro
+from .units import Candidate
+
+
+def render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
+            docs: list[Document], alone: set[int] | None = None) -> tuple[str, list[Citation]]:
+    """The answer text with [n] markers, and its citations: one per passage of a page or section.
+    A list item in `alone` (by id) shows as a sentence of its own, without its bullet."""
+    doc_by_id = {d.metadata["id"]: d for d in docs}
+    picked = [c for g in groups for c in g]
+
+    def position(cid: str) -> int:
+        return int(doc_by_id[cid].metadata.get("chunk_index", 0))
+
+    def section_of(cid: str) -> tuple[str, str, str]:
+        m = doc_by_id[cid].metadata
+        return str(m.get("doc_id")), str(m.get("page")), str(m.get("section"))
+
+    # Neighbouring chunks of one section overlap: one passage, one citation. Chunks further apart
+    # keep their own, so that every cited sentence stays near its quote.
+    # A PDF page is small enough to be one source.
+    passage: dict[str, int] = {}
+    for cid in sorted({c.chunk_id for c in picked}, key=lambda cid: (section_of(cid), position(cid))):
+        paged = doc_by_id[cid].metadata.get("page") is not None
+        before = [p for p in passage if section_of(p) == section_of(cid)
+                  and (paged or position(cid) - position(p) == 1)]
+        passage[cid] = passage[before[-1]] if before else len(passage)
+
+    def place(c: Candidate) -> tuple[str, str, str, int]:
+        """Where a reader finds the unit: the page or section, and the passage in it."""
+        return (*section_of(c.chunk_id), passage[c.chunk_id])
+
+    # Each place's quote: the best unit taken from it that says something (not a list's intro).
+    quote: dict[tuple[str, str, str, int], Candidate] = {}
+    for c in sorted(picked, key=lambda c: (is_intro(by_chunk[c.chunk_id], c.index), -c.score)):
+        quote.setdefault(place(c), c)
+    numbers: dict[tuple[str, str, str, int], int] = {}
+    citations: list[Citation] = []
+
+    def cited(c: Candidate) -> str:
+        where = place(c)
+        if where not in numbers:
+            numbers[where] = len(numbers) + 1
+            q = quote[where]
+            citations.append(citation_for(numbers[where], doc_by_id[q.chunk_id], q.text))
+        # A "[12]" in the source (a reference number) must not read as one of our markers.
+        text = MARKER.sub(r"(\1)", c.text)
+        return f"{text} [{numbers[where]}]"
+
+    lines: list[str] = []  # prose runs on in one paragraph; a list has a line per item
+    prose = False
+    for group in groups:
+        if id(group[0]) in (alone or set()):
+            lines.append(BULLET.sub("", cited(group[0])))
+            prose = True
+            continue
+        if len(group) > 1 and any(is_list_item(c.text) for c in group) or is_list_item(group[0].text):
+            head, items = (group[0], group[1:]) if not is_list_item(group[0].text) else (None, group)
+            if head is not None:
+                text = cited(head)
+                if is_heading(head.text) and not head.text.endswith(":"):  # "Weaknesses" heads its items
+                    text = text.replace(" [", ": [", 1)
+                lines.append(text)
+            lines += [cited(c) for c in items]
+            prose = False
+        else:
+            text = " ".join(cited(c) for c in group)
+            if prose:
+                lines[-1] += " " + text
+            else:
+                lines.append(text)
+            prose = True
+    return "\n".join(lines), citations
+
+
+def shown_sentences(answer: str) -> frozenset[str]:
+    """The units an answer showed, as `compose(shown=…)` compares them: markers and bullets gone,
+    lower case, white space folded."""
+    lines = [strip_markers(line) for line in answer.splitlines()]
+    return frozenset(folded(part) for line in lines for part in _SENTENCE_BREAK.split(line) if part.strip())
+
+
+def folded(text: str) -> str:
+    return " ".join(BULLET.sub("", text).lower().split())
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z0-9])")
+
+
+def citation_for(n: int, doc: Document, quote: str) -> Citation:
+    m = doc.metadata
+    page = m.get("page")
+    return Citation(n=n, doc_id=str(m.get("doc_id", "")), title=str(m.get("title", "")),
+                    source=str(m.get("source", "")), page=int(page) if page is not None else None,
+                    section=str(m.get("section", "")), quote=quote, chunk_id=str(m.get("id", "")))

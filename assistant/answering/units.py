@@ -1,0 +1,126 @@
+"""The units an extractive answer is made of: the sentences and list items of the retrieved chunks,
+and what may never be shown of them (headings, captions, notices, fragments)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from langchain_core.documents import Document
+
+from ..keywords import terms
+from ..store import Unit
+from ..text import is_list_item, reader_words, squash
+
+_CAPTION = re.compile(r"^(figure|fig\.|table|source|chart|graph|annex|page)\b", re.I)
+_PAGE_FOOTER = re.compile(r"^\d+\s*\|\s*page$", re.I)
+# Web-page and form leftovers: they can match a question's words but answer nothing.
+_BOILERPLATE = re.compile(r"^(please\s+(log\s*in|sign\s+in|register)|stamp of the organi[sz]ation|signature\b|"
+                          r"(click|read more|share this)\b)", re.I)
+# The legal page every EU publication prints (its back cover is not indexed: documents.py), and the
+# back cover's lines in an index built before that: they match "EU" or "information", answer nothing.
+_PUBLICATION_NOTICE = re.compile(r"Publications Office of the European Union|neither the European Commission nor"
+                                 r"|reproduction is authori[sz]ed|\bISBN\b|^(?:[–-]\s*)?(?:getting in touch with "
+                                 r"the EU|finding information about the EU|Europe Direct is a service|at the following "
+                                 r"standard number|by freephone|by email via)", re.I)
+# A page's last words run into its footnote, on a line of its own: the note's number, its capitalised
+# text, its link ("Clusters are based on\n1 A New Start for Europe: … http://ec.europa.eu/….pdf.").
+_FOOTNOTE_LINE = re.compile(r"\n\s*\d{1,3}\s+[A-Z].*(?:https?://|www\.)\S+\s*$", re.S)
+_URL = re.compile(r"https?://|www\.", re.I)
+_URL_TEXT = re.compile(r"(?:https?://|www\.)\S+", re.I)
+ENDS_SENTENCE = re.compile(r"[.!?;:]['\"”’)]*$")
+DUPLICATE_SHARE = 0.8  # a unit with this share of its terms in a taken unit repeats it
+
+
+@dataclass
+class Candidate:
+    chunk_id: str
+    chunk_rank: float
+    index: int            # position among its chunk's units
+    start: int
+    text: str
+    words: int
+    vector: np.ndarray
+    terms: frozenset[str]
+    score: float = 0.0
+    own: float = 0.0      # the score before the previous unit's share: how well the unit alone answers
+    features: dict[str, float] = field(default_factory=dict)
+    heading: frozenset[str] = frozenset()  # the terms of its section's own heading ("Resources needed")
+    named: bool | None = None  # in a list under a bare heading: does the question name that heading?
+
+
+def is_caption(text: str) -> bool:
+    return bool(_CAPTION.match(text))
+
+
+def is_noise(text: str) -> bool:
+    """Headings, captions, footers and publication notices: they match words but say nothing."""
+    if _CAPTION.match(text) or _PAGE_FOOTER.match(text) or _BOILERPLATE.match(text) or _PUBLICATION_NOTICE.search(text):
+        return True
+    return len(text.split()) < 7 and not re.search(r"[.!?;:]$", text) and not is_list_item(text)
+
+
+def is_fragment(text: str) -> bool:
+    """Text no reader should meet alone: a footnote's link, or a sentence cut by a page break (it opens
+    in lower case, or stops without a full stop)."""
+    if _URL.search(text) and (text[:1].isdigit() or reader_words(_URL_TEXT.sub("", text)) <= 3):
+        return True  # a footnote's link: "7 https://…", or a bare address
+    if is_list_item(text):
+        return False
+    return text[:1].islower() or not ENDS_SENTENCE.search(text)
+
+
+def is_enumeration(text: str) -> bool:
+    """A list item, or a sentence that names several things (commas, semicolons)."""
+    return is_list_item(text) or text.count(",") + text.count(";") >= 3
+
+
+def without_footnote(text: str) -> str:
+    """The unit's text without a footnote that extraction glued to its end (what is left is then
+    often a fragment, and not shown)."""
+    m = _FOOTNOTE_LINE.search(text)
+    return text[:m.start()] if m and text[:m.start()].strip() else text
+
+
+def repeats(new: Candidate, taken: Candidate) -> bool:
+    """Does `new` say nothing that `taken` did not: the same text (chunks overlap), or most of its
+    terms inside `taken`? Lexical on purpose: unit vectors are pooled in their chunk's context, so
+    neighbouring sentences embed alike. A longer sentence that adds to a taken one is no repeat, and
+    a unit of one or two terms (a list item such as "- Funding.") repeats only as the same text."""
+    if new.text.lower() == taken.text.lower():
+        return True
+    return len(new.terms) >= 3 and len(new.terms & taken.terms) >= DUPLICATE_SHARE * len(new.terms)
+
+
+def candidates(docs: list[Document], units: list[Unit]) -> dict[str, list[Candidate]]:
+    """The retrieved chunks' units, per chunk in reading order, each with its chunk's rank."""
+    # A neighbour chunk ranks just after the chunk it borders.
+    rank = {d.metadata["id"]: d.metadata.get("neighbour_of", i) + (0.5 if "neighbour_of" in d.metadata else 0)
+            for i, d in enumerate(docs)}
+    # So does a retrieved chunk that borders a better one: the two are one passage, split by chunking.
+    for i, d in enumerate(docs):
+        if "neighbour_of" not in d.metadata:
+            for nid in (d.metadata.get("prev_id"), d.metadata.get("next_id")):
+                if nid in rank:
+                    rank[nid] = min(rank[nid], i + 0.5)
+    by_chunk: dict[str, list[Unit]] = {}
+    for u in units:
+        if u.chunk_id in rank:
+            by_chunk.setdefault(u.chunk_id, []).append(u)
+    heading = {d.metadata["id"]: frozenset(terms(str(d.metadata.get("section") or "").split(" > ")[-1]))
+               for d in docs}
+    out: dict[str, list[Candidate]] = {}
+    for cid, lst in by_chunk.items():
+        lst.sort(key=lambda u: u.start)
+        texts = [without_footnote(u.text) for u in lst]
+        out[cid] = [Candidate(cid, rank[cid], i, u.start, squash(text), len(text.split()),
+                              np.asarray(u.embedding), frozenset(terms(text)), heading=heading.get(cid, frozenset()))
+                    for i, (u, text) in enumerate(zip(lst, texts, strict=True))]
+    return out
+
+
+def places(docs: list[Document]) -> dict[str, tuple[str, int]]:
+    """Each chunk's document and position in it."""
+    return {d.metadata["id"]: (str(d.metadata.get("doc_id", "")), int(d.metadata.get("chunk_index", 0)))
+            for d in docs}
