@@ -60,6 +60,7 @@ def index_version(store: Store) -> str:
     return f"{store.content_version()}.terms{TERMS_VERSION}"
 
 
+SUBJECT_SPREAD = 0.15  # of the chunks: a name in more (Lithuania, clusters) names no one subject
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _RANGE = re.compile(r"\d+(?:-\d+)+")  # "2007-2013" is the years 2007 and 2013, as "2007–2013" reads
 
@@ -71,6 +72,37 @@ def terms(text: str) -> list[str]:
             out += w.split("-")
         elif w not in STOPWORDS:
             out.append(stem(w))
+    return out
+
+
+def names_in(question: str) -> list[str]:
+    """The names a question holds: runs of capitalised words that do not open a sentence, and acronyms
+    ("World Cup", "Latvia, Estonia": two). In Lithuanian, and in a glossary-expanded question's English
+    bag of terms, only acronyms and mixed case count ("InoLink")."""
+    english = english_part(question)
+    bag = english != question  # a glossary-expanded question: its English part is a bag of terms
+    if bag:
+        question = english
+    lithuanian = is_lithuanian(question)
+    out: list[str] = []
+    run: list[str] = []
+    end = 0
+    for m in [*WORD.finditer(question), None]:
+        w = m.group(0) if m else ""
+        gap = question[end:m.start()] if m else ""
+        opens = not bag and m is not None and (not question[:m.start()].strip() or bool(
+            re.search(r"[.!?:;—–]\s*[\"“'(]?\s*$", gap)))
+        acronym = len(w) > 1 and (w.isupper() or any(c.isupper() for c in w[1:]))
+        capitalised = not opens and w[:1].isupper() and not lithuanian
+        if m is not None and (acronym or capitalised) and not w.isdigit() and w.lower() not in STOPWORDS:
+            if gap.strip() and run:
+                out.append(" ".join(run))
+                run = []
+            run.append(w)
+        elif run:
+            out.append(" ".join(run))
+            run = []
+        end = m.end() if m else end
     return out
 
 
@@ -231,34 +263,37 @@ class KeywordIndex:
         """Names in the question (capitalised words not opening a sentence, acronyms, years) that no indexed
         chunk contains: a question about Latvia, a "Gold Label" or 2025 is not covered by a corpus without
         them. A hyphenated name is known when its parts are ("EU-level")."""
-        vocab = self.columns.vocab
-        english = english_part(question)
-        bag = english != question  # a glossary-expanded question: its English part is a bag of terms
-        if bag:
-            question = english
-        lithuanian = is_lithuanian(question)
-        out: list[str] = []
-        run: list[str] = []  # adjacent name words are one name: "World Cup", not "Cup"
-        end = 0
-        for m in [*WORD.finditer(question), None]:
-            w = m.group(0) if m else ""
-            gap = question[end:m.start()] if m else ""
-            opens = not bag and m is not None and (not question[:m.start()].strip() or bool(
-                re.search(r"[.!?:;—–]\s*[\"“'(]?\s*$", gap)))
-            acronym = len(w) > 1 and (w.isupper() or any(c.isupper() for c in w[1:]))
-            capitalised = not opens and w[:1].isupper() and not lithuanian
-            if m is not None and (acronym or capitalised) and not w.isdigit() and w.lower() not in STOPWORDS:
-                if gap.strip():
-                    run = self._flush(run, out, vocab)  # "Latvia, Estonia": two names
-                run.append(w)
-            else:
-                run = self._flush(run, out, vocab)
-            end = m.end() if m else end
+        out = [name for name in names_in(question) if not all(self._known(w) for w in name.split())]
         # A year outside the span the documents speak of is a subject the corpus lacks too: "the deadline of
         # the 2025 call" (a year inside it may fall in one of their ranges: "2018" in "2014–2020").
         years = _YEAR.findall(question)
         span = self.years if years else None
         return out + [y for y in dict.fromkeys(years) if span is None or not span[0] <= int(y) <= span[1]]
+
+    def subjects(self, question: str) -> list[frozenset[str]]:
+        """For each name in the question that few chunks hold (in at most SUBJECT_SPREAD of them: "InoLink",
+        "EOCIC", not "Lithuania"), the documents that mention it. A question that names a programme asks
+        about that programme: "who runs InoLink and what does it cost?" is not answered with another
+        programme's costs."""
+        out: list[frozenset[str]] = []
+        for name in names_in(question):
+            spread = [self._chunks_with(stem(w.lower())) for w in name.split()]
+            if all(spread):  # known, word by word
+                rarest = min(spread, key=len)
+                if len(rarest) <= SUBJECT_SPREAD * len(self.ids):
+                    out.append(frozenset(self.ids[i].rsplit(":", 1)[0] for i in rarest))
+        return out
+
+    def _chunks_with(self, term: str) -> list[int]:
+        col = self.columns.vocab.get(term)
+        if col is None or col + 1 >= len(self.columns.indptr):
+            return []
+        return self.columns.indices[int(self.columns.indptr[col]):int(self.columns.indptr[col + 1])].tolist()
+
+    def _known(self, word: str) -> bool:
+        vocab = self.columns.vocab
+        return stem(word.lower()) in vocab or ("-" in word and all(
+            stem(part) in vocab or part in STOPWORDS for part in word.lower().split("-") if part))
 
     @cached_property
     def years(self) -> tuple[int, int] | None:
@@ -266,16 +301,6 @@ class KeywordIndex:
         names a year)."""
         found = [int(t) for t in self.columns.vocab if len(t) == 4 and _YEAR.fullmatch(t)]
         return (min(found), max(found)) if found else None
-
-    @staticmethod
-    def _flush(run: list[str], out: list[str], vocab: dict[str, int]) -> list[str]:
-        def known(word: str) -> bool:
-            return stem(word.lower()) in vocab or ("-" in word and all(
-                stem(part) in vocab or part in STOPWORDS for part in word.lower().split("-") if part))
-
-        if run and not all(known(w) for w in run):
-            out.append(" ".join(run))
-        return []
 
     def search(self, query: str, k: int, allowed: set[str] | None = None,
                related: dict[str, float] | None = None) -> list[tuple[str, float]]:

@@ -23,7 +23,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +84,7 @@ class Turn:
     topic_asked: str = ""                  # the competence area the question is about
     retrieved: Retrieved | None = None     # the chunks found, and how relevant the best is
     words: WordVectors | None = None       # the corpus's word vectors, as retrieval saw them
+    subjects: list[frozenset[str]] = field(default_factory=list)  # the documents naming each rare name asked
     retrieve_ms: float = 0.0
     answer: Answer | None = None           # the extractive answer, or the model's once grounded
     answer_ms: float = 0.0
@@ -193,6 +194,7 @@ class Assistant:
         t = time.perf_counter()
         keywords, words, centre = self.derived()
         turn.words = words
+        turn.subjects = keywords.subjects(turn.search)
         # A name spelled out also finds the text that abbreviates it ("Key Enabling Technologies": KETs).
         acronyms = acronyms_for(turn.search, keywords.acronyms)
         turn.query = with_english(turn.search, acronyms)  # what is embedded and matched
@@ -225,7 +227,7 @@ class Assistant:
                 fill_units(self.embedder, missing)
             units = units_of(r.context)
             text, cites = compose(turn.query, r.query_vector, r.context, units, self.settings.answer_words,
-                                  shown=turn.shown, word_vectors=turn.words)
+                                  shown=turn.shown, word_vectors=turn.words, subjects=turn.subjects)
             ans = Answer(question=q, answer=text, refused=not cites, topic=topic, citations=cites,
                          confidence=r.relevance)
             if not cites:

@@ -261,6 +261,29 @@ def test_only_a_list_question_gets_a_whole_list() -> None:
     assert listed.count("\n• ") == 4, listed
 
 
+def test_a_question_that_names_a_programme_is_answered_from_the_documents_that_name_it() -> None:
+    """"Who runs InoLink and what does it cost?" was answered with another programme's staff costs: a
+    document that never names InoLink cannot say what InoLink costs."""
+    import numpy as np
+    from cluster_assistant.assistant.answering.extractive import compose
+    from cluster_assistant.assistant.store import Unit
+    from langchain_core.documents import Document
+
+    q = np.eye(8)[0]
+    texts = {"other": "The staff costs of the action plan are around 15 000 euro in total.",
+             "inolink": "Mentoring and expertise cost around 100 000 euro per cluster in three years."}
+    vectors = {"other": q, "inolink": 0.9 * q + 0.44 * np.eye(8)[1]}  # the other programme's sentence is nearer
+    docs = [Document(page_content=t, metadata={"id": f"{d}:c", "doc_id": d, "title": d, "page": 1})
+            for d, t in texts.items()]
+    units = [Unit(chunk_id=f"{d}:c", start=0, text=t, embedding=np.asarray(vectors[d], dtype=np.float32))
+             for d, t in texts.items()]
+    question = "What does InoLink cost?"
+    unaware, _ = compose(question, list(q), docs, units, word_budget=12)
+    assert unaware.startswith("The staff costs"), unaware
+    named, _ = compose(question, list(q), docs, units, word_budget=12, subjects=[frozenset({"inolink"})])
+    assert named.startswith("Mentoring and expertise"), named
+
+
 def test_a_list_skips_its_caption_and_a_cut_list_shows_whole_items_and_no_gap() -> None:
     import numpy as np
     from cluster_assistant.assistant.answering.extractive import compose

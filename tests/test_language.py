@@ -51,6 +51,14 @@ def test_a_lithuanian_question_about_who_is_responsible_finds_mita(corpus_assist
     assert not ans.refused and "MITA" in ans.answer.split(". [")[0], ans.answer
 
 
+def test_a_rare_name_in_a_question_is_a_subject_with_the_documents_that_mention_it(corpus_assistant: Assistant) -> None:
+    kw = corpus_assistant.keywords
+    (inolink,) = kw.subjects("Who runs InoLink and what does it cost?")
+    assert "inolink-good-practice" in inolink and "clusterfy-action-plan-2020-2023" not in inolink, inolink
+    assert kw.subjects("How many clusters operate in Lithuania?") == []  # most chunks say "Lithuania"
+    assert kw.subjects("How many clusters operate in Latvia?") == []  # unknown: refused, not a subject
+
+
 def test_unknown_names_are_found_only_when_absent(corpus_assistant: Assistant) -> None:
     kw = corpus_assistant.keywords
     assert kw.unknown_names("How many clusters operate in Latvia?") == ["Latvia"]

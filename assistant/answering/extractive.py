@@ -42,24 +42,27 @@ Group = list[Candidate]  # what shows together: a sentence (or two), or a list u
 
 def compose(question: str, query_vector: list[float], docs: list[Document], units: list[Unit],
             word_budget: int, shown: frozenset[str] = frozenset(),
-            word_vectors: WordVectors | None = None) -> tuple[str, list[Citation]]:
+            word_vectors: WordVectors | None = None,
+            subjects: list[frozenset[str]] | None = None) -> tuple[str, list[Citation]]:
     """Build the answer text with [n] markers, and its citations.
 
     Units in `shown` (see `render.shown_sentences`) are not used. `word_vectors`: the corpus's, so that
-    a unit that words a question term otherwise matches it."""
-    return Composer(question, query_vector, docs, units, word_budget, shown, word_vectors).answer()
+    a unit that words a question term otherwise matches it. `subjects`: for each programme or body the
+    question names, the documents that mention it (`KeywordIndex.subjects`)."""
+    return Composer(question, query_vector, docs, units, word_budget, shown, word_vectors, subjects or []).answer()
 
 
 class Composer:
     """One answer in the making: the scored candidates, and the groups taken so far."""
 
     def __init__(self, question: str, query_vector: list[float], docs: list[Document], units: list[Unit],
-                 word_budget: int, shown: frozenset[str], word_vectors: WordVectors | None) -> None:
+                 word_budget: int, shown: frozenset[str], word_vectors: WordVectors | None,
+                 subjects: list[frozenset[str]]) -> None:
         self.docs = docs
         self.shown = shown
         self.budget = budget_for(question, word_budget)
         self.by_chunk = candidates(docs, units)
-        score(question, query_vector, self.by_chunk, word_vectors)
+        score(question, query_vector, self.by_chunk, word_vectors, subjects)
         self.layout = Layout(docs, self.by_chunk)
         self.wants_list = asks_for_list(question)
         self.wants_figure, self.wants_names = asks_for(question)

@@ -25,18 +25,19 @@ CONTEXT_WEIGHT = 0.5
 RANK_PENALTY = 0.05
 LIST_BONUS = 0.2
 ANSWER_TYPE_BONUS = 0.1
+SUBJECT_PENALTY = 0.5  # a document that never names the programme asked about does not say how it works
 
 # How a unit's features weigh in its score. FEATURES describe the unit alone (its `own` score);
 # PREVIOUS carries the previous unit's share, since an answer often follows the sentence that names
 # its subject. (Weights learned by logistic regression on the dev half's key facts ranked single
 # units better but composed worse answers: see docs/evaluation.md.)
 FEATURES = ("cos", "lexical", "rank", "list_match", "number_match", "names_match", "log_words", "has_number",
-            "list_item", "first_in_chunk")
+            "list_item", "first_in_chunk", "off_subject")
 PREVIOUS = ("prev_cos", "prev_lexical")
 WEIGHTS: dict[str, float] = {
     "cos": 1.0, "lexical": LEXICAL_WEIGHT, "rank": -RANK_PENALTY, "list_match": LIST_BONUS,
     "number_match": ANSWER_TYPE_BONUS, "names_match": ANSWER_TYPE_BONUS, "log_words": 0.0, "has_number": 0.0,
-    "list_item": 0.0, "first_in_chunk": 0.0, "prev_cos": CONTEXT_WEIGHT,
+    "list_item": 0.0, "first_in_chunk": 0.0, "off_subject": -SUBJECT_PENALTY, "prev_cos": CONTEXT_WEIGHT,
     "prev_lexical": CONTEXT_WEIGHT * LEXICAL_WEIGHT,
 }
 
@@ -64,8 +65,11 @@ def term_matches(qterms: list[str], unit_terms: dict[int, frozenset[str]],
 
 
 def features(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]],
-             word_vectors: WordVectors | None = None) -> None:
-    """Each candidate's feature values (`Candidate.features`, keyed by FEATURES and PREVIOUS)."""
+             word_vectors: WordVectors | None = None, subjects: list[frozenset[str]] | None = None) -> None:
+    """Each candidate's feature values (`Candidate.features`, keyed by FEATURES and PREVIOUS).
+    `subjects`: for each rare name the question holds, the documents that mention it; "off_subject" is the
+    share of them that the unit's document is not among."""
+    subjects = subjects or []
     qterms = sorted(set(terms(question)))
     all_c = [c for lst in by_chunk.values() for c in lst]
     # A unit is read under its section's heading ("Resources needed": "Required resources are a mentor…").
@@ -91,7 +95,8 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
                  "rank": c.chunk_rank, "list_match": float(wants_list and is_enumeration(c.text)),
                  "number_match": float(typed[0]), "names_match": float(typed[1]),
                  "log_words": math.log1p(c.words), "has_number": float(bool(NUMBER.search(c.text))),
-                 "list_item": float(is_list_item(c.text)), "first_in_chunk": float(c.index == 0)}
+                 "list_item": float(is_list_item(c.text)), "first_in_chunk": float(c.index == 0),
+                 "off_subject": sum(c.doc not in docs for docs in subjects) / len(subjects) if subjects else 0.0}
             share = 1.0 if (_DEPENDS.match(c.text) or is_list_item(c.text)) else INDEPENDENT_SHARE
             c.features = {**f, "prev_cos": share * prev["cos"], "prev_lexical": share * prev["lexical"]}
             # A heading or caption says nothing, so it passes no share on: "Strengths", embedded in a
@@ -100,9 +105,9 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
 
 
 def score(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]],
-          word_vectors: WordVectors | None = None) -> None:
+          word_vectors: WordVectors | None = None, subjects: list[frozenset[str]] | None = None) -> None:
     """Set each candidate's `own` score and its `score` (with the previous unit's share); noise gets -1."""
-    features(question, query_vector, by_chunk, word_vectors)
+    features(question, query_vector, by_chunk, word_vectors, subjects)
     qterms = set(terms(question))
     for lst in by_chunk.values():
         for c in lst:

@@ -48,6 +48,7 @@ class Candidate:
     features: dict[str, float] = field(default_factory=dict)
     heading: frozenset[str] = frozenset()  # the terms of its section's own heading ("Resources needed")
     named: bool | None = None  # in a list under a bare heading: does the question name that heading?
+    doc: str = ""         # its document's id
 
 
 def is_caption(text: str) -> bool:
@@ -110,12 +111,14 @@ def candidates(docs: list[Document], units: list[Unit]) -> dict[str, list[Candid
             by_chunk.setdefault(u.chunk_id, []).append(u)
     heading = {d.metadata["id"]: frozenset(terms(str(d.metadata.get("section") or "").split(" > ")[-1]))
                for d in docs}
+    doc = {d.metadata["id"]: str(d.metadata.get("doc_id", "")) for d in docs}
     out: dict[str, list[Candidate]] = {}
     for cid, lst in by_chunk.items():
         lst.sort(key=lambda u: u.start)
         texts = [without_footnote(u.text) for u in lst]
         out[cid] = [Candidate(cid, rank[cid], i, u.start, squash(text), len(text.split()),
-                              np.asarray(u.embedding), frozenset(terms(text)), heading=heading.get(cid, frozenset()))
+                              np.asarray(u.embedding), frozenset(terms(text)), heading=heading.get(cid, frozenset()),
+                              doc=doc.get(cid, ""))
                     for i, (u, text) in enumerate(zip(lst, texts, strict=True))]
     return out
 
