@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .acronyms import acronyms_for
+from .answering.asking import question_parts
 from .answering.citations import citation_problems, ground, reply_sentences
 from .answering.extractive import compose
 from .answering.model import answer_messages, failure_notice, generate, make_chat_model
@@ -85,6 +86,7 @@ class Turn:
     retrieved: Retrieved | None = None     # the chunks found, and how relevant the best is
     words: WordVectors | None = None       # the corpus's word vectors, as retrieval saw them
     subjects: list[frozenset[str]] = field(default_factory=list)  # the documents naming each rare name asked
+    parts: list[tuple[str, list[float]]] = field(default_factory=list)  # of a question asking several things
     retrieve_ms: float = 0.0
     answer: Answer | None = None           # the extractive answer, or the model's once grounded
     answer_ms: float = 0.0
@@ -199,6 +201,10 @@ class Assistant:
         acronyms = acronyms_for(turn.search, keywords.acronyms)
         turn.query = with_english(turn.search, acronyms)  # what is embedded and matched
         qv = self.embedder.embed_query(turn.query)
+        parts = question_parts(turn.question)
+        # Each part is read in the light of the whole ("how many earned it through InoLink?": the label).
+        if len(parts) > 1:
+            turn.parts = [(p, _unit(np.add(self.embedder.embed_query(p), qv)).tolist()) for p in parts]
         turn.topic_asked = self.classifier.classify(qv, centre)
         retriever = HybridRetriever(self.settings, self.store, keywords, words)
         turn.retrieved = retriever.retrieve(turn.search, qv, make_filter(turn.topic, turn.kind), search=turn.query)
@@ -211,8 +217,8 @@ class Assistant:
         r = turn.found
         q = turn.question
         topic = turn.topic or turn.topic_asked
-        if not self._in_scope(r):
-            if not self._on_the_map(r):
+        if not self._in_scope(turn):
+            if not self._on_the_map(turn):
                 topic = turn.topic or ""  # no competence area: the gap map does not list the weather
             labels = {t.id: t.label for t in self.classifier.topics}
             filters = [f"topic “{labels.get(turn.topic, turn.topic)}”" if turn.topic else "",
@@ -227,7 +233,7 @@ class Assistant:
                 fill_units(self.embedder, missing)
             units = units_of(r.context)
             text, cites = compose(turn.query, r.query_vector, r.context, units, self.settings.answer_words,
-                                  shown=turn.shown, word_vectors=turn.words, subjects=turn.subjects)
+                                  shown=turn.shown, word_vectors=turn.words, subjects=turn.subjects, parts=turn.parts)
             ans = Answer(question=q, answer=text, refused=not cites, topic=topic, citations=cites,
                          confidence=r.relevance)
             if not cites:
@@ -242,7 +248,7 @@ class Assistant:
     def _generate(self, turn: Turn) -> None:
         """The model writes an answer from the numbered, fenced sources (model modes, in scope only)."""
         turn.reply = turn.model_error = None
-        if self.settings.llm == "extractive" or not self._in_scope(turn.found):
+        if self.settings.llm == "extractive" or not self._in_scope(turn):
             return
         t = time.perf_counter()
         try:
@@ -304,14 +310,21 @@ class Assistant:
             log.warning("the index was embedded by %s, but the settings embed with %s: run `cluster-assistant "
                         "ingest` to embed it again", ", ".join(other), space)
 
-    def _in_scope(self, r: Retrieved) -> bool:
-        return bool(r.docs) and r.relevance >= self.settings.min_relevance and self._on_the_map(r)
+    def _in_scope(self, turn: Turn) -> bool:
+        r = turn.found
+        return bool(r.docs) and r.relevance >= self.settings.min_relevance and self._on_the_map(turn)
 
-    def _on_the_map(self, r: Retrieved) -> bool:
+    def _on_the_map(self, turn: Turn) -> bool:
         """Is the question nearer some document than any everyday subject off the map (taxonomy
-        `off_topics`)? The weather in Vilnius shares a city with the documents, not a subject. With
-        nothing indexed there is nothing to compare: the question is not judged off the map."""
-        return not r.docs or self.classifier.off_topic(r.query_vector) <= r.nearest
+        `off_topics`)? The weather in Vilnius shares a city with the documents, not a subject. A question
+        that asks several things is on the map when one of them is ("Who coordinates InoLink and where
+        does its money come from?": money is near currency rates). With nothing indexed there is nothing
+        to compare: the question is not judged off the map."""
+        r = turn.found
+        if not r.docs or self.classifier.off_topic(r.query_vector) <= r.nearest:
+            return True
+        return any(self.classifier.off_topic(v) <= max((s for _, s in self.store.search(v, 1)), default=0.0)
+                   for _, v in turn.parts)
 
     def refusal_text(self, unknown_names: list[str] | None = None, filters: list[str] | None = None) -> str:
         filters = [f for f in filters or [] if f]
@@ -324,6 +337,10 @@ class Assistant:
         missing = f" No document mentions {', '.join(unknown_names)}." if unknown_names else ""
         return ("The knowledge base does not cover this question, so I cannot answer it from the sources."
                 f"{missing} It covers cluster topics such as {labels}.")
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / (np.linalg.norm(v) or 1.0)
 
 
 class AnswerStream:

@@ -61,6 +61,14 @@ def test_a_question_off_the_map_is_refused_though_it_names_a_place_in_the_docume
     assert ans.refused and ans.citations == [] and not ans.topic, ans.answer
 
 
+def test_a_question_asking_two_things_is_not_off_the_map_when_one_part_is_on_it(corpus_assistant: Assistant) -> None:
+    """"where does its money come from?" alone is near currency exchange rates (an everyday subject);
+    with "Who coordinates InoLink" before it the question was refused as off the map."""
+    ans = corpus_assistant.answer("Who coordinates InoLink and where does its money come from?")
+    assert not ans.refused and "InoLink" in ans.answer, ans.answer
+    assert corpus_assistant.answer("What's the weather in Vilnius and will it snow?").refused
+
+
 def test_the_off_the_map_test_is_relative_to_the_documents(tmp_path: Path) -> None:
     """A corpus that is about one of the everyday subjects (a food cluster's recipe book) answers
     questions on it: a question is refused only when it is nearer the subject than any document."""
@@ -282,6 +290,45 @@ def test_a_question_that_names_a_programme_is_answered_from_the_documents_that_n
     assert unaware.startswith("The staff costs"), unaware
     named, _ = compose(question, list(q), docs, units, word_budget=12, subjects=[frozenset({"inolink"})])
     assert named.startswith("Mentoring and expertise"), named
+
+
+def test_question_parts() -> None:
+    from cluster_assistant.assistant.answering.asking import question_parts
+
+    assert question_parts("Who runs InoLink and what does it cost?") == ["Who runs InoLink",
+                                                                          "what does it cost? InoLink"]
+    assert question_parts("What is INOKLASTER; who approves it?") == ["What is INOKLASTER",
+                                                                       "who approves it? INOKLASTER"]
+    one = ["What are the strengths and weaknesses?", "We are a young cluster. Where do we start?",
+           "Does coaching grow a cluster? I need numbers for our board.", "How do we attract members? How exactly?",
+           "Kas koordinuoja InoLink ir kiek tai kainuoja?"]
+    for question in one:
+        assert question_parts(question) == [question], question
+
+
+def test_a_question_asking_two_things_opens_with_an_answer_to_each() -> None:
+    """"Who runs it and what does it cost?": the unit that answers each part opens the answer, in the order
+    asked; for the whole question the cost (a figure asked for) leads and who runs it is not said first."""
+    import numpy as np
+    from cluster_assistant.assistant.answering.extractive import compose
+    from cluster_assistant.assistant.store import Unit
+    from langchain_core.documents import Document
+
+    who, cost, other = np.eye(8)[0], np.eye(8)[1], np.eye(8)[2]
+    whole = (who + cost + 2 * other) / np.linalg.norm(who + cost + 2 * other)
+    lines = ["The programme is run by the innovation agency with its partner centre.",
+             "Programmes of this kind are common in the region and well known to members.",
+             "Mentoring costs around 100 000 euro per cluster over three years."]
+    text = " ".join(lines)
+    units = [Unit(chunk_id="c1", start=text.index(line), text=line, embedding=np.asarray(v, dtype=np.float32))
+             for line, v in zip(lines, [0.6 * who + 0.8 * other, other, 0.6 * cost + 0.8 * other], strict=True)]
+    docs = [Document(page_content=text, metadata={"id": "c1", "doc_id": "d", "title": "T", "page": 1})]
+    question = "Who runs the programme and what does it cost?"
+    plain, _ = compose(question, list(whole), docs, units, word_budget=30)
+    assert not plain.startswith("The programme is run by"), plain
+    parts = [("Who runs the programme", list(who)), ("what does it cost?", list(cost))]
+    both, _ = compose(question, list(whole), docs, units, word_budget=30, parts=parts)
+    assert both.startswith("The programme is run by") and "Mentoring costs" in both, both
 
 
 def test_a_list_skips_its_caption_and_a_cut_list_shows_whole_items_and_no_gap() -> None:

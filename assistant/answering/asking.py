@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ..language import english_part
+from ..keywords import names_in, terms
+from ..language import english_part, is_lithuanian
 from ..text import BULLET, unit_spans
 
 # A list question asks for several things: "Which development levels…", "What concrete results…",
@@ -74,3 +75,30 @@ def budget_for(question: str, word_budget: int) -> int:
     if asks_for_list(question):
         return int(word_budget * LIST_BUDGET)
     return word_budget
+
+
+# Two questions in one: "Who runs InoLink and what does it cost?", "What is INOKLASTER; who approves it?"
+_PART_BREAK = re.compile(r"(?:,\s*|\s+)(?:and|but|also|plus)\s+(?=(?:who|whom|what|when|where|which|why|how|is|are|"
+                         r"was|were|does|do|did|can|could|should|will)\b)|;\s+", re.I)
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions a question asks, each with the names the question holds ("what does it cost?" is
+    about InoLink): clauses joined by "and" before a question word, and asking sentences of their own. A
+    sentence that does not ask ("I need numbers for our board.") or asks too little alone ("How
+    exactly?", "Is there a diagnostic?") belongs to the part before it. A question that asks one thing
+    is its one part."""
+    if english_part(question) != question or is_lithuanian(question):  # its English part is a bag of terms
+        return [question]
+    parts: list[str] = []
+    for sentence in asking_sentences(question):
+        clauses = [c.strip() for c in _PART_BREAK.split(sentence) if terms(c)]
+        if not clauses:
+            continue
+        if parts and (not sentence.rstrip().endswith("?") or len(terms(clauses[0])) < 2):
+            parts[-1] = f"{parts[-1]} {clauses.pop(0)}"
+        parts += clauses
+    if len(parts) < 2:
+        return [question]
+    named = names_in(question)
+    return [p if any(n in p for n in named) else " ".join([p, *named]) for p in parts]

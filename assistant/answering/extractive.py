@@ -43,13 +43,22 @@ Group = list[Candidate]  # what shows together: a sentence (or two), or a list u
 def compose(question: str, query_vector: list[float], docs: list[Document], units: list[Unit],
             word_budget: int, shown: frozenset[str] = frozenset(),
             word_vectors: WordVectors | None = None,
-            subjects: list[frozenset[str]] | None = None) -> tuple[str, list[Citation]]:
+            subjects: list[frozenset[str]] | None = None,
+            parts: list[tuple[str, list[float]]] | None = None) -> tuple[str, list[Citation]]:
     """Build the answer text with [n] markers, and its citations.
 
     Units in `shown` (see `render.shown_sentences`) are not used. `word_vectors`: the corpus's, so that
     a unit that words a question term otherwise matches it. `subjects`: for each programme or body the
-    question names, the documents that mention it (`KeywordIndex.subjects`)."""
-    return Composer(question, query_vector, docs, units, word_budget, shown, word_vectors, subjects or []).answer()
+    question names, the documents that mention it (`KeywordIndex.subjects`). `parts`: for a question that
+    asks several things ("Who runs InoLink and what does it cost?", `asking.question_parts`), each part and
+    its vector; the answer opens with the unit that answers each part best, in their order."""
+    firsts = []
+    for text, vector in parts or []:
+        best = Composer(text, vector, docs, units, word_budget, shown, word_vectors, subjects or []).best()
+        if best is not None:
+            firsts.append((best.chunk_id, best.index))
+    return Composer(question, query_vector, docs, units, word_budget, shown, word_vectors,
+                    subjects or []).answer(firsts)
 
 
 class Composer:
@@ -74,18 +83,30 @@ class Composer:
         self.words = 0
         self.alone: set[int] = set()  # (ids of) a list item that leads an answer to a question not asking for a list
 
-    def answer(self) -> tuple[str, list[Citation]]:
-        ranked = sorted((c for lst in self.by_chunk.values() for c in lst if self.usable(c)), key=lambda c: -c.score)
+    def ranked(self) -> list[Candidate]:
+        return sorted((c for lst in self.by_chunk.values() for c in lst if self.usable(c)), key=lambda c: -c.score)
+
+    def best(self) -> Candidate | None:
+        """The unit that would lead the answer."""
+        return self.lead(self.ranked())
+
+    def answer(self, firsts: list[tuple[str, int]] | None = None) -> tuple[str, list[Citation]]:
+        """`firsts`: units (chunk id, index) that open the answer in this order, one for each part of a
+        question that asks several things; otherwise the answer opens with its lead."""
+        ranked = self.ranked()
         lead = self.lead(ranked)
         if lead is None:
             return "", []
         floor = lead.score - RELEVANCE_MARGIN
-        for c in [lead] + [c for c in ranked if c is not lead]:
-            if c is not lead and (c.score < floor or self.words >= self.budget):
+        at = {(c.chunk_id, c.index): c for c in ranked}
+        opening = [at[k] for k in dict.fromkeys(firsts or []) if k in at] or [lead]
+        for c in opening + [c for c in ranked if not any(c is o for o in opening)]:
+            first = any(c is o for o in opening)
+            if not first and (c.score < floor or self.words >= self.budget):
                 break
             if c in self.picked or self.repeated(c):
                 continue
-            new = self.taking(c, c is lead, floor)
+            new = self.taking(c, first, floor)
             if new is not None and (new := self.fitted(new, self.opens_list(c))):
                 self.add(new)
         self.fill_holes()
