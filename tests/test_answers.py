@@ -575,6 +575,7 @@ def test_how_many_asks_for_a_count_not_for_the_list() -> None:
     from cluster_assistant.assistant.answering.asking import asks_for_list
 
     assert asks_for_list("Which members joined the cluster?") and not asks_for_list("How many members joined?")
+    assert not asks_for_list("min members for a cluster?") and not asks_for_list("the average members per cluster?")
     # The asking sentence decides, not a preamble that names a plural.
     assert not asks_for_list("Our members keep skipping activities. How did other clusters keep companies on board?")
     assert asks_for_list("We are new. What steps should we take first?")

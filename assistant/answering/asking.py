@@ -16,12 +16,14 @@ _LIST_NOUNS = (r"steps|levels|criteria|weaknesses|strengths|threats|opportunitie
                r"barriers|examples|members|regions|technologies|fields|ways|things|tools|lessons|factors|phases")
 _LIST_QUESTION = re.compile(rf"^(what are|what were|list|name)\b|^(?:\S+\s+){{0,4}}(?:{_LIST_NOUNS})\b", re.I)
 _COUNT_QUESTION = re.compile(r"^\s*how (many|much)\b", re.I)
+# "min members for a cluster?", "the number of members": a quantity of the things, not the things.
+_COUNTED = re.compile(rf"\b(?:min|max|minimum|maximum|average|number of|total)\s+(?:{_LIST_NOUNS})\b", re.I)
 _COUNT_TERMS = re.compile(r"\bhow (many|much)\b", re.I)
 
 # Answer typing, as in classic question answering: a question that asks for a quantity or a date
 # prefers units holding a number; one that asks "who" or "which organisations" prefers units naming some.
 _NUMBER_QUESTION = re.compile(r"\b(how (many|much|long|large|big|often|old)|when|timeline|what (year|date|amount|"
-                              r"budget|share|percentage)|maximum|minimum|per ?cent|numbers|figures|statistics|"
+                              r"budget|share|percentage)|maximum|minimum|min|max|per ?cent|numbers|figures|statistics|"
                               r"cost|costs)\b", re.I)
 _NAME_QUESTION = re.compile(r"^(who|whom)\b|\b(which|what) (clusters?|organi[sz]ations?|institutions?|"
                             r"programmes?|models?|stakeholders?|partners?|countries|regions?|projects?|bodies)\b", re.I)
@@ -41,7 +43,8 @@ def asks_for_list(question: str) -> bool:
     english = english_part(question)
     if english != question:  # a glossary-expanded Lithuanian question: its English part is a bag of terms
         return bool(_LIST_QUESTION.search(english)) and not _COUNT_TERMS.search(english)
-    return any(_LIST_QUESTION.search(s) and not _COUNT_QUESTION.match(s) for s in asking_sentences(question))
+    return any(_LIST_QUESTION.search(s) and not _COUNT_QUESTION.match(s) and not _COUNTED.search(s)
+               for s in asking_sentences(question))
 
 
 def asking_sentences(question: str) -> list[str]:
