@@ -290,6 +290,9 @@ def test_a_question_that_names_a_programme_is_answered_from_the_documents_that_n
     assert unaware.startswith("The staff costs"), unaware
     named, _ = compose(question, list(q), docs, units, word_budget=12, subjects=[frozenset({"inolink"})])
     assert named.startswith("Mentoring and expertise"), named
+    # A subject that no retrieved document names re-ranks nothing, and empties no answer.
+    elsewhere, _ = compose(question, list(q), docs, units, word_budget=12, subjects=[frozenset({"third"})])
+    assert elsewhere == unaware, elsewhere
 
 
 def test_question_parts() -> None:

@@ -69,9 +69,10 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
     """Each candidate's feature values (`Candidate.features`, keyed by FEATURES and PREVIOUS).
     `subjects`: for each rare name the question holds, the documents that mention it; "off_subject" is the
     share of them that the unit's document is not among."""
-    subjects = subjects or []
     qterms = sorted(set(terms(question)))
     all_c = [c for lst in by_chunk.values() for c in lst]
+    # Only a subject some candidate's document names re-ranks them; none such does not empty the answer.
+    subjects = [docs for docs in subjects or [] if any(c.doc in docs for c in all_c)]
     # A unit is read under its section's heading ("Resources needed": "Required resources are a mentor…").
     unit_terms = {id(c): c.terms | c.heading for c in all_c}
     for lst in by_chunk.values():  # a list's heading qualifies each item: "Weaknesses" / "• Lack of trust"
