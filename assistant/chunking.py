@@ -224,9 +224,14 @@ def chunk_document(doc: SourceDoc, spec: ChunkSpec, deadline: float | None = Non
                 meta["page"] = part.page
             units, instructions = answer_units(text)
             meta[INSTRUCTIONS] = len(instructions)
-            chunks.append(Chunk(f"{doc.doc_id}:{chunk_id}", text, meta, units, instructions))
+            chunks.append(Chunk(f"{doc.doc_id}:{chunk_id}", text, meta, units, instructions))  # see doc_id_of
     # Each chunk names its neighbours, so readers fetch them by id (a filter on chunk_index scans the store).
     for i, c in enumerate(chunks):
         c.metadata["prev_id"] = chunks[i - 1].id if i else ""
         c.metadata["next_id"] = chunks[i + 1].id if i + 1 < len(chunks) else ""
     return chunks
+
+
+def doc_id_of(chunk_id: str) -> str:
+    """The document a chunk id belongs to: ids are "{doc_id}:{hash}" (`chunk_document`)."""
+    return chunk_id.rsplit(":", 1)[0]

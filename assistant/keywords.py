@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .acronyms import find_acronyms
-from .chunking import indexed_text
+from .chunking import doc_id_of, indexed_text
 from .language import english_part, is_lithuanian
 from .text import WORD
 
@@ -281,7 +281,7 @@ class KeywordIndex:
             if all(spread):  # known, word by word
                 rarest = min(spread, key=len)
                 if len(rarest) <= SUBJECT_SPREAD * len(self.ids):
-                    out.append(frozenset(self.ids[i].rsplit(":", 1)[0] for i in rarest))
+                    out.append(frozenset(doc_id_of(self.ids[i]) for i in rarest))
         return out
 
     def _chunks_with(self, term: str) -> list[int]:

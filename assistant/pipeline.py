@@ -34,7 +34,7 @@ from .answering.asking import question_parts
 from .answering.citations import citation_problems, ground, reply_sentences
 from .answering.extractive import compose
 from .answering.model import answer_messages, failure_notice, generate, make_chat_model
-from .answering.support import SentenceVectors, SupportCheck
+from .answering.support import SentenceVectors, SupportCheck, unit_vector
 from .embeddings import embedder_id, make_embedder
 from .keywords import KeywordIndex, index_version
 from .language import expand, with_english
@@ -204,7 +204,7 @@ class Assistant:
         parts = question_parts(turn.question)
         # Each part is read in the light of the whole ("how many earned it through InoLink?": the label).
         if len(parts) > 1:
-            turn.parts = [(p, _unit(np.add(self.embedder.embed_query(p), qv)).tolist()) for p in parts]
+            turn.parts = [(p, unit_vector(np.add(self.embedder.embed_query(p), qv)).tolist()) for p in parts]
         turn.topic_asked = self.classifier.classify(qv, centre)
         retriever = HybridRetriever(self.settings, self.store, keywords, words)
         turn.retrieved = retriever.retrieve(turn.search, qv, make_filter(turn.topic, turn.kind), search=turn.query)
@@ -337,10 +337,6 @@ class Assistant:
         missing = f" No document mentions {', '.join(unknown_names)}." if unknown_names else ""
         return ("The knowledge base does not cover this question, so I cannot answer it from the sources."
                 f"{missing} It covers cluster topics such as {labels}.")
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / (np.linalg.norm(v) or 1.0)
 
 
 class AnswerStream:

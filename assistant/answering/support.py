@@ -355,20 +355,20 @@ class SentenceVectors:
 
     def __init__(self, embedder: Any, known: Mapping[str, Any] | None = None) -> None:
         self.embedder = embedder
-        self.cache: dict[str, np.ndarray] = {" ".join(k.split()): _unit(v) for k, v in (known or {}).items()}
+        self.cache: dict[str, np.ndarray] = {" ".join(k.split()): unit_vector(v) for k, v in (known or {}).items()}
 
     def prefetch(self, texts: Iterable[str]) -> None:
         todo = list(dict.fromkeys(t for t in texts if t not in self.cache))
         if todo:
             for t, v in zip(todo, self.embedder.embed_documents(todo), strict=True):
-                self.cache[t] = _unit(v)
+                self.cache[t] = unit_vector(v)
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         self.prefetch(texts)
         return np.stack([self.cache[t] for t in texts])
 
 
-def _unit(v: Any) -> np.ndarray:
+def unit_vector(v: Any) -> np.ndarray:
     a = np.asarray(v, dtype=np.float32)
     n = float(np.linalg.norm(a))
     return a / n if n else a
@@ -384,7 +384,7 @@ def passage_vectors(embedder: Any, text: str) -> dict[str, np.ndarray]:
         vectors = embedder.embed_with_spans([text], [spans])[1][0]
     else:
         vectors = embedder.embed_documents([text[s:e] for s, e in spans])
-    return {" ".join(text[s:e].split()): _unit(v) for (s, e), v in zip(spans, vectors, strict=True)}
+    return {" ".join(text[s:e].split()): unit_vector(v) for (s, e), v in zip(spans, vectors, strict=True)}
 
 
 class SupportCheck:
