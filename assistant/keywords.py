@@ -61,6 +61,7 @@ def index_version(store: Store) -> str:
 
 
 SUBJECT_SPREAD = 0.15  # of the chunks: a name in more (Lithuania, clusters) names no one subject
+FOCUS_SPREAD = 0.5  # of the chunks: a term in more of them is what the whole corpus is about
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _RANGE = re.compile(r"\d+(?:-\d+)+")  # "2007-2013" is the years 2007 and 2013, as "2007–2013" reads
 
@@ -283,6 +284,13 @@ class KeywordIndex:
                 if len(rarest) <= SUBJECT_SPREAD * len(self.ids):
                     out.append(frozenset(doc_id_of(self.ids[i]) for i in rarest))
         return out
+
+    def focus(self, question_terms: list[str]) -> frozenset[str]:
+        """The terms that pick out what a question is about: those at most FOCUS_SPREAD of the chunks hold
+        ("facilitation", not "cluster" or "Lithuania"), and those no chunk holds, which a unit may word
+        otherwise ("money": "funds")."""
+        most = FOCUS_SPREAD * len(self.ids)
+        return frozenset(t for t in question_terms if len(self._chunks_with(t)) <= most)
 
     def _chunks_with(self, term: str) -> list[int]:
         col = self.columns.vocab.get(term)

@@ -269,6 +269,40 @@ def test_only_a_list_question_gets_a_whole_list() -> None:
     assert listed.count("\n• ") == 4, listed
 
 
+def test_a_list_item_shown_outside_a_list_answer_holds_what_the_question_is_about() -> None:
+    """"Who runs cluster facilitation in LT?" was answered, and then followed by "The main figures of
+    Lithuanian clusters:" and its bullets: they share "clusters" and "Lithuania" with it, not "runs" or
+    "facilitation". The question's focus (terms most chunks lack) keeps them out; a list question is
+    still answered with its list."""
+    from cluster_assistant.assistant.keywords import terms
+
+    lines = ["MITA runs cluster facilitation in Lithuania and helps clusters find partners.",
+             "The main figures of Lithuanian clusters:", "• Around 50 clusters operate in Lithuania today.",
+             "• Ten clusters in Lithuania hold the Bronze Label of ESCA."]
+    question = "Who runs cluster facilitation in Lithuania?"
+    assert "• Around 50" in _compose_lines(lines, question, 60)  # without a focus: the bullets fill the budget
+    focus = frozenset({"runs", "facilitation"}) & frozenset(terms(question))
+    assert focus == {"runs", "facilitation"}, terms(question)
+    focused = _compose_lines(lines, question, 60, focus=focus)
+    assert focused.startswith("MITA runs") and "•" not in focused and "main figures" not in focused, focused
+    listed = _compose_lines(lines, "What are the main figures of Lithuanian clusters?", 60,
+                            focus=frozenset({"figure"}))
+    assert listed.count("\n• ") == 2, listed
+
+
+def test_the_focus_of_a_question_is_what_few_chunks_hold() -> None:
+    from cluster_assistant.assistant.answering.asking import subject_terms
+    from cluster_assistant.assistant.keywords import KeywordIndex
+
+    texts = ["Clusters in Lithuania grow.", "Clusters in Lithuania export.", "Clusters in Lithuania train staff.",
+             "MITA runs cluster facilitation in Lithuania."]
+    index = KeywordIndex.build([f"d:{i}" for i in range(4)], texts, "v1")
+    assert index.focus(subject_terms("Who runs cluster facilitation in Lithuania?")) == {"runs", "facilitation"}
+    # "how many" says a number is asked for, not what about; a word no chunk holds may be worded otherwise.
+    assert subject_terms("How many clusters export?") == ["cluster", "export"]
+    assert index.focus(subject_terms("How much money do clusters get?")) == {"money", "get"}
+
+
 def test_a_question_that_names_a_programme_is_answered_from_the_documents_that_name_it() -> None:
     """"Who runs InoLink and what does it cost?" was answered with another programme's staff costs: a
     document that never names InoLink cannot say what InoLink costs."""
@@ -382,7 +416,7 @@ def test_distant_chunks_of_one_section_keep_their_own_citations() -> None:
 
 
 def _compose_lines(lines: list[str], question: str, budget: int, vectors: list | None = None,
-                   page: int | None = 3) -> str:
+                   page: int | None = 3, focus: frozenset[str] | None = None) -> str:
     """compose() over one chunk made of `lines`, every unit as close to the question as the others."""
     import numpy as np
     from cluster_assistant.assistant.answering.extractive import compose
@@ -395,7 +429,7 @@ def _compose_lines(lines: list[str], question: str, budget: int, vectors: list |
     units = [Unit(chunk_id="c1", start=text.index(line), text=line, embedding=np.asarray(v, dtype=np.float32))
              for line, v in zip(lines, vectors, strict=True)]
     docs = [Document(page_content=text, metadata={"id": "c1", "doc_id": "d", "title": "T", "page": page})]
-    return compose(question, list(q), docs, units, word_budget=budget)[0]
+    return compose(question, list(q), docs, units, word_budget=budget, focus=focus)[0]
 
 
 def test_a_list_that_opens_with_lists_holds_them_all_and_ends_at_prose_or_a_sibling_list() -> None:

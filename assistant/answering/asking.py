@@ -28,6 +28,8 @@ _NUMBER_QUESTION = re.compile(r"\b(how (many|much|long|large|big|often|old)|when
 _NAME_QUESTION = re.compile(r"^(who|whom)\b|\b(which|what) (clusters?|organi[sz]ations?|institutions?|"
                             r"programmes?|models?|stakeholders?|partners?|countries|regions?|projects?|bodies)\b", re.I)
 NUMBER = re.compile(r"\b\d")
+# "How many", "how long": the word after "how" says what kind of answer is asked, not what it is about.
+_HOW_WORD = re.compile(r"\bhow\s+(?:many|much|long|large|big|often|old|far|soon)\b", re.I)
 _NAME = re.compile(r"\b([A-Z][a-z]+|[A-Z]{2,})\b")
 
 LIST_BUDGET = 1.25
@@ -45,6 +47,11 @@ def asks_for_list(question: str) -> bool:
         return bool(_LIST_QUESTION.search(english)) and not _COUNT_TERMS.search(english)
     return any(_LIST_QUESTION.search(s) and not _COUNT_QUESTION.match(s) and not _COUNTED.search(s)
                for s in asking_sentences(question))
+
+
+def subject_terms(question: str) -> list[str]:
+    """The question's terms less the words that only say what kind of answer is asked ("how many")."""
+    return terms(_HOW_WORD.sub("how", question))
 
 
 def asking_sentences(question: str) -> list[str]:

@@ -44,21 +44,25 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
             word_budget: int, shown: frozenset[str] = frozenset(),
             word_vectors: WordVectors | None = None,
             subjects: list[frozenset[str]] | None = None,
-            parts: list[tuple[str, list[float]]] | None = None) -> tuple[str, list[Citation]]:
+            parts: list[tuple[str, list[float]]] | None = None,
+            focus: frozenset[str] | None = None) -> tuple[str, list[Citation]]:
     """Build the answer text with [n] markers, and its citations.
 
     Units in `shown` (see `render.shown_sentences`) are not used. `word_vectors`: the corpus's, so that
     a unit that words a question term otherwise matches it. `subjects`: for each programme or body the
     question names, the documents that mention it (`KeywordIndex.subjects`). `parts`: for a question that
     asks several things ("Who runs InoLink and what does it cost?", `asking.question_parts`), each part and
-    its vector; the answer opens with the unit that answers each part best, in their order."""
+    its vector; the answer opens with the unit that answers each part best, in their order. `focus`: the
+    question's terms that pick out what it asks about (not "cluster", which most chunks hold); when given,
+    a list item that holds none of them, itself or in other words, is not shown in answer to a question
+    that does not ask for a list."""
     firsts = []
     for text, vector in parts or []:
-        best = Composer(text, vector, docs, units, word_budget, shown, word_vectors, subjects or []).best()
+        best = Composer(text, vector, docs, units, word_budget, shown, word_vectors, subjects or [], focus).best()
         if best is not None:
             firsts.append((best.chunk_id, best.index))
     return Composer(question, query_vector, docs, units, word_budget, shown, word_vectors,
-                    subjects or []).answer(firsts)
+                    subjects or [], focus).answer(firsts)
 
 
 class Composer:
@@ -66,12 +70,12 @@ class Composer:
 
     def __init__(self, question: str, query_vector: list[float], docs: list[Document], units: list[Unit],
                  word_budget: int, shown: frozenset[str], word_vectors: WordVectors | None,
-                 subjects: list[frozenset[str]]) -> None:
+                 subjects: list[frozenset[str]], focus: frozenset[str] | None = None) -> None:
         self.docs = docs
         self.shown = shown
         self.budget = budget_for(question, word_budget)
         self.by_chunk = candidates(docs, units)
-        score(question, query_vector, self.by_chunk, word_vectors, subjects)
+        score(question, query_vector, self.by_chunk, word_vectors, subjects, focus)
         self.layout = Layout(docs, self.by_chunk)
         self.wants_list = asks_for_list(question)
         self.wants_figure, self.wants_names = asks_for(question)
@@ -104,7 +108,7 @@ class Composer:
             first = any(c is o for o in opening)
             if not first and (c.score < floor or self.words >= self.budget):
                 break
-            if c in self.picked or self.repeated(c):
+            if c in self.picked or self.repeated(c) or not (first or self.on_focus(c)):
                 continue
             new = self.taking(c, first, floor)
             if new is not None and (new := self.fitted(new, self.opens_list(c))):
@@ -126,7 +130,15 @@ class Composer:
         leads = [c for c in ranked if self.wants_list or self.can_lead(c)] or ranked
         if self.named_in:
             leads = [c for c in leads if c.named] or leads
+        leads = [c for c in leads if self.on_focus(c)] or leads
         return max(leads[:LEAD_POOL], key=lambda c: c.own) if leads else None
+
+    def on_focus(self, c: Candidate) -> bool:
+        """May the unit be shown, as far as the question's focus goes? A list item shown in answer to a
+        question that does not ask for a list must hold what the question is about: "• Around 50 clusters
+        operate in Lithuania" shares words with "Who runs cluster facilitation in LT?", but neither "runs"
+        nor "facilitation". (Asking the same of every sentence cost paraphrased questions: docs/evaluation.md.)"""
+        return self.wants_list or not is_list_item(c.text) or c.features["focus"] > 0
 
     def antecedent(self, c: Candidate) -> Candidate | None:
         """The sentence before one that points back ("Such projects…"), when a reader can be shown it."""

@@ -32,13 +32,13 @@ SUBJECT_PENALTY = 0.5  # a document that never names the programme asked about d
 # its subject. (Weights learned by logistic regression on the dev half's key facts ranked single
 # units better but composed worse answers: see docs/evaluation.md.)
 FEATURES = ("cos", "lexical", "rank", "list_match", "number_match", "names_match", "log_words", "has_number",
-            "list_item", "first_in_chunk", "off_subject")
+            "list_item", "first_in_chunk", "off_subject", "focus")
 PREVIOUS = ("prev_cos", "prev_lexical")
 WEIGHTS: dict[str, float] = {
     "cos": 1.0, "lexical": LEXICAL_WEIGHT, "rank": -RANK_PENALTY, "list_match": LIST_BONUS,
     "number_match": ANSWER_TYPE_BONUS, "names_match": ANSWER_TYPE_BONUS, "log_words": 0.0, "has_number": 0.0,
-    "list_item": 0.0, "first_in_chunk": 0.0, "off_subject": -SUBJECT_PENALTY, "prev_cos": CONTEXT_WEIGHT,
-    "prev_lexical": CONTEXT_WEIGHT * LEXICAL_WEIGHT,
+    "list_item": 0.0, "first_in_chunk": 0.0, "off_subject": -SUBJECT_PENALTY, "focus": 0.0,  # a filter: `Composer`
+    "prev_cos": CONTEXT_WEIGHT, "prev_lexical": CONTEXT_WEIGHT * LEXICAL_WEIGHT,
 }
 
 # A sentence that leans on the one before ("It…", "This…", "They…", "Such…", "Moreover…") shares its
@@ -65,10 +65,12 @@ def term_matches(qterms: list[str], unit_terms: dict[int, frozenset[str]],
 
 
 def features(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]],
-             word_vectors: WordVectors | None = None, subjects: list[frozenset[str]] | None = None) -> None:
+             word_vectors: WordVectors | None = None, subjects: list[frozenset[str]] | None = None,
+             focus: frozenset[str] | None = None) -> None:
     """Each candidate's feature values (`Candidate.features`, keyed by FEATURES and PREVIOUS).
     `subjects`: for each rare name the question holds, the documents that mention it; "off_subject" is the
-    share of them that the unit's document is not among."""
+    share of them that the unit's document is not among. `focus`: the question's terms that pick out what it
+    is about; "focus" is how nearly the unit holds one of them (1 when none is given: no filter)."""
     qterms = sorted(set(terms(question)))
     all_c = [c for lst in by_chunk.values() for c in lst]
     # Only a subject some candidate's document names re-ranks them; none such does not empty the answer.
@@ -85,6 +87,7 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
     # How rare a term is among the candidates, counting the units that word it otherwise too.
     idf = {t: math.log(1 + n / (1 + sum(t in m for m in held.values()))) for t in qterms}
     total = sum(idf.values()) or 1.0
+    focus = (focus or frozenset()) & set(qterms)  # a part of the question has the part's focus
     qv = np.asarray(query_vector)
     wants_list = asks_for_list(question)
     number, names = asks_for(question)
@@ -97,6 +100,7 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
                  "number_match": float(typed[0]), "names_match": float(typed[1]),
                  "log_words": math.log1p(c.words), "has_number": float(bool(NUMBER.search(c.text))),
                  "list_item": float(is_list_item(c.text)), "first_in_chunk": float(c.index == 0),
+                 "focus": max((held[id(c)].get(t, 0.0) for t in focus), default=0.0) if focus else 1.0,
                  "off_subject": sum(c.doc not in docs for docs in subjects) / len(subjects) if subjects else 0.0}
             share = 1.0 if (_DEPENDS.match(c.text) or is_list_item(c.text)) else INDEPENDENT_SHARE
             c.features = {**f, "prev_cos": share * prev["cos"], "prev_lexical": share * prev["lexical"]}
@@ -106,9 +110,10 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
 
 
 def score(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]],
-          word_vectors: WordVectors | None = None, subjects: list[frozenset[str]] | None = None) -> None:
+          word_vectors: WordVectors | None = None, subjects: list[frozenset[str]] | None = None,
+          focus: frozenset[str] | None = None) -> None:
     """Set each candidate's `own` score and its `score` (with the previous unit's share); noise gets -1."""
-    features(question, query_vector, by_chunk, word_vectors, subjects)
+    features(question, query_vector, by_chunk, word_vectors, subjects, focus)
     qterms = set(terms(question))
     for lst in by_chunk.values():
         for c in lst:
