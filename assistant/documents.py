@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import time
@@ -17,6 +18,7 @@ import yaml
 from . import safe_yaml
 from .language import LT_WORDS
 from .loaders import html, office
+from .loaders.tables import page_text
 from .source_doc import Limits, LoadError, Part, Sections, SourceDoc, printable
 
 SUPPORTED_SUFFIXES = {".pdf", ".md", ".markdown", ".txt", ".docx", ".pptx", ".html", ".htm"}
@@ -24,6 +26,7 @@ SUPPORTED_SUFFIXES = {".pdf", ".md", ".markdown", ".txt", ".docx", ".pptx", ".ht
 FORMATS = {".pdf": "pdf", ".md": "md", ".markdown": "md", ".txt": "txt", ".docx": "docx", ".pptx": "pptx",
            ".html": "html", ".htm": "html"}
 KINDS = {"policy", "good-practice", "training", "news"}
+log = logging.getLogger(__name__)
 
 
 def is_utf8_name(path: Path) -> bool:
@@ -100,8 +103,8 @@ def load_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> SourceDoc:
 
 # Bump when the text a file yields changes (a rule of extraction): its documents are read again at
 # the next ingest, and only their changed chunks embedded. 2: EU back covers dropped. 3: footnote marks set
-# apart from their names ("LINPRA 9 ,") dropped.
-EXTRACTION_VERSION = 3
+# apart from their names ("LINPRA 9 ,") dropped. 4: PDF tables read row by row (loaders/tables.py).
+EXTRACTION_VERSION = 4
 
 
 def _make_doc(path: Path, data: bytes, parts: list[Part], meta: dict[str, Any]) -> SourceDoc:
@@ -275,7 +278,7 @@ def _load_pdf(path: Path, data: bytes, limits: Limits) -> tuple[list[Part], dict
         for i, page in enumerate(reader.pages, start=1):
             if time.monotonic() - started > limits.timeout_s:
                 raise LoadError(path, "timeout", f"text extraction took longer than {limits.timeout_s:.0f} s")
-            text = _tidy_pdf_text(page.extract_text() or "")
+            text = _tidy_pdf_text(_with_tables(page) or page.extract_text() or "")
             if text:
                 parts.append(Part(text=text, page=i))
         info: Any = reader.metadata or {}
@@ -358,6 +361,17 @@ def _increasing(numbers: list[int]) -> set[int]:
     for run in best:
         top = run if len(run) > len(top) else top
     return set(top)
+
+
+def _with_tables(page: Any) -> str | None:
+    """The page's text with its tables read row by row (`loaders.tables`), or None: no table, or a page
+    whose layout pypdf cannot read, which the plain extraction still reads."""
+    try:
+        layout = page.extract_text(extraction_mode="layout")
+    except Exception as e:  # noqa: BLE001 - layout mode is an extra; any failure leaves the plain text
+        log.debug("layout extraction failed on a page (%s: %s); reading it as plain text", type(e).__name__, e)
+        return None
+    return page_text(layout or "")
 
 
 def _tidy_pdf_text(text: str) -> str:
