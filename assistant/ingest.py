@@ -27,6 +27,7 @@ from .vector_centre import corpus_centre
 from .word_vectors import WordVectors
 
 if TYPE_CHECKING:
+    import numpy as np
     from langchain_core.embeddings import Embeddings
 
     from .settings import Settings
@@ -273,9 +274,28 @@ def ingest(paths: Sequence[Path | str], settings: Settings, store: Store, embedd
         keywords = KeywordIndex.for_store(store, settings.keywords_dir)  # cheap when already current
         # New words are embedded now, not at the first question (see word_vectors).
         WordVectors.for_vocabulary(keywords.columns.by_spread(), embedder, settings.keywords_dir, space)
-        corpus_centre(store, settings.keywords_dir)
+        centre = corpus_centre(store, settings.keywords_dir)
+        if changed and centre is not None:
+            retag(store, topics, centre)
     report.seconds = time.monotonic() - started
     return report
+
+
+def retag(store: Store, topics: TopicClassifier, centre: np.ndarray) -> int:
+    """Tag every chunk again against the corpus's centre (`TopicClassifier.tag`), as questions are
+    classified: the centre moves with what the corpus holds, so a new document can change the areas of
+    the chunks already there. Only chunks whose areas changed are written. Returns their number."""
+    ids: list[str] = []
+    metas: list[dict[str, Any]] = []
+    for page_ids, vectors, current in store.iter_vectors("chunk_topics"):
+        for cid, tags, was in zip(page_ids, topics.tag(vectors, centre), current, strict=True):
+            if ",".join(tags) != (was or ""):
+                meta: dict[str, Any] = {f"topic_{t.id}": False for t in topics.topics}
+                _set_topics(meta, tags)
+                ids.append(cid)
+                metas.append(meta)
+    store.update_metadata(ids, metas)
+    return len(ids)
 
 
 def _set_topics(meta: dict[str, Any], tags: list[str]) -> None:

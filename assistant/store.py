@@ -187,6 +187,18 @@ class Store:
                 rows.append(np.asarray(got["embeddings"], dtype=np.float32))
         return np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
+    def iter_vectors(self, key: str, page: int = 2000) -> Iterator[tuple[list[str], np.ndarray, list[Any]]]:
+        """(ids, vectors, the value of metadata `key` of each) of every chunk, a page at a time."""
+        import numpy as np
+
+        total = self.count()
+        for off in range(0, total, page):
+            with self._doing("cannot read"):
+                got = self.collection.get(include=["embeddings", "metadatas"], limit=page, offset=off)
+            if got["ids"]:
+                yield (list(got["ids"]), np.asarray(got["embeddings"], dtype=np.float32),
+                       [(m or {}).get(key) for m in got["metadatas"] or []])
+
     def iter_texts(self, page: int = 2000) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """(id, text, metadata) of every chunk, fetched a page at a time."""
         total = self.count()

@@ -113,10 +113,15 @@ class TopicClassifier:
         scores = centred(self.matrix, centre) @ centred(np.asarray(vector), centre)
         return self.topics[int(np.argmax(scores))].id
 
-    def tag(self, vectors: list[list[float]], margin: float = 0.05) -> list[list[str]]:
-        """Topics of each chunk: the best one, and any within `margin` of it."""
+    def tag(self, vectors: list[list[float]] | np.ndarray, centre: np.ndarray | None = None,
+            margin: float = 0.05) -> list[list[str]]:
+        """Topics of each chunk: the best one, and any within `margin` of it. With the corpus `centre`, as
+        `classify` compares a question: without it, nearly every chunk of a corpus about clusters is
+        nearest one area (R&D: 122 of 138 chunks here; member engagement: 1)."""
         out = []
-        for row in self.scores(vectors):
+        scores = self.scores(vectors) if centre is None else \
+            centred(np.asarray(vectors), centre) @ centred(self.matrix, centre).T
+        for row in scores:
             best = float(row.max())
             out.append([self.topics[i].id for i in np.argsort(-row) if row[i] >= best - margin])
         return out
