@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .acronyms import acronyms_for
-from .answering.asking import question_parts, subject_terms
+from .answering.asking import defined_name, question_parts, subject_terms
 from .answering.citations import citation_problems, ground, reply_sentences
 from .answering.extractive import compose
 from .answering.model import answer_messages, failure_notice, generate, make_chat_model
@@ -87,7 +87,8 @@ class Turn:
     words: WordVectors | None = None       # the corpus's word vectors, as retrieval saw them
     subjects: list[frozenset[str]] = field(default_factory=list)  # the documents naming each rare name asked
     parts: list[tuple[str, list[float]]] = field(default_factory=list)  # of a question asking several things
-    focus: frozenset[str] = frozenset()    # the question's terms that pick out what it is about (`_focus`)
+    focus: frozenset[str] = frozenset()    # the question's terms that pick out what it is about
+    defined: list[str] = field(default_factory=list)  # what a "What is X?" question asks about, in its forms
     retrieve_ms: float = 0.0
     answer: Answer | None = None           # the extractive answer, or the model's once grounded
     answer_ms: float = 0.0
@@ -199,6 +200,7 @@ class Assistant:
         turn.words = words
         turn.subjects = keywords.subjects(turn.search)
         turn.focus = keywords.focus(subject_terms(turn.search))
+        turn.defined = defined_name(turn.question, keywords.acronyms)
         # A name spelled out also finds the text that abbreviates it ("Key Enabling Technologies": KETs).
         acronyms = acronyms_for(turn.search, keywords.acronyms)
         turn.query = with_english(turn.search, acronyms)  # what is embedded and matched
@@ -236,7 +238,7 @@ class Assistant:
             units = units_of(r.context)
             text, cites = compose(turn.query, r.query_vector, r.context, units, self.settings.answer_words,
                                   shown=turn.shown, word_vectors=turn.words, subjects=turn.subjects, parts=turn.parts,
-                                  focus=turn.focus)
+                                  focus=turn.focus, defined=turn.defined)
             ans = Answer(question=q, answer=text, refused=not cites, topic=topic, citations=cites,
                          confidence=r.relevance)
             if not cites:

@@ -416,7 +416,8 @@ def test_distant_chunks_of_one_section_keep_their_own_citations() -> None:
 
 
 def _compose_lines(lines: list[str], question: str, budget: int, vectors: list | None = None,
-                   page: int | None = 3, focus: frozenset[str] | None = None) -> str:
+                   page: int | None = 3, focus: frozenset[str] | None = None,
+                   defined: list[str] | None = None) -> str:
     """compose() over one chunk made of `lines`, every unit as close to the question as the others."""
     import numpy as np
     from cluster_assistant.assistant.answering.extractive import compose
@@ -429,7 +430,7 @@ def _compose_lines(lines: list[str], question: str, budget: int, vectors: list |
     units = [Unit(chunk_id="c1", start=text.index(line), text=line, embedding=np.asarray(v, dtype=np.float32))
              for line, v in zip(lines, vectors, strict=True)]
     docs = [Document(page_content=text, metadata={"id": "c1", "doc_id": "d", "title": "T", "page": page})]
-    return compose(question, list(q), docs, units, word_budget=budget, focus=focus)[0]
+    return compose(question, list(q), docs, units, word_budget=budget, focus=focus, defined=defined)[0]
 
 
 def test_a_list_that_opens_with_lists_holds_them_all_and_ends_at_prose_or_a_sibling_list() -> None:
@@ -942,3 +943,32 @@ def test_the_readme_demo_question_opens_with_mitas_support(corpus_assistant: Ass
     first = sentences(ans.answer)[0]
     assert "MITA" in first and any(w in first for w in ("facilitat", "partners", "strategy")), ans.answer
     assert words(ans.answer) <= 120 and "…" not in ans.answer
+
+
+def test_what_is_a_named_thing_opens_with_the_sentence_that_says_what_it_is() -> None:
+    """"What is INOKLASTER exactly?" opened with "In particular, to upgrade INOKLASTER measure…", a plan to
+    change it: nearer in meaning than "Measure INOKLASTER supports…", which says what it is."""
+    import numpy as np
+    from cluster_assistant.assistant.answering.asking import defined_name
+
+    assert defined_name("What is INOKLASTER exactly?") == ["INOKLASTER"]
+    assert defined_name("what's the EOCIC?", {"EOCIC": "European Observatory for Clusters and Industrial Change",
+                                               "ESCA": "European Secretariat for Cluster Analysis"}) == \
+        ["EOCIC", "European Observatory for Clusters and Industrial Change"]
+    assert defined_name("What is a cluster?") == [] and defined_name("What is This?") == []
+    assert defined_name("Who is the current director of MITA?") == []
+
+    q = np.eye(8)[0]
+    lines = ["In particular, the plan is to upgrade the INOKLASTER measure by broadening its definition.",
+             "Measure INOKLASTER supports clusters and their members to collaborate in R&D and innovation."]
+    vectors = [q, 0.8 * q + 0.6 * np.eye(8)[1]]
+    question = "What is INOKLASTER exactly?"
+    assert _compose_lines(lines, question, 14, vectors).startswith("In particular")
+    defined = _compose_lines(lines, question, 14, vectors, defined=defined_name(question))
+    assert defined.startswith("Measure INOKLASTER supports"), defined
+
+
+def test_what_is_an_acronym_finds_where_it_is_spelled_out(corpus_assistant: Assistant) -> None:
+    ans = corpus_assistant.answer("What is EOCIC?")
+    assert ans.answer.startswith("The European Observatory for Clusters and Industrial Change (#EOCIC) is an "
+                                 "initiative of the European Commission"), ans.answer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..keywords import names_in, terms
+from ..keywords import STOPWORDS, names_in, terms
 from ..language import english_part, is_lithuanian
 from ..text import BULLET, unit_spans
 
@@ -31,6 +31,7 @@ NUMBER = re.compile(r"\b\d")
 # "How many", "how long": the word after "how" says what kind of answer is asked, not what it is about.
 _HOW_WORD = re.compile(r"\bhow\s+(?:many|much|long|large|big|often|old|far|soon)\b", re.I)
 _NAME = re.compile(r"\b([A-Z][a-z]+|[A-Z]{2,})\b")
+_WORDS = re.compile(r"[\w&-]+")
 
 LIST_BUDGET = 1.25
 FACT_BUDGET = 0.8
@@ -47,6 +48,41 @@ def asks_for_list(question: str) -> bool:
         return bool(_LIST_QUESTION.search(english)) and not _COUNT_TERMS.search(english)
     return any(_LIST_QUESTION.search(s) and not _COUNT_QUESTION.match(s) and not _COUNTED.search(s)
                for s in asking_sentences(question))
+
+
+# "What is INOKLASTER exactly?", "what's the EOCIC?": a question that asks what a named thing is.
+_DEFINITION = re.compile(r"^\s*(?i:(?:so\s+|and\s+)?(?:what|who)(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+"
+                         r"(?:the\s+|an?\s+)?)(?P<name>[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*){0,3})"
+                         r"(?i:\s+exactly|\s+all\s+about|\s+about)?\s*[?.!]*\s*$")
+_LEADING = 3  # words: a unit that names the thing this early is about it ("Measure INOKLASTER supports…")
+
+
+def defined_name(question: str, acronyms: dict[str, str] | None = None) -> list[str]:
+    """For a question asking what a named thing is, the name and, for an acronym the documents define,
+    its spelled-out form ("EOCIC", "European Observatory for Clusters and Industrial Change"); else []."""
+    m = _DEFINITION.match(question)
+    if m is None:
+        return []
+    name = m.group("name")
+    if name.lower() in STOPWORDS:  # "What is This?"
+        return []
+    return [name] + [full for short, full in (acronyms or {}).items() if short == name]
+
+
+def defines(names: list[str], text: str) -> bool:
+    """Does the unit say what one of `names` is: it opens with it ("Measure INOKLASTER supports…", "The
+    European Observatory for Clusters and Industrial Change (#EOCIC) is…"), or says "… is INOKLASTER"?"""
+    plain = BULLET.sub("", text).strip()
+    lowered = re.sub(r"^(?:the|a|an)\s+", "", plain.lower())
+    for name in names:
+        low = name.lower()
+        if " " in low:
+            if lowered.startswith(low):
+                return True
+        elif low in [w.lower() for w in _WORDS.findall(plain)[:_LEADING]] or \
+                re.search(rf"\b(?:is|are)\s+(?:the\s+)?{re.escape(low)}\b", lowered):
+            return True
+    return False
 
 
 def subject_terms(question: str) -> list[str]:

@@ -45,7 +45,7 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
             word_vectors: WordVectors | None = None,
             subjects: list[frozenset[str]] | None = None,
             parts: list[tuple[str, list[float]]] | None = None,
-            focus: frozenset[str] | None = None) -> tuple[str, list[Citation]]:
+            focus: frozenset[str] | None = None, defined: list[str] | None = None) -> tuple[str, list[Citation]]:
     """Build the answer text with [n] markers, and its citations.
 
     Units in `shown` (see `render.shown_sentences`) are not used. `word_vectors`: the corpus's, so that
@@ -55,14 +55,16 @@ def compose(question: str, query_vector: list[float], docs: list[Document], unit
     its vector; the answer opens with the unit that answers each part best, in their order. `focus`: the
     question's terms that pick out what it asks about (not "cluster", which most chunks hold); when given,
     a list item that holds none of them, itself or in other words, is not shown in answer to a question
-    that does not ask for a list."""
+    that does not ask for a list. `defined`: what a "What is X?" question asks about (`asking.defined_name`);
+    a unit that says what it is counts more."""
     firsts = []
     for text, vector in parts or []:
-        best = Composer(text, vector, docs, units, word_budget, shown, word_vectors, subjects or [], focus).best()
+        best = Composer(text, vector, docs, units, word_budget, shown, word_vectors, subjects or [], focus,
+                        defined).best()
         if best is not None:
             firsts.append((best.chunk_id, best.index))
     return Composer(question, query_vector, docs, units, word_budget, shown, word_vectors,
-                    subjects or [], focus).answer(firsts)
+                    subjects or [], focus, defined).answer(firsts)
 
 
 class Composer:
@@ -70,12 +72,13 @@ class Composer:
 
     def __init__(self, question: str, query_vector: list[float], docs: list[Document], units: list[Unit],
                  word_budget: int, shown: frozenset[str], word_vectors: WordVectors | None,
-                 subjects: list[frozenset[str]], focus: frozenset[str] | None = None) -> None:
+                 subjects: list[frozenset[str]], focus: frozenset[str] | None = None,
+                 defined: list[str] | None = None) -> None:
         self.docs = docs
         self.shown = shown
         self.budget = budget_for(question, word_budget)
         self.by_chunk = candidates(docs, units)
-        score(question, query_vector, self.by_chunk, word_vectors, subjects, focus)
+        score(question, query_vector, self.by_chunk, word_vectors, subjects, focus, defined)
         self.layout = Layout(docs, self.by_chunk)
         self.wants_list = asks_for_list(question)
         self.wants_figure, self.wants_names = asks_for(question)

@@ -16,7 +16,7 @@ import numpy as np
 from ..keywords import terms
 from ..text import is_heading, is_list_item
 from ..word_vectors import WordVectors
-from .asking import NUMBER, answer_type_matches, asks_for, asks_for_list
+from .asking import NUMBER, answer_type_matches, asks_for, asks_for_list, defines
 from .lists import intro_of, is_intro, list_end
 from .units import Candidate, is_enumeration, is_noise
 
@@ -25,6 +25,7 @@ CONTEXT_WEIGHT = 0.5
 RANK_PENALTY = 0.05
 LIST_BONUS = 0.2
 ANSWER_TYPE_BONUS = 0.1
+DEFINITION_BONUS = 0.3  # "What is INOKLASTER?": the sentence that opens with it says what it is
 SUBJECT_PENALTY = 0.5  # a document that never names the programme asked about does not say how it works
 
 # How a unit's features weigh in its score. FEATURES describe the unit alone (its `own` score);
@@ -32,12 +33,13 @@ SUBJECT_PENALTY = 0.5  # a document that never names the programme asked about d
 # its subject. (Weights learned by logistic regression on the dev half's key facts ranked single
 # units better but composed worse answers: see docs/evaluation.md.)
 FEATURES = ("cos", "lexical", "rank", "list_match", "number_match", "names_match", "log_words", "has_number",
-            "list_item", "first_in_chunk", "off_subject", "focus")
+            "list_item", "first_in_chunk", "off_subject", "focus", "defines")
 PREVIOUS = ("prev_cos", "prev_lexical")
 WEIGHTS: dict[str, float] = {
     "cos": 1.0, "lexical": LEXICAL_WEIGHT, "rank": -RANK_PENALTY, "list_match": LIST_BONUS,
     "number_match": ANSWER_TYPE_BONUS, "names_match": ANSWER_TYPE_BONUS, "log_words": 0.0, "has_number": 0.0,
-    "list_item": 0.0, "first_in_chunk": 0.0, "off_subject": -SUBJECT_PENALTY, "focus": 0.0,  # a filter: `Composer`
+    "list_item": 0.0, "first_in_chunk": 0.0, "off_subject": -SUBJECT_PENALTY, "defines": DEFINITION_BONUS,
+    "focus": 0.0,  # a filter: `Composer`
     "prev_cos": CONTEXT_WEIGHT, "prev_lexical": CONTEXT_WEIGHT * LEXICAL_WEIGHT,
 }
 
@@ -66,11 +68,12 @@ def term_matches(qterms: list[str], unit_terms: dict[int, frozenset[str]],
 
 def features(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]],
              word_vectors: WordVectors | None = None, subjects: list[frozenset[str]] | None = None,
-             focus: frozenset[str] | None = None) -> None:
+             focus: frozenset[str] | None = None, defined: list[str] | None = None) -> None:
     """Each candidate's feature values (`Candidate.features`, keyed by FEATURES and PREVIOUS).
     `subjects`: for each rare name the question holds, the documents that mention it; "off_subject" is the
     share of them that the unit's document is not among. `focus`: the question's terms that pick out what it
-    is about; "focus" is how nearly the unit holds one of them (1 when none is given: no filter)."""
+    is about; "focus" is how nearly the unit holds one of them (1 when none is given: no filter). `defined`:
+    the thing a "What is X?" question asks about, in its forms (`asking.defined_name`)."""
     qterms = sorted(set(terms(question)))
     all_c = [c for lst in by_chunk.values() for c in lst]
     # Only a subject some candidate's document names re-ranks them; none such does not empty the answer.
@@ -100,6 +103,7 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
                  "number_match": float(typed[0]), "names_match": float(typed[1]),
                  "log_words": math.log1p(c.words), "has_number": float(bool(NUMBER.search(c.text))),
                  "list_item": float(is_list_item(c.text)), "first_in_chunk": float(c.index == 0),
+                 "defines": float(bool(defined) and defines(defined or [], c.text)),
                  "focus": max((held[id(c)].get(t, 0.0) for t in focus), default=0.0) if focus else 1.0,
                  "off_subject": sum(c.doc not in docs for docs in subjects) / len(subjects) if subjects else 0.0}
             share = 1.0 if (_DEPENDS.match(c.text) or is_list_item(c.text)) else INDEPENDENT_SHARE
@@ -111,9 +115,9 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
 
 def score(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]],
           word_vectors: WordVectors | None = None, subjects: list[frozenset[str]] | None = None,
-          focus: frozenset[str] | None = None) -> None:
+          focus: frozenset[str] | None = None, defined: list[str] | None = None) -> None:
     """Set each candidate's `own` score and its `score` (with the previous unit's share); noise gets -1."""
-    features(question, query_vector, by_chunk, word_vectors, subjects, focus)
+    features(question, query_vector, by_chunk, word_vectors, subjects, focus, defined)
     qterms = set(terms(question))
     for lst in by_chunk.values():
         for c in lst:
