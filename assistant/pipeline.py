@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .acronyms import acronyms_for
-from .answering.asking import defined_name, question_parts, subject_terms
+from .answering.asking import Clues, defined_name, question_parts, subject_terms
 from .answering.citations import citation_problems, ground, reply_sentences
 from .answering.extractive import compose
 from .answering.model import answer_messages, failure_notice, generate, make_chat_model
@@ -85,10 +85,7 @@ class Turn:
     topic_asked: str = ""                  # the competence area the question is about
     retrieved: Retrieved | None = None     # the chunks found, and how relevant the best is
     words: WordVectors | None = None       # the corpus's word vectors, as retrieval saw them
-    subjects: list[frozenset[str]] = field(default_factory=list)  # the documents naming each rare name asked
-    parts: list[tuple[str, list[float]]] = field(default_factory=list)  # of a question asking several things
-    focus: frozenset[str] = frozenset()    # the question's terms that pick out what it is about
-    defined: list[str] = field(default_factory=list)  # what a "What is X?" question asks about, in its forms
+    clues: Clues = field(default_factory=Clues)  # names, parts, focus: what the answerer weighs besides
     retrieve_ms: float = 0.0
     answer: Answer | None = None           # the extractive answer, or the model's once grounded
     answer_ms: float = 0.0
@@ -198,17 +195,17 @@ class Assistant:
         t = time.perf_counter()
         keywords, words, centre = self.derived()
         turn.words = words
-        turn.subjects = keywords.subjects(turn.search)
-        turn.focus = keywords.focus(subject_terms(turn.search))
-        turn.defined = defined_name(turn.question, keywords.acronyms)
         # A name spelled out also finds the text that abbreviates it ("Key Enabling Technologies": KETs).
         acronyms = acronyms_for(turn.search, keywords.acronyms)
         turn.query = with_english(turn.search, acronyms)  # what is embedded and matched
         qv = self.embedder.embed_query(turn.query)
         parts = question_parts(turn.question)
-        # Each part is read in the light of the whole ("how many earned it through InoLink?": the label).
-        if len(parts) > 1:
-            turn.parts = [(p, unit_vector(np.add(self.embedder.embed_query(p), qv)).tolist()) for p in parts]
+        turn.clues = Clues(
+            subjects=keywords.subjects(turn.search), focus=keywords.focus(subject_terms(turn.search)),
+            defined=defined_name(turn.question, keywords.acronyms),
+            # Each part is read in the light of the whole ("how many earned it through InoLink?": the label).
+            parts=[(p, unit_vector(np.add(self.embedder.embed_query(p), qv)).tolist()) for p in parts]
+            if len(parts) > 1 else [])
         turn.topic_asked = self.classifier.classify(qv, centre)
         retriever = HybridRetriever(self.settings, self.store, keywords, words)
         turn.retrieved = retriever.retrieve(turn.search, qv, make_filter(turn.topic, turn.kind), search=turn.query)
@@ -237,8 +234,7 @@ class Assistant:
                 fill_units(self.embedder, missing)
             units = units_of(r.context)
             text, cites = compose(turn.query, r.query_vector, r.context, units, self.settings.answer_words,
-                                  shown=turn.shown, word_vectors=turn.words, subjects=turn.subjects, parts=turn.parts,
-                                  focus=turn.focus, defined=turn.defined)
+                                  shown=turn.shown, word_vectors=turn.words, clues=turn.clues)
             ans = Answer(question=q, answer=text, refused=not cites, topic=topic, citations=cites,
                          confidence=r.relevance)
             if not cites:
@@ -329,7 +325,7 @@ class Assistant:
         if not r.docs or self.classifier.off_topic(r.query_vector) <= r.nearest:
             return True
         return any(self.classifier.off_topic(v) <= max((s for _, s in self.store.search(v, 1)), default=0.0)
-                   for _, v in turn.parts)
+                   for _, v in turn.clues.parts)
 
     def refusal_text(self, unknown_names: list[str] | None = None, filters: list[str] | None = None) -> str:
         filters = [f for f in filters or [] if f]

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cluster_assistant.assistant.answering.asking import Clues
 from cluster_assistant.assistant.answering.citations import citation_problems
 from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.schema import BadQuestion
@@ -204,12 +205,27 @@ def test_list_items_show_under_their_own_heading_and_one_page_is_one_source(tmp_
     assert not citation_problems(ans, {cid: d.page_content for cid, d in stored.items()})
 
 
+def test_a_refusal_under_a_topic_filter_names_the_topic(tmp_path: Path) -> None:
+    from .conftest import index, make_assistant
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "funding.md").write_text("# Funding guide\n" + "EU structural funds finance cluster projects. The national "
+                                     "programme co-finances joint R&D, and the ministry sets the budgets. " * 6)
+    (docs / "press.md").write_text("# Press work\n" + "Send one press release a year and keep the cluster's "
+                                   "website and newsletter up to date for members and journalists. " * 6)
+    a = make_assistant(tmp_path / "data")
+    index(a, [docs])
+    question = "Which EU funds finance cluster projects, and who sets the budgets?"
+    assert not a.answer(question).refused
+    by_topic = a.answer(question, topic="communication")
+    assert by_topic.refused and "topic “Communication & marketing”" in by_topic.answer, by_topic.answer
+
+
 def test_a_refusal_under_a_filter_names_the_filter(corpus_assistant: Assistant) -> None:
     assert not corpus_assistant.answer("What is the INOKLASTER budget?").refused
     ans = corpus_assistant.answer("What is the INOKLASTER budget?", kind="news")
     assert ans.refused and "documents of kind “news”" in ans.answer and "without the filter" in ans.answer
-    by_topic = corpus_assistant.answer("What is the INOKLASTER budget?", topic="communication")
-    assert by_topic.refused and "topic “Communication & marketing”" in by_topic.answer
     # A name no document has is the reason, filter or not.
     latvia = corpus_assistant.answer("How many clusters operate in Latvia?", kind="policy")
     assert latvia.refused and "No document mentions Latvia" in latvia.answer and "filter" not in latvia.answer
@@ -283,10 +299,10 @@ def test_a_list_item_shown_outside_a_list_answer_holds_what_the_question_is_abou
     assert "• Around 50" in _compose_lines(lines, question, 60)  # without a focus: the bullets fill the budget
     focus = frozenset({"runs", "facilitation"}) & frozenset(terms(question))
     assert focus == {"runs", "facilitation"}, terms(question)
-    focused = _compose_lines(lines, question, 60, focus=focus)
+    focused = _compose_lines(lines, question, 60, clues=Clues(focus=focus))
     assert focused.startswith("MITA runs") and "•" not in focused and "main figures" not in focused, focused
     listed = _compose_lines(lines, "What are the main figures of Lithuanian clusters?", 60,
-                            focus=frozenset({"figure"}))
+                            clues=Clues(focus=frozenset({"figure"})))
     assert listed.count("\n• ") == 2, listed
 
 
@@ -322,14 +338,14 @@ def test_a_question_that_names_a_programme_is_answered_from_the_documents_that_n
     question = "What does InoLink cost?"
     unaware, _ = compose(question, list(q), docs, units, word_budget=12)
     assert unaware.startswith("The staff costs"), unaware
-    named, _ = compose(question, list(q), docs, units, word_budget=12, subjects=[frozenset({"inolink"})])
+    named, _ = compose(question, list(q), docs, units, word_budget=12, clues=Clues(subjects=[frozenset({"inolink"})]))
     assert named.startswith("Mentoring and expertise"), named
     # A subject that no retrieved document names re-ranks nothing, and empties no answer: with the penalty,
     # these weakly matching units (cosine 0.1) would all score below zero and the question be refused.
     weak = [Unit(chunk_id=u.chunk_id, start=0, text=u.text,
                  embedding=np.asarray(0.1 * q + 0.99 * np.eye(8)[2], dtype=np.float32)) for u in units]
     shown, _ = compose(question, list(q), docs, weak, word_budget=12)
-    elsewhere, _ = compose(question, list(q), docs, weak, word_budget=12, subjects=[frozenset({"third"})])
+    elsewhere, _ = compose(question, list(q), docs, weak, word_budget=12, clues=Clues(subjects=[frozenset({"third"})]))
     assert shown and elsewhere == shown, elsewhere
 
 
@@ -368,7 +384,7 @@ def test_a_question_asking_two_things_opens_with_an_answer_to_each() -> None:
     plain, _ = compose(question, list(whole), docs, units, word_budget=30)
     assert not plain.startswith("The programme is run by"), plain
     parts = [("Who runs the programme", list(who)), ("what does it cost?", list(cost))]
-    both, _ = compose(question, list(whole), docs, units, word_budget=30, parts=parts)
+    both, _ = compose(question, list(whole), docs, units, word_budget=30, clues=Clues(parts=parts))
     assert both.startswith("The programme is run by") and "Mentoring costs" in both, both
 
 
@@ -416,8 +432,7 @@ def test_distant_chunks_of_one_section_keep_their_own_citations() -> None:
 
 
 def _compose_lines(lines: list[str], question: str, budget: int, vectors: list | None = None,
-                   page: int | None = 3, focus: frozenset[str] | None = None,
-                   defined: list[str] | None = None) -> str:
+                   page: int | None = 3, clues: Clues | None = None) -> str:
     """compose() over one chunk made of `lines`, every unit as close to the question as the others."""
     import numpy as np
     from cluster_assistant.assistant.answering.extractive import compose
@@ -430,7 +445,7 @@ def _compose_lines(lines: list[str], question: str, budget: int, vectors: list |
     units = [Unit(chunk_id="c1", start=text.index(line), text=line, embedding=np.asarray(v, dtype=np.float32))
              for line, v in zip(lines, vectors, strict=True)]
     docs = [Document(page_content=text, metadata={"id": "c1", "doc_id": "d", "title": "T", "page": page})]
-    return compose(question, list(q), docs, units, word_budget=budget, focus=focus, defined=defined)[0]
+    return compose(question, list(q), docs, units, word_budget=budget, clues=clues)[0]
 
 
 def test_a_list_that_opens_with_lists_holds_them_all_and_ends_at_prose_or_a_sibling_list() -> None:
@@ -964,7 +979,7 @@ def test_what_is_a_named_thing_opens_with_the_sentence_that_says_what_it_is() ->
     vectors = [q, 0.8 * q + 0.6 * np.eye(8)[1]]
     question = "What is INOKLASTER exactly?"
     assert _compose_lines(lines, question, 14, vectors).startswith("In particular")
-    defined = _compose_lines(lines, question, 14, vectors, defined=defined_name(question))
+    defined = _compose_lines(lines, question, 14, vectors, clues=Clues(defined=defined_name(question)))
     assert defined.startswith("Measure INOKLASTER supports"), defined
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from ..keywords import STOPWORDS, names_in, terms
 from ..language import english_part, is_lithuanian
@@ -32,6 +33,16 @@ NUMBER = re.compile(r"\b\d")
 _HOW_WORD = re.compile(r"\bhow\s+(?:many|much|long|large|big|often|old|far|soon)\b", re.I)
 _NAME = re.compile(r"\b([A-Z][a-z]+|[A-Z]{2,})\b")
 _WORDS = re.compile(r"[\w&-]+")
+
+@dataclass(frozen=True)
+class Clues:
+    """What the pipeline learnt about a question with the corpus's help, for the answerer to weigh."""
+
+    subjects: list[frozenset[str]] = field(default_factory=list)  # each rare name asked: the documents naming it
+    parts: list[tuple[str, list[float]]] = field(default_factory=list)  # each part of a many-part question, its vector
+    focus: frozenset[str] | None = None  # the terms that pick out what it is about (`KeywordIndex.focus`)
+    defined: list[str] = field(default_factory=list)  # what "What is X?" asks about, in its forms (`defined_name`)
+
 
 LIST_BUDGET = 1.25
 FACT_BUDGET = 0.8

@@ -22,7 +22,7 @@ from ..schema import Citation
 from ..store import Unit
 from ..text import is_heading, is_list_item, reader_words
 from ..word_vectors import WordVectors
-from .asking import asks_for, asks_for_list, budget_for
+from .asking import Clues, asks_for, asks_for_list, budget_for
 from .lists import Layout, is_intro, items_of
 from .render import folded, render
 from .scoring import score
@@ -42,43 +42,39 @@ Group = list[Candidate]  # what shows together: a sentence (or two), or a list u
 
 def compose(question: str, query_vector: list[float], docs: list[Document], units: list[Unit],
             word_budget: int, shown: frozenset[str] = frozenset(),
-            word_vectors: WordVectors | None = None,
-            subjects: list[frozenset[str]] | None = None,
-            parts: list[tuple[str, list[float]]] | None = None,
-            focus: frozenset[str] | None = None, defined: list[str] | None = None) -> tuple[str, list[Citation]]:
+            word_vectors: WordVectors | None = None, clues: Clues | None = None) -> tuple[str, list[Citation]]:
     """Build the answer text with [n] markers, and its citations.
 
     Units in `shown` (see `render.shown_sentences`) are not used. `word_vectors`: the corpus's, so that
-    a unit that words a question term otherwise matches it. `subjects`: for each programme or body the
-    question names, the documents that mention it (`KeywordIndex.subjects`). `parts`: for a question that
-    asks several things ("Who runs InoLink and what does it cost?", `asking.question_parts`), each part and
-    its vector; the answer opens with the unit that answers each part best, in their order. `focus`: the
-    question's terms that pick out what it asks about (not "cluster", which most chunks hold); when given,
-    a list item that holds none of them, itself or in other words, is not shown in answer to a question
-    that does not ask for a list. `defined`: what a "What is X?" question asks about (`asking.defined_name`);
-    a unit that says what it is counts more."""
+    a unit that words a question term otherwise matches it. `clues` (`asking.Clues`):
+    - `subjects`: for each programme or body the question names, the documents that mention it
+      (`KeywordIndex.subjects`); units of other documents count less;
+    - `parts`: for a question that asks several things ("Who runs InoLink and what does it cost?",
+      `asking.question_parts`), each part and its vector; the answer opens with the unit that answers each
+      part best, in their order;
+    - `focus`: the terms that pick out what it asks about (not "cluster", which most chunks hold); a list
+      item that holds none of them, itself or in other words, is not shown in answer to a question that
+      does not ask for a list;
+    - `defined`: what a "What is X?" question asks about; a unit that says what it is counts more."""
+    clues = clues or Clues()
     firsts = []
-    for text, vector in parts or []:
-        best = Composer(text, vector, docs, units, word_budget, shown, word_vectors, subjects or [], focus,
-                        defined).best()
+    for text, vector in clues.parts:
+        best = Composer(text, vector, docs, units, word_budget, shown, word_vectors, clues).best()
         if best is not None:
             firsts.append((best.chunk_id, best.index))
-    return Composer(question, query_vector, docs, units, word_budget, shown, word_vectors,
-                    subjects or [], focus, defined).answer(firsts)
+    return Composer(question, query_vector, docs, units, word_budget, shown, word_vectors, clues).answer(firsts)
 
 
 class Composer:
     """One answer in the making: the scored candidates, and the groups taken so far."""
 
     def __init__(self, question: str, query_vector: list[float], docs: list[Document], units: list[Unit],
-                 word_budget: int, shown: frozenset[str], word_vectors: WordVectors | None,
-                 subjects: list[frozenset[str]], focus: frozenset[str] | None = None,
-                 defined: list[str] | None = None) -> None:
+                 word_budget: int, shown: frozenset[str], word_vectors: WordVectors | None, clues: Clues) -> None:
         self.docs = docs
         self.shown = shown
         self.budget = budget_for(question, word_budget)
         self.by_chunk = candidates(docs, units)
-        score(question, query_vector, self.by_chunk, word_vectors, subjects, focus, defined)
+        score(question, query_vector, self.by_chunk, word_vectors, clues)
         self.layout = Layout(docs, self.by_chunk)
         self.wants_list = asks_for_list(question)
         self.wants_figure, self.wants_names = asks_for(question)

@@ -16,7 +16,7 @@ import numpy as np
 from ..keywords import terms
 from ..text import is_heading, is_list_item
 from ..word_vectors import WordVectors
-from .asking import NUMBER, answer_type_matches, asks_for, asks_for_list, defines
+from .asking import NUMBER, Clues, answer_type_matches, asks_for, asks_for_list, defines
 from .lists import intro_of, is_intro, list_end
 from .units import Candidate, is_enumeration, is_noise
 
@@ -67,17 +67,16 @@ def term_matches(qterms: list[str], unit_terms: dict[int, frozenset[str]],
 
 
 def features(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]],
-             word_vectors: WordVectors | None = None, subjects: list[frozenset[str]] | None = None,
-             focus: frozenset[str] | None = None, defined: list[str] | None = None) -> None:
-    """Each candidate's feature values (`Candidate.features`, keyed by FEATURES and PREVIOUS).
-    `subjects`: for each rare name the question holds, the documents that mention it; "off_subject" is the
-    share of them that the unit's document is not among. `focus`: the question's terms that pick out what it
-    is about; "focus" is how nearly the unit holds one of them (1 when none is given: no filter). `defined`:
-    the thing a "What is X?" question asks about, in its forms (`asking.defined_name`)."""
+             word_vectors: WordVectors | None = None, clues: Clues | None = None) -> None:
+    """Each candidate's feature values (`Candidate.features`, keyed by FEATURES and PREVIOUS). From the
+    `clues`: "off_subject" is the share of the rare names asked whose documents the unit's is not among;
+    "focus" how nearly the unit holds one of the terms that pick out what the question is about (1 when
+    none is given: no filter); "defines" whether it says what a "What is X?" question asks about."""
+    clues = clues or Clues()
     qterms = sorted(set(terms(question)))
     all_c = [c for lst in by_chunk.values() for c in lst]
     # Only a subject some candidate's document names re-ranks them; none such does not empty the answer.
-    subjects = [docs for docs in subjects or [] if any(c.doc in docs for c in all_c)]
+    subjects = [docs for docs in clues.subjects if any(c.doc in docs for c in all_c)]
     # A unit is read under its section's heading ("Resources needed": "Required resources are a mentor…").
     unit_terms = {id(c): c.terms | c.heading for c in all_c}
     for lst in by_chunk.values():  # a list's heading qualifies each item: "Weaknesses" / "• Lack of trust"
@@ -90,7 +89,7 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
     # How rare a term is among the candidates, counting the units that word it otherwise too.
     idf = {t: math.log(1 + n / (1 + sum(t in m for m in held.values()))) for t in qterms}
     total = sum(idf.values()) or 1.0
-    focus = (focus or frozenset()) & set(qterms)  # a part of the question has the part's focus
+    focus = (clues.focus or frozenset()) & set(qterms)  # a part of the question has the part's focus
     qv = np.asarray(query_vector)
     wants_list = asks_for_list(question)
     number, names = asks_for(question)
@@ -103,7 +102,7 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
                  "number_match": float(typed[0]), "names_match": float(typed[1]),
                  "log_words": math.log1p(c.words), "has_number": float(bool(NUMBER.search(c.text))),
                  "list_item": float(is_list_item(c.text)), "first_in_chunk": float(c.index == 0),
-                 "defines": float(bool(defined) and defines(defined or [], c.text)),
+                 "defines": float(bool(clues.defined) and defines(clues.defined, c.text)),
                  "focus": max((held[id(c)].get(t, 0.0) for t in focus), default=0.0) if focus else 1.0,
                  "off_subject": sum(c.doc not in docs for docs in subjects) / len(subjects) if subjects else 0.0}
             share = 1.0 if (_DEPENDS.match(c.text) or is_list_item(c.text)) else INDEPENDENT_SHARE
@@ -114,10 +113,9 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
 
 
 def score(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]],
-          word_vectors: WordVectors | None = None, subjects: list[frozenset[str]] | None = None,
-          focus: frozenset[str] | None = None, defined: list[str] | None = None) -> None:
+          word_vectors: WordVectors | None = None, clues: Clues | None = None) -> None:
     """Set each candidate's `own` score and its `score` (with the previous unit's share); noise gets -1."""
-    features(question, query_vector, by_chunk, word_vectors, subjects, focus, defined)
+    features(question, query_vector, by_chunk, word_vectors, clues)
     qterms = set(terms(question))
     for lst in by_chunk.values():
         for c in lst:
