@@ -292,6 +292,10 @@ class KeywordIndex:
         most = FOCUS_SPREAD * len(self.ids)
         return frozenset(t for t in question_terms if len(self._chunks_with(t)) <= most)
 
+    def chunks_holding(self, term: str) -> int:
+        """How many chunks hold `term` (a term as `terms` makes it)."""
+        return len(self._chunks_with(term))
+
     def _chunks_with(self, term: str) -> list[int]:
         col = self.columns.vocab.get(term)
         if col is None or col + 1 >= len(self.columns.indptr):
