@@ -4,7 +4,6 @@ by Lithuanian word stems) before retrieval. The answer quotes the English source
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from .safe_yaml import load_shipped
@@ -12,7 +11,6 @@ from .settings import shipped
 from .text import WORD
 
 GLOSSARY = shipped("assistant", "lt_glossary.yaml")
-ABBREVIATIONS = shipped("assistant", "en_abbreviations.yaml")
 _LT_LETTERS = set("ąčęėįšųūž")
 # Common Lithuanian words, so that a question typed without diacritics is still recognised.
 LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodel", "kada", "kur", "ar", "yra",
@@ -58,10 +56,9 @@ def _glossary() -> list[tuple[str, str]]:
 
 
 def expand(question: str) -> str:
-    """The question itself, plus the English words of its Lithuanian terms (when it is Lithuanian); an
-    English question with its shorthand spelled out ("avg" is "average")."""
+    """The question itself, plus the English words of its Lithuanian terms (when it is Lithuanian)."""
     if not is_lithuanian(question):
-        return spelled_out(question)
+        return question
     lowered = question.lower()
     english: list[str] = []
     for key, value in _glossary():  # phrases first (longest keys first); a phrase's words are used up
@@ -77,26 +74,6 @@ def expand(question: str) -> str:
     names = [w for w in WORD.findall(question) if len(w) > 2 and (w.isupper() or any(c.isupper() for c in w[1:]))
              and not w.lower().startswith(keys)]  # "MVĮ" is a glossary word (SMEs), not a name
     return " ".join(dict.fromkeys([*names, *" ".join(english).split()])) + SEPARATOR + question
-
-
-def spelled_out(question: str) -> str:
-    """`question` with the chat shorthand of `en_abbreviations.yaml` written in full: "min" and "Min" (as
-    "Minimum"), and a key in capitals only as written ("LT"; "lt" may end a web address)."""
-    table = _abbreviations()
-
-    def full(m: re.Match[str]) -> str:
-        word = m.group()
-        value = table.get(word if word.isupper() and word in table else word.lower())
-        if value is None or (word.lower() in table and word not in (word.lower(), word.capitalize(), word.upper())):
-            return word
-        return value[:1].upper() + value[1:] if word[:1].isupper() and not word.isupper() else value
-    return re.sub(r"(?<![\w.@/-])[A-Za-z]+(?![\w@/-]|\.\w)", full, question)
-
-
-@lru_cache(maxsize=1)
-def _abbreviations() -> dict[str, str]:
-    data = load_shipped(ABBREVIATIONS.read_text(encoding="utf-8")) or {}
-    return {str(k) if str(k).isupper() else str(k).lower(): str(v) for k, v in data.items()}
 
 
 def untranslated(search: str) -> list[str]:

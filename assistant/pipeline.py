@@ -41,7 +41,7 @@ from .language import expand, is_lithuanian, with_english
 from .retrieval import HybridRetriever, make_filter
 from .schema import Answer, BadQuestion
 from .settings import Settings
-from .spelling import corrected
+from .spelling import corrected, spelled_out
 from .store import Store, has_units, units_of
 from .topics import TopicClassifier, load_taxonomy
 from .unit_vectors import fill_units
@@ -196,8 +196,8 @@ class Assistant:
         t = time.perf_counter()
         keywords, words, centre = self.derived()
         turn.words = words
-        if not is_lithuanian(turn.question):  # "wat is the clusterfy acton plan objectiv"
-            turn.search = corrected(turn.search, keywords.chunks_holding)
+        if not is_lithuanian(turn.question):  # "avg cluster size?", "wat is the clusterfy acton plan objectiv"
+            turn.search = corrected(spelled_out(turn.search), keywords.chunks_holding)
         # A name spelled out also finds the text that abbreviates it ("Key Enabling Technologies": KETs).
         acronyms = acronyms_for(turn.search, keywords.acronyms)
         turn.query = with_english(turn.search, acronyms)  # what is embedded and matched

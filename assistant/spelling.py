@@ -1,4 +1,6 @@
-"""Typos in English questions, put right before search ("wat is the clusterfy acton plan objectiv").
+"""English questions as coordinators type them, put right before search: shorthand spelled out
+("min members for a cluster?": `spelled_out`) and typos corrected ("wat is the clusterfy acton plan
+objectiv": `corrected`).
 
 A misspelt word matches nothing in the keyword index and pulls the question's vector astray. A word is
 left alone when the corpus holds it (its stem is an indexed term: "InoLink", "klasterių" never reach
@@ -17,9 +19,33 @@ from functools import lru_cache
 from typing import Any
 
 from .keywords import STOPWORDS, stem
+from .safe_yaml import load_shipped
+from .settings import shipped
+
+ABBREVIATIONS = shipped("assistant", "en_abbreviations.yaml")
 
 _WORD = re.compile(r"(?<![\w@./-])[a-z]+(?![\w@/-]|\.\w)")  # lowercase words, not parts of addresses
 SHORTEST = 4
+
+
+def spelled_out(question: str) -> str:
+    """`question` with the chat shorthand of `en_abbreviations.yaml` written in full: "min" and "Min" (as
+    "Minimum"), and a key in capitals only as written ("LT"; "lt" may end a web address)."""
+    table = _abbreviations()
+
+    def full(m: re.Match[str]) -> str:
+        word = m.group()
+        value = table.get(word if word.isupper() and word in table else word.lower())
+        if value is None or (word.lower() in table and word not in (word.lower(), word.capitalize(), word.upper())):
+            return word
+        return value[:1].upper() + value[1:] if word[:1].isupper() and not word.isupper() else value
+    return re.sub(r"(?<![\w.@/-])[A-Za-z]+(?![\w@/-]|\.\w)", full, question)
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> dict[str, str]:
+    data = load_shipped(ABBREVIATIONS.read_text(encoding="utf-8")) or {}
+    return {str(k) if str(k).isupper() else str(k).lower(): str(v) for k, v in data.items()}
 
 
 @lru_cache(maxsize=1)

@@ -103,20 +103,3 @@ def test_refusal_names_what_is_missing(corpus_assistant: Assistant) -> None:
     ans = corpus_assistant.answer("What support programme do clusters in Latvia get?")
     assert ans.refused and "No document mentions Latvia" in ans.answer
 
-
-def test_chat_shorthand_is_spelled_out() -> None:
-    from cluster_assistant.assistant.language import expand, spelled_out
-
-    assert spelled_out("min members for a cluster?") == "minimum members for a cluster?"
-    assert spelled_out("Avg cluster size in LT?") == "Average cluster size in Lithuania?"
-    # A web address, a hyphenated word, a lowercase "lt" and a Lithuanian question are left as they are.
-    assert spelled_out("see www.klaster.lt, min-max, lt") == "see www.klaster.lt, min-max, lt"
-    assert expand("Kiek min narių turi klasteris?").endswith("| Kiek min narių turi klasteris?")
-
-
-def test_a_question_in_shorthand_is_answered_like_one_written_in_full(corpus_assistant: Assistant) -> None:
-    """"min members for a cluster?" opened with "The average number of members in a cluster is 13.":
-    "min" matched nothing in the documents, which write "minimum"."""
-    ans = corpus_assistant.answer("min members for a cluster?")
-    assert ans.answer.startswith("The renewed concept retains the requirement for a minimum of 5 members"), ans.answer
-    assert ans.question == "min members for a cluster?"

@@ -1,7 +1,8 @@
-"""Typos in English questions are put right before search, towards the corpus's own words."""
+"""English questions as coordinators type them: shorthand spelled out, typos put right towards the
+corpus's own words."""
 
 from cluster_assistant.assistant.pipeline import Assistant
-from cluster_assistant.assistant.spelling import corrected
+from cluster_assistant.assistant.spelling import corrected, spelled_out
 
 HELD = {"objective": 12, "innovation": 40, "partnership": 30, "cluster": 130, "inolink": 10, "action": 25}
 
@@ -29,3 +30,18 @@ def test_a_misspelt_question_is_answered_as_if_spelt_right(corpus_assistant: Ass
     right = corpus_assistant.answer("who on the jury for innovation partnerships")
     assert typed.answer == right.answer and "jury" in typed.answer.split(".")[0], typed.answer
     assert typed.question == "whos on the jury for innovaton partnerships"
+
+
+def test_chat_shorthand_is_spelled_out() -> None:
+    assert spelled_out("min members for a cluster?") == "minimum members for a cluster?"
+    assert spelled_out("Avg cluster size in LT?") == "Average cluster size in Lithuania?"
+    # A web address, a hyphenated word and a lowercase "lt" are left as they are.
+    assert spelled_out("see www.klaster.lt, min-max, lt") == "see www.klaster.lt, min-max, lt"
+
+
+def test_a_question_in_shorthand_is_answered_like_one_written_in_full(corpus_assistant: Assistant) -> None:
+    """"min members for a cluster?" opened with "The average number of members in a cluster is 13.":
+    "min" matched nothing in the documents, which write "minimum"."""
+    ans = corpus_assistant.answer("min members for a cluster?")
+    assert ans.answer.startswith("The renewed concept retains the requirement for a minimum of 5 members"), ans.answer
+    assert ans.question == "min members for a cluster?"
