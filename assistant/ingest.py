@@ -6,6 +6,7 @@ its chunk ids and hashes all match, so the next run finishes whatever a killed r
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import time
@@ -275,10 +276,18 @@ def ingest(paths: Sequence[Path | str], settings: Settings, store: Store, embedd
         # New words are embedded now, not at the first question (see word_vectors).
         WordVectors.for_vocabulary(keywords.columns.by_spread(), embedder, settings.keywords_dir, space)
         centre = corpus_centre(store, settings.keywords_dir)
-        if changed and centre is not None:
+        # Tagged for this content already, unless an ingest changed it and stopped before it got here.
+        tagged = settings.keywords_dir / TAGGED
+        version = store.content_version()
+        if centre is not None and _read(tagged) != version:
             retag(store, topics, centre)
+            with contextlib.suppress(OSError):  # a read-only data dir: tagged again next time
+                tagged.write_text(version, encoding="utf-8")
     report.seconds = time.monotonic() - started
     return report
+
+
+TAGGED = "tagged.version"  # beside the keyword index: the store content the chunks' areas were computed for
 
 
 def retag(store: Store, topics: TopicClassifier, centre: np.ndarray) -> int:
@@ -296,6 +305,13 @@ def retag(store: Store, topics: TopicClassifier, centre: np.ndarray) -> int:
                 metas.append(meta)
     store.update_metadata(ids, metas)
     return len(ids)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:  # none yet, or unreadable: as good as none
+        return ""
 
 
 def _set_topics(meta: dict[str, Any], tags: list[str]) -> None:

@@ -84,3 +84,29 @@ def test_retagging_writes_only_changed_areas_and_clears_stale_ones(tmp_path: Pat
     fixed = a.store.collection.get(ids=[ids[0]], include=["metadatas"])["metadatas"][0]
     assert fixed[f"topic_{wrong}"] is False and fixed["chunk_topics"] == metas[0]["chunk_topics"]
     assert retag(a.store, a.classifier, centre) == 0
+
+
+def test_an_ingest_that_stopped_before_tagging_is_tagged_by_the_next(tmp_path: Path) -> None:
+    """The areas are computed for the store's content (`tagged.version` beside the keyword index): an
+    unchanged re-ingest reads no vectors, unless the last ingest changed the content and stopped before
+    tagging it."""
+    from cluster_assistant.assistant.ingest import TAGGED
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "funding.md").write_text("# Funding guide\n" + FUNDING * 3)
+    (docs / "strategy.md").write_text("# Strategy guide\n" + MANAGEMENT * 3)
+    a = make_assistant(tmp_path / "data")
+    index(a, [docs])
+    ids, metas = a.store.all_metadata()
+    wrong = next(t.id for t in a.classifier.topics if t.id not in str(metas[0]["chunk_topics"]).split(","))
+    a.store.update_metadata([ids[0]], [{"chunk_topics": wrong, f"topic_{wrong}": True}])
+
+    def tags() -> str:
+        return str(a.store.collection.get(ids=[ids[0]], include=["metadatas"])["metadatas"][0]["chunk_topics"])
+
+    index(a, [docs])
+    assert tags() == wrong  # tagged for this content already: not read again
+    (a.settings.keywords_dir / TAGGED).unlink()  # as if the last ingest had stopped before tagging
+    index(a, [docs])
+    assert tags() == metas[0]["chunk_topics"]

@@ -34,6 +34,7 @@ _HOW_WORD = re.compile(r"\bhow\s+(?:many|much|long|large|big|often|old|far|soon)
 _NAME = re.compile(r"\b([A-Z][a-z]+|[A-Z]{2,})\b")
 _WORDS = re.compile(r"[\w&-]+")
 
+
 @dataclass(frozen=True)
 class Clues:
     """What the pipeline learnt about a question with the corpus's help, for the answerer to weigh."""
