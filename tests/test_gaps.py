@@ -66,9 +66,9 @@ def test_chunks_are_tagged_against_the_corpus_centre(corpus_assistant: Assistant
     assert not trust.refused and trust.citations, trust.answer
 
 
-def test_retagging_writes_only_changed_areas_and_clears_stale_ones(tmp_path: Path) -> None:
-    from cluster_assistant.assistant.ingest import retag
-
+def _mistagged(tmp_path: Path) -> tuple[Assistant, Path, str, str, str]:
+    """Two guides ingested, and their first chunk then marked with an area it does not have: the
+    assistant, the folder, the chunk's id, its right areas and the wrong one."""
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "funding.md").write_text("# Funding guide\n" + FUNDING * 3)
@@ -76,13 +76,24 @@ def test_retagging_writes_only_changed_areas_and_clears_stale_ones(tmp_path: Pat
     a = make_assistant(tmp_path / "data")
     index(a, [docs])
     ids, metas = a.store.all_metadata()
-    # A chunk marked with an area it does not have loses the mark; the others are not written.
-    wrong = next(t.id for t in a.classifier.topics if t.id not in str(metas[0]["chunk_topics"]).split(","))
+    right = str(metas[0]["chunk_topics"])
+    wrong = next(t.id for t in a.classifier.topics if t.id not in right.split(","))
     a.store.update_metadata([ids[0]], [{"chunk_topics": wrong, f"topic_{wrong}": True}])
+    return a, docs, ids[0], right, wrong
+
+
+def _metadata(a: Assistant, cid: str) -> dict:
+    return dict(a.store.collection.get(ids=[cid], include=["metadatas"])["metadatas"][0])
+
+
+def test_retagging_writes_only_changed_areas_and_clears_stale_ones(tmp_path: Path) -> None:
+    from cluster_assistant.assistant.ingest import retag
+
+    a, _, cid, right, wrong = _mistagged(tmp_path)
     centre = a.store.sample_vectors().mean(axis=0)
-    assert retag(a.store, a.classifier, centre) == 1
-    fixed = a.store.collection.get(ids=[ids[0]], include=["metadatas"])["metadatas"][0]
-    assert fixed[f"topic_{wrong}"] is False and fixed["chunk_topics"] == metas[0]["chunk_topics"]
+    assert retag(a.store, a.classifier, centre) == 1  # the others are not written
+    fixed = _metadata(a, cid)
+    assert fixed[f"topic_{wrong}"] is False and fixed["chunk_topics"] == right
     assert retag(a.store, a.classifier, centre) == 0
 
 
@@ -92,21 +103,9 @@ def test_an_ingest_that_stopped_before_tagging_is_tagged_by_the_next(tmp_path: P
     tagging it."""
     from cluster_assistant.assistant.ingest import TAGGED
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "funding.md").write_text("# Funding guide\n" + FUNDING * 3)
-    (docs / "strategy.md").write_text("# Strategy guide\n" + MANAGEMENT * 3)
-    a = make_assistant(tmp_path / "data")
+    a, docs, cid, right, wrong = _mistagged(tmp_path)
     index(a, [docs])
-    ids, metas = a.store.all_metadata()
-    wrong = next(t.id for t in a.classifier.topics if t.id not in str(metas[0]["chunk_topics"]).split(","))
-    a.store.update_metadata([ids[0]], [{"chunk_topics": wrong, f"topic_{wrong}": True}])
-
-    def tags() -> str:
-        return str(a.store.collection.get(ids=[ids[0]], include=["metadatas"])["metadatas"][0]["chunk_topics"])
-
-    index(a, [docs])
-    assert tags() == wrong  # tagged for this content already: not read again
+    assert _metadata(a, cid)["chunk_topics"] == wrong  # tagged for this content already: not read again
     (a.settings.keywords_dir / TAGGED).unlink()  # as if the last ingest had stopped before tagging
     index(a, [docs])
-    assert tags() == metas[0]["chunk_topics"]
+    assert _metadata(a, cid)["chunk_topics"] == right
