@@ -187,8 +187,9 @@ class Store:
                 rows.append(np.asarray(got["embeddings"], dtype=np.float32))
         return np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
-    def iter_vectors(self, key: str, page: int = 2000) -> Iterator[tuple[list[str], np.ndarray, list[Any]]]:
-        """(ids, vectors, the value of metadata `key` of each) of every chunk, a page at a time."""
+    def iter_vectors(self, key: str, page: int = 500) -> Iterator[tuple[list[str], np.ndarray, list[Any]]]:
+        """(ids, vectors, the value of metadata `key` of each) of every chunk, a page at a time (small:
+        Chroma returns the whole metadata, unit vectors and all)."""
         import numpy as np
 
         total = self.count()
