@@ -177,3 +177,28 @@ def test_shown_sentences_fold_markers_bullets_and_case() -> None:
 
     seen = shown_sentences("The fee is 300 euro. [1] It is paid yearly. [2]\nFees: [1]\n• Waived for start-ups. [1]")
     assert seen == {"the fee is 300 euro.", "it is paid yearly.", "fees:", "waived for start-ups."}
+
+
+def test_a_follow_up_does_not_repeat_a_sentence_in_other_words() -> None:
+    """"what else do they do for clusters?" after "who runs cluster facilitation in LT?" opened with "The
+    Science, Innovation and Technology Agency (MITA) is responsible for cluster facilitation in Lithuania.",
+    another document's wording of the sentence just read."""
+    import numpy as np
+    from cluster_assistant.assistant.answering.extractive import compose
+    from cluster_assistant.assistant.answering.render import shown_sentences
+    from cluster_assistant.assistant.store import Unit
+    from langchain_core.documents import Document
+
+    q = np.eye(8)[0]
+    lines = ["The Science and Technology Agency (MITA) is responsible for cluster facilitation in Lithuania.",
+             "MITA also runs the InoLink mentoring programme for young clusters."]
+    text = "\n".join(lines)
+    units = [Unit(chunk_id="c1", start=text.index(line), text=line, embedding=np.asarray(v, dtype=np.float32))
+             for line, v in zip(lines, [q, 0.8 * q + 0.6 * np.eye(8)[1]], strict=True)]
+    docs = [Document(page_content=text, metadata={"id": "c1", "doc_id": "d", "title": "T", "page": 1})]
+    read = shown_sentences("The Agency for Science and Technology (MITA) is responsible for cluster facilitation "
+                           "in Lithuania, which also helps to find partners. [1]")
+    fresh, _ = compose("What does MITA do for clusters?", list(q), docs, units, word_budget=40)
+    assert fresh.startswith("The Science and Technology Agency"), fresh
+    follow_up, _ = compose("What does MITA do for clusters?", list(q), docs, units, word_budget=40, shown=read)
+    assert follow_up.startswith("MITA also runs") and "responsible" not in follow_up, follow_up

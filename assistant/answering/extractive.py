@@ -18,6 +18,7 @@ import re
 
 from langchain_core.documents import Document
 
+from ..keywords import terms
 from ..schema import Citation
 from ..store import Unit
 from ..text import is_heading, is_list_item, reader_words
@@ -26,7 +27,7 @@ from .asking import Clues, asks_for, asks_for_list, budget_for
 from .lists import Layout, is_intro, items_of
 from .render import folded, render
 from .scoring import score
-from .units import ENDS_SENTENCE, Candidate, candidates, is_fragment, is_noise, repeats
+from .units import DUPLICATE_SHARE, ENDS_SENTENCE, Candidate, candidates, is_fragment, is_noise, repeats
 
 # A unit that opens by pointing back ("Such small successful achievements will help…", "These
 # projects…") is read with the unit before it, which says what it points to. Not "This": it often
@@ -72,6 +73,7 @@ class Composer:
                  word_budget: int, shown: frozenset[str], word_vectors: WordVectors | None, clues: Clues) -> None:
         self.docs = docs
         self.shown = shown
+        self.shown_terms = [frozenset(terms(s)) for s in shown]
         self.budget = budget_for(question, word_budget)
         self.by_chunk = candidates(docs, units)
         score(question, query_vector, self.by_chunk, word_vectors, clues)
@@ -117,11 +119,18 @@ class Composer:
 
     def usable(self, c: Candidate) -> bool:
         lst = self.by_chunk[c.chunk_id]
-        if self.shown and not is_intro(lst, c.index) and folded(c.text) in self.shown:
+        if self.shown and not is_intro(lst, c.index) and (folded(c.text) in self.shown or self.read_before(c)):
             return False  # a chat follow-up does not repeat what the reader has just read
         if c.named is False and self.layout.place[c.chunk_id][0] in self.named_in:
             return False
         return c.score > 0 and not is_fragment(c.text) and not (is_heading(c.text) and not is_intro(lst, c.index))
+
+    def read_before(self, c: Candidate) -> bool:
+        """Did an earlier answer in the chat say what `c` says, in other words or from another document
+        ("The Science, Innovation and Technology Agency (MITA) is responsible for cluster facilitation…")?
+        The same test as `units.repeats`."""
+        return len(c.terms) >= 3 and any(len(c.terms & seen) >= DUPLICATE_SHARE * len(c.terms)
+                                         for seen in self.shown_terms)
 
     def lead(self, ranked: list[Candidate]) -> Candidate | None:
         """Of the best few, the one that answers on its own. It is prose, unless a list is what was asked
