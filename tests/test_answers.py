@@ -911,6 +911,9 @@ def test_footnote_links_and_page_break_fragments_are_never_shown() -> None:
     assert not is_fragment("The cluster programme is run by MITA.")
     assert not is_fragment("More information about the Observatory is available at: https://www.example.eu/obs.")
     assert not is_fragment("In 2020 about 30 European clusters joined the platform www.clustercollaboration.eu.")
+    # A numbered step that gives an address is a step, not a footnote ("who approves it?" missed this one).
+    assert not is_fragment("5. The Ministry will provide it for final approval for the Monitoring committee (see "
+                           "webpage: http://www.esparama.lt/administravimas), coordinated by the Ministry of Finance.")
     lines = ["of clusters and their members in the Baltic region, which the programme funds",
              "The programme funds joint research of clusters and their members in the Baltic region.",
              "8 https://www.example.lt/cluster-programme-funding"]

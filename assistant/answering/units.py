@@ -65,8 +65,9 @@ def is_noise(text: str) -> bool:
 def is_fragment(text: str) -> bool:
     """Text no reader should meet alone: a footnote's link, or a sentence cut by a page break (it opens
     in lower case, or stops without a full stop)."""
-    if _URL.search(text) and (text[:1].isdigit() or reader_words(_URL_TEXT.sub("", text)) <= 3):
-        return True  # a footnote's link: "7 https://…", or a bare address
+    footnote = text[:1].isdigit() and not is_list_item(text)  # "7 https://…", not the plan's step "5. The Ministry…"
+    if _URL.search(text) and (footnote or reader_words(_URL_TEXT.sub("", text)) <= 3):
+        return True  # a footnote's link, or a bare address
     if is_list_item(text):
         return False
     return text[:1].islower() or not ENDS_SENTENCE.search(text)
