@@ -629,3 +629,18 @@ def test_manifest_matches_what_the_bot_uses() -> None:
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/ask"]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
+
+
+def test_a_refusal_in_the_thread_hides_nothing_from_the_next_answer() -> None:
+    """A refusal lists every competence area; taken as "shown", it hid later sentences that name them."""
+    from cluster_assistant.bots.slack.blocks import fallback_text
+    from cluster_assistant.bots.slack.threads import shown_in_thread
+
+    refused = Answer(question="What is the capital of Australia?", answer="", refused=True)
+    source = Citation(n=1, doc_id="d", title="T", source="d.md", page=None, section="", quote="MITA runs InoLink.")
+    cited = Answer(question="Who runs InoLink?", answer="MITA runs InoLink with the LIC. [1]", refused=False,
+                   citations=[source])
+    messages = [{"user": BOT_USER_ID, "text": fallback_text(refused, ["Cluster management & strategy",
+                                                                     "R&D & innovation"])},
+                {"user": BOT_USER_ID, "text": fallback_text(cited)}, {"user": "U123", "text": "thanks! [1]"}]
+    assert shown_in_thread(messages, BOT_USER_ID, BOT_ID) == {"mita runs inolink with the lic."}

@@ -27,7 +27,7 @@ from .asking import Clues, asks_for, asks_for_list, budget_for
 from .lists import Layout, is_intro, items_of
 from .render import folded, render
 from .scoring import score
-from .units import DUPLICATE_SHARE, ENDS_SENTENCE, Candidate, candidates, is_fragment, is_noise, repeats
+from .units import ENDS_SENTENCE, Candidate, candidates, is_fragment, is_noise, repeats, says_again
 
 # A unit that opens by pointing back ("Such small successful achievements will help…", "These
 # projects…") is read with the unit before it, which says what it points to. Not "This": it often
@@ -129,8 +129,7 @@ class Composer:
         """Did an earlier answer in the chat say what `c` says, in other words or from another document
         ("The Science, Innovation and Technology Agency (MITA) is responsible for cluster facilitation…")?
         The same test as `units.repeats`."""
-        return len(c.terms) >= 3 and any(len(c.terms & seen) >= DUPLICATE_SHARE * len(c.terms)
-                                         for seen in self.shown_terms)
+        return any(says_again(c.terms, seen) for seen in self.shown_terms)
 
     def lead(self, ranked: list[Candidate]) -> Candidate | None:
         """Of the best few, the one that answers on its own. It is prose, unless a list is what was asked

@@ -90,9 +90,12 @@ def repeats(new: Candidate, taken: Candidate) -> bool:
     terms inside `taken`? Lexical on purpose: unit vectors are pooled in their chunk's context, so
     neighbouring sentences embed alike. A longer sentence that adds to a taken one is no repeat, and
     a unit of one or two terms (a list item such as "- Funding.") repeats only as the same text."""
-    if new.text.lower() == taken.text.lower():
-        return True
-    return len(new.terms) >= 3 and len(new.terms & taken.terms) >= DUPLICATE_SHARE * len(new.terms)
+    return new.text.lower() == taken.text.lower() or says_again(new.terms, taken.terms)
+
+
+def says_again(new: frozenset[str], said: frozenset[str]) -> bool:
+    """Are most of a unit's terms (`new`, three or more) among `said`: it adds nothing to it."""
+    return len(new) >= 3 and len(new & said) >= DUPLICATE_SHARE * len(new)
 
 
 def candidates(docs: list[Document], units: list[Unit]) -> dict[str, list[Candidate]]:

@@ -52,7 +52,9 @@ def previous_question(messages: Sequence[dict[str, Any]], *, current_ts: str, bo
 
 def shown_in_thread(messages: Sequence[dict[str, Any]], bot_user_id: str | None, bot_id: str | None) -> frozenset[str]:
     """The answer sentences our bot already posted in a thread (from each answer's plain-text fallback,
-    without its "Sources:" line), as `Assistant.answer(shown=…)` compares them."""
+    without its "Sources:" line), as `Assistant.answer(shown=…)` compares them. A message without sources
+    (a refusal, which lists every competence area, or a notice) showed no answer: a follow-up may say
+    what it names."""
     import html
 
     out: set[str] = set()
@@ -61,7 +63,7 @@ def shown_in_thread(messages: Sequence[dict[str, Any]], bot_user_id: str | None,
             continue
         ours = (bot_user_id is not None and m.get("user") == bot_user_id) or (
             bot_id is not None and m.get("bot_id") == bot_id)
-        if ours:
-            text = html.unescape(str(m.get("text") or "")).split("\nSources: ")[0]
+        text, cited, _ = html.unescape(str(m.get("text") or "")).partition("\nSources: ")
+        if ours and cited:
             out |= shown_sentences(text)
     return frozenset(out)
