@@ -2,14 +2,15 @@
 ("min members for a cluster?": `spelled_out`) and typos corrected ("wat is the clusterfy acton plan
 objectiv": `corrected`).
 
-A misspelt word matches nothing in the keyword index and pulls the question's vector astray. A word is
-left alone when the corpus holds it (its stem is an indexed term: "InoLink", "klasterių" never reach
-here), when it is a name (capitalised or an acronym), when it is short (three letters or fewer), or
-when pyspellchecker's English dictionary (MIT, offline) knows it ("money", "tips", "acton"). Otherwise
-a spelling one edit away (a letter missing, added, changed, or two swapped) wins: the corpus's own terms
-first, the one most chunks hold; then English words, the most frequent. "objectiv" becomes "objective",
-"partnerhsip" "partnership"; "cepelinai" has no near spelling and stays. (Two edits away cost 0.8 s a
-word in pyspellchecker.)"""
+A misspelt word matches nothing in the keyword index and pulls the question's vector astray. Only
+lowercase words of five letters or more are looked at (names are capitalised or acronyms; "kpis", "wat"
+are too short to tell). A word is left alone when the corpus holds it (its stem is an indexed term), or
+when pyspellchecker's English dictionary (MIT, offline) knows it ("money", "acton"). Otherwise the corpus
+term one edit away (a letter missing, added, changed, or two swapped) that most chunks hold replaces it:
+"objectiv" becomes "objective", "partnerhsip" "partnership". Nothing else does: a word the corpus lacks
+is rather the user's own ("reskilling", "covid", "interreg" stay; an English near spelling would have
+made them "deskilling", "bovid", "interred"), and a short word does not lose a letter to become a
+corpus term ("gdpr" is not "gdp"). Two edits away cost 0.8 s a word in pyspellchecker."""
 
 from __future__ import annotations
 
@@ -24,22 +25,27 @@ from .settings import shipped
 
 ABBREVIATIONS = shipped("assistant", "en_abbreviations.yaml")
 
-_WORD = re.compile(r"(?<![\w@./-])[a-z]+(?![\w@/-]|\.\w)")  # lowercase words, not parts of addresses
-SHORTEST = 4
+# Lowercase words, not parts of addresses or of contractions ("aren't").
+_WORD = re.compile(r"(?<![\w@./'’-])[a-z]+(?![\w@/'’-]|\.\w)")
+SHORTEST = 5
+_SHORTHAND = re.compile(r"(?<![\w.@/'’-])([A-Za-z]+)(\.(?=\s+[a-z0-9]))?(?![\w@/'’-]|\.\w)")
+DROPS_FROM = 7  # letters: a word this long may have one too many ("fundding"); a shorter one keeps them
 
 
 def spelled_out(question: str) -> str:
     """`question` with the chat shorthand of `en_abbreviations.yaml` written in full: "min" and "Min" (as
-    "Minimum"), and a key in capitals only as written ("LT"; "lt" may end a web address)."""
+    "Minimum"), and a key in capitals only as written ("LT"; "lt" may end a web address). An abbreviation's
+    full stop goes with it ("Min. number"); shorthand after a number is a unit ("a 10 min pitch")."""
     table = _abbreviations()
 
     def full(m: re.Match[str]) -> str:
-        word = m.group()
+        word = m.group(1)
         value = table.get(word if word.isupper() and word in table else word.lower())
-        if value is None or (word.lower() in table and word not in (word.lower(), word.capitalize(), word.upper())):
-            return word
+        if value is None or (word.lower() in table and word not in (word.lower(), word.capitalize(), word.upper())) \
+                or re.search(r"\d\s*$", m.string[:m.start()]):
+            return m.group(0)
         return value[:1].upper() + value[1:] if word[:1].isupper() and not word.isupper() else value
-    return re.sub(r"(?<![\w.@/-])[A-Za-z]+(?![\w@/-]|\.\w)", full, question)
+    return _SHORTHAND.sub(full, question)
 
 
 @lru_cache(maxsize=1)
@@ -67,15 +73,8 @@ def corrected(question: str, spread: Callable[[str], int]) -> str:
         english = _dictionary()
         if word in english:
             return word
-        options = _ranked(english.edit_distance_1(word), spread, english)
-        return options[0] if options else word
+        held = {s: spread(stem(s)) for s in english.edit_distance_1(word)
+                if len(s) >= len(word) or len(word) >= DROPS_FROM}
+        ours = sorted((s for s, n in held.items() if n > 0), key=lambda s: (-held[s], s))
+        return ours[0] if ours else word
     return _WORD.sub(fix, question)
-
-
-def _ranked(spellings: set[str], spread: Callable[[str], int], english: Any) -> list[str]:
-    """The corpus's terms among `spellings`, most widely held first; failing those, English words."""
-    held = {s: spread(stem(s)) for s in spellings}
-    ours = sorted((s for s, n in held.items() if n > 0), key=lambda s: (-held[s], s))
-    if ours:
-        return ours
-    return sorted(english.known(spellings), key=lambda s: (-english.word_usage_frequency(s), s))
