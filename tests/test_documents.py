@@ -282,7 +282,7 @@ def test_a_pdf_table_is_read_row_by_row() -> None:
     page = next(p.text for p in doc.parts if p.page == 25)
     assert "\nDeadline for applications: Early Summer 2020. Ministry of the Economy and Innovation and" in page
     assert "\nDelivery phase: From Autumn 2021. The Partnerships will develop" in page
-    assert "\nTable columns: Action | Timing of the action | Owner and content of the action\n" in page
+    assert "\nTable columns: Action | Timing of the action | Owner and content of the action.\n" in page
     assert "To deliver the specific recommendations set out in Chapter 4" in page  # the prose around it stays
     # Bulleted lists ("•   Strong industrial base") are not tables, in this document or the other PDF.
     others = [p for d in (doc, load_file(CORPUS / "clusterfy-action-plan-2020-2023.pdf")) for p in d.parts
@@ -310,7 +310,7 @@ def test_table_rows_are_found_by_their_columns() -> None:
         "Then the projects start.",
     ])
     assert page_text(layout) == "\n".join([
-        "The plan:", "", "Table columns: Step | When | Who",
+        "The plan:", "", "Table columns: Step | When | Who.",
         "Call opens: March 2021. The ministry, with the agency's help.",
         "Jury meets: May 2021. Five experts.", "Awards: June 2021. The ministry.", "", "Then the projects start."])
     bullets = "\n".join(["Strengths", "•   Strong base", "•   Good links", "•   Skilled staff", "1.  First step"])
@@ -329,3 +329,55 @@ def test_prose_in_two_columns_and_centred_tables_are_left_to_plain_extraction() 
             assert page_text(page.extract_text(extraction_mode="layout")) is None, name
     doc = load_file(PDF_SAMPLES / "multicolumn.pdf")
     assert "Czech Republic 10.7 78,866 Prague Czech" in doc.parts[2].text
+
+
+def _table_pdf(path: Path, prose_in_columns: bool, gap_after_header: float) -> Path:
+    """A one-page PDF with a three-column table set tight (rows 6 mm apart), optionally with a gap after
+    its header and two columns of prose above it."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    if prose_in_columns:
+        pdf.set_xy(15, 20)
+        pdf.multi_cell(85, 5, "Clusters in the north region grow quickly because the agency funds their managers. " * 4)
+        pdf.set_xy(110, 20)
+        pdf.multi_cell(85, 5, "Members of the southern clusters share laboratories and train staff together. " * 4)
+    else:
+        pdf.set_xy(15, 20)
+        pdf.multi_cell(180, 5, "The plan below lists the steps of the call, their timing and who is responsible.")
+    pdf.set_xy(15, 100)
+    rows = [["Step", "When", "Who"], ["Call opens", "March 2021", "The ministry"], ["Jury meets", "May 2021",
+            "Five experts"], ["Awards", "June 2021", "The ministry"], ["Contracts", "July 2021", "The agency"]]
+    for k, row in enumerate(rows):
+        pdf.set_x(15)
+        for width, cell in zip([50, 40, 60], row, strict=True):
+            pdf.cell(width, 6, cell)
+        pdf.ln(6 + (gap_after_header if k == 0 else 0))
+    pdf.output(str(path))
+    return path
+
+
+def test_a_table_set_tight_is_read_row_by_row(tmp_path: Path) -> None:
+    """With a gap after its header only, a table's rows were taken for one row: "Call opens Jury meets
+    Awards Contracts: March 2021 May 2021 …"."""
+    for gap in (0, 8):
+        text = load_file(_table_pdf(tmp_path / f"tight{gap}.pdf", False, gap)).parts[0].text
+        assert "\nCall opens: March 2021. The ministry.\nJury meets: May 2021. Five experts.\n" in text, text
+
+
+def test_a_page_with_prose_in_columns_beside_a_table_keeps_the_plain_text(tmp_path: Path) -> None:
+    """Layout mode reads two columns of prose across, line by line: such a page is read as before."""
+    from pypdf import PdfReader
+
+    path = _table_pdf(tmp_path / "columns.pdf", True, 0)
+    text = load_file(path).parts[0].text
+    assert "Table columns:" not in text and text == _tidy(PdfReader(path).pages[0].extract_text())
+    assert "the agency funds their managers. Clusters in the north" in " ".join(text.split())
+
+
+def _tidy(text: str) -> str:
+    from cluster_assistant.assistant.documents import _tidy_pdf_text
+
+    return _tidy_pdf_text(text)

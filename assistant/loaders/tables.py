@@ -80,8 +80,11 @@ def _near_any(a: list[int], b: list[int]) -> bool:
 
 def _rows(lines: list[str], columns: list[int]) -> list[list[str]]:
     """The block's rows, each a list of cell texts (one per column). Rows are apart by blank lines when
-    the block has any; otherwise each line whose first column holds text opens a row."""
-    spaced = any(not line.strip() for line in lines)
+    the block has three runs of lines or more between them (a header and two rows: a cell may wrap);
+    otherwise each line whose first column holds text opens a row (a table set tight, with perhaps a gap
+    after its header only)."""
+    runs = sum(1 for k, line in enumerate(lines) if line.strip() and (k == 0 or not lines[k - 1].strip()))
+    spaced = runs >= 3
     rows: list[list[list[str]]] = []
     fresh = True
     for line in lines:
@@ -121,15 +124,16 @@ def page_text(layout: str) -> str | None:
     """The page's text with each table written row by row, or None when the page has no table."""
     lines = layout.splitlines()
     blocks = _blocks(lines)
-    if not blocks:
-        return None
+    inside = {k for first, end, _ in blocks for k in range(first, end)}
+    if not blocks or any(len(_cells(line)) >= 2 for k, line in enumerate(lines) if k not in inside):
+        return None  # no table; or prose in columns beside it, which layout mode would read across
     out: list[str] = []
     at = 0
     for first, end, columns in blocks:
         out += [" ".join(line.split()) for line in lines[at:first]]
         rows = _rows(lines[first:end], columns)
         if rows and _is_header(rows[0]):
-            out.append("Table columns: " + " | ".join(c for c in rows[0] if c))
+            out.append("Table columns: " + " | ".join(c for c in rows[0] if c) + ".")  # a unit of its own
             rows = rows[1:]
         out += [_row_line(row) for row in rows]
         at = end
