@@ -16,11 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .chunking import INSTRUCTIONS, ChunkSpec, chunk_document
 from .documents import SUPPORTED_SUFFIXES, load_file
 from .embeddings import embedder_id
 from .fetch import FetchLimits, is_url, load_url
 from .keywords import KeywordIndex
+from .saved_arrays import load_arrays, save_arrays
 from .source_doc import Limits, LoadError, SourceDoc, printable
 from .store import UNIT_SPANS, UNIT_VECTORS, UNITS_VERSION, Store, has_units, unit_metadata
 from .unit_vectors import embed_chunks
@@ -28,7 +31,6 @@ from .vector_centre import corpus_centre
 from .word_vectors import WordVectors
 
 if TYPE_CHECKING:
-    import numpy as np
     from langchain_core.embeddings import Embeddings
 
     from .settings import Settings
@@ -180,6 +182,9 @@ def ingest(paths: Sequence[Path | str], settings: Settings, store: Store, embedd
     report.failed += missing
     space = embedder_id(settings)
     changed = False
+    tagged = settings.keywords_dir / TAGGED
+    tagging = load_arrays(tagged, "chunk areas") or {}  # the content and the centre the areas were tagged for
+    centre_then = tagging.get("centre")
     with store.writer_lock():
         store.drop_legacy_units()
         ids, metas = store.all_metadata(keys=_KEPT_KEYS)
@@ -237,10 +242,10 @@ def ingest(paths: Sequence[Path | str], settings: Settings, store: Store, embedd
             vectors: list[list[float]] = []
             if new:  # a moved file, or metadata from an older version, changes no text: nothing to embed
                 vectors, unit_vectors = embed_chunks(embedder, new)
-                for c, uv, tags in zip(new, unit_vectors, topics.tag(vectors), strict=True):
+                for c, uv, tags in zip(new, unit_vectors, topics.tag(vectors, centre_then), strict=True):
                     c.metadata.update(unit_metadata(c.units, uv))
                     _set_topics(c.metadata, tags)
-            for c in kept:  # keep the tags computed when the chunk was embedded
+            for c in kept:  # keep the areas it has: `retag` sets them when the corpus centre moves
                 _set_topics(c.metadata, str(old[c.id].get("chunk_topics", "")).split(","))
             store.add([c.id for c in new], [c.text for c in new], [c.metadata for c in new], vectors)
             store.update_metadata([c.id for c in kept], [c.metadata for c in kept])
@@ -276,18 +281,27 @@ def ingest(paths: Sequence[Path | str], settings: Settings, store: Store, embedd
         # New words are embedded now, not at the first question (see word_vectors).
         WordVectors.for_vocabulary(keywords.columns.by_spread(), embedder, settings.keywords_dir, space)
         centre = corpus_centre(store, settings.keywords_dir)
-        # Tagged for this content already, unless an ingest changed it and stopped before it got here.
-        tagged = settings.keywords_dir / TAGGED
+        # Tagged for this content already, unless an ingest changed it (or stopped before it got here).
         version = store.content_version()
-        if centre is not None and _read(tagged) != version:
-            retag(store, topics, centre)
-            with contextlib.suppress(OSError):  # a read-only data dir: tagged again next time
-                tagged.write_text(version, encoding="utf-8")
+        if centre is not None and str(tagging.get("version")) != version:
+            used = centre_then if centre_then is not None and _near(centre_then, centre) else None
+            if used is None:  # new chunks were tagged against no centre, or one that has moved since
+                retag(store, topics, centre)
+                used = centre
+            with contextlib.suppress(OSError):  # a read-only data dir: checked again next time
+                save_arrays(tagged, version=np.array(version), centre=used)
     report.seconds = time.monotonic() - started
     return report
 
 
-TAGGED = "tagged.version"  # beside the keyword index: the store content the chunks' areas were computed for
+TAGGED = "tagged.npz"  # beside the keyword index: the content and the centre the chunks' areas were tagged for
+RETAG_COSINE = 0.999  # the corpus centre moved further than this from the one the chunks were tagged against
+
+
+def _near(then: np.ndarray, now: np.ndarray) -> bool:
+    if then.shape != now.shape:
+        return False
+    return float(then @ now) >= RETAG_COSINE * float(np.linalg.norm(then) * np.linalg.norm(now))
 
 
 def retag(store: Store, topics: TopicClassifier, centre: np.ndarray) -> int:
@@ -305,13 +319,6 @@ def retag(store: Store, topics: TopicClassifier, centre: np.ndarray) -> int:
                 metas.append(meta)
     store.update_metadata(ids, metas)
     return len(ids)
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:  # none yet, or unreadable: as good as none
-        return ""
 
 
 def _set_topics(meta: dict[str, Any], tags: list[str]) -> None:

@@ -98,14 +98,34 @@ def test_retagging_writes_only_changed_areas_and_clears_stale_ones(tmp_path: Pat
 
 
 def test_an_ingest_that_stopped_before_tagging_is_tagged_by_the_next(tmp_path: Path) -> None:
-    """The areas are computed for the store's content (`tagged.version` beside the keyword index): an
-    unchanged re-ingest reads no vectors, unless the last ingest changed the content and stopped before
-    tagging it."""
+    """The areas are tagged for the store's content (`tagged.npz` beside the keyword index): an unchanged
+    re-ingest reads no vectors, unless the last ingest changed the content and stopped before tagging it."""
     from cluster_assistant.assistant.ingest import TAGGED
 
     a, docs, cid, right, wrong = _mistagged(tmp_path)
     index(a, [docs])
     assert _metadata(a, cid)["chunk_topics"] == wrong  # tagged for this content already: not read again
     (a.settings.keywords_dir / TAGGED).unlink()  # as if the last ingest had stopped before tagging
+    index(a, [docs])
+    assert _metadata(a, cid)["chunk_topics"] == right
+
+
+def test_new_content_is_tagged_again_only_when_the_centre_moved(tmp_path: Path) -> None:
+    """New chunks are tagged against the centre of the last tagging; all chunks are read again only when
+    the corpus centre has moved since (one more document in 100,000 chunks moves it little)."""
+    import numpy as np
+    from cluster_assistant.assistant.ingest import TAGGED
+    from cluster_assistant.assistant.saved_arrays import load_arrays, save_arrays
+
+    a, docs, cid, right, wrong = _mistagged(tmp_path)
+    saved = load_arrays(a.settings.keywords_dir / TAGGED, "chunk areas")
+    assert saved is not None and str(saved["version"]) == a.store.content_version()
+    # Content that changed with the centre where it was: no pass over the chunks.
+    save_arrays(a.settings.keywords_dir / TAGGED, version=np.array("older"), centre=saved["centre"])
+    index(a, [docs])
+    assert _metadata(a, cid)["chunk_topics"] == wrong
+    # A centre that has moved since: every chunk is tagged again.
+    moved = saved["centre"] + 0.5 * np.roll(saved["centre"], 1)
+    save_arrays(a.settings.keywords_dir / TAGGED, version=np.array("older"), centre=moved)
     index(a, [docs])
     assert _metadata(a, cid)["chunk_topics"] == right
