@@ -290,11 +290,14 @@ class KeywordIndex:
         ("facilitation", not "cluster" or "Lithuania"), and those no chunk holds, which a unit may word
         otherwise ("money": "funds")."""
         most = FOCUS_SPREAD * len(self.ids)
-        return frozenset(t for t in question_terms if len(self._chunks_with(t)) <= most)
+        return frozenset(t for t in question_terms if self.chunks_holding(t) <= most)
 
     def chunks_holding(self, term: str) -> int:
-        """How many chunks hold `term` (a term as `terms` makes it)."""
-        return len(self._chunks_with(term))
+        """How many chunks hold `term` (a term as `terms` makes it): the length of its column."""
+        col = self.columns.vocab.get(term)
+        if col is None or col + 1 >= len(self.columns.indptr):
+            return 0
+        return int(self.columns.indptr[col + 1] - self.columns.indptr[col])
 
     def _chunks_with(self, term: str) -> list[int]:
         col = self.columns.vocab.get(term)

@@ -86,13 +86,11 @@ def defines(names: list[str], text: str) -> bool:
     European Observatory for Clusters and Industrial Change (#EOCIC) is…"), or says "… is INOKLASTER"?"""
     plain = BULLET.sub("", text).strip()
     lowered = re.sub(r"^(?:the|a|an)\s+", "", plain.lower())
+    leading = [w.lower() for w in _WORDS.findall(plain)[:_LEADING]]
     for name in names:
         low = name.lower()
-        if " " in low:
-            if lowered.startswith(low):
-                return True
-        elif low in [w.lower() for w in _WORDS.findall(plain)[:_LEADING]] or \
-                re.search(rf"\b(?:is|are)\s+(?:the\s+)?{re.escape(low)}\b", lowered):
+        opens = lowered.startswith(low) if " " in low else low in leading
+        if opens or re.search(rf"\b(?:is|are)\s+(?:the\s+)?{re.escape(low)}\b", lowered):
             return True
     return False
 
