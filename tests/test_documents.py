@@ -381,3 +381,22 @@ def _tidy(text: str) -> str:
     from cluster_assistant.assistant.documents import _tidy_pdf_text
 
     return _tidy_pdf_text(text)
+
+
+def test_a_wrapped_label_and_a_running_footer_do_not_break_a_table() -> None:
+    from cluster_assistant.assistant.loaders.tables import page_text
+
+    layout = "\n".join([
+        " Step              When            Who",
+        "",
+        " Deadline for      March 2021      The ministry",
+        " applications",
+        " Jury meets        May 2021        Five experts",
+        " Awards            June 2021       The ministry",
+        "",
+        "Page 3                                  Cluster report 2021",
+    ])
+    assert page_text(layout) == "\n".join([
+        "Table columns: Step | When | Who.", "Deadline for applications: March 2021. The ministry.",
+        "Jury meets: May 2021. Five experts.", "Awards: June 2021. The ministry.", "",
+        "Page 3 Cluster report 2021"])

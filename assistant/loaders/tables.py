@@ -40,8 +40,9 @@ def _near(column: int, columns: set[int]) -> bool:
     return any(abs(column - c) <= 1 for c in columns)
 
 
-def _blocks(lines: list[str]) -> list[tuple[int, int, list[int]]]:
-    """(first line, line after the last, column starts) of each table on the page."""
+def _blocks(lines: list[str]) -> tuple[list[tuple[int, int, list[int]]], bool]:
+    """(first line, line after the last, column starts) of each table on the page; and whether the page
+    also has prose in columns (a run of lines apart in the same places that is no table)."""
     multi = {i: [s for s, _ in _cells(line)] for i, line in enumerate(lines) if len(_cells(line)) >= 2}
     groups: list[list[int]] = []
     for i in sorted(multi):
@@ -51,13 +52,15 @@ def _blocks(lines: list[str]) -> list[tuple[int, int, list[int]]]:
         else:
             groups.append([i])
     out = []
+    prose_columns = False
     for g in groups:
         if len(g) < MIN_ROWS:
-            continue
+            continue  # a running header or footer ("Page 3      Cluster report"), an item "(i)   the …"
         # A table's first column holds labels ("Deadline for applications"); prose set in two columns
         # has as many words on the left of each line as on the right.
         firsts = sorted(len(_cells(lines[i])[0][1].split()) for i in g)
         if firsts[len(firsts) // 2] > LABEL_WORDS:
+            prose_columns = True
             continue
         starts = sorted({s for i in g for s in multi[i]})
         # A column is where at least half the lines start a cell; two columns may be prose set in two.
@@ -71,7 +74,7 @@ def _blocks(lines: list[str]) -> list[tuple[int, int, list[int]]]:
                                                                 set(columns[1:])):
             end += 1
         out.append((g[0], end, columns))
-    return out
+    return out, prose_columns
 
 
 def _near_any(a: list[int], b: list[int]) -> bool:
@@ -92,7 +95,11 @@ def _rows(lines: list[str], columns: list[int]) -> list[list[str]]:
             fresh = True
             continue
         cells = _cells(line)
-        opens = fresh if spaced else any(abs(s - columns[0]) <= 1 for s, _ in cells)
+        filled = {max((k for k, c in enumerate(columns) if c <= s + 1), default=0) for s, _ in cells}
+        # A line with a cell in every column opens a row (layout mode spaces rows unevenly); otherwise a
+        # blank line before it, in a spaced table, or in a tight one a label with more beside it. A label
+        # alone goes on with the row above ("Deadline for" / "applications").
+        opens = len(filled) == len(columns) or (fresh if spaced else 0 in filled and len(filled) >= 2)
         if opens or not rows:
             rows.append([[] for _ in columns])
         fresh = False
@@ -123,9 +130,8 @@ def _is_header(cells: list[str]) -> bool:
 def page_text(layout: str) -> str | None:
     """The page's text with each table written row by row, or None when the page has no table."""
     lines = layout.splitlines()
-    blocks = _blocks(lines)
-    inside = {k for first, end, _ in blocks for k in range(first, end)}
-    if not blocks or any(len(_cells(line)) >= 2 for k, line in enumerate(lines) if k not in inside):
+    blocks, prose_columns = _blocks(lines)
+    if not blocks or prose_columns:
         return None  # no table; or prose in columns beside it, which layout mode would read across
     out: list[str] = []
     at = 0
@@ -133,7 +139,8 @@ def page_text(layout: str) -> str | None:
         out += [" ".join(line.split()) for line in lines[at:first]]
         rows = _rows(lines[first:end], columns)
         if rows and _is_header(rows[0]):
-            out.append("Table columns: " + " | ".join(c for c in rows[0] if c) + ".")  # a unit of its own
+            header = " | ".join(c for c in rows[0] if c).rstrip(".:;?! ")
+            out.append(f"Table columns: {header}.")  # a unit of its own
             rows = rows[1:]
         out += [_row_line(row) for row in rows]
         at = end
