@@ -28,6 +28,7 @@ ABBREVIATIONS = shipped("assistant", "en_abbreviations.yaml")
 # Lowercase words, not parts of addresses or of contractions ("aren't").
 _WORD = re.compile(r"(?<![\w@./'’-])[a-z]+(?![\w@/'’-]|\.\w)")
 SHORTEST = 5
+_UNITS = {"min"}  # shorthand that is a unit after a number: "10 min" are minutes
 _SHORTHAND = re.compile(r"(?<![\w.@/'’-])([A-Za-z]+)(\.(?=\s+[a-z0-9]))?(?![\w@/'’-]|\.\w)")
 DROPS_FROM = 7  # letters: a word this long may have one too many ("fundding"); a shorter one keeps them
 
@@ -35,14 +36,14 @@ DROPS_FROM = 7  # letters: a word this long may have one too many ("fundding"); 
 def spelled_out(question: str) -> str:
     """`question` with the chat shorthand of `en_abbreviations.yaml` written in full: "min" and "Min" (as
     "Minimum"), and a key in capitals only as written ("LT"; "lt" may end a web address). An abbreviation's
-    full stop goes with it ("Min. number"); shorthand after a number is a unit ("a 10 min pitch")."""
+    full stop goes with it ("Min. number"); "min" after a number is minutes ("a 10 min pitch")."""
     table = _abbreviations()
 
     def full(m: re.Match[str]) -> str:
         word = m.group(1)
         value = table.get(word if word.isupper() and word in table else word.lower())
         if value is None or (word.lower() in table and word not in (word.lower(), word.capitalize(), word.upper())) \
-                or re.search(r"\d\s*$", m.string[:m.start()]):
+                or (word.lower() in _UNITS and re.search(r"\d\s*$", m.string[:m.start()])):
             return m.group(0)
         return value[:1].upper() + value[1:] if word[:1].isupper() and not word.isupper() else value
     return _SHORTHAND.sub(full, question)

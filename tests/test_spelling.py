@@ -42,7 +42,8 @@ def test_chat_shorthand_is_spelled_out() -> None:
     assert spelled_out("min members for a cluster?") == "minimum members for a cluster?"
     assert spelled_out("Avg cluster size in LT?") == "Average cluster size in Lithuania?"
     assert spelled_out("Min. number of members, approx. costs") == "Minimum number of members, approximately costs"
-    assert spelled_out("a 10 min pitch") == "a 10 min pitch"  # after a number, a unit
+    assert spelled_out("a 10 min pitch") == "a 10 min pitch"  # after a number, minutes
+    assert spelled_out("5 yrs of mgmt") == "5 years of management"
     # A web address, a hyphenated word and a lowercase "lt" are left as they are.
     assert spelled_out("see www.klaster.lt, min-max, lt") == "see www.klaster.lt, min-max, lt"
 
