@@ -183,9 +183,9 @@ def ingest(paths: Sequence[Path | str], settings: Settings, store: Store, embedd
     space = embedder_id(settings)
     changed = False
     tagged = settings.keywords_dir / TAGGED
-    tagging = load_arrays(tagged, "chunk areas") or {}  # the content and the centre the areas were tagged for
-    centre_then = tagging.get("centre")
     with store.writer_lock():
+        tagging = load_arrays(tagged, "chunk areas") or {}  # the content and the centre the areas were tagged for
+        centre_then = _usable(tagging.get("centre"))
         store.drop_legacy_units()
         ids, metas = store.all_metadata(keys=_KEPT_KEYS)
         existing: dict[str, dict[str, dict[str, Any]]] = {}
@@ -295,13 +295,24 @@ def ingest(paths: Sequence[Path | str], settings: Settings, store: Store, embedd
 
 
 TAGGED = "tagged.npz"  # beside the keyword index: the content and the centre the chunks' areas were tagged for
-RETAG_COSINE = 0.999  # the corpus centre moved further than this from the one the chunks were tagged against
+# How far the corpus centre may move, against how far chunks lie from it, before every chunk is tagged
+# again. Chunks lie in a narrow cone (the centre's norm is ~0.8), so an angle says little: 7 chunks added
+# to 137 turn the centre by a cosine of 0.9996, a move of ~0.04 of the spread, and change 12 chunks' areas.
+RETAG_MOVE = 0.005
 
 
 def _near(then: np.ndarray, now: np.ndarray) -> bool:
     if then.shape != now.shape:
         return False
-    return float(then @ now) >= RETAG_COSINE * float(np.linalg.norm(then) * np.linalg.norm(now))
+    spread = float(np.sqrt(max(1e-6, 1.0 - float(now @ now))))  # the mean distance of unit vectors from it
+    return float(np.linalg.norm(then - now)) <= RETAG_MOVE * spread
+
+
+def _usable(centre: np.ndarray | None) -> np.ndarray | None:
+    """A saved centre, if it is one (a vector of finite numbers); else None, and every chunk is tagged again."""
+    if centre is None or centre.ndim != 1 or not centre.size or not np.isfinite(centre).all():
+        return None
+    return centre.astype(np.float32)
 
 
 def retag(store: Store, topics: TopicClassifier, centre: np.ndarray) -> int:
