@@ -82,10 +82,10 @@ def _near_any(a: list[int], b: list[int]) -> bool:
 
 
 def _rows(lines: list[str], columns: list[int]) -> list[list[str]]:
-    """The block's rows, each a list of cell texts (one per column). Rows are apart by blank lines when
-    the block has three runs of lines or more between them (a header and two rows: a cell may wrap);
-    otherwise each line whose first column holds text opens a row (a table set tight, with perhaps a gap
-    after its header only)."""
+    """The block's rows, each a list of cell texts (one per column). A line with a cell in every column
+    opens a row (layout mode spaces rows unevenly); so does a line after a blank one, in a table whose rows
+    are spaced so (three runs of lines or more: a header and two rows), or, in a table set tight, a label
+    with more beside it. A label alone continues the row above ("Deadline for" / "applications")."""
     runs = sum(1 for k, line in enumerate(lines) if line.strip() and (k == 0 or not lines[k - 1].strip()))
     spaced = runs >= 3
     rows: list[list[list[str]]] = []
@@ -94,17 +94,14 @@ def _rows(lines: list[str], columns: list[int]) -> list[list[str]]:
         if not line.strip():
             fresh = True
             continue
-        cells = _cells(line)
-        filled = {max((k for k, c in enumerate(columns) if c <= s + 1), default=0) for s, _ in cells}
-        # A line with a cell in every column opens a row (layout mode spaces rows unevenly); otherwise a
-        # blank line before it, in a spaced table, or in a tight one a label with more beside it. A label
-        # alone goes on with the row above ("Deadline for" / "applications").
+        placed = [(max((k for k, c in enumerate(columns) if c <= start + 1), default=0), text)
+                  for start, text in _cells(line)]
+        filled = {col for col, _ in placed}
         opens = len(filled) == len(columns) or (fresh if spaced else 0 in filled and len(filled) >= 2)
         if opens or not rows:
             rows.append([[] for _ in columns])
         fresh = False
-        for start, text in cells:
-            col = max((k for k, c in enumerate(columns) if c <= start + 1), default=0)
+        for col, text in placed:
             rows[-1][col].append(text)
     return [[_joined(parts) for parts in row] for row in rows]
 
