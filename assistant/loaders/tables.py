@@ -11,7 +11,8 @@ row's parts run into the next row's. Its layout mode keeps the columns where the
 same columns) and writes each row as one line: "Deadline for applications: Early Summer 2020. Ministry of
 the Economy and Innovation and clusters, research institutions …". The header row becomes a caption
 ("Table columns: Action | Timing of the action | …"), which is indexed but never shown as an answer.
-A page without such a block is left to the plain extraction."""
+A page without such a block is left to the plain extraction, and so is one with prose in columns beside
+a table (layout mode would read the prose across its columns)."""
 
 from __future__ import annotations
 
