@@ -117,7 +117,7 @@ class TopicClassifier:
             margin: float = 0.05) -> list[list[str]]:
         """Topics of each chunk: the best one, and any within `margin` of it. With the corpus `centre`, as
         `classify` compares a question: without it, nearly every chunk of a corpus about clusters is
-        nearest one area (R&D: 122 of 138 chunks here; member engagement: 1)."""
+        nearest one area (R&D: 122 of 137 chunks here; member engagement: 1)."""
         out = []
         scores = self.scores(vectors) if centre is None else \
             centred(np.asarray(vectors), centre) @ centred(self.matrix, centre).T
