@@ -124,11 +124,17 @@ class Columns:
         out = np.zeros(self.num_docs, dtype=np.float32)
         weighted = [(t, 1.0) for t in tokens] + list((related or {}).items())
         for t, weight in weighted:  # a repeated query term counts again, as in bm25s
-            col = self.vocab.get(t)
-            if col is not None and col + 1 < len(self.indptr):  # bm25s's "" has no column
-                s, e = int(self.indptr[col]), int(self.indptr[col + 1])
-                out[self.indices[s:e]] += weight * self.data[s:e]  # a column names each chunk once
+            s, e = self.span(t)
+            out[self.indices[s:e]] += weight * self.data[s:e]  # a column names each chunk once
         return out
+
+    def span(self, term: str) -> tuple[int, int]:
+        """Where `term`'s column lies in `data` and `indices`; (0, 0) for a term no chunk holds (and for
+        bm25s's "", which has no column)."""
+        col = self.vocab.get(term)
+        if col is None or col + 1 >= len(self.indptr):
+            return 0, 0
+        return int(self.indptr[col]), int(self.indptr[col + 1])
 
     def by_spread(self) -> list[str]:
         """The vocabulary, words in the most chunks first."""
@@ -294,16 +300,12 @@ class KeywordIndex:
 
     def chunks_holding(self, term: str) -> int:
         """How many chunks hold `term` (a term as `terms` makes it): the length of its column."""
-        col = self.columns.vocab.get(term)
-        if col is None or col + 1 >= len(self.columns.indptr):
-            return 0
-        return int(self.columns.indptr[col + 1] - self.columns.indptr[col])
+        start, end = self.columns.span(term)
+        return end - start
 
     def _chunks_with(self, term: str) -> list[int]:
-        col = self.columns.vocab.get(term)
-        if col is None or col + 1 >= len(self.columns.indptr):
-            return []
-        return self.columns.indices[int(self.columns.indptr[col]):int(self.columns.indptr[col + 1])].tolist()
+        start, end = self.columns.span(term)
+        return self.columns.indices[start:end].tolist()
 
     def _known(self, word: str) -> bool:
         vocab = self.columns.vocab
