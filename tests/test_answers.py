@@ -258,6 +258,10 @@ def test_boilerplate_and_captions_are_never_answers() -> None:
     assert is_noise("Stamp of the organization (if required):")
     assert is_noise("Figure 12: Criteria for the selection of the Innovation Partnerships Source: EOCIC")
     assert not is_noise("Please contact MITA to join the cluster programme before the deadline.")
+    # A heading run into the next one's number, from the PDF's table of contents or a section break.
+    assert is_noise("1. Introduction 1.1.")
+    assert is_noise("Competition to create “Innovation Partnerships” 4.1.")
+    assert not is_noise("Its location quotient in manufacturing is 1.2.")
 
 
 def test_only_a_list_question_gets_a_whole_list() -> None:
@@ -624,6 +628,52 @@ def test_a_heading_or_caption_passes_no_score_to_the_unit_after_it() -> None:
     heading, first, second, prose, after = by_chunk["c1"]
     assert first.score == second.score, (first.score, second.score)
     assert after.score > first.score, (after.score, first.score)  # a sentence does pass its share on
+
+
+def test_the_first_unit_of_a_chunk_takes_its_share_from_the_chunk_before() -> None:
+    """Chunking split a passage: "4 levels … are foreseen" ends one chunk, "The clusters will be divided
+    into the emerging, formed, developing, and mature." opens the next. The second reads in the light of
+    the first, as it would in one chunk; a chunk whose predecessor was not retrieved gets no share."""
+    import numpy as np
+    from cluster_assistant.assistant.answering.scoring import score
+    from cluster_assistant.assistant.answering.units import candidates
+    from cluster_assistant.assistant.store import Unit
+    from langchain_core.documents import Document
+
+    q, far = np.eye(8)[0], np.eye(8)[1]
+    first = "Four levels of cluster development are foreseen."
+    second = "The clusters will be divided into the emerging, formed, developing and mature."
+    units = [Unit(chunk_id="a", start=0, text=first, embedding=np.asarray(q, dtype=np.float32)),
+             Unit(chunk_id="b", start=0, text=second, embedding=np.asarray(far, dtype=np.float32))]
+    meta = {"a": {"id": "a", "doc_id": "d", "page": 1, "next_id": "b"},
+            "b": {"id": "b", "doc_id": "d", "page": 1, "prev_id": "a"}}
+    docs = [Document(page_content=first, metadata=meta["a"]), Document(page_content=second, metadata=meta["b"])]
+    by_chunk = candidates(docs, units)
+    score("What development levels are foreseen?", list(q), by_chunk)
+    opener = by_chunk["b"][0]
+    assert opener.features["prev_cos"] > 0 and opener.score > opener.own, opener.features
+    alone = candidates(docs[1:], units[1:])
+    score("What development levels are foreseen?", list(q), alone)
+    assert alone["b"][0].features["prev_cos"] == 0 and alone["b"][0].score == alone["b"][0].own
+
+
+def test_a_list_question_is_not_answered_by_a_list_about_something_else() -> None:
+    """A list question lifts a whole list by its best item, but only a list whose intro holds what the
+    question is about: one item that mentions "maturity" does not make a list of policy trends the
+    answer to "What are the cluster maturity levels?"."""
+    from cluster_assistant.assistant.answering.asking import Clues
+
+    lines = ["Trends in the regions are:", "• Different trends of policy priorities and the level of maturity",
+             "• Regional authorities take the active role.", "• Countries use cluster policy for SMEs.",
+             "• Collaboration across regions remains a challenge.", "• Smart specialisation guides the funds.",
+             "• Universities join more networks.", "• Exports grow in most sectors.", "• Digital tools spread fast.",
+             "The clusters are divided into four maturity levels: emerging, formed, developing, and mature."]
+    clues = Clues(focus=frozenset({"maturity", "level"}))
+    answer = _compose_lines(lines, "What are the cluster maturity levels?", 30, clues=clues)
+    assert answer.startswith("The clusters are divided into four maturity levels"), answer
+    named = ["Maturity levels are:", *lines[1:-1], lines[-1]]
+    answer = _compose_lines(named, "What are the cluster maturity levels?", 60, clues=clues)
+    assert answer.startswith("Maturity levels are:"), answer
 
 
 def test_how_many_asks_for_a_count_not_for_the_list() -> None:

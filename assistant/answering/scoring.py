@@ -18,7 +18,7 @@ from ..text import is_heading, is_list_item
 from ..word_vectors import WordVectors
 from .asking import NUMBER, Clues, answer_type_matches, asks_for, asks_for_list, defines
 from .lists import intro_of, is_intro, list_end
-from .units import Candidate, is_enumeration, is_noise
+from .units import Candidate, before, is_enumeration, is_noise
 
 LEXICAL_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.5
@@ -93,23 +93,28 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
     qv = np.asarray(query_vector)
     wants_list = asks_for_list(question)
     number, names = asks_for(question)
+    own: dict[int, dict[str, float]] = {}
     for lst in by_chunk.values():
-        prev: dict[str, float] = {"cos": 0.0, "lexical": 0.0}
         for c in lst:
             typed = answer_type_matches((number, names), c.text)
-            f = {"cos": float(qv @ c.vector), "lexical": sum(idf[t] * m for t, m in held[id(c)].items()) / total,
-                 "rank": c.chunk_rank, "list_match": float(wants_list and is_enumeration(c.text)),
-                 "number_match": float(typed[0]), "names_match": float(typed[1]),
-                 "log_words": math.log1p(c.words), "has_number": float(bool(NUMBER.search(c.text))),
-                 "list_item": float(is_list_item(c.text)), "first_in_chunk": float(c.index == 0),
-                 "defines": float(bool(clues.defined) and defines(clues.defined, c.text)),
-                 "focus": max((held[id(c)].get(t, 0.0) for t in focus), default=0.0) if focus else 1.0,
-                 "off_subject": sum(c.doc not in docs for docs in subjects) / len(subjects) if subjects else 0.0}
-            share = 1.0 if (_DEPENDS.match(c.text) or is_list_item(c.text)) else INDEPENDENT_SHARE
-            c.features = {**f, "prev_cos": share * prev["cos"], "prev_lexical": share * prev["lexical"]}
+            own[id(c)] = {
+                "cos": float(qv @ c.vector), "lexical": sum(idf[t] * m for t, m in held[id(c)].items()) / total,
+                "rank": c.chunk_rank, "list_match": float(wants_list and is_enumeration(c.text)),
+                "number_match": float(typed[0]), "names_match": float(typed[1]),
+                "log_words": math.log1p(c.words), "has_number": float(bool(NUMBER.search(c.text))),
+                "list_item": float(is_list_item(c.text)), "first_in_chunk": float(c.index == 0),
+                "defines": float(bool(clues.defined) and defines(clues.defined, c.text)),
+                "focus": max((held[id(c)].get(t, 0.0) for t in focus), default=0.0) if focus else 1.0,
+                "off_subject": sum(c.doc not in docs for docs in subjects) / len(subjects) if subjects else 0.0}
+    nothing = {"cos": 0.0, "lexical": 0.0}
+    for lst in by_chunk.values():
+        for c in lst:
             # A heading or caption says nothing, so it passes no share on: "Strengths", embedded in a
             # chunk about threats, lifted the first strength above the threats.
-            prev = {"cos": 0.0, "lexical": 0.0} if is_noise(c.text) else f
+            prev = before(c, by_chunk)
+            carried = own[id(prev)] if prev is not None and not is_noise(prev.text) else nothing
+            share = 1.0 if (_DEPENDS.match(c.text) or is_list_item(c.text)) else INDEPENDENT_SHARE
+            c.features = {**own[id(c)], "prev_cos": share * carried["cos"], "prev_lexical": share * carried["lexical"]}
 
 
 def score(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]],
@@ -138,7 +143,8 @@ def names(heading: frozenset[str], qterms: set[str], words: WordVectors | None) 
 
 
 def lift_lists(lst: list[Candidate], qterms: set[str], words: WordVectors | None = None) -> None:
-    """For list questions a list is one answer: its intro and items share the best score among them,
+    """For list questions a list is one answer (when its intro holds the question's focus, or its heading
+    is named): its intro and items share the best score among them,
     and ANSWER_TYPE_BONUS more when its heading names what the question asks for: every term of the
     heading is in the question ("Threats" for "What threats …?"), or in other words ("Weaknesses"
     for "What are the weak points…?", with `words`)."""
@@ -148,9 +154,13 @@ def lift_lists(lst: list[Candidate], qterms: set[str], words: WordVectors | None
             i += 1
             continue
         j = list_end(lst, i)
-        if j - i > 2:
-            headed = is_heading(lst[i].text)
-            named = headed and names(lst[i].terms, qterms, words)
+        headed = is_heading(lst[i].text)
+        named = headed and names(lst[i].terms, qterms, words)
+        # A list whose intro does not hold what the question is about is not its answer, however well
+        # one item matches: "…policy and development are:" / "• … the different level of maturity" for
+        # "What are the 4 cluster maturity levels?"
+        about = named or lst[i].features["focus"] > 0
+        if j - i > 2 and about:
             top = max(c.score for c in lst[i:j]) + LIST_BONUS + ANSWER_TYPE_BONUS * named
             top_own = max(c.own for c in lst[i:j]) + LIST_BONUS + ANSWER_TYPE_BONUS
             for c in lst[i:j]:

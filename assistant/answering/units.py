@@ -27,6 +27,10 @@ _PUBLICATION_NOTICE = re.compile(r"Publications Office of the European Union|nei
 # A page's last words run into its footnote, on a line of its own: the note's number, its capitalised
 # text, its link ("Clusters are based on\n1 A New Start for Europe: … http://ec.europa.eu/….pdf.").
 _FOOTNOTE_LINE = re.compile(r"\n\s*\d{1,3}\s+[A-Z].*(?:https?://|www\.)\S+\s*$", re.S)
+# A heading run into the next one's number: "1. Introduction 1.1.", "Competition to create “Innovation
+# Partnerships” 4.1.". (A sentence ending in a figure has a verb: "Its quotient is 1.2.")
+_HEADING_RUN_ON = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)?(?P<head>[^.!?;:]{1,80}?)\s+\d+(?:\.\d+)+\.$")
+_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|be|will|would|reached|rose|fell)\b", re.I)
 _URL = re.compile(r"https?://|www\.", re.I)
 _URL_TEXT = re.compile(r"(?:https?://|www\.)\S+", re.I)
 ENDS_SENTENCE = re.compile(r"[.!?;:]['\"”’)]*$")
@@ -49,6 +53,7 @@ class Candidate:
     heading: frozenset[str] = frozenset()  # the terms of its section's own heading ("Resources needed")
     named: bool | None = None  # in a list under a bare heading: does the question name that heading?
     doc: str = ""         # its document's id
+    prev_chunk: str = ""  # the id of the chunk before its chunk in the document
 
 
 def is_caption(text: str) -> bool:
@@ -58,6 +63,9 @@ def is_caption(text: str) -> bool:
 def is_noise(text: str) -> bool:
     """Headings, captions, footers and publication notices: they match words but say nothing."""
     if _CAPTION.match(text) or _PAGE_FOOTER.match(text) or _BOILERPLATE.match(text) or _PUBLICATION_NOTICE.search(text):
+        return True
+    run_on = _HEADING_RUN_ON.match(text)
+    if run_on and len(run_on["head"].split()) <= 8 and not _VERB.search(run_on["head"]):
         return True
     return len(text.split()) < 7 and not re.search(r"[.!?;:]$", text) and not is_list_item(text)
 
@@ -116,15 +124,29 @@ def candidates(docs: list[Document], units: list[Unit]) -> dict[str, list[Candid
     heading = {d.metadata["id"]: frozenset(terms(str(d.metadata.get("section") or "").split(" > ")[-1]))
                for d in docs}
     doc = {d.metadata["id"]: str(d.metadata.get("doc_id", "")) for d in docs}
+    prev = {d.metadata["id"]: str(d.metadata.get("prev_id") or "") for d in docs}
     out: dict[str, list[Candidate]] = {}
     for cid, lst in by_chunk.items():
         lst.sort(key=lambda u: u.start)
         texts = [without_footnote(u.text) for u in lst]
         out[cid] = [Candidate(cid, rank[cid], i, u.start, squash(text), len(text.split()),
                               np.asarray(u.embedding), frozenset(terms(text)), heading=heading.get(cid, frozenset()),
-                              doc=doc.get(cid, ""))
+                              doc=doc.get(cid, ""), prev_chunk=prev.get(cid, ""))
                     for i, (u, text) in enumerate(zip(lst, texts, strict=True))]
     return out
+
+
+def before(c: Candidate, by_chunk: dict[str, list[Candidate]]) -> Candidate | None:
+    """The unit a reader reads just before `c`: the one before it in its chunk or, for a chunk's first
+    unit, the last of the chunk before when that was retrieved too. Chunking splits a passage anywhere
+    ("4 levels of cluster development are foreseen…" / "The clusters will be divided into the emerging,
+    formed, developing, and mature."); chunks overlap, so the unit before a repeated one is the one to take."""
+    if c.index:
+        return by_chunk[c.chunk_id][c.index - 1]
+    earlier = by_chunk.get(c.prev_chunk, [])
+    same = [u.index for u in earlier if u.text == c.text]
+    end = same[0] if same else len(earlier)
+    return earlier[end - 1] if end else None
 
 
 def places(docs: list[Document]) -> dict[str, tuple[str, int]]:
