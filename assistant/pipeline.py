@@ -36,8 +36,8 @@ from .answering.extractive import compose
 from .answering.model import answer_messages, failure_notice, generate, make_chat_model
 from .answering.support import SentenceVectors, SupportCheck, unit_vector
 from .embeddings import embedder_id, make_embedder
-from .keywords import KeywordIndex, index_version
-from .language import expand, is_lithuanian, with_english
+from .keywords import KeywordIndex, index_version, stem
+from .language import expand, is_lithuanian, untranslated, with_english
 from .retrieval import HybridRetriever, make_filter
 from .schema import Answer, BadQuestion
 from .settings import Settings
@@ -198,6 +198,9 @@ class Assistant:
         turn.words = words
         if not is_lithuanian(turn.question):  # "avg cluster size?", "wat is the clusterfy acton plan objectiv"
             turn.search = corrected(spelled_out(turn.search), keywords.chunks_holding)
+        else:  # a name typed in lower case ("kada bus inoklaster rezultatai") is no Lithuanian word
+            turn.search = with_english(turn.search, [w for w in untranslated(turn.search)
+                                                     if keywords.chunks_holding(stem(w))])
         # A name spelled out also finds the text that abbreviates it ("Key Enabling Technologies": KETs).
         acronyms = acronyms_for(turn.search, keywords.acronyms)
         turn.query = with_english(turn.search, acronyms)  # what is embedded and matched

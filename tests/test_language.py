@@ -99,6 +99,17 @@ def test_lithuanian_question_is_answered_from_english_sources(corpus_assistant: 
     assert "clusterfy-action-plan-2020-2023" in {c.doc_id for c in ans.citations}
 
 
+def test_a_name_typed_in_lower_case_in_a_lithuanian_question_still_finds_its_documents(
+        corpus_assistant: Assistant) -> None:
+    """Slack users type "inoklaster": no glossary word, and not capitalised like a name, but the corpus
+    holds it, so it is searched for as it is."""
+    lower = corpus_assistant.answer("Kas yra inoklaster priemonė ir ką ji finansuoja?")
+    upper = corpus_assistant.answer("Kas yra INOKLASTER priemonė ir ką ji finansuoja?")
+    assert not lower.refused
+    assert "clusterfy-action-plan-2020-2023" in {c.doc_id for c in lower.citations}
+    assert lower.answer.splitlines()[0] == upper.answer.splitlines()[0]
+
+
 def test_refusal_names_what_is_missing(corpus_assistant: Assistant) -> None:
     ans = corpus_assistant.answer("What support programme do clusters in Latvia get?")
     assert ans.refused and "No document mentions Latvia" in ans.answer
