@@ -91,8 +91,9 @@ def term_coverage(question: str, text: str, misses: int = 0) -> float:
 class HybridRetriever:
     def __init__(self, settings: Settings, store: Store, keywords: KeywordIndex,
                  words: WordVectors | None = None) -> None:
-        """`words`: the corpus's word vectors; a paraphrased question's keyword search then also
-        looks for the corpus words nearest its own (`WordVectors.related`)."""
+        """`words`: the corpus's word vectors; the keyword search then also looks for the corpus words
+        nearest a paraphrased question's own, and nearest any word the documents never use
+        (`looked_up`, `WordVectors.related`)."""
         self.settings, self.store, self.keywords, self.words = settings, store, keywords, words
 
     def retrieve(self, question: str, query_vector: list[float], where: dict[str, Any] | None = None,
@@ -106,12 +107,12 @@ class HybridRetriever:
             allowed = self.store.ids_where(where)
         # When few of the question's words are the documents' words (a paraphrase), keywords say
         # little: the meaning (dense) leads, and the keyword search adds the corpus's words for
-        # what the question says in its own.
+        # what the question says in its own (`looked_up`).
         wanted = english_part(question)
         overlap = max((term_coverage(wanted, doc.page_content) for doc, _ in dense), default=0.0)
         paraphrase = overlap < WORDS_MATCH
         weight = max(s.dense_weight, PARAPHRASE_DENSE_WEIGHT) if paraphrase else s.dense_weight
-        related = self.words.related(terms(search or question)) if paraphrase and self.words else None
+        related = self.words.related(self.looked_up(search or question, paraphrase)) if self.words else None
         lexical = self.keywords.search(search or question, s.fetch_k, allowed, related)
         dense_score = {doc.metadata["id"]: score for doc, score in dense}
         kw_score = dict(lexical)
@@ -145,6 +146,17 @@ class HybridRetriever:
             relevance = 0.0
         return Retrieved(docs=docs, query_vector=query_vector, relevance=relevance,
                          neighbours=self.neighbours(docs), unknown_names=unknown, nearest=nearest)
+
+    def looked_up(self, search: str, paraphrase: bool) -> list[str]:
+        """The question's terms whose nearest corpus words the keyword search adds: all of a paraphrase's,
+        and of any English question the words the documents never use ("Can members reuse the cluster's
+        messaging?"). A Lithuanian question's English words come from the glossary, in the documents'
+        own vocabulary already."""
+        if paraphrase:
+            return terms(search)
+        if english_part(search) != search:
+            return []
+        return [t for t in terms(search) if not self.keywords.chunks_holding(t)]
 
     def neighbours(self, docs: list[Document]) -> list[Document]:
         """The chunks just before and after each top chunk in its document: an answer often

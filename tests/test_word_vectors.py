@@ -126,3 +126,19 @@ def test_the_words_a_long_running_process_embeds_stay_bounded(embedder: object, 
     for batch in (["money", "cash"], ["budget", "grant"], ["loan", "fee"], ["price", "cost"]):
         assert words.vectors(batch).shape == (2, 384)
         assert len(word_vectors._MEMORY["bounded-space"]) <= 6  # the cap, then one batch more
+
+
+def test_a_word_the_documents_never_use_is_looked_up_by_meaning_in_any_english_question() -> None:
+    """Paraphrases are expanded whole; any other English question only by its words that no chunk holds
+    ("messaging"), so its own matched words keep their weight. A Lithuanian question's English words
+    come from the glossary, in the documents' vocabulary already."""
+    from cluster_assistant.assistant.language import expand
+    from cluster_assistant.assistant.retrieval import HybridRetriever
+    from cluster_assistant.assistant.settings import Settings
+
+    index = KeywordIndex.build(["a"], ["Members promote the cluster brand in their own communication."], "v1")
+    retriever = HybridRetriever(Settings(), None, index, None)  # type: ignore[arg-type]  # no store needed
+    question = "Can members reuse the cluster messaging?"
+    assert retriever.looked_up(question, paraphrase=False) == ["reuse", "messaging"]
+    assert retriever.looked_up(question, paraphrase=True) == terms(question)
+    assert retriever.looked_up(expand("Kaip klasteriai dalijasi žinute?"), paraphrase=False) == []
