@@ -14,6 +14,7 @@ them; ingest embeds only words it has not embedded before."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 from collections.abc import Iterable
@@ -27,6 +28,7 @@ from .saved_arrays import load_arrays, save_arrays
 log = logging.getLogger(__name__)
 
 SOFT_MATCH = 0.55        # answering: a question word matches a unit's word at least this similar
+FAMILY_MATCH = 0.8       # how similar two words of one family (`family`) count, whatever their cosine
 RELATED_MIN = 0.6        # retrieval: corpus words at least this similar join a paraphrase's search
 RELATED_PER_TERM = 5     # ... at most this many per question word
 MAX_WORDS = 50_000       # a huge corpus embeds its most widespread words only
@@ -81,6 +83,12 @@ class WordVectors:
                         matrix=out.matrix.astype(np.float16))  # half the size; cosines move by ~1e-3
         return out
 
+    def kin(self, word: str) -> list[str]:
+        """The vocabulary's words of the word's `family`. (Stemming the whole vocabulary would cost a cold
+        question ~0.1 s; a stem is the start of its words, so only the words that start alike are stemmed.)"""
+        root = family(word)
+        return [w for w in self.words if w.startswith(root[:3]) and family(w) == root]
+
     def vectors(self, words: list[str]) -> np.ndarray:
         """One row per word: from the vocabulary, or embedded now (a question's own words)."""
         memory = _remember(self.space)
@@ -92,12 +100,16 @@ class WordVectors:
     def related(self, terms: Iterable[str]) -> dict[str, float]:
         """Corpus words that mean nearly what one of `terms` means (at least RELATED_MIN, at most
         RELATED_PER_TERM per term, no opposites), each weighted by its similarity: "money" finds
-        "funds" and "financial"."""
+        "funds" and "financial"; and the words of a term's family at FAMILY_MATCH."""
         asked = sorted({t for t in terms if is_word(t)})
         if not asked or not self.words:
             return {}
         sims = self.vectors(asked) @ self.matrix.T
         out: dict[str, float] = {}
+        for term in asked:  # "coordinates": "coordinated", which the model puts at a cosine of 0.3
+            for word in self.kin(term):
+                if word not in asked:
+                    out[word] = max(out.get(word, 0.0), FAMILY_MATCH)
         for i, term in enumerate(asked):
             near = np.argpartition(-sims[i], min(len(self.words) - 1, 4 * RELATED_PER_TERM))[:4 * RELATED_PER_TERM + 1]
             taken = 0
@@ -123,12 +135,33 @@ class WordVectors:
             for i, j in zip(*np.nonzero(out), strict=True):  # "weak" never matches "strong"
                 if opposite(asked[i], words[j]):
                     out[i, j] = 0.0
+        kin: dict[str, list[int]] = {}
+        for j in b:
+            kin.setdefault(family(words[j]), []).append(j)
+        for i in a:
+            near = kin.get(family(asked[i]), [])
+            out[i, near] = np.maximum(out[i, near], FAMILY_MATCH)
         column: dict[str, list[int]] = {}
         for j, w in enumerate(words):
             column.setdefault(w, []).append(j)
         for i, w in enumerate(asked):
             out[i, column.get(w, [])] = 1.0
         return out
+
+
+@functools.lru_cache(maxsize=65536)
+def family(word: str) -> str:
+    """The word's Snowball (Porter2) stem: "coordinates", "coordinated", "coordination" share one.
+    The keyword index keeps its light plural stemmer (the full stemmer cost answers: docs/evaluation.md);
+    here a shared stem only counts as a near word."""
+    return str(_english_stemmer().stemWord(word))
+
+
+@functools.lru_cache(maxsize=1)
+def _english_stemmer() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
 
 
 def _stack(rows: list[np.ndarray]) -> np.ndarray:

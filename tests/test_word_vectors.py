@@ -9,7 +9,7 @@ from cluster_assistant.assistant.answering.extractive import compose
 from cluster_assistant.assistant.keywords import KeywordIndex, terms
 from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.store import Unit
-from cluster_assistant.assistant.word_vectors import FILE, RELATED_PER_TERM, SOFT_MATCH, WordVectors
+from cluster_assistant.assistant.word_vectors import FAMILY_MATCH, FILE, RELATED_PER_TERM, SOFT_MATCH, WordVectors
 from langchain_core.documents import Document
 
 from .conftest import make_assistant
@@ -142,3 +142,20 @@ def test_a_word_the_documents_never_use_is_looked_up_by_meaning_in_any_english_q
     assert retriever.looked_up(question, paraphrase=False) == ["reuse", "messaging"]
     assert retriever.looked_up(question, paraphrase=True) == terms(question)
     assert retriever.looked_up(expand("Kaip klasteriai dalijasi žinute?"), paraphrase=False) == []
+
+
+def test_words_of_one_family_match_though_the_model_puts_them_apart(embedder: object, tmp_path: Path) -> None:
+    """all-MiniLM-L6-v2 puts "coordinates" and "coordinated" at a cosine of ~0.3: word forms count as
+    near words by their Snowball stem, in the search and in the answer's term overlap."""
+    words = WordVectors.for_vocabulary(["coordinated", "coordination", "weather"], embedder, tmp_path, "test-space")
+    assert float((words.vectors(["coordinates"]) @ words.vectors(["coordinated"]).T)[0, 0]) < SOFT_MATCH
+    near = words.related(["coordinates"])
+    assert near.get("coordinated") == FAMILY_MATCH and near.get("coordination") == FAMILY_MATCH
+    assert "weather" not in near
+    assert np.allclose(words.matches(["coordinates"], ["coordinated", "weather"]), [[FAMILY_MATCH, 0.0]])
+
+
+def test_who_coordinates_finds_the_sentence_that_says_coordinated_by(corpus_assistant: Assistant) -> None:
+    ans = corpus_assistant.answer("Who coordinates InoLink?")
+    assert ans.answer.startswith("InoLink is EU funded measure of the project Inogeb LT and is coordinated by MITA"), \
+        ans.answer
