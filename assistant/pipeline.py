@@ -208,7 +208,8 @@ class Assistant:
         parts = question_parts(turn.question)
         turn.clues = Clues(
             subjects=keywords.subjects(turn.search), focus=keywords.focus(subject_terms(turn.search)),
-            defined=defined_name(turn.question, keywords.acronyms),
+            # "What exactly is INOKLASTER and what does it fund?": its first part asks what it is.
+            defined=list(dict.fromkeys(n for p in parts for n in defined_name(p, keywords.acronyms))),
             # Each part is read in the light of the whole ("how many earned it through InoLink?": the label).
             parts=[(p, unit_vector(np.add(self.embedder.embed_query(p), qv)).tolist()) for p in parts]
             if len(parts) > 1 else [])

@@ -1025,6 +1025,10 @@ def test_what_is_a_named_thing_opens_with_the_sentence_that_says_what_it_is() ->
         ["EOCIC", "European Observatory for Clusters and Industrial Change"]
     assert defined_name("What is a cluster?") == [] and defined_name("What is This?") == []
     assert defined_name("Who is the current director of MITA?") == []
+    assert defined_name("What exactly is INOKLASTER") == ["INOKLASTER"]  # a part of "…, and what does it fund?"
+    from cluster_assistant.assistant.answering.asking import defines
+    assert defines(["EOCIC"], "Measure EOCIC helps clusters.")
+    assert not defines(["EOCIC"], "As the EOCIC assessment report shows, industry grows.")  # about a report
 
     q = np.eye(8)[0]
     lines = ["In particular, the plan is to upgrade the INOKLASTER measure by broadening its definition.",
@@ -1037,6 +1041,7 @@ def test_what_is_a_named_thing_opens_with_the_sentence_that_says_what_it_is() ->
 
 
 def test_what_is_an_acronym_finds_where_it_is_spelled_out(corpus_assistant: Assistant) -> None:
-    ans = corpus_assistant.answer("What is EOCIC?")
-    assert ans.answer.startswith("The European Observatory for Clusters and Industrial Change (#EOCIC) is an "
-                                 "initiative of the European Commission"), ans.answer
+    for question in ("What is EOCIC?", "What exactly is EOCIC and who is behind it?"):
+        ans = corpus_assistant.answer(question)
+        assert ans.answer.startswith("The European Observatory for Clusters and Industrial Change (#EOCIC) is an "
+                                     "initiative of the European Commission"), (question, ans.answer)

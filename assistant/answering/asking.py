@@ -62,11 +62,12 @@ def asks_for_list(question: str) -> bool:
                for s in asking_sentences(question))
 
 
-# "What is INOKLASTER exactly?", "what's the EOCIC?": a question that asks what a named thing is.
-_DEFINITION = re.compile(r"^\s*(?i:(?:so\s+|and\s+)?(?:what|who)(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+"
+# "What is INOKLASTER exactly?", "what's the EOCIC?", "What exactly is INOKLASTER": a question (or a
+# part of one, `question_parts`) that asks what a named thing is.
+_DEFINITION = re.compile(r"^\s*(?i:(?:so\s+|and\s+)?(?:what|who)(?:\s+exactly)?(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+"
                          r"(?:the\s+|an?\s+)?)(?P<name>[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*){0,3})"
                          r"(?i:\s+exactly|\s+all\s+about|\s+about)?\s*[?.!]*\s*$")
-_LEADING = 3  # words: a unit that names the thing this early is about it ("Measure INOKLASTER supports…")
+_LEADING = 2  # words: a unit that names the thing this early is about it ("Measure INOKLASTER supports…")
 
 
 def defined_name(question: str, acronyms: dict[str, str] | None = None) -> list[str]:
