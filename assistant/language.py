@@ -25,6 +25,27 @@ LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodel", 
             "kitais", "kiti", "imtų", "verta", "reikėtų", "kuo", "tos", "tie", "prie", "per", "be", "ką", "ko",
             "dar", "jau", "labai", "daug", "mažai", "gavo", "duoda", "dirbti", "jiems", "jai", "joms"}
 SEPARATOR = " | "  # between the English expansion and the Lithuanian question
+_PLAIN = str.maketrans("ąčęėįšųūž", "aceeisuuz")
+
+
+def plain(text: str) -> str:
+    """The text as typed without diacritics ("paraiškas" -> "paraiskas"), as many users do."""
+    return text.translate(_PLAIN)
+
+
+def _starts(word: str, key: str) -> bool:
+    """Does a question word start with a glossary key, as written or, for a word typed without
+    diacritics, as the key would be typed so ("paraiskas": "paraišk")?"""
+    return word.startswith(key) or (word == plain(word) and word.startswith(plain(key)))
+
+
+def _holds(text: str, phrase: str) -> str | None:
+    """The glossary phrase as `text` holds it (with diacritics, or typed without), or None."""
+    if phrase in text:
+        return phrase
+    if plain(phrase) != phrase and plain(phrase) in text:
+        return plain(phrase)
+    return None
 
 
 def is_lithuanian(text: str) -> bool:
@@ -63,16 +84,17 @@ def expand(question: str) -> str:
     english: list[str] = []
     for key, value in _glossary():  # phrases first (longest keys first); a phrase's words are used up
         if " " in key:
-            if key in lowered:
+            held = _holds(lowered, key)
+            if held:
                 english.append(value)
-                lowered = lowered.replace(key, " ")
+                lowered = lowered.replace(held, " ")
             continue
-        if any(w.startswith(key) for w in WORD.findall(lowered)):
+        if any(_starts(w, key) for w in WORD.findall(lowered)):
             english.append(value)
     # Names (INOKLASTER, InoLink, EOCIC) are kept: they match lexically in any language.
-    keys = tuple(key for key, _ in _glossary() if " " not in key)
+    keys = [key for key, _ in _glossary() if " " not in key]
     names = [w for w in WORD.findall(question) if len(w) > 2 and (w.isupper() or any(c.isupper() for c in w[1:]))
-             and not w.lower().startswith(keys)]  # "MVĮ" is a glossary word (SMEs), not a name
+             and not any(_starts(w.lower(), k) for k in keys)]  # "MVĮ" is a glossary word (SMEs), not a name
     return " ".join(dict.fromkeys([*names, *" ".join(english).split()])) + SEPARATOR + question
 
 
@@ -85,11 +107,13 @@ def untranslated(search: str) -> list[str]:
     lowered = tail.lower()
     for key, _ in _glossary():
         if " " in key:
-            lowered = lowered.replace(key, " ")
-    keys = tuple(key for key, _ in _glossary() if " " not in key)
+            held = _holds(lowered, key)
+            if held:
+                lowered = lowered.replace(held, " ")
+    keys = [key for key, _ in _glossary() if " " not in key]
     names = set(head.split())
-    return [w for w in WORD.findall(lowered) if len(w) > 3 and w not in LT_WORDS and not w.startswith(keys)
-            and not any(n.lower() == w for n in names) and not w.isdigit()]
+    return [w for w in WORD.findall(lowered) if len(w) > 3 and w not in LT_WORDS
+            and not any(_starts(w, k) for k in keys) and not any(n.lower() == w for n in names) and not w.isdigit()]
 
 
 def with_english(search: str, words: list[str]) -> str:

@@ -46,6 +46,15 @@ def test_lacking_typed_without_diacritics_is_not_lasting() -> None:
     assert "responsible" in english_part(expand("Kas atsakingas už klasterių plėtrą Lietuvoje?")).split()
 
 
+def test_a_word_typed_without_diacritics_matches_the_glossary_as_typed_so() -> None:
+    """Many users type Lithuanian without diacritics: "paraiskas" is "paraiškas" (applications), "mvi" is
+    "MVĮ" (SMEs). A word that has its diacritics matches only the key as written."""
+    for typed in ("iki kada teikti paraiskas?", "iki kada teikti paraiškas?"):
+        assert "application" in english_part(expand(typed)).split(), typed
+        assert untranslated(expand(typed)) == ["teikti"], typed
+    assert "SMEs" in english_part(expand("kiek mvi dalyvauja klasteriuose?")).split()
+
+
 def test_a_lithuanian_question_about_who_is_responsible_finds_mita(corpus_assistant: Assistant) -> None:
     ans = corpus_assistant.answer("Kas atsakingas už klasterių plėtrą Lietuvoje?")
     assert not ans.refused and "MITA" in ans.answer.split(". [")[0], ans.answer
