@@ -36,7 +36,8 @@ def plain(text: str) -> str:
 def _starts(word: str, key: str) -> bool:
     """Does a question word start with a glossary key, as written or, for a word typed without
     diacritics, as the key would be typed so ("paraiskas": "paraišk")?"""
-    return word.startswith(key) or (word == plain(word) and word.startswith(plain(key)))
+    folded = plain(key)  # "lėš" (funds) typed so is "les": too short to tell from other words
+    return word.startswith(key) or (word == plain(word) and len(folded) >= 4 and word.startswith(folded))
 
 
 def _holds(text: str, phrase: str) -> str | None:

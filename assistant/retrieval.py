@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.documents import Document
 
-from .keywords import KeywordIndex, terms
+from .keywords import KeywordIndex, names_in, terms
 from .language import english_part, untranslated
 from .text import is_list_item, unit_spans
 
@@ -150,13 +150,14 @@ class HybridRetriever:
     def looked_up(self, search: str, paraphrase: bool) -> list[str]:
         """The question's terms whose nearest corpus words the keyword search adds: all of a paraphrase's,
         and of any English question the words the documents never use ("Can members reuse the cluster's
-        messaging?"). A Lithuanian question's English words come from the glossary, in the documents'
-        own vocabulary already."""
+        messaging?"), names left out. A Lithuanian question's English words come from the glossary, in the
+        documents' own vocabulary already."""
         if paraphrase:
             return terms(search)
         if english_part(search) != search:
             return []
-        return [t for t in terms(search) if not self.keywords.chunks_holding(t)]
+        named = set(terms(" ".join(names_in(search))))  # "Latvia" is no word to find in other words
+        return [t for t in terms(search) if t not in named and not self.keywords.chunks_holding(t)]
 
     def neighbours(self, docs: list[Document]) -> list[Document]:
         """The chunks just before and after each top chunk in its document: an answer often

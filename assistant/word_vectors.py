@@ -17,6 +17,7 @@ import contextlib
 import functools
 import logging
 import re
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -84,10 +85,18 @@ class WordVectors:
         return out
 
     def kin(self, word: str) -> list[str]:
-        """The vocabulary's words of the word's `family`. (Stemming the whole vocabulary would cost a cold
-        question ~0.1 s; a stem is the start of its words, so only the words that start alike are stemmed.)"""
+        """The vocabulary's words of the word's `family`. (Stemming a large vocabulary would cost a cold
+        question about a second; a stem is the start of its words, so only words that start alike are.)"""
         root = family(word)
-        return [w for w in self.words if w.startswith(root[:3]) and family(w) == root]
+        return [w for w in self.by_start.get(root[:3], ()) if family(w) == root]
+
+    @functools.cached_property
+    def by_start(self) -> dict[str, list[str]]:
+        """The vocabulary's words by their first three letters."""
+        out: dict[str, list[str]] = {}
+        for w in self.words:
+            out.setdefault(w[:3], []).append(w)
+        return out
 
     def vectors(self, words: list[str]) -> np.ndarray:
         """One row per word: from the vocabulary, or embedded now (a question's own words)."""
@@ -157,11 +166,18 @@ def family(word: str) -> str:
     return str(_english_stemmer().stemWord(word))
 
 
-@functools.lru_cache(maxsize=1)
 def _english_stemmer() -> Any:
-    import snowballstemmer
+    """This thread's stemmer: a Snowball stemmer keeps its state while it stems, so threads (the Slack
+    bot's workers) may not share one."""
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        import snowballstemmer
 
-    return snowballstemmer.stemmer("english")
+        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
+    return stemmer
+
+
+_STEMMERS = threading.local()
 
 
 def _stack(rows: list[np.ndarray]) -> np.ndarray:

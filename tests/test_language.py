@@ -53,6 +53,8 @@ def test_a_word_typed_without_diacritics_matches_the_glossary_as_typed_so() -> N
         assert "application" in english_part(expand(typed)).split(), typed
         assert untranslated(expand(typed)) == ["teikti"], typed
     assert "SMEs" in english_part(expand("kiek mvi dalyvauja klasteriuose?")).split()
+    # A key shorter than four letters as typed without diacritics ("lėš", funds: "les") tells nothing.
+    assert "funds" not in english_part(expand("kur LESTO klasteris?")).split()
 
 
 def test_a_lithuanian_question_about_who_is_responsible_finds_mita(corpus_assistant: Assistant) -> None:

@@ -142,6 +142,8 @@ def test_a_word_the_documents_never_use_is_looked_up_by_meaning_in_any_english_q
     assert retriever.looked_up(question, paraphrase=False) == ["reuse", "messaging"]
     assert retriever.looked_up(question, paraphrase=True) == terms(question)
     assert retriever.looked_up(expand("Kaip klasteriai dalijasi žinute?"), paraphrase=False) == []
+    # A name no document mentions is what the question is about, not a word to find in other words.
+    assert retriever.looked_up("Can members in Latvia reuse the messaging?", paraphrase=False) == ["reuse", "messaging"]
 
 
 def test_words_of_one_family_match_though_the_model_puts_them_apart(embedder: object, tmp_path: Path) -> None:
@@ -159,3 +161,38 @@ def test_who_coordinates_finds_the_sentence_that_says_coordinated_by(corpus_assi
     ans = corpus_assistant.answer("Who coordinates InoLink?")
     assert ans.answer.startswith("InoLink is EU funded measure of the project Inogeb LT and is coordinated by MITA"), \
         ans.answer
+
+
+def test_word_families_are_right_when_threads_stem_at_once() -> None:
+    """A Snowball stemmer keeps its state while it stems: the Slack bot's threads each use their own."""
+    import sys
+    import threading
+
+    from cluster_assistant.assistant.word_vectors import family
+
+    stem = family.__wrapped__  # past the cache: every call stems
+    words = [f"{root}{end}" for root in ("coordinat", "financ", "partner", "develop", "internation", "engag")
+             for end in ("e", "ed", "es", "ing", "ion", "ions", "or", "ors", "ive", "ively")]
+    expected = {w: stem(w) for w in words}
+    wrong: list[str] = []
+
+    def stem_all(n: int) -> None:
+        for i in range(3000):
+            w = words[(i * 7 + n) % len(words)]
+            try:
+                if stem(w) != expected[w]:
+                    wrong.append(w)
+            except Exception as e:  # a shared stemmer can also fail outright
+                wrong.append(f"{w}: {e!r}")
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, as a busy server may
+    try:
+        threads = [threading.Thread(target=stem_all, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not wrong, wrong[:5]

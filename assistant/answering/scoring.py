@@ -160,12 +160,13 @@ def lift_lists(lst: list[Candidate], qterms: set[str], words: WordVectors | None
         # one item matches: "…policy and development are:" / "• … the different level of maturity" for
         # "What are the 4 cluster maturity levels?"
         about = named or lst[i].features["focus"] > 0
+        if j - i > 2 and headed:  # "Strengths" for a threats question: a sibling list, left out (`Composer.usable`)
+            for c in lst[i:j]:
+                c.named = named
         if j - i > 2 and about:
             top = max(c.score for c in lst[i:j]) + LIST_BONUS + ANSWER_TYPE_BONUS * named
             top_own = max(c.own for c in lst[i:j]) + LIST_BONUS + ANSWER_TYPE_BONUS
             for c in lst[i:j]:
-                if headed:
-                    c.named = named
                 if not is_noise(c.text) or c is lst[i]:  # a caption in the list stays out
                     c.score = max(c.score, top - 0.01 * (c.index - i))  # keep document order
                     if named:  # the list the question names answers it on its own

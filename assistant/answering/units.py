@@ -28,8 +28,10 @@ _PUBLICATION_NOTICE = re.compile(r"Publications Office of the European Union|nei
 # text, its link ("Clusters are based on\n1 A New Start for Europe: … http://ec.europa.eu/….pdf.").
 _FOOTNOTE_LINE = re.compile(r"\n\s*\d{1,3}\s+[A-Z].*(?:https?://|www\.)\S+\s*$", re.S)
 # A heading run into the next one's number: "1. Introduction 1.1.", "Competition to create “Innovation
-# Partnerships” 4.1.". (A sentence ending in a figure has a verb: "Its quotient is 1.2.")
-_HEADING_RUN_ON = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)?(?P<head>[^.!?;:]{1,80}?)\s+\d+(?:\.\d+)+\.$")
+# Partnerships” 4.1.": a name or a quote before the number. A sentence ending in a figure has a verb or a
+# word such as "by" there: "Its quotient is 1.2.", "Turnover increased by 2.5.", "See section 4.1.".
+_HEADING_RUN_ON = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)?(?P<head>[^.!?;:]{0,80}?(?:\b[A-Z][\w-]*|[”\"’)]))"
+                             r"\s+\d+(?:\.\d+)+\.$")
 _VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|be|will|would|reached|rose|fell)\b", re.I)
 _URL = re.compile(r"https?://|www\.", re.I)
 _URL_TEXT = re.compile(r"(?:https?://|www\.)\S+", re.I)
@@ -145,7 +147,7 @@ def before(c: Candidate, by_chunk: dict[str, list[Candidate]]) -> Candidate | No
         return by_chunk[c.chunk_id][c.index - 1]
     earlier = by_chunk.get(c.prev_chunk, [])
     same = [u.index for u in earlier if u.text == c.text]
-    end = same[0] if same else len(earlier)
+    end = same[-1] if same else len(earlier)  # the copy the overlap made is the last one
     return earlier[end - 1] if end else None
 
 
