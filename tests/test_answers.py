@@ -715,6 +715,12 @@ def test_how_many_asks_for_a_count_not_for_the_list() -> None:
     # The asking sentence decides, not a preamble that names a plural.
     assert not asks_for_list("Our members keep skipping activities. How did other clusters keep companies on board?")
     assert asks_for_list("We are new. What steps should we take first?")
+    # The plural must be what "what" or "which" asks about, not a word of a clause around it.
+    assert not asks_for_list("Apart from what members chip in, where else can a cluster's money come from?")
+    assert not asks_for_list("honestly our members don't trust each other much. what does the briefing suggest?")
+    assert asks_for_list("Besides communication, which innovation topics did coordinators want covered?")
+    assert asks_for_list("When InoLink started, what problems were clusters struggling with?")
+    assert asks_for_list("On what criteria would the jury select them?")
     lines = ["The cluster members are:", "• Kaunas Food Makers", "• Vilnius Software House", "• Riga Woodworks",
              "• Tartu Labs", "The cluster has 12 members in three countries."]
     answer = _compose_lines(lines, "How many members does the cluster have?", 120, page=None)

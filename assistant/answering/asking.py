@@ -10,12 +10,16 @@ from ..language import english_part, is_lithuanian
 from ..text import BULLET, unit_spans
 
 # A list question asks for several things: "Which development levels…", "What concrete results…",
-# "List the…". The plural must head what is asked (within its first words): "the minimum number of
-# members" asks for one number.
+# "List the…". The plural must head what is asked (within a few words of "what" or "which"): "the
+# minimum number of members" asks for one number, "Apart from what members chip in, where else…?" for
+# sources of money.
 _LIST_NOUNS = (r"steps|levels|criteria|weaknesses|strengths|threats|opportunities|topics|measures|types|areas|"
                r"actions|stakeholders|activities|priorities|objectives|services|results|problems|challenges|"
                r"barriers|examples|members|regions|technologies|fields|ways|things|tools|lessons|factors|phases")
-_LIST_QUESTION = re.compile(rf"^(what are|what were|list|name)\b|^(?:\S+\s+){{0,4}}(?:{_LIST_NOUNS})\b", re.I)
+_LIST_QUESTION = re.compile(rf"^(what are|what were|list|name)\b|(?:^|,\s*)(?:(?:in|on|for|from|by)\s+)?"
+                            rf"(?:what|which)\s+(?:\S+\s+){{0,3}}(?:{_LIST_NOUNS})\b", re.I)
+# A glossary-expanded Lithuanian question's English part is a bag of terms: its plural among the first.
+_LIST_TERMS = re.compile(rf"^(?:\S+\s+){{0,4}}(?:{_LIST_NOUNS})\b", re.I)
 _COUNT_QUESTION = re.compile(r"^\s*how (many|much)\b", re.I)
 # "min members for a cluster?", "the number of members": a quantity of the things, not the things.
 _COUNTED = re.compile(rf"\b(?:min|max|minimum|maximum|average|number of|total)\s+(?:{_LIST_NOUNS})\b", re.I)
@@ -57,7 +61,7 @@ def asks_for_list(question: str) -> bool:
     asks for a count, not for the members."""
     english = english_part(question)
     if english != question:  # a glossary-expanded Lithuanian question: its English part is a bag of terms
-        return bool(_LIST_QUESTION.search(english)) and not _COUNT_TERMS.search(english)
+        return bool(_LIST_TERMS.search(english)) and not _COUNT_TERMS.search(english)
     return any(_LIST_QUESTION.search(s) and not _COUNT_QUESTION.match(s) and not _COUNTED.search(s)
                for s in asking_sentences(question))
 
