@@ -42,6 +42,7 @@ def test_chat_shorthand_is_spelled_out() -> None:
     assert spelled_out("min members for a cluster?") == "minimum members for a cluster?"
     assert spelled_out("Avg cluster size in LT?") == "Average cluster size in Lithuania?"
     assert spelled_out("Min. number of members, approx. costs") == "Minimum number of members, approximately costs"
+    assert spelled_out("What stats on SMEs does MITA quote?") == "What statistics on SMEs does MITA quote?"
     assert spelled_out("a 10 min pitch") == "a 10 min pitch"  # after a number, minutes
     assert spelled_out("5 yrs of mgmt") == "5 years of management"
     # A web address, a hyphenated word and a lowercase "lt" are left as they are.
