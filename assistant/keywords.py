@@ -51,8 +51,8 @@ def stem(word: str) -> str:
 
 # Bump when terms() (or what the index records) changes: a keyword index persisted by an earlier
 # version is built again. 3: the index records the corpus's acronyms. 4: a range of numbers ("2007-2013")
-# is its numbers.
-TERMS_VERSION = 4
+# is its numbers. 5: a hyphenated word is also its parts.
+TERMS_VERSION = 5
 
 
 def index_version(store: Store) -> str:
@@ -67,12 +67,17 @@ _RANGE = re.compile(r"\d+(?:-\d+)+")  # "2007-2013" is the years 2007 and 2013, 
 
 
 def terms(text: str) -> list[str]:
+    """The words that search and scoring match: lower case, without stop words, plurals stemmed. A
+    range of numbers is its numbers; a hyphenated word is itself and its parts ("kick-off" meets "kick off
+    meeting", "cross-sectoral" meets "cross sectoral")."""
     out = []
     for w in (m.group(0).lower() for m in WORD.finditer(text)):
         if _RANGE.fullmatch(w):
             out += w.split("-")
         elif w not in STOPWORDS:
             out.append(stem(w))
+            if "-" in w:
+                out += [stem(p) for p in w.split("-") if len(p) > 2 and p not in STOPWORDS]
     return out
 
 

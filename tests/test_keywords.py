@@ -95,6 +95,17 @@ def test_a_range_of_numbers_is_its_numbers(corpus_assistant: Assistant) -> None:
     """"2007-2013" (hyphen, as people type it) matched no document's "2007–2013" (en dash), so the
     question about that period led with the 2014-2020 one."""
     assert terms("the 2007-2013 period") == terms("the 2007–2013 period") == ["2007", "2013", "period"]
-    assert "eu-level" in terms("EU-level analysis")  # hyphenated words stay whole
+    assert "eu-level" in terms("EU-level analysis")  # hyphenated words stay whole, and are their parts too
     ans = corpus_assistant.answer("How much EU money was set aside for clustering measures in the 2007-2013 period?")
     assert "2007" in ans.answer.split(". [")[0] and fact_present("44.8 million", ans.answer), ans.answer
+
+
+def test_a_hyphenated_word_meets_its_parts_written_apart() -> None:
+    """"kick-off" is written "kick off" in the ClusterFY plan: the compound alone matched nothing there."""
+    assert terms("the ClusterFY kick-off") == ["clusterfy", "kick-off", "kick"]
+    assert terms("a cross-sectoral co-operation") == ["cross-sectoral", "cross", "sectoral", "co-operation",
+                                                     "operation"]
+    texts = ["During the ClusterFY project kick off meeting in Groningen the partners met.",
+             "The ClusterFY partners met again in Hudiksvall."]
+    index = KeywordIndex.build(["groningen", "hudiksvall"], texts, "v1")
+    assert index.search("where did the ClusterFY kick-off happen?", 1)[0][0] == "groningen"
