@@ -12,6 +12,7 @@ shared by threads, and several processes may use the same file."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,12 +27,27 @@ class Database:
         self.migrations = migrations
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._named_errors():
+            self._use_wal()
+        self._migrate()
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL (outside any transaction; it persists in the file). SQLite does not wait
+        for a lock to change the journal mode: when processes open a new file together, all but one get
+        "database is locked" at once, so the switch is tried again until the busy timeout."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             try:
-                db.execute("PRAGMA journal_mode=WAL")  # outside any transaction; it persists in the file
+                if db.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                    return
+                db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise
             finally:
                 db.close()
-        self._migrate()
+            time.sleep(0.01)
 
     @property
     def version(self) -> int:
