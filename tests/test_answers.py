@@ -635,25 +635,34 @@ def test_a_heading_or_caption_passes_no_score_to_the_unit_after_it() -> None:
 def test_the_first_unit_of_a_chunk_takes_its_share_from_the_chunk_before() -> None:
     """Chunking split a passage: "4 levels … are foreseen" ends one chunk, "The clusters will be divided
     into the emerging, formed, developing, and mature." opens the next. The second reads in the light of
-    the first, as it would in one chunk; a chunk whose predecessor was not retrieved gets no share."""
+    the first, as it would in one chunk; not when its predecessor was not retrieved, nor across sections."""
     import numpy as np
+    from cluster_assistant.assistant.answering.lists import Layout
     from cluster_assistant.assistant.answering.scoring import score
     from cluster_assistant.assistant.answering.units import before, candidates
     from cluster_assistant.assistant.store import Unit
     from langchain_core.documents import Document
 
+    def scored(texts: dict[str, str], vectors: dict[str, np.ndarray],
+               sections: dict[str, str]) -> dict[str, list]:
+        units = [Unit(chunk_id=cid, start=0, text=t, embedding=np.asarray(vectors[cid], dtype=np.float32))
+                 for cid, t in texts.items()]
+        docs = [Document(page_content=t, metadata={"id": cid, "doc_id": "d", "chunk_index": "ab".index(cid),
+                                                    "section": sections[cid]}) for cid, t in texts.items()]
+        by_chunk = candidates(docs, units)
+        score("What development levels are foreseen?", list(q), by_chunk,
+              chunk_before=Layout(docs, by_chunk).chunk_before)
+        return by_chunk
+
     q, far = np.eye(8)[0], np.eye(8)[1]
-    first = "Four levels of cluster development are foreseen."
-    second = "The clusters will be divided into the emerging, formed, developing and mature."
-    units = [Unit(chunk_id="a", start=0, text=first, embedding=np.asarray(q, dtype=np.float32)),
-             Unit(chunk_id="b", start=0, text=second, embedding=np.asarray(far, dtype=np.float32))]
-    meta = {"a": {"id": "a", "doc_id": "d", "page": 1, "next_id": "b"},
-            "b": {"id": "b", "doc_id": "d", "page": 1, "prev_id": "a"}}
-    docs = [Document(page_content=first, metadata=meta["a"]), Document(page_content=second, metadata=meta["b"])]
-    by_chunk = candidates(docs, units)
-    score("What development levels are foreseen?", list(q), by_chunk)
-    opener = by_chunk["b"][0]
+    texts = {"a": "Four levels of cluster development are foreseen.",
+             "b": "The clusters will be divided into the emerging, formed, developing and mature."}
+    vectors = {"a": q, "b": far}
+    opener = scored(texts, vectors, {"a": "Concept", "b": "Concept"})["b"][0]
     assert opener.features["prev_cos"] > 0 and opener.score > opener.own, opener.features
+    for alone in (scored({"b": texts["b"]}, vectors, {"b": "Concept"})["b"][0],
+                  scored(texts, vectors, {"a": "Concept", "b": "Funding"})["b"][0]):
+        assert alone.features["prev_cos"] == 0 and alone.score == alone.own, alone.features
     # Chunks overlap: when the opener is also in the chunk before, the unit before its last copy there
     # is the one a reader read before it.
     lines = ["Threats", "• Low trust.", "Opportunities", "• Low trust."]
@@ -661,12 +670,18 @@ def test_the_first_unit_of_a_chunk_takes_its_share_from_the_chunk_before() -> No
     a = [Unit(chunk_id="a", start=text.rindex(line) if i == 3 else text.index(line), text=line,
               embedding=np.asarray(q, dtype=np.float32)) for i, line in enumerate(lines)]
     b = [Unit(chunk_id="b", start=0, text="• Low trust.", embedding=np.asarray(q, dtype=np.float32))]
-    overlap = candidates([Document(page_content=text, metadata=meta["a"]),
-                          Document(page_content="• Low trust.", metadata=meta["b"])], a + b)
-    assert before(overlap["b"][0], overlap).text == "Opportunities"
-    alone = candidates(docs[1:], units[1:])
-    score("What development levels are foreseen?", list(q), alone)
-    assert alone["b"][0].features["prev_cos"] == 0 and alone["b"][0].score == alone["b"][0].own
+    overlap = candidates([Document(page_content=text, metadata={"id": "a"}),
+                          Document(page_content="• Low trust.", metadata={"id": "b"})], a + b)
+    assert before(overlap["b"][0], overlap, {"b": "a"}).text == "Opportunities"
+
+
+def test_a_sentence_that_points_back_across_a_chunk_boundary_comes_with_the_one_before() -> None:
+    """"They give assistance…" opens a chunk; what "they" are closes the chunk before."""
+    lines = _compose_chunks("Who gives assistance in establishing a cluster?", [
+        ("a", 0, "MITA", ["The agency and its partners work with clusters across Lithuania."], [0]),
+        ("b", 1, "MITA", ["They give assistance in cluster establishment and strategy development."], [1]),
+        ("c", 7, "Fees", ["Members pay an annual fee set by the general assembly."], [1])])
+    assert lines[0].startswith("The agency and its partners work with clusters across Lithuania. [1] They give"), lines
 
 
 def test_a_list_question_is_not_answered_by_a_list_about_something_else() -> None:

@@ -27,7 +27,7 @@ from .asking import Clues, asks_for, asks_for_list, budget_for
 from .lists import Layout, is_intro, items_of
 from .render import folded, render
 from .scoring import score
-from .units import ENDS_SENTENCE, Candidate, candidates, is_fragment, is_noise, repeats, says_again
+from .units import ENDS_SENTENCE, Candidate, before, candidates, is_fragment, is_noise, repeats, says_again
 
 # A unit that opens by pointing back ("Such small successful achievements will help…", "These
 # projects…") is read with the unit before it, which says what it points to. Not "This": it often
@@ -76,8 +76,8 @@ class Composer:
         self.shown_terms = [frozenset(terms(s)) for s in shown]
         self.budget = budget_for(question, word_budget)
         self.by_chunk = candidates(docs, units)
-        score(question, query_vector, self.by_chunk, word_vectors, clues)
         self.layout = Layout(docs, self.by_chunk)
+        score(question, query_vector, self.by_chunk, word_vectors, clues, self.layout.chunk_before)
         self.wants_list = asks_for_list(question)
         self.wants_figure, self.wants_names = asks_for(question)
         # A question that names one of the lists under bare headings ("the weak points": "Weaknesses")
@@ -149,11 +149,9 @@ class Composer:
 
     def antecedent(self, c: Candidate) -> Candidate | None:
         """The sentence before one that points back ("Such projects…"), when a reader can be shown it."""
-        lst = self.by_chunk[c.chunk_id]
-        if not _REFERS_BACK.match(c.text) or c.index == 0:
-            return None
-        prev = lst[c.index - 1]
-        if is_noise(prev.text) or is_fragment(prev.text) or is_list_item(prev.text) or is_intro(lst, prev.index):
+        prev = before(c, self.by_chunk, self.layout.chunk_before) if _REFERS_BACK.match(c.text) else None
+        if prev is None or is_noise(prev.text) or is_fragment(prev.text) or is_list_item(prev.text) \
+                or self.opens_list(prev):
             return None
         return prev
 

@@ -67,7 +67,8 @@ def term_matches(qterms: list[str], unit_terms: dict[int, frozenset[str]],
 
 
 def features(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]],
-             word_vectors: WordVectors | None = None, clues: Clues | None = None) -> None:
+             word_vectors: WordVectors | None = None, clues: Clues | None = None,
+             chunk_before: dict[str, str] | None = None) -> None:
     """Each candidate's feature values (`Candidate.features`, keyed by FEATURES and PREVIOUS). From the
     `clues`: "off_subject" is the share of the rare names asked whose documents the unit's is not among;
     "focus" how nearly the unit holds one of the terms that pick out what the question is about (1 when
@@ -111,16 +112,18 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
         for c in lst:
             # A heading or caption says nothing, so it passes no share on: "Strengths", embedded in a
             # chunk about threats, lifted the first strength above the threats.
-            prev = before(c, by_chunk)
+            prev = before(c, by_chunk, chunk_before)
             carried = own[id(prev)] if prev is not None and not is_noise(prev.text) else nothing
             share = 1.0 if (_DEPENDS.match(c.text) or is_list_item(c.text)) else INDEPENDENT_SHARE
             c.features = {**own[id(c)], "prev_cos": share * carried["cos"], "prev_lexical": share * carried["lexical"]}
 
 
 def score(question: str, query_vector: list[float], by_chunk: dict[str, list[Candidate]],
-          word_vectors: WordVectors | None = None, clues: Clues | None = None) -> None:
-    """Set each candidate's `own` score and its `score` (with the previous unit's share); noise gets -1."""
-    features(question, query_vector, by_chunk, word_vectors, clues)
+          word_vectors: WordVectors | None = None, clues: Clues | None = None,
+          chunk_before: dict[str, str] | None = None) -> None:
+    """Set each candidate's `own` score and its `score` (with the previous unit's share, across a chunk
+    boundary where `chunk_before` names the chunk before); noise gets -1."""
+    features(question, query_vector, by_chunk, word_vectors, clues, chunk_before)
     qterms = set(terms(question))
     for lst in by_chunk.values():
         for c in lst:

@@ -55,7 +55,6 @@ class Candidate:
     heading: frozenset[str] = frozenset()  # the terms of its section's own heading ("Resources needed")
     named: bool | None = None  # in a list under a bare heading: does the question name that heading?
     doc: str = ""         # its document's id
-    prev_chunk: str = ""  # the id of the chunk before its chunk in the document
 
 
 def is_caption(text: str) -> bool:
@@ -126,26 +125,27 @@ def candidates(docs: list[Document], units: list[Unit]) -> dict[str, list[Candid
     heading = {d.metadata["id"]: frozenset(terms(str(d.metadata.get("section") or "").split(" > ")[-1]))
                for d in docs}
     doc = {d.metadata["id"]: str(d.metadata.get("doc_id", "")) for d in docs}
-    prev = {d.metadata["id"]: str(d.metadata.get("prev_id") or "") for d in docs}
     out: dict[str, list[Candidate]] = {}
     for cid, lst in by_chunk.items():
         lst.sort(key=lambda u: u.start)
         texts = [without_footnote(u.text) for u in lst]
         out[cid] = [Candidate(cid, rank[cid], i, u.start, squash(text), len(text.split()),
                               np.asarray(u.embedding), frozenset(terms(text)), heading=heading.get(cid, frozenset()),
-                              doc=doc.get(cid, ""), prev_chunk=prev.get(cid, ""))
+                              doc=doc.get(cid, ""))
                     for i, (u, text) in enumerate(zip(lst, texts, strict=True))]
     return out
 
 
-def before(c: Candidate, by_chunk: dict[str, list[Candidate]]) -> Candidate | None:
+def before(c: Candidate, by_chunk: dict[str, list[Candidate]],
+           chunk_before: dict[str, str] | None = None) -> Candidate | None:
     """The unit a reader reads just before `c`: the one before it in its chunk or, for a chunk's first
-    unit, the last of the chunk before when that was retrieved too. Chunking splits a passage anywhere
-    ("4 levels of cluster development are foreseen…" / "The clusters will be divided into the emerging,
-    formed, developing, and mature."); chunks overlap, so the unit before a repeated one is the one to take."""
+    unit, the last of the chunk that `chunk_before` (`lists.Layout.chunk_before`: the same section, the
+    chunk before in the document) names. Chunking splits a passage anywhere ("4 levels of cluster
+    development are foreseen…" / "The clusters will be divided into the emerging, formed, developing, and
+    mature."); chunks overlap, so the unit before a repeated one is the one to take."""
     if c.index:
         return by_chunk[c.chunk_id][c.index - 1]
-    earlier = by_chunk.get(c.prev_chunk, [])
+    earlier = by_chunk.get((chunk_before or {}).get(c.chunk_id, ""), [])
     same = [u.index for u in earlier if u.text == c.text]
     end = same[-1] if same else len(earlier)  # the copy the overlap made is the last one
     return earlier[end - 1] if end else None
