@@ -27,7 +27,7 @@ from .saved_arrays import load_arrays, save_arrays
 from .source_doc import Limits, LoadError, SourceDoc, printable
 from .store import UNIT_SPANS, UNIT_VECTORS, UNITS_VERSION, Store, has_units, unit_metadata
 from .unit_vectors import embed_chunks
-from .vector_centre import corpus_centre
+from .vector_centre import as_centre, corpus_centre
 from .word_vectors import WordVectors
 
 if TYPE_CHECKING:
@@ -185,7 +185,7 @@ def ingest(paths: Sequence[Path | str], settings: Settings, store: Store, embedd
     tagged = settings.keywords_dir / TAGGED
     with store.writer_lock():
         tagging = load_arrays(tagged, "chunk areas") or {}  # the content and the centre the areas were tagged for
-        centre_then = _usable(tagging.get("centre"))
+        centre_then = as_centre(tagging.get("centre"))  # None: every chunk is tagged again
         store.drop_legacy_units()
         ids, metas = store.all_metadata(keys=_KEPT_KEYS)
         existing: dict[str, dict[str, dict[str, Any]]] = {}
@@ -306,13 +306,6 @@ def _near(then: np.ndarray, now: np.ndarray) -> bool:
         return False
     spread = float(np.sqrt(max(1e-6, 1.0 - float(now @ now))))  # the mean distance of unit vectors from it
     return float(np.linalg.norm(then - now)) <= RETAG_MOVE * spread
-
-
-def _usable(centre: np.ndarray | None) -> np.ndarray | None:
-    """A saved centre, if it is one (a vector of finite numbers); else None, and every chunk is tagged again."""
-    if centre is None or centre.ndim != 1 or not centre.size or not np.isfinite(centre).all():
-        return None
-    return centre.astype(np.float32)
 
 
 def retag(store: Store, topics: TopicClassifier, centre: np.ndarray) -> int:

@@ -102,16 +102,14 @@ class TopicClassifier:
             i += len(group)
         return np.vstack(vecs)
 
-    def scores(self, vectors: list[list[float]] | np.ndarray) -> np.ndarray:
-        return np.asarray(vectors) @ self.matrix.T
+    def scores(self, vectors: list[list[float]] | np.ndarray, centre: np.ndarray | None = None) -> np.ndarray:
+        """Each vector's cosine to each area (one row per vector); with the corpus `centre` subtracted from
+        both first, what a text says beyond what every text here shares decides (`vector_centre`)."""
+        return centred(np.asarray(vectors), centre) @ centred(self.matrix, centre).T
 
     def classify(self, vector: list[float], centre: np.ndarray | None = None) -> str:
-        """The area nearest the question's vector; with the corpus `centre` subtracted from both first,
-        what the question asks beyond what every question here shares decides (`vector_centre`)."""
-        if centre is None:
-            return self.topics[int(np.argmax(self.scores([vector])[0]))].id
-        scores = centred(self.matrix, centre) @ centred(np.asarray(vector), centre)
-        return self.topics[int(np.argmax(scores))].id
+        """The area nearest the question's vector (`scores`)."""
+        return self.topics[int(np.argmax(self.scores([vector], centre)[0]))].id
 
     def tag(self, vectors: list[list[float]] | np.ndarray, centre: np.ndarray | None = None,
             margin: float = 0.05) -> list[list[str]]:
@@ -119,8 +117,7 @@ class TopicClassifier:
         `classify` compares a question: without it, nearly every chunk of a corpus about clusters is
         nearest one area (R&D: 122 of 137 chunks here; member engagement: 1)."""
         out = []
-        scores = self.scores(vectors) if centre is None else \
-            centred(np.asarray(vectors), centre) @ centred(self.matrix, centre).T
+        scores = self.scores(vectors, centre)
         for row in scores:
             best = float(row.max())
             out.append([self.topics[i].id for i in np.argsort(-row) if row[i] >= best - margin])

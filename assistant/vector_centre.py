@@ -39,14 +39,24 @@ def corpus_centre(store: Store, folder: Path) -> np.ndarray | None:
     saved = load_arrays(folder / FILE, "corpus centre")
     if saved is not None and str(saved.get("version")) == version:
         centre = saved.get("centre")
-        if centre is not None and centre.ndim == 1 and np.isfinite(centre).all():
-            return centre.astype(np.float32) if centre.size else None
+        if centre is not None and centre.ndim == 1 and not centre.size:
+            return None  # saved for an empty store
+        usable = as_centre(centre)
+        if usable is not None:
+            return usable
         log.warning("the corpus centre file %s holds no vector; computing it again", folder / FILE)
     vectors = store.sample_vectors(SAMPLE)
     centre = vectors.mean(axis=0).astype(np.float32) if len(vectors) else np.zeros(0, dtype=np.float32)
     with contextlib.suppress(OSError):  # a read-only data dir: still usable in memory
         save_arrays(folder / FILE, version=np.array(version), centre=centre)
     return centre if centre.size else None
+
+
+def as_centre(saved: np.ndarray | None) -> np.ndarray | None:
+    """A saved centre, if it is one (a vector of finite numbers), else None."""
+    if saved is None or saved.ndim != 1 or not saved.size or not np.isfinite(saved).all():
+        return None
+    return saved.astype(np.float32)
 
 
 def centred(vectors: np.ndarray, centre: np.ndarray | None) -> np.ndarray:

@@ -135,7 +135,8 @@ def test_a_centre_has_moved_when_it_moves_far_against_the_spread_of_the_chunks()
     """Chunks lie in a narrow cone: 7 chunks added to the shipped 137 turned the centre by a cosine of only
     0.9996, yet changed 12 chunks' areas. The move is measured against how far chunks lie from the centre."""
     import numpy as np
-    from cluster_assistant.assistant.ingest import _near, _usable
+    from cluster_assistant.assistant.ingest import _near
+    from cluster_assistant.assistant.vector_centre import as_centre
 
     rng = np.random.default_rng(0)
     axis = rng.normal(size=384)
@@ -147,4 +148,4 @@ def test_a_centre_has_moved_when_it_moves_far_against_the_spread_of_the_chunks()
     turned = 0.8 * (0.9996 * axis + np.sqrt(1 - 0.9996**2) * side)
     assert float(then @ turned) / 0.64 > 0.9995 and not _near(then, turned)
     assert _near(then, then + 0.001 * 0.6 * side)  # one document in a very large corpus
-    assert _usable(np.zeros(())) is None and _usable(np.array([np.nan, 1.0])) is None
+    assert as_centre(np.zeros(())) is None and as_centre(np.array([np.nan, 1.0])) is None
