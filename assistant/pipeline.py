@@ -85,6 +85,7 @@ class Turn:
     query: str = ""                        # `search` and the acronyms it spells out: embedded and matched
     topic_asked: str = ""                  # the competence area the question is about
     retrieved: Retrieved | None = None     # the chunks found, and how relevant the best is
+    on_map: bool = True                    # nearer the documents than any everyday subject (`_on_the_map`)
     words: WordVectors | None = None       # the corpus's word vectors, as retrieval saw them
     clues: Clues = field(default_factory=Clues)  # names, parts, focus: what the answerer weighs besides
     retrieve_ms: float = 0.0
@@ -216,6 +217,7 @@ class Assistant:
         turn.topic_asked = self.classifier.classify(qv, centre)
         retriever = HybridRetriever(self.settings, self.store, keywords, words)
         turn.retrieved = retriever.retrieve(turn.search, qv, make_filter(turn.topic, turn.kind), search=turn.query)
+        turn.on_map = self._on_the_map(turn)  # once: it may search again for each part of the question
         self._check_vector_space(turn.found)
         turn.retrieve_ms = (time.perf_counter() - t) * 1000
 
@@ -226,7 +228,7 @@ class Assistant:
         q = turn.question
         topic = turn.topic or turn.topic_asked
         if not self._in_scope(turn):
-            if not self._on_the_map(turn):
+            if not turn.on_map:
                 topic = turn.topic or ""  # no competence area: the gap map does not list the weather
             labels = {t.id: t.label for t in self.classifier.topics}
             filters = [f"topic “{labels.get(turn.topic, turn.topic)}”" if turn.topic else "",
@@ -320,7 +322,7 @@ class Assistant:
 
     def _in_scope(self, turn: Turn) -> bool:
         r = turn.found
-        return bool(r.docs) and r.relevance >= self.settings.min_relevance and self._on_the_map(turn)
+        return bool(r.docs) and r.relevance >= self.settings.min_relevance and turn.on_map
 
     def _on_the_map(self, turn: Turn) -> bool:
         """Is the question nearer some document than any everyday subject off the map (taxonomy
