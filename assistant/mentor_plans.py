@@ -146,6 +146,7 @@ def prepare(assistant: Assistant, topic: str, stage: Stage = "formed", minutes: 
 class _Point:
     text: str                 # the sentence, its [n] markers numbered as in its answer
     sources: list[Citation]   # the citations its markers point to
+    quote: str = ""           # the sentence as its source words it (a list item without its bullet)
 
 
 def _candidate_points(answers: list[Answer]) -> list[_Point]:
@@ -171,7 +172,7 @@ def _candidate_points(answers: list[Answer]) -> list[_Point]:
             cited = [by_n[int(n)] for n in MARKER.findall(text) if int(n) in by_n]
             if cited:
                 seen.append(words)
-                out.append(_Point(text, cited))
+                out.append(_Point(text, cited, strip_markers(BULLET.sub("", sentence.strip())).strip()))
     return out
 
 
@@ -198,7 +199,9 @@ def _rank(assistant: Assistant, points: list[_Point], topic: str, focus: str) ->
 
 
 def _renumbered(points: list[_Point]) -> tuple[list[KeyPoint], list[Citation]]:
-    """Key points with one numbering across them, and the reading list: exactly the sources they cite."""
+    """Key points with one numbering across them, and the reading list: exactly the sources they cite,
+    each quoting the first point that cites it (its answer quoted whichever of its sentences came first
+    there, maybe one the plan does not use)."""
     reading: list[Citation] = []
     number: dict[str, int] = {}
     key_points = []
@@ -207,7 +210,8 @@ def _renumbered(points: list[_Point]) -> tuple[list[KeyPoint], list[Citation]]:
         for c in p.sources:
             if c.chunk_id not in number:
                 number[c.chunk_id] = len(reading) + 1
-                reading.append(replace(c, n=number[c.chunk_id]))
+                quote = p.quote if len(p.sources) == 1 and p.quote else c.quote
+                reading.append(replace(c, n=number[c.chunk_id], quote=quote))
             local[c.n] = number[c.chunk_id]
         text = _renumber(p.text, local)
         key_points.append(KeyPoint(text, [reading[local[c.n] - 1] for c in p.sources]))
