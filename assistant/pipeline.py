@@ -233,7 +233,7 @@ class Assistant:
             labels = {t.id: t.label for t in self.classifier.topics}
             filters = [f"topic “{labels.get(turn.topic, turn.topic)}”" if turn.topic else "",
                        f"kind “{turn.kind}”" if turn.kind else ""]
-            ans = Answer(question=q, answer=self.refusal_text(r.unknown_names, filters),
+            ans = Answer(question=q, answer=self.refusal_text(r.unknown_names, filters, r.lacking),
                          refused=True, topic=topic, confidence=r.relevance)
         else:
             missing = [d for d in r.context if not has_units(d.metadata)]
@@ -336,15 +336,18 @@ class Assistant:
         return any(self.classifier.off_topic(v) <= max((s for _, s in self.store.search(v, 1)), default=0.0)
                    for _, v in turn.clues.parts)
 
-    def refusal_text(self, unknown_names: list[str] | None = None, filters: list[str] | None = None) -> str:
+    def refusal_text(self, unknown_names: list[str] | None = None, filters: list[str] | None = None,
+                     lacking: list[str] | None = None) -> str:
         filters = [f for f in filters or [] if f]
-        if filters and not unknown_names:  # the filter may be what hid the answer
+        if filters and not unknown_names and not lacking:  # the filter may be what hid the answer
             return (f"Nothing in the documents of {' and '.join(filters)} answers this question. Ask without "
                     "the filter to search all documents.")
         # "Communication & marketing" reads as "communication & marketing"; "R&D" stays "R&D".
         labels = ", ".join(t.label if t.label[:2].isupper() else t.label[0].lower() + t.label[1:]
                            for t in self.classifier.topics)
         missing = f" No document mentions {', '.join(unknown_names)}." if unknown_names else ""
+        if lacking:
+            missing += f" The passages found give no {' or '.join(w.split(' ', 1)[1] for w in lacking)}."
         return ("The knowledge base does not cover this question, so I cannot answer it from the sources."
                 f"{missing} It covers cluster topics such as {labels}.")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ class Retrieved:
     relevance: float              # how well the best evidence matches the question, 0..1
     neighbours: list[Document] = field(default_factory=list)  # chunks next to the top ones (see neighbours())
     unknown_names: list[str] = field(default_factory=list)     # names in the question the corpus lacks
+    lacking: list[str] = field(default_factory=list)  # details asked for that no chunk read holds (`details_lacking`)
     nearest: float = 0.0          # the cosine of the chunk nearest the question, in any document (no filter)
 
     @property
@@ -70,14 +72,37 @@ RELEVANCE_DENSE = 0.7  # the dense share of the relevance that decides a refusal
 SHORT_QUESTION = 7  # content terms: in a question this short, one unknown name is its subject
 
 
+_LONG_ACRONYM = re.compile(r"^[A-Z]{4,}$")  # "EUIPO", "COSME": a body or a programme; "CEO", "CRM" are words
+
+
 def about_unknown(unknown: list[str], question: str) -> bool:
     """Is the question about a name no document mentions? A name of several words ("Enterprise
-    Estonia", "ESCA Gold Label") is a subject; one unknown word is, in a short question ("What support
-    programme do clusters in Latvia get?"); in a long one ("I need an argument for a sceptical CEO: why
-    would a small firm gain from joining a network?") it is a detail."""
-    if any(" " in name for name in unknown):
+    Estonia", "ESCA Gold Label") or an acronym of four capitals or more ("how long does EUIPO take?") is
+    a subject; one unknown word is, in a short question ("What support programme do clusters in Latvia
+    get?"); in a long one ("I need an argument for a sceptical CEO: why would a small firm gain from
+    joining a network?") it is a detail."""
+    if any(" " in name or _LONG_ACRONYM.match(name) for name in unknown):
         return True
     return bool(unknown) and len(set(terms(question))) <= SHORT_QUESTION
+
+
+# Details of a fixed form: a question that asks for one ("what's their email?", "MITA's phone number")
+# is answered only by a text that holds one. A question about using e-mail ("the email newsletter") is not
+# asking for an address.
+_OWNER = r"(?:their|his|her|its|whose|contact|\w+['’]s)"  # "their email", "MITA's phone"
+_ENDS = r"(?=\s*(?:[?.!,;]|$|and\b|or\b))"  # "their email?", not "their email newsletter"
+_DETAILS = {
+    "an email address": (re.compile(rf"\be-?mail\s+address|\b{_OWNER}\s+e-?mail\b{_ENDS}", re.I),
+                         re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    "a phone number": (re.compile(rf"\b(?:tele)?phone\s+number|\b{_OWNER}\s+(?:tele)?phone\b{_ENDS}", re.I),
+                       re.compile(r"\+\d[\d\s()-]{6,}\d|\b(?:tel|phone|telephone)\.?:?\s*\(?\d[\d\s()-]{5,}\d", re.I)),
+}
+
+
+def details_lacking(question: str, texts: list[str]) -> list[str]:
+    """The details of a fixed form the question asks for that none of `texts` holds."""
+    return [what for what, (asked, form) in _DETAILS.items()
+            if asked.search(question) and not any(form.search(t) for t in texts)]
 
 
 def term_coverage(question: str, text: str, misses: int = 0) -> float:
@@ -142,10 +167,12 @@ class HybridRetriever:
                           for d in docs), default=0.0)
         # Paraphrased questions share few words with their answer: the meaning (dense) weighs most.
         relevance = RELEVANCE_DENSE * best_dense + (1 - RELEVANCE_DENSE) * best_cover
-        if about_unknown(unknown, wanted):  # the question is about something no document mentions
+        neighbours = self.neighbours(docs)
+        lacking = details_lacking(wanted, [d.page_content for d in docs + neighbours])
+        if about_unknown(unknown, wanted) or lacking:  # about something no document mentions, or gives
             relevance = 0.0
-        return Retrieved(docs=docs, query_vector=query_vector, relevance=relevance,
-                         neighbours=self.neighbours(docs), unknown_names=unknown, nearest=nearest)
+        return Retrieved(docs=docs, query_vector=query_vector, relevance=relevance, neighbours=neighbours,
+                         unknown_names=unknown, lacking=lacking, nearest=nearest)
 
     def looked_up(self, search: str, paraphrase: bool) -> list[str]:
         """The question's terms whose nearest corpus words the keyword search adds: all of a paraphrase's,

@@ -1,7 +1,11 @@
 """Lithuanian questions are expanded with English terms; names the corpus lacks are detected."""
 
+from pathlib import Path
+
 from cluster_assistant.assistant.language import english_part, expand, is_lithuanian, untranslated
 from cluster_assistant.assistant.pipeline import Assistant
+
+from .conftest import index, make_assistant
 
 
 def test_language_detection() -> None:
@@ -125,3 +129,34 @@ def test_refusal_names_what_is_missing(corpus_assistant: Assistant) -> None:
     ans = corpus_assistant.answer("What support programme do clusters in Latvia get?")
     assert ans.refused and "No document mentions Latvia" in ans.answer
 
+
+
+def test_a_question_about_an_unknown_long_acronym_is_refused(corpus_assistant: Assistant) -> None:
+    """In a long question one unknown word is a detail ("a sceptical CEO"), but an acronym of four
+    capitals or more names a body or a programme the documents never mention."""
+    ans = corpus_assistant.answer("How do I register an EU trademark for our cluster's brand name, and how long "
+                                  "does EUIPO take to decide?")
+    assert ans.refused and "No document mentions EUIPO." in ans.answer, ans.answer
+    ceo = corpus_assistant.answer("I need an argument for a sceptical CEO: why would a small firm gain from "
+                                  "joining a network?")
+    assert not ceo.refused
+
+
+def test_a_contact_detail_the_documents_lack_is_refused_and_one_they_hold_is_answered(
+        corpus_assistant: Assistant, tmp_path: Path) -> None:
+    from cluster_assistant.assistant.retrieval import details_lacking
+
+    ans = corpus_assistant.answer("Who runs InoLink at MITA and what's their email?")
+    assert ans.refused and "give no email address" in ans.answer, ans.answer
+    assert corpus_assistant.answer("What is MITA's phone number?").refused
+    # Asking about e-mail as a channel is no request for an address.
+    assert details_lacking("How do we write their email newsletter?", ["no address here"]) == []
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "contacts.md").write_text("# Cluster office contacts\n\nThe InoLink mentoring programme at MITA is run "
+                                      "by the cluster team. Write to the team at inolink@mita.example.lt or call "
+                                      "+370 5 264 4704 about mentoring for your cluster.\n", encoding="utf-8")
+    a = make_assistant(tmp_path / "data")
+    index(a, [docs])
+    held = a.answer("Who runs the InoLink mentoring at MITA and what's their email?")
+    assert not held.refused and "inolink@mita.example.lt" in held.answer, held.answer
