@@ -287,13 +287,17 @@ class KeywordIndex:
         "EOCIC", not "Lithuania"), the documents that mention it. A question that names a programme asks
         about that programme: "who runs InoLink and what does it cost?" is not answered with another
         programme's costs."""
-        out: list[frozenset[str]] = []
+        return [docs for _, docs in self.named_subjects(question)]
+
+    def named_subjects(self, question: str) -> list[tuple[str, frozenset[str]]]:
+        """`subjects`, each with its name."""
+        out: list[tuple[str, frozenset[str]]] = []
         for name in names_in(question):
             spread = [self._chunks_with(stem(w.lower())) for w in name.split()]
             if all(spread):  # known, word by word
                 rarest = min(spread, key=len)
                 if len(rarest) <= SUBJECT_SPREAD * len(self.ids):
-                    out.append(frozenset(doc_id_of(self.ids[i]) for i in rarest))
+                    out.append((name, frozenset(doc_id_of(self.ids[i]) for i in rarest)))
         return out
 
     def focus(self, question_terms: list[str]) -> frozenset[str]:

@@ -99,6 +99,13 @@ _DETAILS = {
 }
 
 
+# "What is the membership fee of the Lithuanian Plastics Cluster?" asks for a sum of money, about a named
+# subject: the documents that name it must hold one somewhere ("100 000 per cluster", "25 thousand €").
+_ASKS_SUM = re.compile(r"\b(?:fees?|prices?|costs?|budgets?|salar(?:y|ies)|charges?)\b", re.I)
+_SUM = re.compile(r"(?:€|\bEUR\b|\beuros?\b|\$|£)\s?\d|\d\s?(?:€|EUR\b|euros?\b|thousand\b|million\b|M\s?€)"
+                  r"|\b\d{1,3}(?:[ ,.]\d{3})+\b", re.I)
+
+
 def details_lacking(question: str, texts: list[str]) -> list[str]:
     """The details of a fixed form the question asks for that none of `texts` holds."""
     return [what for what, (asked, form) in _DETAILS.items()
@@ -168,11 +175,23 @@ class HybridRetriever:
         # Paraphrased questions share few words with their answer: the meaning (dense) weighs most.
         relevance = RELEVANCE_DENSE * best_dense + (1 - RELEVANCE_DENSE) * best_cover
         neighbours = self.neighbours(docs)
-        lacking = details_lacking(wanted, [d.page_content for d in docs + neighbours])
+        lacking = details_lacking(wanted, [d.page_content for d in docs + neighbours]) + self.sums_lacking(question)
         if about_unknown(unknown, wanted) or lacking:  # about something no document mentions, or gives
             relevance = 0.0
         return Retrieved(docs=docs, query_vector=query_vector, relevance=relevance, neighbours=neighbours,
                          unknown_names=unknown, lacking=lacking, nearest=nearest)
+
+    def sums_lacking(self, question: str) -> list[str]:
+        """For a question asking for a fee, a price or a cost of a named subject: "a sum of money for X"
+        when no document naming X holds a sum (all of its chunks are read, not just those retrieved)."""
+        if not _ASKS_SUM.search(question):
+            return []
+        named = self.keywords.named_subjects(question)
+        for _, docs in named:
+            ids = self.store.ids_where({"doc_id": {"$in": sorted(docs)}})
+            if any(_SUM.search(d.page_content) for d in self.store.get(sorted(ids)).values()):
+                return []
+        return [f"a sum of money for {' or '.join(name for name, _ in named)}"] if named else []
 
     def looked_up(self, search: str, paraphrase: bool) -> list[str]:
         """The question's terms whose nearest corpus words the keyword search adds: all of a paraphrase's,

@@ -160,3 +160,13 @@ def test_a_contact_detail_the_documents_lack_is_refused_and_one_they_hold_is_ans
     index(a, [docs])
     held = a.answer("Who runs the InoLink mentoring at MITA and what's their email?")
     assert not held.refused and "inolink@mita.example.lt" in held.answer, held.answer
+
+
+def test_a_sum_asked_of_a_named_subject_whose_documents_hold_none_is_refused(corpus_assistant: Assistant) -> None:
+    """Only the knowledge-gaps news names the Lithuanian Plastics Cluster, and it holds no sum of money:
+    its fee is not in the documents (the answer was staff costs of another plan). InoLink's documents
+    hold one ("around 100 000 per cluster")."""
+    fee = corpus_assistant.answer("What is the annual membership fee of the Lithuanian Plastics Cluster?")
+    assert fee.refused and "give no sum of money for Lithuanian Plastics Cluster" in fee.answer, fee.answer
+    cost = corpus_assistant.answer("How much does the InoLink coaching cost per cluster?")
+    assert not cost.refused and "100 000" in cost.answer, cost.answer
