@@ -23,7 +23,11 @@ LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodel", 
             # everyday function words: neither a topic nor a reason to refuse
             "mūsų", "mano", "jūsų", "tarp", "būti", "turėtų", "galėtų", "toliau", "visoje", "vieni",
             "kitais", "kiti", "imtų", "verta", "reikėtų", "kuo", "tos", "tie", "prie", "per", "be", "ką", "ko",
-            "dar", "jau", "labai", "daug", "mažai", "gavo", "duoda", "dirbti", "jiems", "jai", "joms"}
+            "dar", "jau", "labai", "daug", "mažai", "gavo", "duoda", "dirbti", "jiems", "jai", "joms",
+            # the question words' other cases, and the verb "to be" as questions use it
+            "kokio", "kokiam", "kokioje", "kokiose", "kokiomis", "kurio", "kuriam", "kurioje", "kuriose",
+            "kuriomis", "kuriais", "buvo", "bus", "turėjo", "turės", "būtų", "esame", "esam", "esu",
+            "tame", "toje", "tuo", "šiame", "šioje", "tiems", "kurias"}
 SEPARATOR = " | "  # between the English expansion and the Lithuanian question
 _PLAIN = str.maketrans("ąčęėįšųūž", "aceeisuuz")
 
@@ -33,11 +37,30 @@ def plain(text: str) -> str:
     return text.translate(_PLAIN)
 
 
+# Before "i" and a vowel, Lithuanian turns a stem's "t" into "č" and "d" into "dž": partnerystė,
+# partnerysčių; sritis, sričių; dydis, dydžio.
+_SOFTENED = {"t": "č", "d": "dž"}
+
+
+# The same words typed without diacritics ("buti", "turejo", "musu").
+_LT_WORDS_PLAIN = frozenset(plain(w) for w in LT_WORDS)
+
+
+def function_word(word: str) -> bool:
+    """Is the (lower-case) word one of LT_WORDS, as written or typed without diacritics?"""
+    return word in LT_WORDS or word in _LT_WORDS_PLAIN
+
+
 def _starts(word: str, key: str) -> bool:
     """Does a question word start with a glossary key, as written or, for a word typed without
-    diacritics, as the key would be typed so ("paraiskas": "paraišk")?"""
-    folded = plain(key)  # "lėš" (funds) typed so is "les": too short to tell from other words
-    return word.startswith(key) or (word == plain(word) and len(folded) >= 4 and word.startswith(folded))
+    diacritics, as the key would be typed so ("paraiskas": "paraišk")? A key ending in "t" or "d"
+    also starts the forms that soften it ("partnerysčių": "partneryst")."""
+    keys = [key] + ([key[:-1] + _SOFTENED[key[-1]]] if key[-1:] in _SOFTENED and len(key) >= 4 else [])
+    for k in keys:
+        folded = plain(k)  # "lėš" (funds) typed so is "les": too short to tell from other words
+        if word.startswith(k) or (word == plain(word) and len(folded) >= 4 and word.startswith(folded)):
+            return True
+    return False
 
 
 def _holds(text: str, phrase: str) -> str | None:
@@ -54,7 +77,7 @@ def is_lithuanian(text: str) -> bool:
     if not words:
         return False
     stems = _lithuanian_stems()
-    hits = sum(w in LT_WORDS or any(ch in _LT_LETTERS for ch in w) or w.startswith(stems) for w in words)
+    hits = sum(function_word(w) or any(ch in _LT_LETTERS for ch in w) or w.startswith(stems) for w in words)
     return hits / len(words) >= 0.25
 
 
@@ -113,7 +136,7 @@ def untranslated(search: str) -> list[str]:
                 lowered = lowered.replace(held, " ")
     keys = [key for key, _ in _glossary() if " " not in key]
     names = set(head.split())
-    return [w for w in WORD.findall(lowered) if len(w) > 3 and w not in LT_WORDS
+    return [w for w in WORD.findall(lowered) if len(w) > 3 and not function_word(w)
             and not any(_starts(w, k) for k in keys) and not any(n.lower() == w for n in names) and not w.isdigit()]
 
 

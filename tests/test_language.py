@@ -170,3 +170,21 @@ def test_a_sum_asked_of_a_named_subject_whose_documents_hold_none_is_refused(cor
     assert fee.refused and "give no sum of money for Lithuanian Plastics Cluster" in fee.answer, fee.answer
     cost = corpus_assistant.answer("How much does the InoLink coaching cost per cluster?")
     assert not cost.refused and "100 000" in cost.answer, cost.answer
+
+
+def test_softened_stems_and_function_words_typed_without_diacritics_are_understood() -> None:
+    """"partnerysčių" softens the "t" of "partnerystė" (the key "partneryst"); "turejo", "buti" are
+    "turėjo", "būti" typed plainly: words, not untranslated subjects that make relevance fall."""
+    plain_typed = expand("kada turejo buti paskelbtas inovaciju partnerysciu konkursas?")
+    assert "partnerships" in english_part(plain_typed).split()
+    assert untranslated(plain_typed) == []
+    assert "areas" in english_part(expand("Kokiose srityse dirba klasteriai?")).split()  # sritis, srityse
+    assert "size" in english_part(expand("Kokio dydžio yra klasteriai?")).split()  # dydis, dydžio
+
+
+def test_the_corpus_vocabulary_has_lithuanian_keys() -> None:
+    """The glossary covers the documents' frequent terms, not only the questions seen so far."""
+    english = english_part(expand("Kokį vaidmenį verslo ekosistemoje atlieka suinteresuotos šalys ir "
+                                  "kokie rodikliai matuoja augimą?")).split()
+    for word in ("role", "business", "ecosystem", "stakeholders", "indicators", "growth"):
+        assert word in english, english
