@@ -11,7 +11,7 @@ import time
 import unicodedata
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -103,8 +103,9 @@ def load_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> SourceDoc:
 
 # Bump when the text a file yields changes (a rule of extraction): its documents are read again at
 # the next ingest, and only their changed chunks embedded. 2: EU back covers dropped. 3: footnote marks set
-# apart from their names ("LINPRA 9 ,") dropped. 4: PDF tables read row by row (loaders/tables.py).
-EXTRACTION_VERSION = 4
+# apart from their names ("LINPRA 9 ,") dropped. 4: PDF tables read row by row (loaders/tables.py). 5: marks
+# after names that never stand alone dropped when they continue the count ("H202016", "ERDF17").
+EXTRACTION_VERSION = 5
 
 
 def _make_doc(path: Path, data: bytes, parts: list[Part], meta: dict[str, Any]) -> SourceDoc:
@@ -328,24 +329,45 @@ _NUMBERED = frozenset({"Article", "Annex", "Appendix", "Axis", "Chapter", "Fig",
 MIN_SPACED_RUN = 3  # marks counting upwards, at least, before one set apart from its name is taken for a mark
 
 
+class _Mark(NamedTuple):
+    part: int
+    start: int
+    end: int
+    number: int
+
+
 def drop_footnote_marks(texts: list[str]) -> list[str]:
     """The document's parts (pages, sections) without the footnote marks glued to their words."""
-    texts = [_FOOTNOTE_MARK.sub("", t) for t in texts]
-    words = {w for t in texts for w in re.findall(r"\b\w+\b", t)}
-    # (part, start, end, number) of each candidate mark, in document order; the marks number upwards.
-    glued = [(k, m.start(2), m.end(2), int(m.group(2))) for k, t in enumerate(texts)
-             for m in _GLUED_NUMBER.finditer(t) if m.group(1) in words]
-    spaced = [(k, m.start(g), m.end(g), int(m.group(g))) for k, t in enumerate(texts)
+    lower = [_Mark(k, m.start(), m.end(), int(m.group())) for k, t in enumerate(texts)
+             for m in _FOOTNOTE_MARK.finditer(t)]
+    words = {w for t in texts for w in re.findall(r"\b\w+\b", _FOOTNOTE_MARK.sub("", t))}
+    named = [(_Mark(k, m.start(2), m.end(2), int(m.group(2))), m.group(1) in words) for k, t in enumerate(texts)
+             for m in _GLUED_NUMBER.finditer(t)]
+    glued = [mark for mark, alone in named if alone and mark not in lower]
+    spaced = [_Mark(k, m.start(g), m.end(g), int(m.group(g))) for k, t in enumerate(texts)
               for m in _SPACED_NUMBER.finditer(t) if m.group(1) not in _NUMBERED for g in (2, 3) if m.group(g)]
-    found = sorted(glued + spaced)
-    marks = _increasing([number for *_, number in found])
+    found = sorted(glued + spaced)  # in document order; the marks number upwards
+    marks = _increasing([f.number for f in found])
     if len(marks) < MIN_SPACED_RUN:  # too few to tell a mark set apart from a number in the text
         marks = {i for i in marks if found[i] in glued}
+    taken = [found[i] for i in marks] + lower
+    # A name that never stands alone ("H2020", "ERDF") bears a mark when the number goes on from the
+    # marks around it: "…Intelektas15" then "H202016 for Research or ERDF17 funding", then "(ECCP) 18".
+    others = [mark for mark, alone in named if not alone]
+    while follows := [m for m in others if m not in taken and _continues(m, sorted(taken))]:
+        taken += follows
     out = list(texts)
-    for i in sorted(marks, reverse=True):
-        k, start, end, _ = found[i]
+    for k, start, end, _ in sorted(taken, reverse=True):
         out[k] = out[k][:start] + out[k][end:]
     return out
+
+
+def _continues(mark: _Mark, taken: list[_Mark]) -> bool:
+    """Does the number of `mark` go on from the mark just before it (one more) or lead into the one just
+    after it (one less), among the marks `taken` (in document order)?"""
+    before = [t for t in taken if t[:2] < mark[:2]]
+    after = [t for t in taken if t[:2] > mark[:2]]
+    return bool(before and before[-1].number == mark.number - 1) or bool(after and after[0].number == mark.number + 1)
 
 
 def _increasing(numbers: list[int]) -> set[int]:

@@ -249,6 +249,19 @@ def test_footnote_marks_after_names_are_dropped_when_they_number_upwards(tmp_pat
     assert "LINPRA, INFOBALT, see Table 11 , and Article 12 . Invest Lithuania) helps." in text, text
 
 
+def test_a_mark_after_a_name_that_never_stands_alone_goes_when_it_continues_the_count(tmp_path: Path) -> None:
+    """"H2020" and "ERDF" never stand alone in the EOCIC briefing, but their 16 and 17 go on from the
+    notes before (…15): footnote marks, not part of the names."""
+    path = tmp_path / "briefing.txt"
+    path.write_text("Link it to the programmes (Inoklaster12, Vouchers14, Intelektas15, etc.).\n\n"
+                    "Clusters could apply to funding streams e.g. H202016 for Research or ERDF17 funding for "
+                    "infrastructure. COVID19 changed plans in EU27 countries.\n",
+                    encoding="utf-8")
+    text = " ".join(p.text for p in load_file(path).parts)
+    assert "e.g. H2020 for Research or ERDF funding for infrastructure." in text, text
+    assert "COVID19 changed plans in EU27 countries." in text  # 19 and 27 go on from no mark
+
+
 def test_an_eu_back_cover_is_not_indexed() -> None:
     """The shipped EOCIC briefing ends, as every EU publication does, with "Getting in touch with the
     EU": Europe Direct, phone numbers, the Open Data Portal. Its last page is not read; the rest is."""
