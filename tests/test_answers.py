@@ -1095,3 +1095,28 @@ def test_what_is_an_acronym_finds_where_it_is_spelled_out(corpus_assistant: Assi
         ans = corpus_assistant.answer(question)
         assert ans.answer.startswith("The European Observatory for Clusters and Industrial Change (#EOCIC) is an "
                                      "initiative of the European Commission"), (question, ans.answer)
+
+
+def test_a_list_item_in_lower_case_never_opens_a_line_alone(tmp_path: Path) -> None:
+    """An item such as "to promote exports…" reads as a fragment on its own: it leads after its intro,
+    on one line, or, when another item of its list is taken, the list shows whole under that intro."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "objectives.md").write_text(
+        "# Cluster programme objectives\n\nThe programme supports business clusters in the region. It was approved "
+        "by the ministry in 2019 after a long public consultation with many stakeholders.\n\n"
+        "The specific objectives are:\n"
+        "• to enhance cooperation between cluster members and research bodies across the regions of the country.\n"
+        "• to foster excellence of cluster management through training of cluster managers and coordinators.\n"
+        "• to promote exports of cluster members to foreign markets and international value chains.\n\n"
+        "The ministry reviews the programme every year and publishes a short report about its results.\n",
+        encoding="utf-8")
+    a = make_assistant(tmp_path / "data")
+    index(a, [docs])
+    one = a.answer("Does it promote exports to foreign markets?").answer
+    assert one.startswith("The specific objectives are: to promote exports of cluster members"), one
+    two = a.answer("How does the programme enhance cooperation between cluster members and research bodies?").answer
+    lines = two.splitlines()
+    assert lines[0] == "The specific objectives are: [1]", two
+    assert lines[1].startswith("• to enhance cooperation") and lines[2].startswith("• to foster excellence"), two
+    assert not any(line[:1].islower() for line in lines), two

@@ -21,7 +21,7 @@ from langchain_core.documents import Document
 from ..keywords import terms
 from ..schema import Citation
 from ..store import Unit
-from ..text import is_heading, is_list_item, reader_words
+from ..text import BULLET, is_heading, is_list_item, reader_words
 from ..word_vectors import WordVectors
 from .asking import Clues, asks_for, asks_for_list, budget_for
 from .lists import Layout, is_intro, items_of
@@ -248,7 +248,15 @@ class Composer:
         return [head] + sorted(kept, key=lambda i: i.index) if kept else None
 
     def add(self, new: Group) -> None:
-        existing = self.group_of(self.layout.list_of(new[0]))
+        key = self.layout.list_of(new[0])
+        existing = self.group_of(key)
+        if existing is None and key is not None:
+            # An item that led alone and opens in lower case ("to enhance the cross-cluster…") goes back
+            # under its list when another item of it is taken: one list, not a fragment and then its intro.
+            existing = next((g for g in self.groups if id(g[0]) in self.alone and self.layout.list_of(g[0]) == key
+                             and BULLET.sub("", g[0].text)[:1].islower()), None)
+            if existing is not None:
+                self.alone.discard(id(existing[0]))
         if existing is not None:  # another item of a list already shown joins it, in document order
             existing.extend(u for u in new if u not in existing)
             existing.sort(key=lambda u: (self.layout.place[u.chunk_id][1], u.index))

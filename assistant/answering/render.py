@@ -10,7 +10,7 @@ from langchain_core.documents import Document
 
 from ..schema import Citation
 from ..text import BULLET, MARKER, is_heading, is_list_item, strip_markers
-from .lists import is_intro
+from .lists import intro_of, is_intro
 from .units import Candidate
 
 
@@ -63,7 +63,14 @@ def render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
     prose = False
     for group in groups:
         if id(group[0]) in (alone or set()):
-            lines.append(BULLET.sub("", cited(group[0])))
+            item = group[0]
+            text = BULLET.sub("", cited(item))
+            # "to enhance the cross-cluster… collaboration" opens no sentence: it reads on from its intro
+            # ("The specific objectives are: to enhance…").
+            intro = intro_of(by_chunk[item.chunk_id], item.index)
+            if text[:1].islower() and intro is not None and intro not in picked:
+                text = MARKER.sub(r"(\1)", intro.text) + " " + text  # one chunk: the item's [n] cites both
+            lines.append(text)
             prose = True
             continue
         if len(group) > 1 and any(is_list_item(c.text) for c in group) or is_list_item(group[0].text):
