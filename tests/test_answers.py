@@ -1120,3 +1120,33 @@ def test_a_list_item_in_lower_case_never_opens_a_line_alone(tmp_path: Path) -> N
     assert lines[0] == "The specific objectives are: [1]", two
     assert lines[1].startswith("• to enhance cooperation") and lines[2].startswith("• to foster excellence"), two
     assert not any(line[:1].islower() for line in lines), two
+
+
+def test_a_sentence_that_counts_the_items_after_it_introduces_them(tmp_path: Path) -> None:
+    """"There would be four steps…" then four numbered steps is a list under its intro: asked for the
+    steps, the answer shows all four (it showed the two that a chunk's overlap repeated). "Around 1/3 of
+    clusters…" counts nothing, and a sentence naming three things before two items introduces no list."""
+    from cluster_assistant.assistant.answering.lists import counts_items
+    from cluster_assistant.assistant.answering.units import candidates
+    from cluster_assistant.assistant.store import units_of
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "competition.md").write_text(
+        "# The partnership competition\n\nThe ministry runs the competition for innovation partnerships every "
+        "second year, with a jury of experts from industry and research.\n\n"
+        "There would be four steps in the Innovation Partnership Competition.\n"
+        "1. Step 1: Organisation of competition\n2. Step 2: Selection\n3. Step 3: Set-up and funding\n"
+        "4. Step 4: Results.\n\nAround 1/3 of clusters in Lithuania engage in intersectoral activities.\n"
+        "• The fields with the largest number of clusters are ICT and engineering.\n\n"
+        "The plan names three priorities for the next years.\n• Export.\n• Skills.\n", encoding="utf-8")
+    a = make_assistant(tmp_path / "data")
+    index(a, [docs])
+    ans = a.answer("What are the steps of the innovation partnership competition?").answer
+    for step in ("Step 1: Organisation", "Step 2: Selection", "Step 3: Set-up", "Step 4: Results"):
+        assert step in ans, ans
+    assert ans.index("There would be four steps") < ans.index("Step 1"), ans
+    chunks = list(a.store.get(sorted(a.store.ids_where({"doc_id": "competition"}))).values())
+    counting = [c.text for lst in candidates(chunks, units_of(chunks)).values() for c in lst
+                if counts_items(lst, c.index)]
+    assert counting == ["There would be four steps in the Innovation Partnership Competition."], counting

@@ -3,18 +3,49 @@ items), which items follow it, and which intro an item belongs to."""
 
 from __future__ import annotations
 
+import re
+
 from langchain_core.documents import Document
 
 from ..text import heads_list, is_list_item
 from .units import Candidate, is_caption, is_noise, places
 
+# "There would be four steps in the competition." then "1. Step 1: …" … "4. Step 4: …": a sentence that
+# counts the items after it introduces them, full stop or not.
+_NUMBERS = {w: n for n, w in enumerate(("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"), 2)}
+_COUNT = re.compile(rf"(?<![/\d.,])\b({'|'.join(_NUMBERS)}|\d{{1,2}})\s+(?:(?!of\b)[\w-]+\s+)?[\w-]+s\b", re.I)
+
 
 def is_intro(lst: list[Candidate], i: int) -> bool:
-    """Does unit i open a list: "The main figures are:", or a heading ("Weaknesses") above list items?"""
+    """Does unit i open a list: "The main figures are:", a heading ("Weaknesses") above list items, or a
+    sentence that counts the items after it ("There would be four steps…")?"""
     text = lst[i].text
     if is_caption(text):  # "Source: EOCIC" above a list is a caption, not its heading
         return False
-    return text.endswith(":") or (i + 1 < len(lst) and heads_list(text, lst[i + 1].text))
+    if text.endswith(":"):
+        return True
+    if i + 1 >= len(lst):
+        return False
+    return heads_list(text, lst[i + 1].text) or counts_items(lst, i)
+
+
+def counts_items(lst: list[Candidate], i: int) -> bool:
+    """Does prose unit i name the number of list items that follow it (all of them, or as many as the
+    chunk holds before it ends)?"""
+    if is_list_item(lst[i].text):
+        return False
+    following = 0
+    while i + 1 + following < len(lst) and is_list_item(lst[i + 1 + following].text):
+        following += 1
+    if not following:
+        return False
+    runs_to_end = i + 1 + following == len(lst)
+    for m in _COUNT.finditer(lst[i].text):
+        word = m.group(1).lower()
+        n = int(word) if word.isdigit() else _NUMBERS[word]
+        if following == n or (runs_to_end and following < n):
+            return True
+    return False
 
 
 def in_list(c: Candidate) -> bool:
