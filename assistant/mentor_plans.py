@@ -188,14 +188,34 @@ def as_sentence(item: str) -> str:
 
 
 def _rank(assistant: Assistant, points: list[_Point], topic: str, focus: str) -> list[_Point]:
-    """Best first: closest to the topic, and (STAGE_WEIGHT) to what a cluster at this stage needs."""
+    """Best first: the points that name what the topic is about (its rare terms, or words near them:
+    "funds" for "funding") before those that do not; within each, closest to the topic and (STAGE_WEIGHT)
+    to what a cluster at this stage needs. A funding plan opened with a point on trust, near the stage's
+    "why to cooperate" but not about funding."""
     if not points:
         return []
     embed = assistant.embedder
     vectors = np.asarray(embed.embed_documents([strip_markers(p.text) for p in points]))
     score = vectors @ np.asarray(embed.embed_query(topic)) + STAGE_WEIGHT * (vectors @ np.asarray(
         embed.embed_query(focus)))
-    return [points[i] for i in np.argsort(-score, kind="stable")]
+    keywords, words, _ = assistant.derived()
+    about = topic_head(topic, keywords.focus(terms(topic)))
+    texts = [set(terms(strip_markers(p.text))) for p in points]
+    vocab = sorted(set().union(*texts))
+    near = words.matches(about, vocab).max(axis=0) > 0 if about and vocab else np.zeros(len(vocab), dtype=bool)
+    named = {w for w, hit in zip(vocab, near, strict=True) if hit}
+    order = sorted(range(len(points)), key=lambda i: (not texts[i] & named, -score[i]))
+    return [points[i] for i in order]
+
+
+_PREPOSITION = re.compile(r"\b(?:for|of|in|with|to|on|about|through|by|at)\b", re.I)
+
+
+def topic_head(topic: str, focus: frozenset[str]) -> list[str]:
+    """What a topic is about: the head of its noun phrase ("funding" in "funding for cluster projects",
+    "engagement" in "member engagement"), if it is one of the topic's rare terms (`focus`); else those."""
+    before = terms(_PREPOSITION.split(topic, maxsplit=1)[0])
+    return [before[-1]] if before and before[-1] in focus else sorted(focus)
 
 
 def _renumbered(points: list[_Point]) -> tuple[list[KeyPoint], list[Citation]]:

@@ -128,3 +128,20 @@ def test_a_list_item_becomes_a_sentence() -> None:
     assert as_sentence("Providing resources for cluster management excellence;") == (
         "Providing resources for cluster management excellence.")
     assert as_sentence("Around 50 clusters operate in Lithuania.") == "Around 50 clusters operate in Lithuania."
+
+
+def test_points_that_name_the_topic_lead_the_plan(corpus_assistant: Assistant) -> None:
+    """A funding plan opened with a point on trust (near the emerging stage's "why to cooperate"); the
+    points that name what the topic is about, its head ("funding" in "funding for cluster projects"),
+    now come first."""
+    from cluster_assistant.assistant.keywords import terms
+    from cluster_assistant.assistant.mentor_plans import topic_head
+
+    assert topic_head("funding for cluster projects", frozenset({"funding", "project"})) == ["funding"]
+    assert topic_head("member engagement", frozenset({"member", "engagement"})) == ["engagement"]
+    assert topic_head("cluster strategy", frozenset()) == []
+    plan = prepare(corpus_assistant, "funding for cluster projects", "emerging", 90)
+    _, words, _ = corpus_assistant.derived()
+    first = [sorted(set(terms(re.sub(r"\[\d+\]", "", kp.text)))) for kp in plan.key_points[:3]]
+    for point_terms in first:
+        assert words.matches(["funding"], point_terms).max() > 0, plan.to_markdown()
