@@ -29,10 +29,6 @@ _GOES_ON_WORDS = frozenset({"the", "a", "an", "of", "and", "or", "in", "for", "t
                             "as", "like", "such", "between", "into", "than", "that", "which", "its", "their"})
 _GOES_ON = re.compile(r"\b(?:e\.g|i\.e|cf|vs|incl|approx)\.$", re.I)
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|Dr|Mr|Ms|No|cf|al|approx|incl)\.|\b[A-Z]\.)$")
-# A numbered label's number: "… Priority axis 1. Strengthening Research…", "Investment priority: 1.2.
-# Stimulating…": the title goes on, no sentence ends there.
-_LABEL_NUMBER = re.compile(r"\b(?:axis|priority|article|annex|appendix|chapter|section|measure|tier|volume)\s*:?\s*"
-                           r"\d{1,3}(?:\.\d{1,3})*\.$", re.I)
 
 
 def is_list_item(line: str) -> bool:
@@ -134,9 +130,8 @@ def unit_spans(text: str) -> list[tuple[int, int]]:
         cur = bs
         for m in _INLINE.finditer(text, bs, be):
             before = text[cur:m.start()]
-            if _ABBREV.search(text[max(cur, m.start() - 8):m.start()]) or _NUMBER_MARK.fullmatch(before) \
-                    or _LABEL_NUMBER.search(before.rstrip("'\"”’)")):
-                continue  # "e.g. Foo", the "1." of a numbered item, "Priority axis 1.": not a sentence end
+            if _ABBREV.search(text[max(cur, m.start() - 8):m.start()]) or _NUMBER_MARK.fullmatch(before):
+                continue  # "e.g. Foo", or the "1." of a numbered item: not a sentence end
             rest = text[m.end():be]
             if before.count("(") > before.count(")") and rest.count(")") > rest.count("("):
                 continue  # inside brackets that close further on: "(… Priority axis 1. Measures)."

@@ -167,19 +167,3 @@ def test_a_list_heading_is_its_own_unit_and_line_end_abbreviations_go_on() -> No
         "Step 3: Setting up the Innovation Partnerships",
         "The awarded partnerships would receive funding\nfor 7-10 years.",
         "In the first year they complete Step\n3 of the plan."]
-
-
-def test_a_numbered_labels_number_ends_no_sentence() -> None:
-    """"… Priority axis 1. Strengthening Research…; and Investment priority: 1.2. Stimulating…" is one
-    sentence that names a programme's axis and priority; split there, "Strengthening Research and
-    Development and Innovation; and Investment priority: 1.2." stood alone in answers. A number that
-    ends a sentence still ends it."""
-    from cluster_assistant.assistant.text import unit_spans
-
-    text = ("The instrument is INOKLASTER of the OP for EU Funds' Investments in 2014-2020 Priority axis 1. "
-            "Strengthening Research and Development and Innovation; and Investment priority: 1.2. Stimulating "
-            "business investment in research. Its turnover grew by 1. Then it fell.")
-    units = [text[s:e] for s, e in unit_spans(text)]
-    assert units == ["The instrument is INOKLASTER of the OP for EU Funds' Investments in 2014-2020 Priority axis 1. "
-                     "Strengthening Research and Development and Innovation; and Investment priority: 1.2. "
-                     "Stimulating business investment in research.", "Its turnover grew by 1.", "Then it fell."]
