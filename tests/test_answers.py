@@ -1150,3 +1150,21 @@ def test_a_sentence_that_counts_the_items_after_it_introduces_them(tmp_path: Pat
     counting = [c.text for lst in candidates(chunks, units_of(chunks)).values() for c in lst
                 if counts_items(lst, c.index)]
     assert counting == ["There would be four steps in the Innovation Partnership Competition."], counting
+
+
+def test_units_cut_at_a_numbered_labels_number_are_read_as_one() -> None:
+    """"… Priority axis 1." / "Strengthening Research and Development and Innovation; and Investment
+    priority: 1.2." / "Stimulating business investment in research.": the stored units were cut at each
+    label's number; the answer reads them as one sentence, so the middle one never stands alone."""
+    import numpy as np
+    from cluster_assistant.assistant.answering.units import joined_at_labels
+
+    one, two = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    parts = joined_at_labels([("It is measure INOKLASTER of Priority axis 1.", one, 0),
+                              ("Strengthening Research; and Investment priority: 1.2.", two, 45),
+                              ("Stimulating business investment in research.", one, 99),
+                              ("Its turnover grew by 1.", two, 145), ("• Then it fell.", one, 169)])
+    assert [text for text, _, _ in parts] == [
+        "It is measure INOKLASTER of Priority axis 1. Strengthening Research; and Investment priority: 1.2. "
+        "Stimulating business investment in research.", "Its turnover grew by 1.", "• Then it fell."]
+    assert parts[0][2] == 0 and abs(float(np.linalg.norm(parts[0][1])) - 1.0) < 1e-6
