@@ -27,7 +27,7 @@ LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodel", 
             # the question words' other cases, and the verb "to be" as questions use it
             "kokio", "kokiam", "kokioje", "kokiose", "kokiomis", "kurio", "kuriam", "kurioje", "kuriose",
             "kuriomis", "kuriais", "buvo", "bus", "turėjo", "turės", "būtų", "esame", "esam", "esu",
-            "tame", "toje", "tuo", "šiame", "šioje", "tiems", "kurias"}
+            "tame", "toje", "tuo", "šiame", "šioje", "tiems", "kurias", "reikės", "reikėjo"}
 SEPARATOR = " | "  # between the English expansion and the Lithuanian question
 _PLAIN = str.maketrans("ąčęėįšųūž", "aceeisuuz")
 
