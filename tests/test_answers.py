@@ -1152,15 +1152,15 @@ def test_a_sentence_that_counts_the_items_after_it_introduces_them(tmp_path: Pat
     assert counting == ["There would be four steps in the Innovation Partnership Competition."], counting
 
 
-def test_units_cut_at_a_numbered_labels_number_are_read_as_one() -> None:
+def test_units_that_a_line_end_cut_from_their_sentence_are_read_as_one() -> None:
     """"… Priority axis 1." / "Strengthening Research and Development and Innovation; and Investment
     priority: 1.2." / "Stimulating business investment in research.": the stored units were cut at each
     label's number; the answer reads them as one sentence, so the middle one never stands alone."""
     import numpy as np
-    from cluster_assistant.assistant.answering.units import joined_at_labels
+    from cluster_assistant.assistant.answering.units import joined_sentences
 
     one, two = np.array([1.0, 0.0]), np.array([0.0, 1.0])
-    parts = joined_at_labels([("It is measure INOKLASTER of Priority axis 1.", one, 0),
+    parts = joined_sentences([("It is measure INOKLASTER of Priority axis 1.", one, 0),
                               ("Strengthening Research; and Investment priority: 1.2.", two, 45),
                               ("Stimulating business investment in research.", one, 99),
                               ("Its turnover grew by 1.", two, 145), ("• Then it fell.", one, 169)])
@@ -1168,3 +1168,18 @@ def test_units_cut_at_a_numbered_labels_number_are_read_as_one() -> None:
         "It is measure INOKLASTER of Priority axis 1. Strengthening Research; and Investment priority: 1.2. "
         "Stimulating business investment in research.", "Its turnover grew by 1.", "• Then it fell."]
     assert parts[0][2] == 0 and abs(float(np.linalg.norm(parts[0][1])) - 1.0) < 1e-6
+    # A line end after a semicolon, or after a colon before a lower-case or semicolon run, cut no sentence.
+    texts = [t for t, _, _ in joined_sentences([
+        ("The observatory provides composite indicators on seven dimensions:", one, 0),
+        ("Evolution towards a more innovative regional economy; New and emerging technologies;", two, 70),
+        ("Digitalisation; Firm investments; and Entrepreneurship.", one, 160),
+        ("It joined the project at the most important stage in its development:", two, 220),
+        ("building international activity.", one, 300), ("The main figures are:", two, 340),
+        ("• Around 50 clusters operate in Lithuania.", one, 370), ("Background:", two, 420),
+        ("The Call was presented as an innovative instrument.", one, 435)])]
+    assert texts == ["The observatory provides composite indicators on seven dimensions: Evolution towards a more "
+                     "innovative regional economy; New and emerging technologies; Digitalisation; Firm investments; "
+                     "and Entrepreneurship.", "It joined the project at the most important stage in its development: "
+                     "building international activity.", "The main figures are:",
+                     "• Around 50 clusters operate in Lithuania.", "Background:",
+                     "The Call was presented as an innovative instrument."]

@@ -38,7 +38,7 @@ _URL_TEXT = re.compile(r"(?:https?://|www\.)\S+", re.I)
 ENDS_SENTENCE = re.compile(r"[.!?;:]['\"”’)]*$")
 # A numbered label's number is no sentence end, though the units were cut there: "… Priority axis 1." /
 # "Strengthening Research and Development and Innovation; and Investment priority: 1.2." / "Stimulating…".
-# Such units are read as one (`candidates`); re-cutting the stored units would move chunk boundaries.
+# Such units are read as one (`candidates`, `goes_on`); re-cutting the stored units would move chunk boundaries.
 _LABEL_NUMBER = re.compile(r"\b(?:axis|priority|article|annex|appendix|chapter|section|measure|tier|volume)\s*:?\s*"
                            r"\d{1,3}(?:\.\d{1,3})*\.$", re.I)
 DUPLICATE_SHARE = 0.8  # a unit with this share of its terms in a taken unit repeats it
@@ -133,19 +133,32 @@ def candidates(docs: list[Document], units: list[Unit]) -> dict[str, list[Candid
     out: dict[str, list[Candidate]] = {}
     for cid, lst in by_chunk.items():
         lst.sort(key=lambda u: u.start)
-        parts = joined_at_labels([(without_footnote(u.text), np.asarray(u.embedding), u.start) for u in lst])
+        parts = joined_sentences([(without_footnote(u.text), np.asarray(u.embedding), u.start) for u in lst])
         out[cid] = [Candidate(cid, rank[cid], i, start, squash(text), len(text.split()), vector,
                               frozenset(terms(text)), heading=heading.get(cid, frozenset()), doc=doc.get(cid, ""))
                     for i, (text, vector, start) in enumerate(parts)]
     return out
 
 
-def joined_at_labels(units: list[tuple[str, np.ndarray, int]]) -> list[tuple[str, np.ndarray, int]]:
-    """The units (text, vector, start) with each one that a numbered label's number ended ("… Priority axis
-    1.") joined to the next: one sentence, its vector their mean."""
+def goes_on(before: str, text: str) -> bool:
+    """Does unit `text` continue the sentence of the unit `before` it, which a line end cut: after a
+    numbered label's number ("… Priority axis 1." / "Strengthening…"), after a semicolon ("New and emerging
+    technologies;" / "Digitalisation; …"), or after a colon when it goes on in lower case or as a run of
+    semicolons ("…stages in their development:" / "building international activity.")? A list item
+    never does."""
+    if is_list_item(text) or is_list_item(before):
+        return False
+    if _LABEL_NUMBER.search(before) or before.endswith(";"):
+        return True
+    return before.endswith(":") and (text[:1].islower() or text.endswith(";"))
+
+
+def joined_sentences(units: list[tuple[str, np.ndarray, int]]) -> list[tuple[str, np.ndarray, int]]:
+    """The units (text, vector, start) with each one whose sentence goes on in the next (`goes_on`) joined
+    to it: one sentence, its vector their mean."""
     out: list[tuple[str, np.ndarray, int]] = []
     for text, vector, start in units:
-        if out and _LABEL_NUMBER.search(out[-1][0]) and not is_list_item(text):
+        if out and goes_on(out[-1][0], text):
             last_text, last_vector, last_start = out[-1]
             mean = last_vector + vector
             out[-1] = (f"{last_text} {text}", mean / (np.linalg.norm(mean) or 1.0), last_start)
