@@ -1163,10 +1163,12 @@ def test_units_that_a_line_end_cut_from_their_sentence_are_read_as_one() -> None
     parts = joined_sentences([("It is measure INOKLASTER of Priority axis 1.", one, 0),
                               ("Strengthening Research; and Investment priority: 1.2.", two, 45),
                               ("Stimulating business investment in research.", one, 99),
-                              ("Its turnover grew by 1.", two, 145), ("• Then it fell.", one, 169)])
+                              ("Its turnover grew by 1.", two, 145), ("It is detailed in Chapter 3.", one, 169),
+                              ("• Then it fell.", one, 199)])
     assert [text for text, _, _ in parts] == [
         "It is measure INOKLASTER of Priority axis 1. Strengthening Research; and Investment priority: 1.2. "
-        "Stimulating business investment in research.", "Its turnover grew by 1.", "• Then it fell."]
+        "Stimulating business investment in research.", "Its turnover grew by 1.", "It is detailed in Chapter 3.",
+        "• Then it fell."]
     assert parts[0][2] == 0 and abs(float(np.linalg.norm(parts[0][1])) - 1.0) < 1e-6
     # A line end after a semicolon, or after a colon before a lower-case or semicolon run, cut no sentence.
     texts = [t for t, _, _ in joined_sentences([

@@ -39,8 +39,8 @@ ENDS_SENTENCE = re.compile(r"[.!?;:]['\"”’)]*$")
 # A numbered label's number is no sentence end, though the units were cut there: "… Priority axis 1." /
 # "Strengthening Research and Development and Innovation; and Investment priority: 1.2." / "Stimulating…".
 # Such units are read as one (`candidates`, `goes_on`); re-cutting the stored units would move chunk boundaries.
-_LABEL_NUMBER = re.compile(r"\b(?:axis|priority|article|annex|appendix|chapter|section|measure|tier|volume)\s*:?\s*"
-                           r"\d{1,3}(?:\.\d{1,3})*\.$", re.I)
+# Only a programme's own labels: "… in Chapter 3." ends a sentence that refers to a chapter.
+_LABEL_NUMBER = re.compile(r"\b(?:axis|priority|measure)\s*:?\s*\d{1,3}(?:\.\d{1,3})*\.$", re.I)
 DUPLICATE_SHARE = 0.8  # a unit with this share of its terms in a taken unit repeats it
 
 
