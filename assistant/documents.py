@@ -341,8 +341,10 @@ def drop_footnote_marks(texts: list[str]) -> list[str]:
     lower = [_Mark(k, m.start(), m.end(), int(m.group())) for k, t in enumerate(texts)
              for m in _FOOTNOTE_MARK.finditer(t)]
     words = {w for t in texts for w in re.findall(r"\b\w+\b", _FOOTNOTE_MARK.sub("", t))}
+    whole = "\n".join(texts)
+    # "COVID19" where the document also writes "COVID-19" is a name with its number, not a mark.
     named = [(_Mark(k, m.start(2), m.end(2), int(m.group(2))), m.group(1) in words) for k, t in enumerate(texts)
-             for m in _GLUED_NUMBER.finditer(t)]
+             for m in _GLUED_NUMBER.finditer(t) if f"{m.group(1)}-{m.group(2)}" not in whole]
     glued = [mark for mark, alone in named if alone and mark not in lower]
     spaced = [_Mark(k, m.start(g), m.end(g), int(m.group(g))) for k, t in enumerate(texts)
               for m in _SPACED_NUMBER.finditer(t) if m.group(1) not in _NUMBERED for g in (2, 3) if m.group(g)]
@@ -350,24 +352,20 @@ def drop_footnote_marks(texts: list[str]) -> list[str]:
     marks = _increasing([f.number for f in found])
     if len(marks) < MIN_SPACED_RUN:  # too few to tell a mark set apart from a number in the text
         marks = {i for i in marks if found[i] in glued}
-    taken = [found[i] for i in marks] + lower
-    # A name that never stands alone ("H2020", "ERDF") bears a mark when the number goes on from the
-    # marks around it: "…Intelektas15" then "H202016 for Research or ERDF17 funding", then "(ECCP) 18".
-    others = [mark for mark, alone in named if not alone]
-    while follows := [m for m in others if m not in taken and _continues(m, sorted(taken))]:
-        taken += follows
+    taken = sorted([found[i] for i in marks] + lower)
+    # A name that never stands alone ("H2020", "ERDF") bears a mark only where the marks around it leave
+    # a gap its number fills, with the numbers in order: "…Intelektas15", then "H202016 for Research or
+    # ERDF17 funding", then "(ECCP) 18". "H2020" after note 19, with no note after it, keeps its digits.
+    unsure = [mark for mark, alone in named if not alone and not texts[mark.part][:mark.start].endswith("-")]
+    gaps = []
+    for a, b in zip(taken, taken[1:], strict=False):
+        inside = [m for m in unsure if a[:2] < m[:2] < b[:2]]
+        if inside and [m.number for m in inside] == list(range(a.number + 1, b.number)):
+            gaps += inside
     out = list(texts)
-    for k, start, end, _ in sorted(taken, reverse=True):
+    for k, start, end, _ in sorted(taken + gaps, reverse=True):
         out[k] = out[k][:start] + out[k][end:]
     return out
-
-
-def _continues(mark: _Mark, taken: list[_Mark]) -> bool:
-    """Does the number of `mark` go on from the mark just before it (one more) or lead into the one just
-    after it (one less), among the marks `taken` (in document order)?"""
-    before = [t for t in taken if t[:2] < mark[:2]]
-    after = [t for t in taken if t[:2] > mark[:2]]
-    return bool(before and before[-1].number == mark.number - 1) or bool(after and after[0].number == mark.number + 1)
 
 
 def _increasing(numbers: list[int]) -> set[int]:
