@@ -104,7 +104,7 @@ def load_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> SourceDoc:
 # Bump when the text a file yields changes (a rule of extraction): its documents are read again at
 # the next ingest, and only their changed chunks embedded. 2: EU back covers dropped. 3: footnote marks set
 # apart from their names ("LINPRA 9 ,") dropped. 4: PDF tables read row by row (loaders/tables.py). 5: marks
-# after names that never stand alone dropped when they continue the count ("H202016", "ERDF17").
+# after names that never stand alone dropped where they fill a gap between marks ("H202016", "ERDF17").
 EXTRACTION_VERSION = 5
 
 
