@@ -347,7 +347,7 @@ class Assistant:
                            for t in self.classifier.topics)
         missing = f" No document mentions {', '.join(unknown_names)}." if unknown_names else ""
         if lacking:
-            missing += f" The sources give no {' or '.join(w.split(' ', 1)[1] for w in lacking)}."
+            missing += f" The sources give no {' or '.join(lacking)}."
         return ("The knowledge base does not cover this question, so I cannot answer it from the sources."
                 f"{missing} It covers cluster topics such as {labels}.")
 

@@ -73,6 +73,12 @@ SHORT_QUESTION = 7  # content terms: in a question this short, one unknown name 
 
 
 _LONG_ACRONYM = re.compile(r"^[A-Z]{4,}$")  # "EUIPO", "COSME": a body or a programme; "CEO", "CRM" are words
+_SHOUTED = frozenset({"ASAP", "FYI", "NOTE", "URGENT", "PLEASE", "HELP", "THANKS", "TODO", "IMPORTANT", "BTW"})
+
+
+def _names_a_body(name: str) -> bool:
+    """An acronym of four capitals or more, not a word typed in capitals ("ASAP") nor a plural ("KPIS")."""
+    return bool(_LONG_ACRONYM.match(name)) and name not in _SHOUTED and not (name.endswith("S") and len(name) <= 4)
 
 
 def about_unknown(unknown: list[str], question: str) -> bool:
@@ -81,29 +87,32 @@ def about_unknown(unknown: list[str], question: str) -> bool:
     a subject; one unknown word is, in a short question ("What support programme do clusters in Latvia
     get?"); in a long one ("I need an argument for a sceptical CEO: why would a small firm gain from
     joining a network?") it is a detail."""
-    if any(" " in name or _LONG_ACRONYM.match(name) for name in unknown):
+    if any(" " in name or _names_a_body(name) for name in unknown):
         return True
     return bool(unknown) and len(set(terms(question))) <= SHORT_QUESTION
 
 
-# Details of a fixed form: a question that asks for one ("what's their email?", "MITA's phone number")
-# is answered only by a text that holds one. A question about using e-mail ("the email newsletter") is not
-# asking for an address.
-_OWNER = r"(?:their|his|her|its|whose|contact|\w+['’]s)"  # "their email", "MITA's phone"
-_ENDS = r"(?=\s*(?:[?.!,;]|$|and\b|or\b))"  # "their email?", not "their email newsletter"
+# Details of a fixed form: a question that asks for one ("what's their email?", "where can I find MITA's phone
+# number?") is answered only by a text that holds one. One that mentions them ("Should we collect members'
+# email addresses?", "their email newsletter") asks for none.
+_ASKING = (r"\b(?:what(?:'s|’s|\s+is|\s+are)|where\s+(?:can|do|could|should)\s+(?:i|we)\s+(?:find|get)|give\s+me|"
+           r"send\s+me|tell\s+me|do\s+you\s+have|is\s+there)\b[^?.!]{0,60}?")
+_NOT_AN_ADDRESS = r"(?!\s+(?:newsletters?|campaigns?|lists?|marketing|tools?|updates?|enquir\w*|calls?|support))"
 _DETAILS = {
-    "an email address": (re.compile(rf"\be-?mail\s+address|\b{_OWNER}\s+e-?mail\b{_ENDS}", re.I),
-                         re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
-    "a phone number": (re.compile(rf"\b(?:tele)?phone\s+number|\b{_OWNER}\s+(?:tele)?phone\b{_ENDS}", re.I),
-                       re.compile(r"\+\d[\d\s()-]{6,}\d|\b(?:tel|phone|telephone)\.?:?\s*\(?\d[\d\s()-]{5,}\d", re.I)),
+    "email address": (re.compile(rf"{_ASKING}\be-?mail(?:\s+address)?\b{_NOT_AN_ADDRESS}", re.I),
+                      re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    "phone number": (re.compile(rf"{_ASKING}\b(?:tele)?phone(?:\s+number)?\b{_NOT_AN_ADDRESS}", re.I),
+                     re.compile(r"\+\d[\d\s()-]{6,}\d|\b(?:tel|phone|telephone)\.?:?\s*\(?\d[\d\s()-]{5,}\d", re.I)),
 }
-
-
-# "What is the membership fee of the Lithuanian Plastics Cluster?" asks for a sum of money, about a named
-# subject: the documents that name it must hold one somewhere ("100 000 per cluster", "25 thousand €").
-_ASKS_SUM = re.compile(r"\b(?:fees?|prices?|costs?|budgets?|salar(?:y|ies)|charges?)\b", re.I)
-_SUM = re.compile(r"(?:€|\bEUR\b|\beuros?\b|\$|£)\s?\d|\d\s?(?:€|EUR\b|euros?\b|thousand\b|million\b|M\s?€)"
-                  r"|\b\d{1,3}(?:[ ,.]\d{3})+\b", re.I)
+# "What is the membership fee of the Lithuanian Plastics Cluster?", "How much does LITEK charge?": a sum
+# of money asked about a named subject; the documents that name it must hold one somewhere ("100 000 per
+# cluster", "25 thousand €", "500 USD", "1,2 mln. eurų").
+_ASKS_SUM = re.compile(r"\bhow\s+much\b[^?]*\b(?:cost|costs|charge|charges|pay|fee|fees|price)\b|\b(?:what(?:'s|’s)?|"
+                       r"which)(?:\s+(?:is|are|was|were))?\s+(?:the\s+|its\s+|their\s+|a\s+)?(?:[\w-]+\s+){0,2}"
+                       r"(?:fee|fees|price|prices|cost|costs|budget)\s+(?:of|for|to)\b", re.I)
+_CURRENCY = r"(?:€|\$|£|\bEUR|\bUSD|\bLTL\b|\bLt\b|\beur(?:o|os|ų|ai)?\b|\blit(?:ai|ų)\b|\bdollars?\b|\bpounds?\b)"
+_SUM = re.compile(rf"{_CURRENCY}\s?\d|\d[\d\s.,]*\s?(?:{_CURRENCY}|(?:thousand|million|billion|mln|bn|tūkst|k)\b)"
+                  r"|\b\d{1,3}(?:[ ,]\d{3})+\b|\b\d{1,3}(?:\.\d{3}){2,}\b", re.I)
 
 
 def details_lacking(question: str, texts: list[str]) -> list[str]:
@@ -182,16 +191,15 @@ class HybridRetriever:
                          unknown_names=unknown, lacking=lacking, nearest=nearest)
 
     def sums_lacking(self, question: str) -> list[str]:
-        """For a question asking for a fee, a price or a cost of a named subject: "a sum of money for X"
-        when no document naming X holds a sum (all of its chunks are read, not just those retrieved)."""
+        """For a question asking for a fee, a price or a cost of a named subject: "sum of money for X" when no
+        document naming X holds a sum (their texts are read a page at a time, until one does)."""
         if not _ASKS_SUM.search(question):
             return []
         named = self.keywords.named_subjects(question)
         for _, docs in named:
-            ids = self.store.ids_where({"doc_id": {"$in": sorted(docs)}})
-            if any(_SUM.search(d.page_content) for d in self.store.get(sorted(ids)).values()):
+            if any(_SUM.search(text) for text in self.store.texts_where({"doc_id": {"$in": sorted(docs)}})):
                 return []
-        return [f"a sum of money for {' or '.join(name for name, _ in named)}"] if named else []
+        return [f"sum of money for {' or '.join(name for name, _ in named)}"] if named else []
 
     def looked_up(self, search: str, paraphrase: bool) -> list[str]:
         """The question's terms whose nearest corpus words the keyword search adds: all of a paraphrase's,

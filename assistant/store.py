@@ -231,6 +231,17 @@ class Store:
         with self._doing("cannot read"):
             return set(self.collection.get(where=where, include=[])["ids"])
 
+    def texts_where(self, where: dict[str, Any], page: int = 500) -> Iterator[str]:
+        """The texts (no metadata) of the chunks whose metadata match a Chroma filter, a page at a time."""
+        offset = 0
+        while True:
+            with self._doing("cannot read"):
+                got = self.collection.get(where=where, include=["documents"], limit=page, offset=offset)
+            yield from (text or "" for text in got["documents"] or [])
+            if len(got["ids"]) < page:
+                return
+            offset += page
+
     def get(self, ids: Sequence[str]) -> dict[str, Document]:
         if not ids:
             return {}

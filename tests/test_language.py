@@ -140,6 +140,9 @@ def test_a_question_about_an_unknown_long_acronym_is_refused(corpus_assistant: A
     ceo = corpus_assistant.answer("I need an argument for a sceptical CEO: why would a small firm gain from "
                                   "joining a network?")
     assert not ceo.refused
+    # A word typed in capitals is no body, nor is a plural of a short acronym.
+    assert not corpus_assistant.answer("Please answer ASAP: how can a young cluster in Lithuania find public "
+                                       "funding for joint research projects?").refused
 
 
 def test_a_contact_detail_the_documents_lack_is_refused_and_one_they_hold_is_answered(
@@ -149,8 +152,11 @@ def test_a_contact_detail_the_documents_lack_is_refused_and_one_they_hold_is_ans
     ans = corpus_assistant.answer("Who runs InoLink at MITA and what's their email?")
     assert ans.refused and "give no email address" in ans.answer, ans.answer
     assert corpus_assistant.answer("What is MITA's phone number?").refused
-    # Asking about e-mail as a channel is no request for an address.
-    assert details_lacking("How do we write their email newsletter?", ["no address here"]) == []
+    # Mentioning e-mail or phones is no request for an address or a number.
+    for mention in ("How do we write their email newsletter?", "Should a cluster collect members' email addresses?",
+                    "Should our cluster website show a phone number?", "How should we answer their phone or email "
+                    "enquiries?", "What email tools work best?"):
+        assert details_lacking(mention, ["no address here"]) == [], mention
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "contacts.md").write_text("# Cluster office contacts\n\nThe InoLink mentoring programme at MITA is run "
@@ -170,6 +176,21 @@ def test_a_sum_asked_of_a_named_subject_whose_documents_hold_none_is_refused(cor
     assert fee.refused and "give no sum of money for Lithuanian Plastics Cluster" in fee.answer, fee.answer
     cost = corpus_assistant.answer("How much does the InoLink coaching cost per cluster?")
     assert not cost.refused and "100 000" in cost.answer, cost.answer
+    # Only a request for a sum counts: "in charge of", "costs and benefits of" ask for none.
+    assert not corpus_assistant.answer("Who is in charge of the Lithuanian Plastics Cluster?").refused
+
+
+def test_sums_in_the_formats_documents_write_them(tmp_path: Path) -> None:
+    """A named subject's fee given in dollars, litas or "mln. eurų" is a sum: the question is answered."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "laser.md").write_text("# Baltic Laser Cluster\n\nThe Baltic Laser Cluster unites laser companies in "
+                                   "Vilnius. The annual membership fee is 500 USD per company, and new members pay "
+                                   "it from their second year.\n", encoding="utf-8")
+    a = make_assistant(tmp_path / "data")
+    index(a, [docs])
+    ans = a.answer("What is the annual membership fee of the Baltic Laser Cluster?")
+    assert not ans.refused and "500 USD" in ans.answer, ans.answer
 
 
 def test_softened_stems_and_function_words_typed_without_diacritics_are_understood() -> None:
