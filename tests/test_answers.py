@@ -1124,11 +1124,11 @@ def test_a_list_item_in_lower_case_never_opens_a_line_alone(tmp_path: Path) -> N
 
 def test_a_sentence_that_counts_the_items_after_it_introduces_them(tmp_path: Path) -> None:
     """"There would be four steps…" then four numbered steps is a list under its intro: asked for the
-    steps, the answer shows all four (it showed the two that a chunk's overlap repeated). "Around 1/3 of
-    clusters…" counts nothing, and a sentence naming three things before two items introduces no list."""
+    steps, the answer shows all four (it showed the two that a chunk's overlap repeated). A sentence that
+    counts years or clusters, or names more or fewer things than follow, introduces no list."""
+    import numpy as np
     from cluster_assistant.assistant.answering.lists import counts_items
-    from cluster_assistant.assistant.answering.units import candidates
-    from cluster_assistant.assistant.store import units_of
+    from cluster_assistant.assistant.answering.units import Candidate
 
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -1137,19 +1137,25 @@ def test_a_sentence_that_counts_the_items_after_it_introduces_them(tmp_path: Pat
         "second year, with a jury of experts from industry and research.\n\n"
         "There would be four steps in the Innovation Partnership Competition.\n"
         "1. Step 1: Organisation of competition\n2. Step 2: Selection\n3. Step 3: Set-up and funding\n"
-        "4. Step 4: Results.\n\nAround 1/3 of clusters in Lithuania engage in intersectoral activities.\n"
-        "• The fields with the largest number of clusters are ICT and engineering.\n\n"
-        "The plan names three priorities for the next years.\n• Export.\n• Skills.\n", encoding="utf-8")
+        "4. Step 4: Results.\n", encoding="utf-8")
     a = make_assistant(tmp_path / "data")
     index(a, [docs])
     ans = a.answer("What are the steps of the innovation partnership competition?").answer
     for step in ("Step 1: Organisation", "Step 2: Selection", "Step 3: Set-up", "Step 4: Results"):
         assert step in ans, ans
     assert ans.index("There would be four steps") < ans.index("Step 1"), ans
-    chunks = list(a.store.get(sorted(a.store.ids_where({"doc_id": "competition"}))).values())
-    counting = [c.text for lst in candidates(chunks, units_of(chunks)).values() for c in lst
-                if counts_items(lst, c.index)]
-    assert counting == ["There would be four steps in the Innovation Partnership Competition."], counting
+
+    def units(*texts: str) -> list[Candidate]:
+        return [Candidate("c", 0, i, 0, t, len(t.split()), np.zeros(2), frozenset()) for i, t in enumerate(texts)]
+
+    items = ("• Export to new markets.", "• Skills for the staff.", "• Joint research.")
+    assert counts_items(units("The plan names three priorities for the next years.", *items), 0)
+    assert counts_items(units("The plan has four main steps.", *items), 0)  # the chunk ends: the rest is cut
+    assert counts_items(units("The plan names three priorities.", *items, "Then it ends."), 0)
+    assert not counts_items(units("The plan names two priorities.", *items, "Then it ends."), 0)  # three follow
+    assert not counts_items(units("The programme ran for 3 years.", *items), 0)
+    assert not counts_items(units("Around 12 clusters are active in the food sector.", *items), 0)
+    assert not counts_items(units("Around 1/3 of clusters engage in intersectoral activities.", items[0]), 0)
 
 
 def test_units_that_a_line_end_cut_from_their_sentence_are_read_as_one() -> None:

@@ -11,9 +11,14 @@ from ..text import heads_list, is_list_item
 from .units import Candidate, is_caption, is_noise, places
 
 # "There would be four steps in the competition." then "1. Step 1: …" … "4. Step 4: …": a sentence that
-# counts the items after it introduces them, full stop or not.
+# counts the items after it introduces them, full stop or not. What it counts must be things a list names
+# ("steps", "priorities"), not years or clusters: "The programme ran for 3 years." introduces nothing.
 _NUMBERS = {w: n for n, w in enumerate(("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"), 2)}
-_COUNT = re.compile(rf"(?<![/\d.,])\b({'|'.join(_NUMBERS)}|\d{{1,2}})\s+(?:(?!of\b)[\w-]+\s+)?[\w-]+s\b", re.I)
+_ITEMS = ("steps|stages|phases|levels|priorities|objectives|goals|aims|areas|actions|measures|criteria|types|"
+          "pillars|dimensions|elements|ways|principles|tasks|points|lines|directions|groups|categories|components|"
+          "recommendations|challenges|topics|fields|activities|questions|options|lessons|factors|conditions|"
+          "requirements|instruments|tools|services|benefits|risks|strengths|weaknesses|opportunities|threats|parts")
+_COUNT = re.compile(rf"(?<![/\d.,])\b({'|'.join(_NUMBERS)}|\d{{1,2}})\s+(?:(?!of\b)[\w-]+\s+)?(?:{_ITEMS})\b", re.I)
 
 
 def is_intro(lst: list[Candidate], i: int) -> bool:
