@@ -18,7 +18,7 @@ from .answering.model import failure_notice, format_sources, generate
 from .keywords import terms
 from .prompts import load_prompt
 from .schema import Answer, Citation
-from .text import BULLET, MARKER, clip, strip_markers
+from .text import BULLET, MARKER, clip, squash, strip_markers
 
 if TYPE_CHECKING:
     from .pipeline import Assistant
@@ -122,7 +122,9 @@ def prepare(assistant: Assistant, topic: str, stage: Stage = "formed", minutes: 
     if not answered:
         raise ValueError(f"the knowledge base has nothing on {topic!r}; try a broader topic")
     points = _rank(assistant, _candidate_points(answered), topic, focus)
-    key_points, reading = _renumbered(points[:MAX_KEY_POINTS])
+    chosen = points[:MAX_KEY_POINTS]
+    chunks = assistant.store.get(sorted({c.chunk_id for p in chosen for c in p.sources}))
+    key_points, reading = _renumbered(chosen, {cid: d.page_content for cid, d in chunks.items()})
     objectives = [
         f"Understand what the sources say about {topic} for a cluster at the {stage} stage ({focus}).",
         *[f"Explain to members: {_gist(kp.text)}" for kp in key_points[:2]],
@@ -211,17 +213,26 @@ def _rank(assistant: Assistant, points: list[_Point], topic: str, focus: str) ->
 _PREPOSITION = re.compile(r"\b(?:for|of|in|with|to|on|about|through|by|at)\b", re.I)
 
 
+# Heads that say how, not what: in "role of universities in clusters" the topic is the universities.
+_VAGUE_HEADS = frozenset(terms("role roles importance impact use access way ways aspect aspects issue issues "
+                               "question questions topic basics overview introduction"))
+
+
 def topic_head(topic: str, focus: frozenset[str]) -> list[str]:
     """What a topic is about: the head of its noun phrase ("funding" in "funding for cluster projects",
-    "engagement" in "member engagement"), if it is one of the topic's rare terms (`focus`); else those."""
+    "engagement" in "member engagement"), if it is one of the topic's rare terms (`focus`) and says what;
+    else those terms ("role of universities in clusters": "universities")."""
     before = terms(_PREPOSITION.split(topic, maxsplit=1)[0])
-    return [before[-1]] if before and before[-1] in focus else sorted(focus)
+    if before and before[-1] in focus and before[-1] not in _VAGUE_HEADS:
+        return [before[-1]]
+    return sorted(focus - _VAGUE_HEADS)
 
 
-def _renumbered(points: list[_Point]) -> tuple[list[KeyPoint], list[Citation]]:
+def _renumbered(points: list[_Point], chunk_texts: dict[str, str]) -> tuple[list[KeyPoint], list[Citation]]:
     """Key points with one numbering across them, and the reading list: exactly the sources they cite,
     each quoting the first point that cites it (its answer quoted whichever of its sentences came first
-    there, maybe one the plan does not use)."""
+    there, maybe one the plan does not use) when that point stands verbatim in the source (a list item
+    shown after its intro does not)."""
     reading: list[Citation] = []
     number: dict[str, int] = {}
     key_points = []
@@ -230,7 +241,8 @@ def _renumbered(points: list[_Point]) -> tuple[list[KeyPoint], list[Citation]]:
         for c in p.sources:
             if c.chunk_id not in number:
                 number[c.chunk_id] = len(reading) + 1
-                quote = p.quote if len(p.sources) == 1 and p.quote else c.quote
+                own = len(p.sources) == 1 and p.quote and squash(p.quote) in squash(chunk_texts.get(c.chunk_id, ""))
+                quote = p.quote if own else c.quote
                 reading.append(replace(c, n=number[c.chunk_id], quote=quote))
             local[c.n] = number[c.chunk_id]
         text = _renumber(p.text, local)

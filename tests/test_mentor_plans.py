@@ -1,6 +1,7 @@
 """Mentor session plans, offline, on the shipped corpus."""
 
 import re
+from pathlib import Path
 
 import pytest
 from cluster_assistant.assistant.mentor_plans import agenda_for, as_sentence, prepare
@@ -140,8 +141,36 @@ def test_points_that_name_the_topic_lead_the_plan(corpus_assistant: Assistant) -
     assert topic_head("funding for cluster projects", frozenset({"funding", "project"})) == ["funding"]
     assert topic_head("member engagement", frozenset({"member", "engagement"})) == ["engagement"]
     assert topic_head("cluster strategy", frozenset()) == []
+    assert topic_head("role of universities in clusters", frozenset({"role", "university"})) == ["university"]
     plan = prepare(corpus_assistant, "funding for cluster projects", "emerging", 90)
     _, words, _ = corpus_assistant.derived()
     first = [sorted(set(terms(re.sub(r"\[\d+\]", "", kp.text)))) for kp in plan.key_points[:3]]
     for point_terms in first:
         assert words.matches(["funding"], point_terms).max() > 0, plan.to_markdown()
+
+
+def test_every_reading_quote_stands_verbatim_in_its_source(tmp_path: Path) -> None:
+    """A point made of a list item shown after its intro ("The specific objectives are: to promote…") is
+    not verbatim in its source: its reading entry quotes what its answer quoted instead."""
+    from cluster_assistant.assistant.text import squash
+
+    from .conftest import index, make_assistant
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "objectives.md").write_text(
+        "# Cluster programme objectives\n\nThe programme supports business clusters in the region. It was approved "
+        "by the ministry in 2019 after a long public consultation with many stakeholders.\n\n"
+        "The specific objectives are:\n"
+        "• to enhance cooperation between cluster members and research bodies across the regions of the country.\n"
+        "• to foster excellence of cluster management through training of cluster managers and coordinators.\n"
+        "• to promote exports of cluster members to foreign markets and international value chains.\n\n"
+        "The ministry reviews the programme every year and publishes a short report about its results.\n",
+        encoding="utf-8")
+    a = make_assistant(tmp_path / "data")
+    index(a, [docs])
+    plan = prepare(a, "exports of cluster members", "developing", 60)
+    assert plan.key_points[0].text.startswith("The specific objectives are: to promote exports"), plan.to_markdown()
+    chunks = a.store.get([c.chunk_id for c in plan.reading])
+    for c in plan.reading:
+        assert squash(c.quote) in squash(chunks[c.chunk_id].page_content), c.quote
