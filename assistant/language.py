@@ -26,8 +26,10 @@ LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodel", 
             "dar", "jau", "labai", "daug", "mažai", "gavo", "duoda", "dirbti", "jiems", "jai", "joms",
             # the question words' other cases, and the verb "to be" as questions use it
             "kokio", "kokiam", "kokioje", "kokiose", "kokiomis", "kurio", "kuriam", "kurioje", "kuriose",
-            "kuriomis", "kuriais", "buvo", "bus", "turėjo", "turės", "būtų", "esame", "esam", "esu",
-            "tame", "toje", "tuo", "šiame", "šioje", "tiems", "kurias", "reikės", "reikėjo"}
+            "kuriomis", "kuriais", "buvo", "turėjo", "turės", "būtų", "esame", "esam", "esu",
+            "toje", "tuo", "šiame", "šioje", "tiems", "kurias", "reikės", "reikėjo",
+            # asking itself: "Noriu paklausti…", "norėčiau sužinoti…"
+            "noriu", "norime", "norėčiau", "norėtume", "klausti", "paklausti", "sužinoti", "žinoti", "suprantu"}
 SEPARATOR = " | "  # between the English expansion and the Lithuanian question
 _PLAIN = str.maketrans("ąčęėįšųūž", "aceeisuuz")
 
@@ -35,11 +37,6 @@ _PLAIN = str.maketrans("ąčęėįšųūž", "aceeisuuz")
 def plain(text: str) -> str:
     """The text as typed without diacritics ("paraiškas" -> "paraiskas"), as many users do."""
     return text.translate(_PLAIN)
-
-
-# Before "i" and a vowel, Lithuanian turns a stem's "t" into "č" and "d" into "dž": partnerystė,
-# partnerysčių; sritis, sričių; dydis, dydžio.
-_SOFTENED = {"t": "č", "d": "dž"}
 
 
 # The same words typed without diacritics ("buti", "turejo", "musu").
@@ -53,14 +50,10 @@ def function_word(word: str) -> bool:
 
 def _starts(word: str, key: str) -> bool:
     """Does a question word start with a glossary key, as written or, for a word typed without
-    diacritics, as the key would be typed so ("paraiskas": "paraišk")? A key ending in "t" or "d"
-    also starts the forms that soften it ("partnerysčių": "partneryst")."""
-    keys = [key] + ([key[:-1] + _SOFTENED[key[-1]]] if key[-1:] in _SOFTENED and len(key) >= 4 else [])
-    for k in keys:
-        folded = plain(k)  # "lėš" (funds) typed so is "les": too short to tell from other words
-        if word.startswith(k) or (word == plain(word) and len(folded) >= 4 and word.startswith(folded)):
-            return True
-    return False
+    diacritics, as the key would be typed so ("paraiskas": "paraišk")? Forms that soften a stem's t or d
+    ("partnerysčių", "sričių", "dydžio") have keys of their own: a rule would also take "verčiau" for "vert"."""
+    folded = plain(key)  # "lėš" (funds) typed so is "les": too short to tell from other words
+    return word.startswith(key) or (word == plain(word) and len(folded) >= 4 and word.startswith(folded))
 
 
 def _holds(text: str, phrase: str) -> str | None:

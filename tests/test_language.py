@@ -194,13 +194,22 @@ def test_sums_in_the_formats_documents_write_them(tmp_path: Path) -> None:
 
 
 def test_softened_stems_and_function_words_typed_without_diacritics_are_understood() -> None:
-    """"partnerysčių" softens the "t" of "partnerystė" (the key "partneryst"); "turejo", "buti" are
-    "turėjo", "būti" typed plainly: words, not untranslated subjects that make relevance fall."""
+    """"partnerysčių" softens the "t" of "partnerystė" (a key of its own: a rule softening every key's t
+    would take "verčiau", rather, for "vert", value); "turejo", "buti" are "turėjo", "būti" typed plainly:
+    words, not untranslated subjects that make relevance fall."""
     plain_typed = expand("kada turejo buti paskelbtas inovaciju partnerysciu konkursas?")
     assert "partnerships" in english_part(plain_typed).split()
     assert untranslated(plain_typed) == []
     assert "areas" in english_part(expand("Kokiose srityse dirba klasteriai?")).split()  # sritis, srityse
     assert "size" in english_part(expand("Kokio dydžio yra klasteriai?")).split()  # dydis, dydžio
+    assert "value" not in english_part(expand("Verčiau klausti apie klasterių padėtį?")).split()
+    # Keys do not take everyday words that only start alike, nor English words for Lithuanian.
+    for everyday, wrong in (("Noriu paklausti apie klasterius", "demand"), ("Ar teisingai suprantu klasterius?",
+                            "legal"), ("Tai sudėtinga klasteriams", "composition"), ("Ateiti į klasterį", "future")):
+        assert wrong not in english_part(expand(everyday)).split(), everyday
+    assert untranslated(expand("Noriu paklausti apie klasterius")) == []
+    for english in ("When can a cluster membership be terminated?", "Can a bus company be in a cluster?"):
+        assert not is_lithuanian(english), english
 
 
 def test_the_corpus_vocabulary_has_lithuanian_keys() -> None:
@@ -209,3 +218,16 @@ def test_the_corpus_vocabulary_has_lithuanian_keys() -> None:
                                   "kokie rodikliai matuoja augimą?")).split()
     for word in ("role", "business", "ecosystem", "stakeholders", "indicators", "growth"):
         assert word in english, english
+
+
+def test_no_lithuanian_marker_stem_starts_a_common_english_word() -> None:
+    """A long glossary key marks a word as Lithuanian (`is_lithuanian`); one that starts an English word
+    ("termin": terminated, "personal") made English questions Lithuanian. Checked against pyspellchecker's
+    English word list (words seen 500 times or more in its corpus)."""
+    from cluster_assistant.assistant.language import _lithuanian_stems
+    from spellchecker import SpellChecker
+
+    frequency = SpellChecker(distance=1).word_frequency
+    common = [w for w in frequency.keys() if frequency[w] >= 500]
+    clashes = {stem: [w for w in common if w.startswith(stem)] for stem in _lithuanian_stems()}
+    assert not {stem: words for stem, words in clashes.items() if words}
