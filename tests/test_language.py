@@ -227,7 +227,7 @@ def test_no_lithuanian_marker_stem_starts_a_common_english_word() -> None:
     from cluster_assistant.assistant.language import _lithuanian_stems
     from spellchecker import SpellChecker
 
-    frequency = SpellChecker(distance=1).word_frequency
-    common = [w for w in frequency.keys() if frequency[w] >= 500]
+    counts = SpellChecker(distance=1).word_frequency.dictionary
+    common = [w for w, n in counts.items() if n >= 500]
     clashes = {stem: [w for w in common if w.startswith(stem)] for stem in _lithuanian_stems()}
     assert not {stem: words for stem, words in clashes.items() if words}
