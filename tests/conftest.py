@@ -56,6 +56,27 @@ def index(a: Assistant, paths: list[Path | str], **kw: bool) -> IngestReport:
     return ingest(paths, a.settings, a.store, a.embedder, a.classifier, **kw)
 
 
+def one_document(tmp_path: Path, name: str, text: str) -> Assistant:
+    """An assistant whose index holds one document, `name` with `text`, written under `tmp_path`."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / name).write_text(text, encoding="utf-8")
+    a = make_assistant(tmp_path / "data")
+    index(a, [docs])
+    return a
+
+
+# A programme's objectives as a list of lower-case items under "The specific objectives are:".
+OBJECTIVES_MD = (
+    "# Cluster programme objectives\n\nThe programme supports business clusters in the region. It was approved "
+    "by the ministry in 2019 after a long public consultation with many stakeholders.\n\n"
+    "The specific objectives are:\n"
+    "• to enhance cooperation between cluster members and research bodies across the regions of the country.\n"
+    "• to foster excellence of cluster management through training of cluster managers and coordinators.\n"
+    "• to promote exports of cluster members to foreign markets and international value chains.\n\n"
+    "The ministry reviews the programme every year and publishes a short report about its results.\n")
+
+
 @pytest.fixture(scope="session")
 def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the shipped corpus (tests may not touch the real one)."""

@@ -13,7 +13,7 @@ from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.schema import BadQuestion
 from cluster_assistant.evals.metrics import fact_present
 
-from .conftest import index, make_assistant
+from .conftest import OBJECTIVES_MD, index, make_assistant, one_document
 
 IN_SCOPE = [
     ("How much EU funding was foreseen for clustering measures in Lithuania in 2007-2013?",
@@ -1100,19 +1100,7 @@ def test_what_is_an_acronym_finds_where_it_is_spelled_out(corpus_assistant: Assi
 def test_a_list_item_in_lower_case_never_opens_a_line_alone(tmp_path: Path) -> None:
     """An item such as "to promote exports…" reads as a fragment on its own: it leads after its intro,
     on one line, or, when another item of its list is taken, the list shows whole under that intro."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "objectives.md").write_text(
-        "# Cluster programme objectives\n\nThe programme supports business clusters in the region. It was approved "
-        "by the ministry in 2019 after a long public consultation with many stakeholders.\n\n"
-        "The specific objectives are:\n"
-        "• to enhance cooperation between cluster members and research bodies across the regions of the country.\n"
-        "• to foster excellence of cluster management through training of cluster managers and coordinators.\n"
-        "• to promote exports of cluster members to foreign markets and international value chains.\n\n"
-        "The ministry reviews the programme every year and publishes a short report about its results.\n",
-        encoding="utf-8")
-    a = make_assistant(tmp_path / "data")
-    index(a, [docs])
+    a = one_document(tmp_path, "objectives.md", OBJECTIVES_MD)
     one = a.answer("Does it promote exports to foreign markets?").answer
     assert one.startswith("The specific objectives are: to promote exports of cluster members"), one
     two = a.answer("How does the programme enhance cooperation between cluster members and research bodies?").answer
@@ -1130,16 +1118,12 @@ def test_a_sentence_that_counts_the_items_after_it_introduces_them(tmp_path: Pat
     from cluster_assistant.assistant.answering.lists import counts_items
     from cluster_assistant.assistant.answering.units import Candidate
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "competition.md").write_text(
+    a = one_document(tmp_path, "competition.md", (
         "# The partnership competition\n\nThe ministry runs the competition for innovation partnerships every "
         "second year, with a jury of experts from industry and research.\n\n"
         "There would be four steps in the Innovation Partnership Competition.\n"
         "1. Step 1: Organisation of competition\n2. Step 2: Selection\n3. Step 3: Set-up and funding\n"
-        "4. Step 4: Results.\n", encoding="utf-8")
-    a = make_assistant(tmp_path / "data")
-    index(a, [docs])
+        "4. Step 4: Results.\n"))
     ans = a.answer("What are the steps of the innovation partnership competition?").answer
     for step in ("Step 1: Organisation", "Step 2: Selection", "Step 3: Set-up", "Step 4: Results"):
         assert step in ans, ans

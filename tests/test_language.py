@@ -5,7 +5,7 @@ from pathlib import Path
 from cluster_assistant.assistant.language import english_part, expand, is_lithuanian, untranslated
 from cluster_assistant.assistant.pipeline import Assistant
 
-from .conftest import index, make_assistant
+from .conftest import one_document
 
 
 def test_language_detection() -> None:
@@ -157,13 +157,9 @@ def test_a_contact_detail_the_documents_lack_is_refused_and_one_they_hold_is_ans
                     "Should our cluster website show a phone number?", "How should we answer their phone or email "
                     "enquiries?", "What email tools work best?"):
         assert details_lacking(mention, ["no address here"]) == [], mention
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "contacts.md").write_text("# Cluster office contacts\n\nThe InoLink mentoring programme at MITA is run "
-                                      "by the cluster team. Write to the team at inolink@mita.example.lt or call "
-                                      "+370 5 264 4704 about mentoring for your cluster.\n", encoding="utf-8")
-    a = make_assistant(tmp_path / "data")
-    index(a, [docs])
+    a = one_document(tmp_path, "contacts.md", "# Cluster office contacts\n\nThe InoLink mentoring programme at MITA "
+                     "is run by the cluster team. Write to the team at inolink@mita.example.lt or call +370 5 264 "
+                     "4704 about mentoring for your cluster.\n")
     held = a.answer("Who runs the InoLink mentoring at MITA and what's their email?")
     assert not held.refused and "inolink@mita.example.lt" in held.answer, held.answer
 
@@ -182,13 +178,9 @@ def test_a_sum_asked_of_a_named_subject_whose_documents_hold_none_is_refused(cor
 
 def test_sums_in_the_formats_documents_write_them(tmp_path: Path) -> None:
     """A named subject's fee given in dollars, litas or "mln. eurų" is a sum: the question is answered."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "laser.md").write_text("# Baltic Laser Cluster\n\nThe Baltic Laser Cluster unites laser companies in "
-                                   "Vilnius. The annual membership fee is 500 USD per company, and new members pay "
-                                   "it from their second year.\n", encoding="utf-8")
-    a = make_assistant(tmp_path / "data")
-    index(a, [docs])
+    a = one_document(tmp_path, "laser.md", "# Baltic Laser Cluster\n\nThe Baltic Laser Cluster unites laser "
+                     "companies in Vilnius. The annual membership fee is 500 USD per company, and new members pay it "
+                     "from their second year.\n")
     ans = a.answer("What is the annual membership fee of the Baltic Laser Cluster?")
     assert not ans.refused and "500 USD" in ans.answer, ans.answer
 

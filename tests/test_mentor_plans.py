@@ -154,21 +154,9 @@ def test_every_reading_quote_stands_verbatim_in_its_source(tmp_path: Path) -> No
     not verbatim in its source: its reading entry quotes what its answer quoted instead."""
     from cluster_assistant.assistant.text import squash
 
-    from .conftest import index, make_assistant
+    from .conftest import OBJECTIVES_MD, one_document
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "objectives.md").write_text(
-        "# Cluster programme objectives\n\nThe programme supports business clusters in the region. It was approved "
-        "by the ministry in 2019 after a long public consultation with many stakeholders.\n\n"
-        "The specific objectives are:\n"
-        "• to enhance cooperation between cluster members and research bodies across the regions of the country.\n"
-        "• to foster excellence of cluster management through training of cluster managers and coordinators.\n"
-        "• to promote exports of cluster members to foreign markets and international value chains.\n\n"
-        "The ministry reviews the programme every year and publishes a short report about its results.\n",
-        encoding="utf-8")
-    a = make_assistant(tmp_path / "data")
-    index(a, [docs])
+    a = one_document(tmp_path, "objectives.md", OBJECTIVES_MD)
     plan = prepare(a, "exports of cluster members", "developing", 60)
     assert plan.key_points[0].text.startswith("The specific objectives are: to promote exports"), plan.to_markdown()
     chunks = a.store.get([c.chunk_id for c in plan.reading])
