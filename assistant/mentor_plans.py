@@ -190,10 +190,10 @@ def as_sentence(item: str) -> str:
 
 
 def _rank(assistant: Assistant, points: list[_Point], topic: str, focus: str) -> list[_Point]:
-    """Best first: the points that name what the topic is about (its rare terms, or words near them:
-    "funds" for "funding") before those that do not; within each, closest to the topic and (STAGE_WEIGHT)
-    to what a cluster at this stage needs. A funding plan opened with a point on trust, near the stage's
-    "why to cooperate" but not about funding."""
+    """Best first: the points that name what the topic is about (`topic_head`, or a word near it: "funds"
+    for "funding") before those that do not; within each, closest to the topic and (STAGE_WEIGHT) to what
+    a cluster at this stage needs. A funding plan opened with a point on trust, near the stage's "why to
+    cooperate" but not about funding."""
     if not points:
         return []
     embed = assistant.embedder
@@ -211,8 +211,6 @@ def _rank(assistant: Assistant, points: list[_Point], topic: str, focus: str) ->
 
 
 _PREPOSITION = re.compile(r"\b(?:for|of|in|with|to|on|about|through|by|at)\b", re.I)
-
-
 # Heads that say how, not what: in "role of universities in clusters" the topic is the universities.
 _VAGUE_HEADS = frozenset(terms("role roles importance impact use access way ways aspect aspects issue issues "
                                "question questions topic basics overview introduction"))

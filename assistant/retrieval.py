@@ -25,7 +25,7 @@ class Retrieved:
     relevance: float              # how well the best evidence matches the question, 0..1
     neighbours: list[Document] = field(default_factory=list)  # chunks next to the top ones (see neighbours())
     unknown_names: list[str] = field(default_factory=list)     # names in the question the corpus lacks
-    lacking: list[str] = field(default_factory=list)  # details asked for that no chunk read holds (`details_lacking`)
+    lacking: list[str] = field(default_factory=list)  # asked for, given nowhere (`details_lacking`, `sums_lacking`)
     nearest: float = 0.0          # the cosine of the chunk nearest the question, in any document (no filter)
 
     @property

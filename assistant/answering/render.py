@@ -69,7 +69,8 @@ def render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
             # ("The specific objectives are: to enhance…").
             intro = intro_of(by_chunk[item.chunk_id], item.index)
             if text[:1].islower() and intro is not None and intro not in picked:
-                text = MARKER.sub(r"(\1)", intro.text) + " " + text  # one chunk: the item's [n] cites both
+                lead_in = MARKER.sub(r"(\1)", intro.text)
+                text = lead_in + (" " if lead_in.endswith(":") else ": ") + text  # one chunk: its [n] cites both
             lines.append(text)
             prose = True
             continue

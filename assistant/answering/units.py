@@ -11,7 +11,7 @@ from langchain_core.documents import Document
 
 from ..keywords import terms
 from ..store import Unit
-from ..text import is_list_item, reader_words, squash
+from ..text import is_heading, is_list_item, reader_words, squash
 
 _CAPTION = re.compile(r"^(figure|fig\.|table|source|chart|graph|annex|page)\b", re.I)
 _PAGE_FOOTER = re.compile(r"^\d+\s*\|\s*page$", re.I)
@@ -144,9 +144,9 @@ def goes_on(before: str, text: str) -> bool:
     """Does unit `text` continue the sentence of the unit `before` it, which a line end cut: after a
     numbered label's number ("… Priority axis 1." / "Strengthening…"), after a semicolon ("New and emerging
     technologies;" / "Digitalisation; …"), or after a colon when it goes on in lower case or as a run of
-    semicolons ("…stages in their development:" / "building international activity.")? A list item
-    never does."""
-    if is_list_item(text) or is_list_item(before):
+    semicolons ("…stages in their development:" / "building international activity.")? A list item or a
+    heading never does."""
+    if is_list_item(text) or is_list_item(before) or is_heading(text):
         return False
     if _LABEL_NUMBER.search(before) or before.endswith(";"):
         return True
