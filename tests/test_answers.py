@@ -1168,10 +1168,12 @@ def test_units_that_a_line_end_cut_from_their_sentence_are_read_as_one() -> None
         ("It joined the project at the most important stage in its development:", two, 220),
         ("building international activity.", one, 300), ("The main figures are:", two, 340),
         ("• Around 50 clusters operate in Lithuania.", one, 370), ("Background:", two, 420),
-        ("The Call was presented as an innovative instrument.", one, 435)])]
+        ("The Call was presented as an innovative instrument.", one, 435),
+        ("It supports training of staff;", two, 490), ("Weaknesses", one, 521)])]
     assert texts == ["The observatory provides composite indicators on seven dimensions: Evolution towards a more "
                      "innovative regional economy; New and emerging technologies; Digitalisation; Firm investments; "
                      "and Entrepreneurship.", "It joined the project at the most important stage in its development: "
                      "building international activity.", "The main figures are:",
                      "• Around 50 clusters operate in Lithuania.", "Background:",
-                     "The Call was presented as an innovative instrument."]
+                     "The Call was presented as an innovative instrument.", "It supports training of staff;",
+                     "Weaknesses"]
