@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import logging
@@ -319,7 +320,7 @@ def without_back_cover(parts: list[Part]) -> list[Part]:
 # such as "MITA" it is a mark only if the name stands alone elsewhere in the document, and the marks
 # so found number upwards through it, as footnotes do: "NUTS2" after note 8 stays whole.
 _FOOTNOTE_MARK = re.compile(r"(?<=[a-z]{4})\d{1,2}(?=[,.;:)]?(?:\s|$))")
-_GLUED_NUMBER = re.compile(r"\b([A-Z][\w-]*?)(\d{1,2})(?=[,.;:)]*(?:\s|$))")
+_GLUED_NUMBER = re.compile(r"\b([A-Z][\w-]*?)([1-9]\d?)(?=[,.;:)]*(?:\s|$))")  # a mark never opens with 0
 # A mark that extraction set apart, before the punctuation it came with ("LINPRA 9 ,", "(ECCP) 18 ."),
 # or glued to a closing bracket ("(LINPRA)5.").
 _SPACED_NUMBER = re.compile(r"(?:\b([A-Z][\w-]*)|\))( \d{1,2} )(?=[,.;:)])|\)(\d{1,2})(?=[,.;:]?(?:\s|$))")
@@ -341,25 +342,28 @@ def drop_footnote_marks(texts: list[str]) -> list[str]:
     lower = [_Mark(k, m.start(), m.end(), int(m.group())) for k, t in enumerate(texts)
              for m in _FOOTNOTE_MARK.finditer(t)]
     words = {w for t in texts for w in re.findall(r"\b\w+\b", _FOOTNOTE_MARK.sub("", t))}
-    whole = "\n".join(texts)
     # "COVID19" where the document also writes "COVID-19" is a name with its number, not a mark.
+    hyphenated = {m.group(0) for t in texts for m in re.finditer(r"\b[A-Z][\w-]*?-\d{1,2}\b", t)}
     named = [(_Mark(k, m.start(2), m.end(2), int(m.group(2))), m.group(1) in words) for k, t in enumerate(texts)
-             for m in _GLUED_NUMBER.finditer(t) if f"{m.group(1)}-{m.group(2)}" not in whole]
-    glued = [mark for mark, alone in named if alone and mark not in lower]
+             for m in _GLUED_NUMBER.finditer(t) if f"{m.group(1)}-{m.group(2)}" not in hyphenated]
+    lowered = set(lower)
+    glued = [mark for mark, alone in named if alone and mark not in lowered]
     spaced = [_Mark(k, m.start(g), m.end(g), int(m.group(g))) for k, t in enumerate(texts)
               for m in _SPACED_NUMBER.finditer(t) if m.group(1) not in _NUMBERED for g in (2, 3) if m.group(g)]
     found = sorted(glued + spaced)  # in document order; the marks number upwards
     marks = _increasing([f.number for f in found])
     if len(marks) < MIN_SPACED_RUN:  # too few to tell a mark set apart from a number in the text
-        marks = {i for i in marks if found[i] in glued}
+        marks = {i for i in marks if found[i] in set(glued)}
     taken = sorted([found[i] for i in marks] + lower)
     # A name that never stands alone ("H2020", "ERDF") bears a mark only where the marks around it leave
     # a gap its number fills, with the numbers in order: "…Intelektas15", then "H202016 for Research or
     # ERDF17 funding", then "(ECCP) 18". "H2020" after note 19, with no note after it, keeps its digits.
-    unsure = [mark for mark, alone in named if not alone and not texts[mark.part][:mark.start].endswith("-")]
-    gaps = []
+    unsure = sorted(mark for mark, alone in named if not alone and texts[mark.part][mark.start - 1] != "-")
+    places = [m[:2] for m in unsure]
+    gaps: list[_Mark] = []
     for a, b in zip(taken, taken[1:], strict=False):
-        inside = [m for m in unsure if a[:2] < m[:2] < b[:2]]
+        between = unsure[bisect.bisect_right(places, a[:2]):bisect.bisect_left(places, b[:2])]
+        inside = [m for m in between if a.number < m.number < b.number]
         if inside and [m.number for m in inside] == list(range(a.number + 1, b.number)):
             gaps += inside
     out = list(texts)

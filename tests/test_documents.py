@@ -268,6 +268,11 @@ def test_a_mark_after_a_name_that_never_stands_alone_goes_when_it_continues_the_
     text = " ".join(p.text for p in load_file(path).parts)
     assert "took part in H2020 projects and the G20 dialogue. The COVID-19 crisis hit, and the COVID19 recovery " \
            "plan (Vouchers) followed." in text, text
+    # A name inside the gap does not hide the mark that fills it, and a mark never opens with 0 ("H20203").
+    path.write_text("Programmes (Inoklaster1, Intelektas2) then H2020 support for ERDF3 projects, then Mokslas4 and "
+                    "H20205 calls (Vouchers6).\n", encoding="utf-8")
+    text = " ".join(p.text for p in load_file(path).parts)
+    assert "then H2020 support for ERDF projects, then Mokslas and H2020 calls (Vouchers6)." in text, text
 
 
 def test_an_eu_back_cover_is_not_indexed() -> None:
