@@ -93,15 +93,17 @@ def about_unknown(unknown: list[str], question: str) -> bool:
 
 
 # Details of a fixed form: a question that asks for one ("what's their email?", "where can I find MITA's phone
-# number?") is answered only by a text that holds one. One that mentions them ("Should we collect members'
-# email addresses?", "their email newsletter") asks for none.
+# number?") is answered only by a text that holds one. The detail must be what is asked, owned and at the end
+# or with "address"/"number"/"of"/"for": "the role of email in communication", "an email template", "email or
+# phone?", "Should we collect members' email addresses?" ask for none.
 _ASKING = (r"\b(?:what(?:'s|’s|\s+is|\s+are)|where\s+(?:can|do|could|should)\s+(?:i|we)\s+(?:find|get)|give\s+me|"
            r"send\s+me|tell\s+me|do\s+you\s+have|is\s+there)\b[^?.!]{0,60}?")
-_NOT_AN_ADDRESS = r"(?!\s+(?:newsletters?|campaigns?|lists?|marketing|tools?|updates?|enquir\w*|calls?|support))"
+_OWNED = r"\b(?:the|their|his|her|its|your|an?|whose|[\w-]+['’]s)\s+(?:contact\s+)?"
+_ENDS_ASK = r"(?=\s*(?:[?.!,;]|$)|\s+(?:of|for|at|and)\b)"
 _DETAILS = {
-    "email address": (re.compile(rf"{_ASKING}\be-?mail(?:\s+address)?\b{_NOT_AN_ADDRESS}", re.I),
+    "email address": (re.compile(rf"{_ASKING}{_OWNED}e-?mail(?:\s+address)?{_ENDS_ASK}", re.I),
                       re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
-    "phone number": (re.compile(rf"{_ASKING}\b(?:tele)?phone(?:\s+number)?\b{_NOT_AN_ADDRESS}", re.I),
+    "phone number": (re.compile(rf"{_ASKING}{_OWNED}(?:tele)?phone(?:\s+number)?{_ENDS_ASK}", re.I),
                      re.compile(r"\+\d[\d\s()-]{6,}\d|\b(?:tel|phone|telephone)\.?:?\s*\(?\d[\d\s()-]{5,}\d", re.I)),
 }
 # "What is the membership fee of the Lithuanian Plastics Cluster?", "How much does LITEK charge?": a sum
@@ -111,8 +113,11 @@ _ASKS_SUM = re.compile(r"\bhow\s+much\b[^?]*\b(?:cost|costs|charge|charges|pay|f
                        r"which)(?:\s+(?:is|are|was|were))?\s+(?:the\s+|its\s+|their\s+|a\s+)?(?:[\w-]+\s+){0,2}"
                        r"(?:fee|fees|price|prices|cost|costs|budget)\s+(?:of|for|to)\b", re.I)
 _CURRENCY = r"(?:€|\$|£|\bEUR|\bUSD|\bLTL\b|\bLt\b|\beur(?:o|os|ų|ai)?\b|\blit(?:ai|ų)\b|\bdollars?\b|\bpounds?\b)"
-_SUM = re.compile(rf"{_CURRENCY}\s?\d|\d[\d\s.,]*\s?(?:{_CURRENCY}|(?:thousand|million|billion|mln|bn|tūkst|k)\b)"
-                  r"|\b\d{1,3}(?:[ ,]\d{3})+\b|\b\d{1,3}(?:\.\d{3}){2,}\b", re.I)
+# A fee given as a share or waived is an answer too: "0.1% of their turnover", "free of charge". Runs of
+# figures are read possessively and never across spaces, so a page of figures is read in one pass.
+_SUM = re.compile(rf"{_CURRENCY}\s?\d|\d[\d.,]*+\s?(?:{_CURRENCY}|%|(?:thousand|million|billion|mln|bn|"
+                  r"tūkst|k)\b)|\b\d{1,3}(?:[ ,]\d{3})++\b|\b\d{1,3}(?:\.\d{3}){2,}+\b|\bfree\s+of\s+charge\b|"
+                  r"\bno\s+(?:membership\s+)?fees?\b", re.I)
 
 
 def details_lacking(question: str, texts: list[str]) -> list[str]:

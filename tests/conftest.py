@@ -59,7 +59,7 @@ def index(a: Assistant, paths: list[Path | str], **kw: bool) -> IngestReport:
 def one_document(tmp_path: Path, name: str, text: str) -> Assistant:
     """An assistant whose index holds one document, `name` with `text`, written under `tmp_path`."""
     docs = tmp_path / "docs"
-    docs.mkdir()
+    docs.mkdir(parents=True)
     (docs / name).write_text(text, encoding="utf-8")
     a = make_assistant(tmp_path / "data")
     index(a, [docs])
