@@ -22,7 +22,7 @@ LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodel", 
             "jis", "ji", "jos", "jų", "šis", "ši", "šie", "šios", "tai", "tas", "vienam", "vienai",
             # everyday function words: neither a topic nor a reason to refuse
             "mūsų", "mano", "jūsų", "tarp", "būti", "turėtų", "galėtų", "toliau", "visoje", "vieni",
-            "kitais", "kiti", "imtų", "verta", "reikėtų", "kuo", "tos", "tie", "prie", "per", "be", "ką", "ko",
+            "kitais", "kiti", "imtų", "verta", "reikėtų", "kuo", "tos", "tie", "prie", "ką", "ko",
             "dar", "jau", "labai", "daug", "mažai", "gavo", "duoda", "dirbti", "jiems", "jai", "joms",
             # the question words' other cases, and the verb "to be" as questions use it
             "kokio", "kokiam", "kokioje", "kokiose", "kokiomis", "kurio", "kuriam", "kurioje", "kuriose",
@@ -74,6 +74,10 @@ def is_lithuanian(text: str) -> bool:
     return hits / len(words) >= 0.25
 
 
+# Glossary keys that also start English words ("termino": terminology): they translate, but mark nothing.
+_STARTS_ENGLISH = frozenset({"termino"})
+
+
 @lru_cache(maxsize=1)
 def _lithuanian_stems() -> tuple[str, ...]:
     """Long glossary stems that no English word of theirs starts with ("klaster", not "mentor"): a
@@ -81,7 +85,8 @@ def _lithuanian_stems() -> tuple[str, ...]:
     out = []
     for key, value in _glossary():
         # Six letters at least: shorter ones start English words too ("param", "brand", "met").
-        if " " not in key and len(key) >= 6 and not any(w.lower().startswith(key) for w in value.split()):
+        if " " not in key and len(key) >= 6 and not any(w.lower().startswith(key) for w in value.split()) \
+                and key not in _STARTS_ENGLISH:
             out.append(key)
     return tuple(out)
 
