@@ -1150,6 +1150,8 @@ def test_units_that_a_line_end_cut_from_their_sentence_are_read_as_one() -> None
     from cluster_assistant.assistant.answering.units import joined_sentences
 
     one, two = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    titled = joined_sentences([("It is part of Priority axis 1.", one, 0), ("Strengthening RDI", two, 30)])
+    assert [t for t, _, _ in titled] == ["It is part of Priority axis 1. Strengthening RDI"]
     parts = joined_sentences([("It is measure INOKLASTER of Priority axis 1.", one, 0),
                               ("Strengthening Research; and Investment priority: 1.2.", two, 45),
                               ("Stimulating business investment in research.", one, 99),

@@ -69,7 +69,7 @@ def render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
             # ("The specific objectives are: to enhance…").
             intro = intro_of(by_chunk[item.chunk_id], item.index)
             if text[:1].islower() and intro is not None and intro not in picked:
-                lead_in = MARKER.sub(r"(\1)", intro.text)
+                lead_in = MARKER.sub(r"(\1)", intro.text).rstrip(" .;")  # "…four steps." or "Threats"
                 text = lead_in + (" " if lead_in.endswith(":") else ": ") + text  # one chunk: its [n] cites both
             lines.append(text)
             prose = True

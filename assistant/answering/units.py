@@ -146,11 +146,13 @@ def goes_on(before: str, text: str) -> bool:
     technologies;" / "Digitalisation; …"), or after a colon when it goes on in lower case or as a run of
     semicolons ("…stages in their development:" / "building international activity.")? A list item or a
     heading never does."""
-    if is_list_item(text) or is_list_item(before) or is_heading(text):
+    if is_list_item(text) or is_list_item(before):
         return False
-    if _LABEL_NUMBER.search(before) or before.endswith(";"):
+    if _LABEL_NUMBER.search(before):  # its title goes on, heading-like or not: "Strengthening RDI"
         return True
-    return before.endswith(":") and (text[:1].islower() or text.endswith(";"))
+    if is_heading(text):
+        return False
+    return before.endswith(";") or (before.endswith(":") and (text[:1].islower() or text.endswith(";")))
 
 
 def joined_sentences(units: list[tuple[str, np.ndarray, int]]) -> list[tuple[str, np.ndarray, int]]:
