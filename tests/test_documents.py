@@ -252,26 +252,25 @@ def test_footnote_marks_after_names_are_dropped_when_they_number_upwards(tmp_pat
 def test_a_mark_after_a_name_that_never_stands_alone_goes_when_it_continues_the_count(tmp_path: Path) -> None:
     """"H2020" and "ERDF" never stand alone in the EOCIC briefing, but their 16 and 17 fill the gap
     between the notes before (…15) and after (18): footnote marks, not part of the names."""
-    path = tmp_path / "briefing.txt"
-    path.write_text("Link it to the programmes (Inoklaster12, Vouchers14, Intelektas15, etc.).\n\n"
-                    "Clusters could apply to funding streams e.g. H202016 for Research or ERDF17 funding for "
-                    "infrastructure, as the Scoreboard18 shows. COVID19 changed plans in EU27 countries.\n",
-                    encoding="utf-8")
-    text = " ".join(p.text for p in load_file(path).parts)
+    def read(text: str) -> str:
+        path = tmp_path / "briefing.txt"
+        path.write_text(text, encoding="utf-8")
+        return " ".join(p.text for p in load_file(path).parts)
+
+    text = read("Link it to the programmes (Inoklaster12, Vouchers14, Intelektas15, etc.).\n\nClusters could apply to "
+                "funding streams e.g. H202016 for Research or ERDF17 funding for infrastructure, as the Scoreboard18 "
+                "shows. COVID19 changed plans in EU27 countries.\n")
     assert "e.g. H2020 for Research or ERDF funding for infrastructure, as the Scoreboard shows." in text, text
     assert "COVID19 changed plans in EU27 countries." in text  # 19 and 27 go on from no mark
     # Only a gap between marks is filled: "H2020" and "G20" after note 19, with no note after them, keep
     # their digits, and so does a name the document also writes with a hyphen ("COVID-19").
-    path.write_text("Programmes (Inoklaster18, Intelektas19).\n\nThey took part in H2020 projects and the G20 "
-                    "dialogue. The COVID-19 crisis hit, and the COVID19 recovery plan (Vouchers21) followed.\n",
-                    encoding="utf-8")
-    text = " ".join(p.text for p in load_file(path).parts)
+    text = read("Programmes (Inoklaster18, Intelektas19).\n\nThey took part in H2020 projects and the G20 dialogue. "
+                "The COVID-19 crisis hit, and the COVID19 recovery plan (Vouchers21) followed.\n")
     assert "took part in H2020 projects and the G20 dialogue. The COVID-19 crisis hit, and the COVID19 recovery " \
            "plan (Vouchers) followed." in text, text
     # A name inside the gap does not hide the mark that fills it, and a mark never opens with 0 ("H20203").
-    path.write_text("Programmes (Inoklaster1, Intelektas2) then H2020 support for ERDF3 projects, then Mokslas4 and "
-                    "H20205 calls (Vouchers6).\n", encoding="utf-8")
-    text = " ".join(p.text for p in load_file(path).parts)
+    text = read("Programmes (Inoklaster1, Intelektas2) then H2020 support for ERDF3 projects, then Mokslas4 and "
+                "H20205 calls (Vouchers6).\n")
     assert "then H2020 support for ERDF projects, then Mokslas and H2020 calls (Vouchers6)." in text, text
 
 
