@@ -351,9 +351,10 @@ def drop_footnote_marks(texts: list[str]) -> list[str]:
     spaced = [_Mark(k, m.start(g), m.end(g), int(m.group(g))) for k, t in enumerate(texts)
               for m in _SPACED_NUMBER.finditer(t) if m.group(1) not in _NUMBERED for g in (2, 3) if m.group(g)]
     found = sorted(glued + spaced)  # in document order; the marks number upwards
+    glued_set = set(glued)
     marks = _increasing([f.number for f in found])
     if len(marks) < MIN_SPACED_RUN:  # too few to tell a mark set apart from a number in the text
-        marks = {i for i in marks if found[i] in set(glued)}
+        marks = {i for i in marks if found[i] in glued_set}
     taken = sorted([found[i] for i in marks] + lower)
     # A name that never stands alone ("H2020", "ERDF") bears a mark only where the marks around it leave
     # a gap its number fills, with the numbers in order: "…Intelektas15", then "H202016 for Research or

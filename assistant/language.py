@@ -92,6 +92,12 @@ def _lithuanian_stems() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def _word_keys() -> tuple[str, ...]:
+    """The glossary's one-word keys (its phrases aside)."""
+    return tuple(key for key, _ in _glossary() if " " not in key)
+
+
+@lru_cache(maxsize=1)
 def _glossary() -> list[tuple[str, str]]:
     data = load_shipped(GLOSSARY.read_text(encoding="utf-8")) or {}
     # Longest keys first, so "klasterizac" wins over "klaster".
@@ -114,9 +120,8 @@ def expand(question: str) -> str:
         if any(_starts(w, key) for w in WORD.findall(lowered)):
             english.append(value)
     # Names (INOKLASTER, InoLink, EOCIC) are kept: they match lexically in any language.
-    keys = [key for key, _ in _glossary() if " " not in key]
     names = [w for w in WORD.findall(question) if len(w) > 2 and (w.isupper() or any(c.isupper() for c in w[1:]))
-             and not any(_starts(w.lower(), k) for k in keys)]  # "MVĮ" is a glossary word (SMEs), not a name
+             and not any(_starts(w.lower(), k) for k in _word_keys())]  # "MVĮ" is a glossary word (SMEs), not a name
     return " ".join(dict.fromkeys([*names, *" ".join(english).split()])) + SEPARATOR + question
 
 
@@ -132,10 +137,10 @@ def untranslated(search: str) -> list[str]:
             held = _holds(lowered, key)
             if held:
                 lowered = lowered.replace(held, " ")
-    keys = [key for key, _ in _glossary() if " " not in key]
     names = set(head.split())
     return [w for w in WORD.findall(lowered) if len(w) > 3 and not function_word(w)
-            and not any(_starts(w, k) for k in keys) and not any(n.lower() == w for n in names) and not w.isdigit()]
+            and not any(_starts(w, k) for k in _word_keys()) and not any(n.lower() == w for n in names)
+            and not w.isdigit()]
 
 
 def with_english(search: str, words: list[str]) -> str:
