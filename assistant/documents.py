@@ -10,6 +10,7 @@ import os
 import re
 import time
 import unicodedata
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -105,8 +106,9 @@ def load_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> SourceDoc:
 # Bump when the text a file yields changes (a rule of extraction): its documents are read again at
 # the next ingest, and only their changed chunks embedded. 2: EU back covers dropped. 3: footnote marks set
 # apart from their names ("LINPRA 9 ,") dropped. 4: PDF tables read row by row (loaders/tables.py). 5: marks
-# after names that never stand alone dropped where they fill a gap between marks ("H202016", "ERDF17").
-EXTRACTION_VERSION = 5
+# after names that never stand alone dropped where they fill a gap between marks ("H202016", "ERDF17"). 6: a
+# name with its own number ("EU27": known, or written twice) keeps it.
+EXTRACTION_VERSION = 6
 
 
 def _make_doc(path: Path, data: bytes, parts: list[Part], meta: dict[str, Any]) -> SourceDoc:
@@ -328,6 +330,9 @@ _SPACED_NUMBER = re.compile(r"(?:\b([A-Z][\w-]*)|\))( \d{1,2} )(?=[,.;:)])|\)(\d
 _NUMBERED = frozenset({"Article", "Annex", "Appendix", "Axis", "Chapter", "Fig", "Figure", "Level", "Measure", "No",
                        "Page", "Part", "Phase", "Priority", "Section", "Stage", "Step", "Table", "Tier", "Volume"})
 MIN_SPACED_RUN = 3  # marks counting upwards, at least, before one set apart from its name is taken for a mark
+# Names whose number is their own, wherever the marks around them count: "EU27 countries" after note 26.
+_NUMBERED_NAMES = frozenset({"COVID19", "EU15", "EU25", "EU27", "EU28", "G7", "G8", "G20", "H2020", "NUTS1", "NUTS2",
+                             "NUTS3", "RIS3", "S3"})
 
 
 class _Mark(NamedTuple):
@@ -344,8 +349,11 @@ def drop_footnote_marks(texts: list[str]) -> list[str]:
     words = {w for t in texts for w in re.findall(r"\b\w+\b", _FOOTNOTE_MARK.sub("", t))}
     # "COVID19" where the document also writes "COVID-19" is a name with its number, not a mark.
     hyphenated = {m.group(0) for t in texts for m in re.finditer(r"\b[A-Z][\w-]*?-\d{1,2}\b", t)}
+    # A note is marked once; the same name and number written twice ("EU27 … the EU27 average") is a name.
+    seen = Counter(m.group(0) for t in texts for m in _GLUED_NUMBER.finditer(t))
     named = [(_Mark(k, m.start(2), m.end(2), int(m.group(2))), m.group(1) in words) for k, t in enumerate(texts)
-             for m in _GLUED_NUMBER.finditer(t) if f"{m.group(1)}-{m.group(2)}" not in hyphenated]
+             for m in _GLUED_NUMBER.finditer(t) if f"{m.group(1)}-{m.group(2)}" not in hyphenated
+             and m.group(0) not in _NUMBERED_NAMES and seen[m.group(0)] == 1]
     lowered = set(lower)
     glued = [mark for mark, alone in named if alone and mark not in lowered]
     spaced = [_Mark(k, m.start(g), m.end(g), int(m.group(g))) for k, t in enumerate(texts)

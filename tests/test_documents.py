@@ -274,6 +274,26 @@ def test_a_mark_after_a_name_that_never_stands_alone_goes_when_it_continues_the_
     assert "then H2020 support for ERDF projects, then Mokslas and H2020 calls (Vouchers6)." in text, text
 
 
+def test_a_name_with_its_own_number_keeps_it_where_the_marks_count_through_it(tmp_path: Path) -> None:
+    """"EU" stands alone and the notes run 25, 26, 28: "EU27" would fit the count, but it is a name
+    (a known one, or one the document writes twice); the notes around it still go."""
+    def read(text: str) -> str:
+        path = tmp_path / "briefing.txt"
+        path.write_text(text, encoding="utf-8")
+        return " ".join(p.text for p in load_file(path).parts)
+
+    text = read("The EU and the agency (MITA25, LIC26) help. Across EU27 countries, clusters grow, says LINPRA28. "
+                "The MITA and LIC agree.\n")
+    assert "The EU and the agency (MITA, LIC) help. Across EU27 countries, clusters grow" in text, text
+    text = read("The KIC and the agency (MITA25, LIC26) help. Across KIC27 countries, clusters grow, says LINPRA28. "
+                "The KIC27 average is 5%. The MITA and LIC and LINPRA agree.\n")
+    assert "(MITA, LIC) help. Across KIC27 countries, clusters grow, says LINPRA. The KIC27 average" in text, text
+    # Written once and unknown, it is read as the mark its place in the count makes it.
+    text = read("The KIC and the agency (MITA25, LIC26) help. Across KIC27 countries, clusters grow, says LINPRA28. "
+                "The MITA and LIC and LINPRA agree.\n")
+    assert "(MITA, LIC) help. Across KIC countries, clusters grow, says LINPRA." in text, text
+
+
 def test_an_eu_back_cover_is_not_indexed() -> None:
     """The shipped EOCIC briefing ends, as every EU publication does, with "Getting in touch with the
     EU": Europe Direct, phone numbers, the Open Data Portal. Its last page is not read; the rest is."""
