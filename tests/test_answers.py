@@ -266,6 +266,19 @@ def test_boilerplate_and_captions_are_never_answers() -> None:
     assert not is_noise("The location quotient equals 1.8.") and not is_noise("See section 4.1.")
 
 
+def test_a_footnote_text_is_never_an_answer_line() -> None:
+    """The EOCIC briefing's page foot: "18 European Cluster Collaboration Platform, Official Website." on a
+    line of its own, its link on the next. Neither is shown; a list step and a count opening a sentence are."""
+    from cluster_assistant.assistant.answering.units import is_fragment
+
+    assert is_fragment("18 European Cluster Collaboration Platform, Official Website.")
+    assert is_fragment("4 Call for proposals on Innovation clusters, Sächsische Aufbaubank.")
+    assert is_fragment("Available at: https://www.clustercollaboration.eu/.")
+    assert not is_fragment("1. To boost innovation where the economy needs to modernise.")
+    assert not is_fragment("23 million SMEs are the backbone of Europe's economy.")
+    assert not is_fragment("12 SMEs joined the cluster in 2019.")
+
+
 def test_only_a_list_question_gets_a_whole_list() -> None:
     """A list intro that matches the question brings its items only for a list question; otherwise
     those items would crowd out the sentence that answers it."""

@@ -33,6 +33,11 @@ _FOOTNOTE_LINE = re.compile(r"\n\s*\d{1,3}\s+[A-Z].*(?:https?://|www\.)\S+\s*$",
 _HEADING_RUN_ON = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)?(?P<head>[^.!?;:]{0,80}?(?:\b[A-Z][\w-]*|[”\"’)]))"
                              r"\s+\d+(?:\.\d+)+\.$")
 _VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|be|will|would|reached|rose|fell)\b", re.I)
+# A footnote's own text, set on a line of its own at the page's foot: its bare number, then a capitalised word
+# ("18 European Cluster Collaboration Platform, Official Website.", "4 Call for proposals on …"). A list
+# item has a full stop or bracket after its number ("1. To boost…"); prose rarely opens with a bare number
+# and a capitalised word, and a count is followed by its noun in lower case ("23 million SMEs").
+_FOOTNOTE_TEXT = re.compile(r"^\d{1,2}\s+[A-Z][a-z]")
 _URL = re.compile(r"https?://|www\.", re.I)
 _URL_TEXT = re.compile(r"(?:https?://|www\.)\S+", re.I)
 ENDS_SENTENCE = re.compile(r"[.!?;:]['\"”’)]*$")
@@ -77,14 +82,14 @@ def is_noise(text: str) -> bool:
 
 
 def is_fragment(text: str) -> bool:
-    """Text no reader should meet alone: a footnote's link, or a sentence cut by a page break (it opens
-    in lower case, or stops without a full stop)."""
+    """Text no reader should meet alone: a footnote (its link or its text), or a sentence cut by a page
+    break (it opens in lower case, or stops without a full stop)."""
     footnote = text[:1].isdigit() and not is_list_item(text)  # "7 https://…", not the plan's step "5. The Ministry…"
     if _URL.search(text) and (footnote or reader_words(_URL_TEXT.sub("", text)) <= 3):
         return True  # a footnote's link, or a bare address
     if is_list_item(text):
         return False
-    return text[:1].islower() or not ENDS_SENTENCE.search(text)
+    return text[:1].islower() or not ENDS_SENTENCE.search(text) or bool(_FOOTNOTE_TEXT.match(text))
 
 
 def is_enumeration(text: str) -> bool:
