@@ -123,6 +123,11 @@ def test_a_list_heading_is_its_own_unit_and_line_end_abbreviations_go_on() -> No
     # Wrapped prose is still joined.
     prose = "Clusters in Lithuania are at one of the most important stages of\ntheir development today."
     assert [prose[s:e] for s, e in unit_spans(prose)] == [prose]
+    # A short line that ends on "and" or "of" is no heading: its sentence goes on (a chunk of the ClusterFY
+    # plan opens "Strengthening Research and Development and" / "Innovation; and Investment priority: 1.2.").
+    cut = "Strengthening Research and Development and\nInnovation; and Investment priority: 1.2. Stimulating R&I."
+    assert [cut[s:e] for s, e in unit_spans(cut)] == [
+        "Strengthening Research and Development and\nInnovation; and Investment priority: 1.2.", "Stimulating R&I."]
     # An open parenthesis carries the sentence over the line end, even after a colon.
     paren = ("It goes for approval to the Monitoring committee (see webpage:\nhttp://www.esparama.lt/komitetas), "
              "coordinated by the\nMinistry of Finance.")
