@@ -1192,3 +1192,29 @@ def test_units_that_a_line_end_cut_from_their_sentence_are_read_as_one() -> None
                      "• Around 50 clusters operate in Lithuania.", "Background:",
                      "The Call was presented as an innovative instrument.", "It supports training of staff;",
                      "Weaknesses"]
+
+
+def test_list_numbers_show_only_where_they_count_up_under_their_intro() -> None:
+    """The ClusterFY plan's numbered points, ranked by the answer ("7. Costs", "3. To pilot", "4. Respon-
+    sibility") or shown without the list they count, would misread as a sequence: they show as bullets.
+    Steps 2 and 3 under "There would be four steps" keep their numbers."""
+    import numpy as np
+    from cluster_assistant.assistant.answering.render import render
+    from cluster_assistant.assistant.answering.units import Candidate
+    from langchain_core.documents import Document
+
+    texts = ["There would be four steps.", "2. Step 2: Selection.", "3. Step 3: Set-up and funding.",
+             "7. Costs: the staff costs are around 15 000 EUR.", "3. To pilot the improved measure.",
+             "4. Responsibility: MITA presents the improvements."]
+    units = [Candidate("c", 0, i, 0, t, len(t.split()), np.zeros(2), frozenset(), score=1.0)
+             for i, t in enumerate(texts)]
+    docs = [Document(page_content=" ".join(texts), metadata={"id": "c", "doc_id": "plan", "title": "Plan",
+                                                                 "page": 3, "chunk_index": 0})]
+    steps, costs, pilot, duty = units[:3], units[3], units[4], units[5]
+    text, _ = render([steps, [costs], [pilot], [duty]], {"c": units}, docs)
+    assert text.splitlines() == [
+        "There would be four steps. [1]", "2. Step 2: Selection. [1]", "3. Step 3: Set-up and funding. [1]",
+        "• Costs: the staff costs are around 15 000 EUR. [1]", "• To pilot the improved measure. [1]",
+        "• Responsibility: MITA presents the improvements. [1]"], text
+    text, _ = render([[units[0], units[2], units[1]]], {"c": units}, docs)  # out of order under their intro
+    assert text.splitlines()[1:] == ["• Step 3: Set-up and funding. [1]", "• Step 2: Selection. [1]"], text

@@ -81,7 +81,14 @@ def render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
                 if is_heading(head.text) and not head.text.endswith(":"):  # "Weaknesses" heads its items
                     text = text.replace(" [", ": [", 1)
                 lines.append(text)
-            lines += [cited(c) for c in items]
+            shown = [cited(c) for c in items]
+            item_numbers = [_ITEM_NUMBER.match(c.text) for c in items]
+            counted = [int(m[1]) if m else None for m in item_numbers]
+            if any(item_numbers) and not (_counts_up(counted) and (head is not None or counted[0] == 1)):
+                # The source's numbers out of order ("3. To pilot" after "4."), or alone without the list
+                # they count ("7. Costs"), would misread as a sequence: they show as bullets.
+                shown = [_ITEM_NUMBER.sub("• ", line, count=1) for line in shown]
+            lines += shown
             prose = False
         else:
             text = " ".join(cited(c) for c in group)
@@ -91,6 +98,15 @@ def render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
                 lines.append(text)
             prose = True
     return "\n".join(lines), citations
+
+
+_ITEM_NUMBER = re.compile(r"^\s*\(?(\d{1,2})[.)]\s+")
+
+
+def _counts_up(numbers: list[int | None]) -> bool:
+    """Are a list's shown items all numbered, their numbers rising ("2. … 3. …" of four steps is)?"""
+    known = [n for n in numbers if n is not None]
+    return len(known) == len(numbers) and all(a < b for a, b in zip(known, known[1:], strict=False))
 
 
 def shown_sentences(answer: str) -> frozenset[str]:
