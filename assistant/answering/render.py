@@ -55,8 +55,9 @@ def render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
             numbers[where] = len(numbers) + 1
             q = quote[where]
             citations.append(citation_for(numbers[where], doc_by_id[q.chunk_id], q.text))
-        # A "[12]" in the source (a reference number) must not read as one of our markers.
-        text = MARKER.sub(r"(\1)", c.text)
+        # A "[12]" in the source (a reference number) must not read as one of our markers; a "(figure 2)"
+        # points to a figure the reader cannot see.
+        text = _FIGURE_REFERENCE.sub("", MARKER.sub(r"(\1)", c.text))
         return f"{text} [{numbers[where]}]"
 
     lines: list[str] = []  # prose runs on in one paragraph; a list has a line per item
@@ -100,6 +101,7 @@ def render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
     return "\n".join(lines), citations
 
 
+_FIGURE_REFERENCE = re.compile(r"\s*\((?:see\s+)?(?:fig(?:ure)?\.?|table|chart)\s*\d{1,2}(?:\.\d{1,2})?\)", re.I)
 _ITEM_NUMBER = re.compile(r"^\s*\(?(\d{1,2})[.)]\s+")
 
 
