@@ -1206,16 +1206,21 @@ def test_list_numbers_show_only_where_they_count_up_under_their_intro() -> None:
 
     texts = ["There would be four steps.", "2. Step 2: Selection.", "3. Step 3: Set-up and funding.",
              "7. Costs: the staff costs are around 15 000 EUR (figure 2).", "3. To pilot the improved measure.",
-             "4. Responsibility: MITA presents the improvements."]
+             "4. Responsibility: MITA presents the improvements to the ministry."]
     units = [Candidate("c", 0, i, 0, t, len(t.split()), np.zeros(2), frozenset(), score=1.0)
              for i, t in enumerate(texts)]
     docs = [Document(page_content=" ".join(texts), metadata={"id": "c", "doc_id": "plan", "title": "Plan",
                                                                  "page": 3, "chunk_index": 0})]
     steps, costs, pilot, duty = units[:3], units[3], units[4], units[5]
-    text, _ = render([steps, [costs], [pilot], [duty]], {"c": units}, docs)
+    text, _ = render([steps, [costs, pilot, duty]], {"c": units}, docs)
     assert text.splitlines() == [
         "There would be four steps. [1]", "2. Step 2: Selection. [1]", "3. Step 3: Set-up and funding. [1]",
         "• Costs: the staff costs are around 15 000 EUR. [1]", "• To pilot the improved measure. [1]",
-        "• Responsibility: MITA presents the improvements. [1]"], text
+        "• Responsibility: MITA presents the improvements to the ministry. [1]"], text
+    # One item without its intro, which reads as a sentence, is shown as one: a bullet would hang under
+    # the line before it. A short one ("To pilot the improved measure.") stays a bullet.
+    text, _ = render([steps, [duty], [pilot]], {"c": units}, docs)
+    assert text.splitlines()[3:] == ["Responsibility: MITA presents the improvements to the ministry. [1]",
+                                     "• To pilot the improved measure. [1]"], text
     text, _ = render([[units[0], units[2], units[1]]], {"c": units}, docs)  # out of order under their intro
     assert text.splitlines()[1:] == ["• Step 3: Set-up and funding. [1]", "• Step 2: Selection. [1]"], text

@@ -11,7 +11,7 @@ from langchain_core.documents import Document
 from ..schema import Citation
 from ..text import BULLET, MARKER, is_heading, is_list_item, strip_markers
 from .lists import intro_of, is_intro
-from .units import Candidate
+from .units import ENDS_SENTENCE, Candidate
 
 
 def render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
@@ -63,7 +63,7 @@ def render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
     lines: list[str] = []  # prose runs on in one paragraph; a list has a line per item
     prose = False
     for group in groups:
-        if id(group[0]) in (alone or set()):
+        if id(group[0]) in (alone or set()) or _reads_alone(group):
             item = group[0]
             text = BULLET.sub("", cited(item))
             # "to enhance the cross-cluster… collaboration" opens no sentence: it reads on from its intro
@@ -99,6 +99,14 @@ def render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
                 lines.append(text)
             prose = True
     return "\n".join(lines), citations
+
+
+def _reads_alone(group: list[Candidate]) -> bool:
+    """A single list item shown without its intro, which reads as a sentence ("• The fields with the largest
+    number of clusters are ICT…"): as a bullet it would hang under the line before it, from another list."""
+    text = BULLET.sub("", group[0].text)
+    return len(group) == 1 and is_list_item(group[0].text) and text[:1].isupper() and len(text.split()) >= 6 \
+        and bool(ENDS_SENTENCE.search(text)) and not text.endswith((":", ";"))
 
 
 _FIGURE_REFERENCE = re.compile(r"\s*\((?:see\s+)?(?:fig(?:ure)?\.?|table|chart)\s*\d{1,2}(?:\.\d{1,2})?\)", re.I)
