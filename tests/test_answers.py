@@ -1224,3 +1224,16 @@ def test_list_numbers_show_only_where_they_count_up_under_their_intro() -> None:
                                      "• To pilot the improved measure. [1]"], text
     text, _ = render([[units[0], units[2], units[1]]], {"c": units}, docs)  # out of order under their intro
     assert text.splitlines()[1:] == ["• Step 3: Set-up and funding. [1]", "• Step 2: Selection. [1]"], text
+
+
+def test_a_list_item_without_its_intro_shows_only_if_it_reads_as_a_sentence() -> None:
+    """An item whose list's intro is not at hand: "• Smart Guides for …; and" says nothing plain and is
+    left out (it showed under the line before it, from another list); "• Around 50 clusters operate…" is
+    a sentence and stays."""
+    lines = ["The cluster programme funds joint research projects of members and research bodies every year.",
+             "• Smart Guides for cluster policy monitoring and for entrepreneurship support for policy-makers; and",
+             "• Around 50 clusters operate in Lithuania and take part in the research programme.",
+             "The programme also funds research infrastructure that members share with research bodies."]
+    answer = _compose_lines(lines, "How does the programme fund research by clusters?", 120)
+    assert "Smart Guides" not in answer, answer
+    assert "Around 50 clusters operate in Lithuania" in answer and "joint research projects" in answer, answer

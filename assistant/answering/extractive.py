@@ -215,8 +215,8 @@ class Composer:
                 and not (self.wants_figure and c.features.get("number_match")):
             return None  # "• NGOs, social partners;" alone, under its intro, adds nothing to an answer
         intro = self.layout.intro_for(c)
-        if intro is None:
-            return [c]
+        if intro is None:  # without its list's intro, an item that is no sentence answers only a list question
+            return [c] if self.can_lead(c) or self.wants_list or self.wants_names else None
         if not (leads and self.wants_list):
             return [c] if intro in self.picked else [intro, c]
         # The list that answers comes whole, and, when a chunk boundary cut it, goes on in the items
