@@ -583,6 +583,10 @@ def test_a_sentence_that_points_back_comes_with_the_one_it_points_to() -> None:
     alone = _compose_lines([lines[0], "Small successful achievements will help to increase trust between partners.",
                             lines[2]], question, 40, vectors=[far, q, q])
     assert "pilot projects" not in alone, alone
+    # "This is…" points back as "Such" does; "This approach…" names what it means.
+    this = _compose_lines([lines[0], "This is what will help to increase trust between partners.", lines[2]],
+                          question, 40, vectors=[far, q, q])
+    assert "short-term success. [1] This is what" in this, this
 
 
 def test_a_sentence_that_points_back_to_a_repeat_follows_what_was_shown_instead() -> None:

@@ -32,7 +32,8 @@ from .units import ENDS_SENTENCE, Candidate, before, candidates, is_fragment, is
 # A unit that opens by pointing back ("Such small successful achievements will help…", "These
 # projects…") is read with the unit before it, which says what it points to. Not "This": it often
 # opens a new paragraph ("This action is the core of …"); with it the figures did not move.
-_REFERS_BACK = re.compile(r"^(Such|These|Those|They|Their|It|Its|Both)\b")
+_REFERS_BACK = re.compile(r"^(?:Such|These|Those|They|Their|It|Its|Both|This(?= (?:is|was|could|would|will|can|may|"
+                          r"means|shows|helps|has|had)\b))\b")
 # Below the lead's score by more than this, a unit is not worth a reader's time: the answer stops.
 RELEVANCE_MARGIN = 0.35
 LEAD_POOL = 8
