@@ -166,8 +166,8 @@ def _candidate_points(answers: list[Answer]) -> list[_Point]:
             if item and body and not body.endswith(":"):
                 body = as_sentence(body)
                 text = " ".join([body, *(f"[{n}]" for n in MARKER.findall(text))])
-            if not body or body.endswith(":"):
-                continue  # a list intro says nothing on its own
+            if not body or body.endswith(":") or _POINTS_BACK.match(body):
+                continue  # a list intro says nothing on its own; "This approach will…" needs what came before
             words = set(terms(body))
             if not words or any(len(words & other) >= REPEAT_SHARE * len(words) for other in seen):
                 continue
@@ -179,6 +179,9 @@ def _candidate_points(answers: list[Answer]) -> list[_Point]:
 
 
 REPEAT_SHARE = 0.7  # a point with this share of its terms in a point already taken repeats it
+# A point stands alone on the page: one that opens by pointing back ("This initiative looked at…", "Such
+# projects…") points at nothing there. ("It has been shown that…" points at nothing: it stays.)
+_POINTS_BACK = re.compile(r"^(?:This|These|Those|Such|They|Their|Both)\b")
 _ITEM_TAIL = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$")
 
 
