@@ -1241,3 +1241,15 @@ def test_a_list_item_without_its_intro_shows_only_if_it_reads_as_a_sentence() ->
     answer = _compose_lines(lines, "How does the programme fund research by clusters?", 120)
     assert "Smart Guides" not in answer, answer
     assert "Around 50 clusters operate in Lithuania" in answer and "joint research projects" in answer, answer
+
+
+def test_a_timetable_row_answers_only_when_something_happens() -> None:
+    """"Appointment of coordinator: Autumn 2020." matched a question on what coordinators lack, by its word
+    "coordinator". A row of a timetable says when; it shows for a question that asks when."""
+    lines = ["Coordinators said they lack skills in communication and marketing of their clusters.",
+             "Appointment of coordinator: Autumn 2020.",
+             "The coordinators of the clusters need training in international cooperation."]
+    what = _compose_lines(lines, "What skills do coordinators lack?", 120)
+    assert "Autumn 2020" not in what and "communication and marketing" in what, what
+    when = _compose_lines(lines, "When is the coordinator appointed?", 120)
+    assert "Appointment of coordinator: Autumn 2020." in when, when

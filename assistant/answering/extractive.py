@@ -34,6 +34,11 @@ from .units import ENDS_SENTENCE, Candidate, before, candidates, is_fragment, is
 # opens a new paragraph ("This action is the core of …"); with it the figures did not move.
 _REFERS_BACK = re.compile(r"^(?:Such|These|Those|They|Their|It|Its|Both|This(?= (?:is|was|could|would|will|can|may|"
                           r"means|shows|helps|has|had)\b))\b")
+# A timetable's row: a label and its date or period ("Appointment of coordinator: Autumn 2020.", "Award of
+# partnerships: End of 2019."). It answers when something happens, and nothing else.
+_MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+_DATED_ROW = re.compile(rf"^[^:.;]{{3,80}}:\s*(?:(?:early|mid|late|end|beginning|start|autumn|spring|summer|winter|"
+                        rf"fall|q[1-4])\b(?:\s+of)?\s*|{_MONTH}\s*)*(?:19|20)\d\d\b[^.;:]{{0,40}}\.?$", re.I)
 # Below the lead's score by more than this, a unit is not worth a reader's time: the answer stops.
 RELEVANCE_MARGIN = 0.35
 LEAD_POOL = 8
@@ -123,6 +128,8 @@ class Composer:
         if self.shown and not is_intro(lst, c.index) and (folded(c.text) in self.shown or self.read_before(c)):
             return False  # a chat follow-up does not repeat what the reader has just read
         if c.named is False and self.layout.place[c.chunk_id][0] in self.named_in:
+            return False
+        if _DATED_ROW.match(BULLET.sub("", c.text)) and not self.wants_figure:
             return False
         return c.score > 0 and not is_fragment(c.text) and not (is_heading(c.text) and not is_intro(lst, c.index))
 
