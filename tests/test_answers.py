@@ -1253,3 +1253,18 @@ def test_a_timetable_row_answers_only_when_something_happens() -> None:
     assert "Autumn 2020" not in what and "communication and marketing" in what, what
     when = _compose_lines(lines, "When is the coordinator appointed?", 120)
     assert "Appointment of coordinator: Autumn 2020." in when, when
+
+
+def test_a_question_the_source_asks_is_no_answer_line() -> None:
+    """The EOCIC briefing's selection criteria ask "Does the envisaged outcome have market potential?"; shown
+    alone, that sentence answers nothing. Under its list's intro it is a criterion and shows."""
+    lines = ["Innovation partnerships are judged on their market potential and their network.",
+             "Does the envisaged outcome have market potential?",
+             "The jury checks the market potential of each innovation partnership in its first year."]
+    answer = _compose_lines(lines, "How is the market potential of a partnership judged?", 120)
+    assert "Does the envisaged outcome" not in answer and "The jury checks" in answer, answer
+    listed = _compose_lines(["The partnerships are judged on these criteria:",
+                             "1. Market: Does the envisaged outcome have market potential?",
+                             "2. Network: Is the composition of the partnership relevant?"],
+                            "Which criteria judge the partnerships?", 120)
+    assert "1. Market: Does the envisaged outcome have market potential?" in listed, listed

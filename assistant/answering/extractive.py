@@ -131,6 +131,8 @@ class Composer:
             return False
         if _DATED_ROW.match(BULLET.sub("", c.text)) and not self.wants_figure:
             return False
+        if c.text.endswith("?") and not is_list_item(c.text):
+            return False  # a question the source asks ("Does the outcome have market potential?") answers none
         return c.score > 0 and not is_fragment(c.text) and not (is_heading(c.text) and not is_intro(lst, c.index))
 
     def read_before(self, c: Candidate) -> bool:
