@@ -1268,3 +1268,20 @@ def test_a_question_the_source_asks_is_no_answer_line() -> None:
                              "2. Network: Is the composition of the partnership relevant?"],
                             "Which criteria judge the partnerships?", 120)
     assert "1. Market: Does the envisaged outcome have market potential?" in listed, listed
+
+
+def test_an_item_that_is_a_sentence_needs_no_short_intro() -> None:
+    """"The main figures of Lithuanian clusters:" above "• The average number of members … is 13." names the
+    list and adds nothing to a sentence: a question that asks no list gets the item as a sentence. A list
+    question gets the list under its intro."""
+    lines = ["Around 50 clusters operate in Lithuania, most of them young and small.",
+             "The main figures of Lithuanian clusters:",
+             "• The average number of members in a cluster is 13, and the largest have 30 members.",
+             "• The fields with the largest number of clusters are ICT and engineering."]
+    q, far = [1.0] + [0.0] * 7, [0.0, 1.0] + [0.0] * 6
+    answer = _compose_lines(lines, "How many clusters operate in Lithuania and how many members do they have?", 120,
+                            vectors=[q, far, q, far])
+    assert "small. [1]\nThe average number of members in a cluster is 13" in answer, answer
+    assert "main figures" not in answer, answer
+    listed = _compose_lines(lines, "What are the main figures of Lithuanian clusters?", 120, vectors=[far, q, q, q])
+    assert "The main figures of Lithuanian clusters: [1]\n• The average number" in listed, listed

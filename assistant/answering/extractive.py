@@ -42,6 +42,7 @@ _DATED_ROW = re.compile(rf"^[^:.;]{{3,80}}:\s*(?:(?:early|mid|late|end|beginning
 # Below the lead's score by more than this, a unit is not worth a reader's time: the answer stops.
 RELEVANCE_MARGIN = 0.35
 LEAD_POOL = 8
+BARE_INTRO = 6  # words: a list's intro this short names the list, and adds nothing to an item that is a sentence
 SHORT_ITEM = 6  # words: a shorter list item is a name or a phrase, which answers only as part of its list
 
 Group = list[Candidate]  # what shows together: a sentence (or two), or a list under its intro
@@ -228,6 +229,10 @@ class Composer:
         if intro is None:  # without its list's intro, an item that is no sentence answers only a list question
             return [c] if self.can_lead(c) or self.wants_list or self.wants_names else None
         if not (leads and self.wants_list):
+            if intro not in self.picked and not (self.wants_list or self.wants_names) and self.can_lead(c) \
+                    and len(intro.text.split()) <= BARE_INTRO:
+                self.alone.add(id(c))  # "The main figures of Lithuanian clusters:" adds nothing to a sentence
+                return [c]
             return [c] if intro in self.picked else [intro, c]
         # The list that answers comes whole, and, when a chunk boundary cut it, goes on in the items
         # that c's chunk opens with.
