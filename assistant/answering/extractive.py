@@ -230,7 +230,7 @@ class Composer:
             return [c] if self.can_lead(c) or self.wants_list or self.wants_names else None
         if not (leads and self.wants_list):
             if intro not in self.picked and not (self.wants_list or self.wants_names) and self.can_lead(c) \
-                    and BULLET.sub("", c.text)[:1].isupper() and len(intro.text.split()) <= BARE_INTRO:
+                    and not BULLET.sub("", c.text)[:1].islower() and len(intro.text.split()) <= BARE_INTRO:
                 self.alone.add(id(c))  # "The main figures of Lithuanian clusters:" adds nothing to a sentence
                 return [c]
             return [c] if intro in self.picked else [intro, c]

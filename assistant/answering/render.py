@@ -105,7 +105,7 @@ def _reads_alone(group: list[Candidate]) -> bool:
     """A single list item shown without its intro, which reads as a sentence ("• The fields with the largest
     number of clusters are ICT…"): as a bullet it would hang under the line before it, from another list."""
     text = BULLET.sub("", group[0].text)
-    return len(group) == 1 and is_list_item(group[0].text) and text[:1].isupper() and len(text.split()) >= 6 \
+    return len(group) == 1 and is_list_item(group[0].text) and not text[:1].islower() and len(text.split()) >= 6 \
         and bool(ENDS_SENTENCE.search(text)) and not text.endswith((":", ";"))
 
 
