@@ -1285,3 +1285,23 @@ def test_an_item_that_is_a_sentence_needs_no_short_intro() -> None:
     assert "main figures" not in answer, answer
     listed = _compose_lines(lines, "What are the main figures of Lithuanian clusters?", 120, vectors=[far, q, q, q])
     assert "The main figures of Lithuanian clusters: [1]\n• The average number" in listed, listed
+
+
+def test_a_link_word_goes_where_the_sentence_it_links_to_is_not_shown() -> None:
+    """"Therefore SMEs are important…" opened an answer: "therefore" after nothing. A link word stays only
+    right after the sentence it goes on from."""
+    import numpy as np
+    from cluster_assistant.assistant.answering.render import render
+    from cluster_assistant.assistant.answering.units import Candidate
+    from langchain_core.documents import Document
+
+    texts = ["SMEs provide two thirds of private-sector jobs.", "Therefore SMEs are important for growth.",
+             "On the other hand, in lagging regions clusters work locally.", "As a result of this, networks grew."]
+    units = [Candidate("c", 0, i, 0, t, len(t.split()), np.zeros(2), frozenset(), score=1.0)
+             for i, t in enumerate(texts)]
+    docs = [Document(page_content=" ".join(texts), metadata={"id": "c", "doc_id": "d", "title": "T", "page": 1})]
+    text, _ = render([[units[2]], [units[1]]], {"c": units}, docs)
+    assert text == "In lagging regions clusters work locally. [1] SMEs are important for growth. [1]", text
+    text, _ = render([[units[0], units[1]], [units[3]]], {"c": units}, docs)
+    assert text == ("SMEs provide two thirds of private-sector jobs. [1] Therefore SMEs are important for growth. [1] "
+                    "As a result of this, networks grew. [1]"), text

@@ -49,6 +49,8 @@ def render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
     numbers: dict[tuple[str, str, str, int], int] = {}
     citations: list[Citation] = []
 
+    said: list[Candidate] = []  # the units in the order the reader meets them
+
     def cited(c: Candidate) -> str:
         where = place(c)
         if where not in numbers:
@@ -58,6 +60,9 @@ def render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
         # A "[12]" in the source (a reference number) must not read as one of our markers; a "(figure 2)"
         # points to a figure the reader cannot see.
         text = _FIGURE_REFERENCE.sub("", MARKER.sub(r"(\1)", c.text))
+        if not (said and said[-1].chunk_id == c.chunk_id and said[-1].index == c.index - 1):
+            text = _unlinked(text)  # "Moreover, …" after a sentence it does not go on from
+        said.append(c)
         return f"{text} [{numbers[where]}]"
 
     lines: list[str] = []  # prose runs on in one paragraph; a list has a line per item
@@ -107,6 +112,19 @@ def _reads_alone(group: list[Candidate]) -> bool:
     text = BULLET.sub("", group[0].text)
     return len(group) == 1 and is_list_item(group[0].text) and not text[:1].islower() and len(text.split()) >= 6 \
         and bool(ENDS_SENTENCE.search(text)) and not text.endswith((":", ";"))
+
+
+# A link to the sentence before, which the answer may not show: "Moreover, it was decided…", "Therefore SMEs…".
+# A phrase of several words is a link only with its comma: "As a result of this initiative…" is no link.
+_LINK = re.compile(r"^(?:(?:Moreover|Furthermore|Therefore|However|Thus|Hence|Additionally|Also|Besides|Nevertheless|"
+                   r"Consequently),?|(?:In addition|As a result|On the other hand|By contrast|In contrast),)"
+                   r"\s+(?=[A-Za-z])")
+
+
+def _unlinked(text: str) -> str:
+    """The sentence without a link word at its start ("Moreover, it was decided" -> "It was decided")."""
+    rest = _LINK.sub("", text, count=1)
+    return rest if rest == text else rest[:1].upper() + rest[1:]
 
 
 _FIGURE_REFERENCE = re.compile(r"\s*\((?:see\s+)?(?:fig(?:ure)?\.?|table|chart)\s*\d{1,2}(?:\.\d{1,2})?\)", re.I)
