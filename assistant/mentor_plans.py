@@ -242,13 +242,25 @@ def _renumbered(points: list[_Point], chunk_texts: dict[str, str]) -> tuple[list
         for c in p.sources:
             if c.chunk_id not in number:
                 number[c.chunk_id] = len(reading) + 1
-                own = len(p.sources) == 1 and p.quote and squash(p.quote) in squash(chunk_texts.get(c.chunk_id, ""))
-                quote = p.quote if own else c.quote
+                own = _source_sentence(p.quote, chunk_texts.get(c.chunk_id, "")) if len(p.sources) == 1 else None
+                quote = own or c.quote
                 reading.append(replace(c, n=number[c.chunk_id], quote=quote))
             local[c.n] = number[c.chunk_id]
         text = _renumber(p.text, local)
         key_points.append(KeyPoint(text, [reading[local[c.n] - 1] for c in p.sources]))
     return key_points, reading
+
+
+def _source_sentence(quote: str, chunk_text: str) -> str | None:
+    """The source's own words for a point: the point itself, or, for a sentence the answer showed without its
+    link word ("The clusters could…" for "Additionally, the clusters could…"), the sentence with it."""
+    source, shown = squash(chunk_text), squash(quote)
+    if not shown or shown in source:
+        return shown or None
+    lowered = shown[:1].lower() + shown[1:]
+    at = source.find(lowered)
+    head = re.split(r"(?<=[.!?;:])\s", source[:at])[-1] if at >= 0 else ""
+    return head + lowered if at >= 0 and 0 < len(head.split()) <= 4 else None
 
 
 def _gist(text: str, limit: int = 140) -> str:

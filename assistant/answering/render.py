@@ -61,7 +61,7 @@ def render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
         # points to a figure the reader cannot see.
         text = _FIGURE_REFERENCE.sub("", MARKER.sub(r"(\1)", c.text))
         if not (said and said[-1].chunk_id == c.chunk_id and said[-1].index == c.index - 1):
-            text = _unlinked(text)  # "Moreover, …" after a sentence it does not go on from
+            text = unlinked(text)  # "Moreover, …" after a sentence it does not go on from
         said.append(c)
         return f"{text} [{numbers[where]}]"
 
@@ -121,7 +121,7 @@ _LINK = re.compile(r"^(?:(?:Moreover|Furthermore|Therefore|However|Thus|Hence|Ad
                    r"\s+(?=[A-Za-z])")
 
 
-def _unlinked(text: str) -> str:
+def unlinked(text: str) -> str:
     """The sentence without a link word at its start ("Moreover, it was decided" -> "It was decided")."""
     rest = _LINK.sub("", text, count=1)
     return rest if rest == text else rest[:1].upper() + rest[1:]
