@@ -1305,3 +1305,16 @@ def test_a_link_word_goes_where_the_sentence_it_links_to_is_not_shown() -> None:
     text, _ = render([[units[0], units[1]], [units[3]]], {"c": units}, docs)
     assert text == ("SMEs provide two thirds of private-sector jobs. [1] Therefore SMEs are important for growth. [1] "
                     "As a result of this, networks grew. [1]"), text
+
+
+def test_an_item_shown_as_a_sentence_adds_to_what_was_said() -> None:
+    """"• The average number of members in a cluster is 13." after "… with an average of 13 members in a cluster,
+    the largest 30 …" says it again: as a sentence of its own, it is left out."""
+    lines = ["Clusters in Lithuania are young: the average number of members in a cluster is 13, the largest 30.",
+             "The main figures of Lithuanian clusters:",
+             "• The average number of members in a cluster is 13.",
+             "• The fields with the largest number of clusters are ICT and engineering."]
+    q, near, far = [1.0] + [0.0] * 7, [0.8, 0.6] + [0.0] * 6, [0.0, 1.0] + [0.0] * 6
+    answer = _compose_lines(lines, "How many members does a Lithuanian cluster have?", 120,
+                            vectors=[q, far, near, far])
+    assert answer.startswith("Clusters in Lithuania are young") and answer.count("average number of") == 1, answer

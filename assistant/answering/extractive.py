@@ -231,6 +231,8 @@ class Composer:
         if not (leads and self.wants_list):
             if intro not in self.picked and not (self.wants_list or self.wants_names) and self.can_lead(c) \
                     and not BULLET.sub("", c.text)[:1].islower() and len(intro.text.split()) <= BARE_INTRO:
+                if any(repeats(c, p) for p in self.picked):
+                    return None  # as a sentence of its own, it must add to what was said
                 self.alone.add(id(c))  # "The main figures of Lithuanian clusters:" adds nothing to a sentence
                 return [c]
             return [c] if intro in self.picked else [intro, c]
