@@ -287,7 +287,7 @@ UNITS_VERSION = "units_version"
 UNITS_FORMAT = 8  # 5: sentences addressing the assistant or asking for secrets are not units (injection.py);
 # 6: a line that closes a bracket left open goes on the unit ("1. Measures)." is no list item), and a short
 # value goes with its label ("Timeframe:" / "2020 – January 2023."); 7: a heading of a dozen words stands
-# apart from a full line after it that opens like a sentence; 8: a short line ending on "and" or "of" goes on
+# apart from a full line after it that opens like a sentence; 8: a short line ending on "and", "of", "the"… goes on
 
 
 def unit_metadata(spans: Sequence[tuple[int, int]], vectors: Sequence[Sequence[float]]) -> dict[str, Any]:

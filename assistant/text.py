@@ -73,8 +73,8 @@ def _line_breaks_here(prev: str, nxt: str, after: str = "", block: str = "") -> 
         return False  # a label and its value, a date or an amount: "Timeframe:" / "2020 – January 2023."
     if _GOES_ON.search(p) or p.count("(") > p.count(")"):  # "(i.e." or "(see webpage:": it goes on
         return False
-    # A line that ends on "and" or "of" stops mid-sentence, however short: "Strengthening Research and
-    # Development and" / "Innovation; …" is no heading.
+    # A line that ends on a word such as "and", "of" or "the" stops mid-sentence, however short:
+    # "Strengthening Research and Development and" / "Innovation; …" is no heading.
     if p.split()[-1].lower() in _GOES_ON_WORDS:
         return False
     if _SENT_END.search(p):

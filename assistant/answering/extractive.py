@@ -30,8 +30,8 @@ from .scoring import score
 from .units import ENDS_SENTENCE, Candidate, before, candidates, is_fragment, is_noise, repeats, says_again
 
 # A unit that opens by pointing back ("Such small successful achievements will help…", "These
-# projects…") is read with the unit before it, which says what it points to. Not "This": it often
-# opens a new paragraph ("This action is the core of …"); with it the figures did not move.
+# projects…", "This is especially important…") is read with the unit before it, which says what it points
+# to. Not "This" before a noun: "This action is the core of …" opens a new paragraph and names its subject.
 _REFERS_BACK = re.compile(r"^(?:Such|These|Those|They|Their|It|Its|Both|This(?= (?:is|was|could|would|will|can|may|"
                           r"means|shows|helps|has|had)\b))\b")
 # A timetable's row: a label and its date or period ("Appointment of coordinator: Autumn 2020.", "Award of
