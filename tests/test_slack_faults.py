@@ -170,3 +170,28 @@ def test_a_bad_or_huge_content_length_is_refused_before_the_body_is_read(length:
                  "wsgi.input": io.BytesIO(b"{}")}, lambda s, headers: statuses.append(s))
     list(body)
     assert statuses and statuses[0].startswith(str(status)) and reached == []
+
+
+def test_the_http_server_stops_when_its_wake_up_pipe_is_already_closed(caplog: pytest.LogCaptureFixture) -> None:
+    """`shutdown()` wakes waitress's loop through a pipe; once, in CI, that pipe was closed before a test's
+    teardown and shutdown raised EBADF. It then closes the connections itself, and the server stops."""
+    import threading
+    import urllib.request
+
+    from cluster_assistant.bots.slack.server import HttpServer
+
+    def app(environ: dict[str, Any], start: Any) -> list[bytes]:
+        start("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    server = HttpServer(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    assert urllib.request.urlopen(url, timeout=5).read() == b"ok"
+    server._server.trigger.close()  # the pipe gone, as it was in CI
+    with caplog.at_level(logging.WARNING, logger="cluster_assistant.bots.slack"):
+        server.shutdown()
+    thread.join(timeout=15)
+    assert not thread.is_alive()
+    assert "wake-up pipe was closed" in caplog.text

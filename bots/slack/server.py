@@ -56,7 +56,11 @@ class HttpServer:
         """Stop accepting, close the open connections, and let `serve_forever` return."""
         if not self._stopping:
             self._stopping = True
-            self._server.trigger.pull_trigger(self._close_all)
+            try:
+                self._server.trigger.pull_trigger(self._close_all)
+            except OSError as e:  # the loop's wake-up pipe is closed already (seen once in CI): close from here
+                log.warning("the server's wake-up pipe was closed (%s); closing its connections directly", e)
+                self._close_all()
 
     def _close_all(self) -> None:  # runs on the server's own loop thread
         # waitress has no public call that closes open connections; its asyncore map holds them
