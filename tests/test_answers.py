@@ -1253,6 +1253,10 @@ def test_a_timetable_row_answers_only_when_something_happens() -> None:
     assert "Autumn 2020" not in what and "communication and marketing" in what, what
     when = _compose_lines(lines, "When is the coordinator appointed?", 120)
     assert "Appointment of coordinator: Autumn 2020." in when, when
+    # A label before a sentence that opens with a year is no timetable row.
+    result = _compose_lines(["Result: 2019 was a record year for clusters.", lines[1]],
+                            "What did the coordinators of clusters achieve?", 120)
+    assert "Result: 2019 was a record year" in result and "Autumn 2020" not in result, result
 
 
 def test_a_question_the_source_asks_is_no_answer_line() -> None:

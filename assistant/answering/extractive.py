@@ -36,9 +36,11 @@ _REFERS_BACK = re.compile(r"^(?:Such|These|Those|They|Their|It|Its|Both|This(?= 
                           r"means|shows|helps|has|had)\b))\b")
 # A timetable's row: a label and its date or period ("Appointment of coordinator: Autumn 2020.", "Award of
 # partnerships: End of 2019."). It answers when something happens, and nothing else.
-_MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
-_DATED_ROW = re.compile(rf"^[^:.;]{{3,80}}:\s*(?:(?:early|mid|late|end|beginning|start|autumn|spring|summer|winter|"
-                        rf"fall|q[1-4])\b(?:\s+of)?\s*|{_MONTH}\s*)*(?:19|20)\d\d\b[^.;:]{{0,40}}\.?$", re.I)
+# Its value holds nothing but dates: "Result: 2019 was a record year." is a sentence.
+_WHEN = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december|early|mid|late|"
+         r"end|beginning|start|autumn|spring|summer|winter|fall|q[1-4]|of|to|until|from)")
+_DATED_ROW = re.compile(rf"^[^:.;]{{3,80}}:\s*(?:{_WHEN}\b\s*)*(?:19|20)\d\d\b[\s\d,–\-/]*"
+                        rf"(?:{_WHEN}\b[\s\d,–\-/]*)*\.?$", re.I)
 # Below the lead's score by more than this, a unit is not worth a reader's time: the answer stops.
 RELEVANCE_MARGIN = 0.35
 LEAD_POOL = 8
