@@ -15,6 +15,7 @@ from langchain_core.messages import HumanMessage
 
 from .answering.citations import ground
 from .answering.model import failure_notice, format_sources, generate
+from .answering.render import unlinked
 from .keywords import terms
 from .prompts import load_prompt
 from .schema import Answer, Citation
@@ -154,7 +155,8 @@ class _Point:
 def _candidate_points(answers: list[Answer]) -> list[_Point]:
     """Every sentence of the answers that says something, with the sources its own markers cite; a
     sentence that repeats one already taken (most of its words) is left out. A list item stands as a
-    sentence of its own ("improve SMEs' access…; and" reads "Improve SMEs' access….")."""
+    sentence of its own ("improve SMEs' access…; and" reads "Improve SMEs' access…."), and no point opens
+    with a link word ("In addition, …")."""
     out: list[_Point] = []
     seen: list[set[str]] = []
     for ans in answers:
@@ -165,6 +167,9 @@ def _candidate_points(answers: list[Answer]) -> list[_Point]:
             body = strip_markers(text).strip()
             if item and body and not body.endswith(":"):
                 body = as_sentence(body)
+            if body and unlinked(body) != body:  # a point stands alone: "In addition, …" links to nothing
+                body = unlinked(body)
+            if body != strip_markers(text).strip():
                 text = " ".join([body, *(f"[{n}]" for n in MARKER.findall(text))])
             if not body or body.endswith(":") or _POINTS_BACK.match(body):
                 continue  # a list intro says nothing on its own; "This approach will…" needs what came before

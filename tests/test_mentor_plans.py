@@ -116,8 +116,9 @@ def test_a_plan_never_repeats_a_point_and_cites_every_reading_it_lists(corpus_as
         for kp in plan.key_points:
             body = re.sub(r"\s*\[\d+\]", "", kp.text)
             assert not body[:1].islower() and not body.rstrip().endswith((";", ",", " and")), kp.text
-            # ... and stands alone: "This initiative looked at…" points back at nothing on the page.
-            assert not re.match(r"(?:This|These|Such|They)\b", body), kp.text
+            # ... and stands alone: "This initiative looked at…" points back at nothing on the page, and
+            # "In addition, …" links to nothing.
+            assert not re.match(r"(?:This|These|Such|They)\b", body) and unlinked(body) == body, kp.text
 
 
 def test_the_stage_changes_which_points_lead(corpus_assistant: Assistant) -> None:
