@@ -167,8 +167,7 @@ def _candidate_points(answers: list[Answer]) -> list[_Point]:
             body = strip_markers(text).strip()
             if item and body and not body.endswith(":"):
                 body = as_sentence(body)
-            if body and unlinked(body) != body:  # a point stands alone: "In addition, …" links to nothing
-                body = unlinked(body)
+            body = unlinked(body)  # a point stands alone: "In addition, …" links to nothing
             if body != strip_markers(text).strip():
                 text = " ".join([body, *(f"[{n}]" for n in MARKER.findall(text))])
             if not body or body.endswith(":") or _POINTS_BACK.match(body):

@@ -62,7 +62,7 @@ class HttpServer:
                 log.warning("the server's wake-up pipe was closed (%s); closing its connections directly", e)
                 self._close_all()
 
-    def _close_all(self) -> None:  # runs on the server's own loop thread
+    def _close_all(self) -> None:  # runs on the server's own loop thread (or, when its pipe is gone, `shutdown`'s)
         # waitress has no public call that closes open connections; its asyncore map holds them
         # (a private name, so pyproject pins waitress below 4; the Slack tests stop a server through
         # tools/slack_fake.serve_http and check that it stopped).
