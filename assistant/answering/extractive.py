@@ -27,7 +27,7 @@ from .asking import Clues, asks_for, asks_for_list, budget_for
 from .lists import Layout, is_intro, items_of
 from .render import folded, render
 from .scoring import score
-from .units import ENDS_SENTENCE, Candidate, before, candidates, is_fragment, is_noise, repeats, says_again
+from .units import Candidate, before, candidates, is_fragment, is_noise, reads_as_sentence, repeats, says_again
 
 # A unit that opens by pointing back ("Such small successful achievements will help…", "These
 # projects…", "This is especially important…") is read with the unit before it, which says what it points
@@ -174,8 +174,7 @@ class Composer:
             return False
         if _REFERS_BACK.match(c.text) and self.antecedent(c) is None:
             return False  # "It shows Lithuania's good position…" after a figure: "it" is nothing here
-        return not is_list_item(c.text) or (c.words >= 6 and bool(ENDS_SENTENCE.search(c.text)) and
-                                            not c.text.endswith((":", ";")))
+        return not is_list_item(c.text) or reads_as_sentence(c.text)
 
     def shown_as(self, u: Candidate) -> Candidate | None:
         """The unit taken already that says what `u` says, if any."""

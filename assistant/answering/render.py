@@ -11,7 +11,7 @@ from langchain_core.documents import Document
 from ..schema import Citation
 from ..text import BULLET, MARKER, is_heading, is_list_item, strip_markers
 from .lists import intro_of, is_intro
-from .units import ENDS_SENTENCE, Candidate
+from .units import Candidate, reads_as_sentence
 
 
 def render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
@@ -109,9 +109,8 @@ def render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
 def _reads_alone(group: list[Candidate]) -> bool:
     """A single list item shown without its intro, which reads as a sentence ("• The fields with the largest
     number of clusters are ICT…"): as a bullet it would hang under the line before it, from another list."""
-    text = BULLET.sub("", group[0].text)
-    return len(group) == 1 and is_list_item(group[0].text) and not text[:1].islower() and len(text.split()) >= 6 \
-        and bool(ENDS_SENTENCE.search(text)) and not text.endswith((":", ";"))
+    item = group[0].text
+    return len(group) == 1 and is_list_item(item) and reads_as_sentence(item) and not BULLET.sub("", item)[:1].islower()
 
 
 # A link to the sentence before, which the answer may not show: "Moreover, it was decided…", "Therefore SMEs…".

@@ -11,7 +11,7 @@ from langchain_core.documents import Document
 
 from ..keywords import terms
 from ..store import Unit
-from ..text import is_heading, is_list_item, reader_words, squash
+from ..text import BULLET, is_heading, is_list_item, reader_words, squash
 
 _CAPTION = re.compile(r"^(figure|fig\.|table|source|chart|graph|annex|page)\b", re.I)
 _PAGE_FOOTER = re.compile(r"^\d+\s*\|\s*page$", re.I)
@@ -90,6 +90,13 @@ def is_fragment(text: str) -> bool:
     if is_list_item(text):
         return False
     return text[:1].islower() or not ENDS_SENTENCE.search(text) or bool(_FOOTNOTE_TEXT.match(text))
+
+
+def reads_as_sentence(item: str) -> bool:
+    """Is a list item a sentence on its own ("• Around 50 clusters operate in Lithuania.")? Six words or more,
+    ended as a sentence, not by ":" or ";". (Lower-case items read on from their intro: `render`.)"""
+    body = BULLET.sub("", item)
+    return len(body.split()) >= 6 and bool(ENDS_SENTENCE.search(body)) and not body.endswith((":", ";"))
 
 
 def is_enumeration(text: str) -> bool:
