@@ -583,10 +583,32 @@ def test_a_sentence_that_points_back_comes_with_the_one_it_points_to() -> None:
     alone = _compose_lines([lines[0], "Small successful achievements will help to increase trust between partners.",
                             lines[2]], question, 40, vectors=[far, q, q])
     assert "pilot projects" not in alone, alone
-    # "This is…" points back as "Such" does; "This approach…" names what it means.
-    this = _compose_lines([lines[0], "This is what will help to increase trust between partners.", lines[2]],
-                          question, 40, vectors=[far, q, q])
-    assert "short-term success. [1] This is what" in this, this
+    # "This is…" and "This approach…" point back as "Such" does.
+    for opener in ("This is what", "This approach"):
+        this = _compose_lines([lines[0], f"{opener} will help to increase trust between partners.", lines[2]],
+                              question, 40, vectors=[far, q, q])
+        assert f"short-term success. [1] {opener}" in this, this
+    # A document speaking of itself points at nothing else.
+    itself = _compose_lines([lines[0], "This briefing is based on interviews about trust between partners.",
+                             lines[2]], question, 40, vectors=[far, q, q])
+    assert "pilot projects" not in itself and "This briefing" in itself, itself
+
+
+def test_a_sentence_that_names_what_it_points_back_to_is_not_shown_after_another_passage() -> None:
+    """"These factors have to be taken into account…" follows a list item in its source, which the answer
+    cannot show before it: after whatever the answer shows instead, "these factors" would be the wrong
+    ones. A pronoun ("Their cooperation…") still reads alone."""
+    import numpy as np
+
+    q, far = np.eye(8)[0], np.eye(8)[1]
+    question = "How can partners build trust?"
+    for opener, shown in (("These factors", False), ("Their efforts", True)):
+        lines = ["Trust between partners grows when the funding is long-term and transparent.",
+                 "Risks for cooperation:", "• Lack of trust between partners;",
+                 f"{opener} have to be taken into account when partners build trust."]
+        answer = _compose_lines(lines, question, 60, vectors=[q, far, far, q])
+        assert answer.startswith("Trust between partners grows"), answer
+        assert (opener in answer) is shown, answer
 
 
 def test_a_sentence_that_points_back_to_a_repeat_follows_what_was_shown_instead() -> None:

@@ -30,10 +30,13 @@ from .scoring import score
 from .units import Candidate, before, candidates, is_fragment, is_noise, reads_as_sentence, repeats, says_again
 
 # A unit that opens by pointing back ("Such small successful achievements will help…", "These
-# projects…", "This is especially important…") is read with the unit before it, which says what it points
-# to. Not "This" before a noun: "This action is the core of …" opens a new paragraph and names its subject.
-_REFERS_BACK = re.compile(r"^(?:Such|These|Those|They|Their|It|Its|Both|This(?= (?:is|was|could|would|will|can|may|"
-                          r"means|shows|helps|has|had)\b))\b")
+# projects…", "This is especially important…", "This initiative looked at…") is read with the unit before
+# it, which says what it points to. Not a document speaking of itself: "This briefing is based on…".
+_REFERS_BACK = re.compile(r"^(?:Such|These|Those|They|Their|It|Its|Both|This(?! (?:document|briefing|report|paper|"
+                          r"study|publication|chapter|section)\b))\b")
+# Of those, the openers that name what they point to ("These factors", "This approach"): after another
+# passage they would name the wrong thing. "Their cooperation takes many forms…" still reads alone.
+_DEMONSTRATIVE = re.compile(r"^(?:Such|These|Those|This)\b")
 # A timetable's row: a label and its date or period ("Appointment of coordinator: Autumn 2020.", "Award of
 # partnerships: End of 2019."). It answers when something happens, and nothing else.
 # Its value holds nothing but dates: "Result: 2019 was a record year." is a sentence.
@@ -201,6 +204,8 @@ class Composer:
         if is_list_item(c.text):
             return self.taking_item(c, leads, floor)
         before = self.antecedent(c)
+        if before is None and _REFERS_BACK.match(c.text) and _DEMONSTRATIVE.match(c.text):
+            return None  # "These factors have to be…" after another passage: they would be the wrong ones
         if before is None or before in self.picked:
             return [c]
         said = self.shown_as(before)
