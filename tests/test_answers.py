@@ -1344,3 +1344,31 @@ def test_an_item_shown_as_a_sentence_adds_to_what_was_said() -> None:
     answer = _compose_lines(lines, "How many members does a Lithuanian cluster have?", 120,
                             vectors=[q, far, near, far])
     assert answer.startswith("Clusters in Lithuania are young") and answer.count("average number of") == 1, answer
+
+
+def test_a_passage_that_a_list_came_between_reads_on_before_the_list() -> None:
+    """The answer took "4 levels … are foreseen.", then a list from another document, then the sentence
+    that goes on from the first ("The clusters will be divided into…"). That sentence joins the one it
+    goes on from, not the end of the list."""
+    import numpy as np
+    from cluster_assistant.assistant.answering.extractive import compose
+    from cluster_assistant.assistant.store import Unit
+    from langchain_core.documents import Document
+
+    q = np.eye(8)[0]
+    near, nearer = 0.8 * q + 0.6 * np.eye(8)[1], 0.9 * q + 0.436 * np.eye(8)[1]
+    texts = {"a": [("The renewed concept foresees 4 levels of cluster development for clusters.", q),
+                   ("The clusters will be divided into the emerging, formed, developing and mature levels.", near)],
+             "b": [("The roles of European regions in cluster development policy and levels are:", nearer),
+                   ("• Different levels of cluster development maturity in each country", nearer),
+                   ("• Regional authorities take the active role in cluster development", nearer)]}
+    docs, units = [], []
+    for cid, lines in texts.items():
+        text = "\n".join(line for line, _ in lines)
+        docs.append(Document(page_content=text, metadata={"id": cid, "doc_id": cid, "title": cid.upper(), "page": 1}))
+        units += [Unit(chunk_id=cid, start=text.index(line), text=line, embedding=np.asarray(v, dtype=np.float32))
+                  for line, v in lines]
+    answer, _ = compose("What levels of cluster development does the concept foresee?", list(q), docs, units,
+                        word_budget=80)
+    assert "levels of cluster development for clusters. [1] The clusters will be divided" in answer, answer
+    assert answer.index("The clusters will be divided") < answer.index("• Different levels"), answer

@@ -280,13 +280,31 @@ class Composer:
                              and BULLET.sub("", g[0].text)[:1].islower()), None)
             if existing is not None:
                 self.alone.discard(id(existing[0]))
-        if existing is not None:  # another item of a list already shown joins it, in document order
+        passage = None if existing is not None or any(is_list_item(u.text) for u in new) \
+            else self.passage_before(new[0])
+        if passage is not None:
+            passage.extend(new)  # the passage reads on, not after what came in between
+        elif existing is not None:  # another item of a list already shown joins it, in document order
             existing.extend(u for u in new if u not in existing)
             existing.sort(key=lambda u: (self.layout.place[u.chunk_id][1], u.index))
         else:
             self.groups.append(new)
         self.picked += [u for u in new if u not in self.picked]
         self.words += sum(reader_words(u.text) for u in new)
+
+    def passage_before(self, c: Candidate) -> Group | None:
+        """The prose group that ends with the sentence a reader reads just before `c`, when a list was
+        shown after it: `c` goes on from it ("…4 levels of cluster development are foreseen." / "The
+        clusters will be divided into…"), not after a list that came in between."""
+        prev = before(c, self.by_chunk, self.layout.chunk_before)
+        if prev is None:
+            return None
+        for k, g in enumerate(self.groups):
+            if not is_list_item(g[-1].text) and (g[-1] is prev or g[-1].text == prev.text):
+                listed = any(is_list_item(u.text) and id(u) not in self.alone for later in self.groups[k + 1:]
+                             for u in later)
+                return g if listed else None
+        return None
 
     def fill_holes(self) -> None:
         """No holes in a list: "1.", "2.", "3.", not "1.", "3." (within each chunk)."""
