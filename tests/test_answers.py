@@ -1317,7 +1317,7 @@ def test_a_link_word_goes_where_the_sentence_it_links_to_is_not_shown() -> None:
     """"Therefore SMEs are important…" opened an answer: "therefore" after nothing. A link word stays only
     right after the sentence it goes on from."""
     import numpy as np
-    from cluster_assistant.assistant.answering.render import render
+    from cluster_assistant.assistant.answering.render import render, unlinked
     from cluster_assistant.assistant.answering.units import Candidate
     from langchain_core.documents import Document
 
@@ -1331,6 +1331,10 @@ def test_a_link_word_goes_where_the_sentence_it_links_to_is_not_shown() -> None:
     text, _ = render([[units[0], units[1]], [units[3]]], {"c": units}, docs)
     assert text == ("SMEs provide two thirds of private-sector jobs. [1] Therefore SMEs are important for growth. [1] "
                     "As a result of this, networks grew. [1]"), text
+    # After a paragraph's run-in heading, as at the sentence's start.
+    assert unlinked("Investment in capabilities: Moreover, building up skills will help.") == \
+        "Investment in capabilities: Building up skills will help."
+    assert unlinked("Costs: moreover than planned.") == "Costs: moreover than planned."
 
 
 def test_an_item_shown_as_a_sentence_adds_to_what_was_said() -> None:

@@ -120,10 +120,18 @@ _LINK = re.compile(r"^(?:(?:Moreover|Furthermore|Therefore|However|Thus|Hence|Ad
                    r"\s+(?=[A-Za-z])")
 
 
+# A paragraph's run-in heading ("Investment in cluster capabilities: Moreover, building up…"): the link
+# word after it links to the paragraph before, as at a sentence's start.
+_RUN_IN = re.compile(r"^[A-Z][^:.;!?]{2,60}:\s+")
+
+
 def unlinked(text: str) -> str:
-    """The sentence without a link word at its start ("Moreover, it was decided" -> "It was decided")."""
-    rest = _LINK.sub("", text, count=1)
-    return rest if rest == text else rest[:1].upper() + rest[1:]
+    """The sentence without a link word at its start ("Moreover, it was decided" -> "It was decided"), or
+    after its run-in heading."""
+    head = m.group(0) if (m := _RUN_IN.match(text)) else ""
+    body = text[len(head):]
+    rest = _LINK.sub("", body, count=1)
+    return text if rest == body else head + rest[:1].upper() + rest[1:]
 
 
 _FIGURE_REFERENCE = re.compile(r"\s*\((?:see\s+)?(?:fig(?:ure)?\.?|table|chart)\s*\d{1,2}(?:\.\d{1,2})?\)", re.I)
