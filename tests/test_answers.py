@@ -1376,3 +1376,24 @@ def test_a_passage_that_a_list_came_between_reads_on_before_the_list() -> None:
                         word_budget=80)
     assert "levels of cluster development for clusters. [1] The clusters will be divided" in answer, answer
     assert answer.index("The clusters will be divided") < answer.index("• Different levels"), answer
+
+
+def test_a_sentence_that_names_what_it_points_back_to_follows_the_sentence_that_names_it() -> None:
+    """"This initiative looked at…" comes two sentences after "Project InoLink is a good practice for …
+    various initiatives."; the sentence right before it ("Cluster collaboration is…") is not what it
+    points to, and is not pulled into the answer for it."""
+    import numpy as np
+
+    q, far = np.eye(8)[0], np.eye(8)[1]
+    lines = ["Project InoLink is a good practice for regions where firms are slow to start joint initiatives.",
+             "Cluster collaboration is an effective way for small firms to reach the scale of world markets.",
+             "This initiative looked at every stage of what clusters need to work well together."]
+    question = "What did the InoLink initiative look at for clusters?"
+    answer = _compose_lines(lines, question, 60, vectors=[q, far, q])
+    assert "joint initiatives. [1] This initiative looked" in answer, answer
+    assert "Cluster collaboration" not in answer, answer
+    # Where no sentence before names it, it is the one right before ("These levels" after the levels).
+    levels = _compose_lines(["Clusters are divided into the emerging, formed, developing and mature.",
+                             "These levels decide the EU funding of clusters."],
+                            "How do the cluster levels decide EU funding?", 60, vectors=[far, q])
+    assert "developing and mature. [1] These levels decide" in levels, levels

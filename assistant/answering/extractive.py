@@ -37,6 +37,11 @@ _REFERS_BACK = re.compile(r"^(?:Such|These|Those|They|Their|It|Its|Both|This(?! 
 # Of those, the openers that name what they point to ("These factors", "This approach"): after another
 # passage they would name the wrong thing. "Their cooperation takes many forms…" still reads alone.
 _DEMONSTRATIVE = re.compile(r"^(?:Such|These|Those|This)\b")
+# "This initiative…" names what it points to: the sentence that says "initiative" (or "initiatives"), when
+# one of the few before it does; "This is…", "These include…" point to the sentence right before.
+_NAMED_BACK = re.compile(r"^(?:This|These|Those)\s+(?!(?:is|was|are|were|has|had|have|will|would|could|can|may|"
+                         r"might|must|should|means|shows|helps|include|includes|also|not)\b)([a-z][a-z-]+)")
+LOOK_BACK = 3  # sentences: how far back what "This initiative…" names may be
 # A timetable's row: a label and its date or period ("Appointment of coordinator: Autumn 2020.", "Award of
 # partnerships: End of 2019."). It answers when something happens, and nothing else.
 # Its value holds nothing but dates: "Result: 2019 was a record year." is a sentence.
@@ -164,8 +169,20 @@ class Composer:
         return self.wants_list or not is_list_item(c.text) or c.features["focus"] > 0
 
     def antecedent(self, c: Candidate) -> Candidate | None:
-        """The sentence before one that points back ("Such projects…"), when a reader can be shown it."""
+        """The sentence before one that points back ("Such projects…"), when a reader can be shown it. For
+        one that names what it points to, the sentence a few back that names it, unless the one right
+        before is shown already: "Project InoLink is a good practice for … various initiatives." /
+        "Cluster collaboration is an effective way…" / "This initiative looked at every stage…"."""
         prev = before(c, self.by_chunk, self.layout.chunk_before) if _REFERS_BACK.match(c.text) else None
+        named = _NAMED_BACK.match(c.text)
+        noun = terms(named.group(1)) if named and prev not in self.picked else []
+        back = prev
+        for _ in range(LOOK_BACK - 1):  # none names it: the sentence right before ("These levels" after the levels)
+            if back is None or not noun or noun[0] in back.terms:
+                break
+            back = before(back, self.by_chunk, self.layout.chunk_before)
+        if back is not None and noun and noun[0] in back.terms:
+            prev = back
         if prev is None or is_noise(prev.text) or is_fragment(prev.text) or is_list_item(prev.text) \
                 or self.opens_list(prev):
             return None
