@@ -569,7 +569,8 @@ def test_a_retrieved_chunk_that_borders_a_better_one_ranks_as_its_neighbour() ->
 
 
 def test_a_sentence_that_points_back_comes_with_the_one_it_points_to() -> None:
-    """"Such small successes…" matches a question about trust; what they are is in the sentence before."""
+    """"Such small successes…" matches a question about trust; what they are is in the sentence before (or,
+    for "This initiative…", in the one before that names it)."""
     import numpy as np
 
     q, far = np.eye(8)[0], np.eye(8)[1]
@@ -592,6 +593,19 @@ def test_a_sentence_that_points_back_comes_with_the_one_it_points_to() -> None:
     itself = _compose_lines([lines[0], "This briefing is based on interviews about trust between partners.",
                              lines[2]], question, 40, vectors=[far, q, q])
     assert "pilot projects" not in itself and "This briefing" in itself, itself
+    # "This initiative…" points to the sentence a few back that names the initiative, not to the one right
+    # before it ("Cluster collaboration is…"), which is not pulled into the answer for it.
+    named = _compose_lines(["Project InoLink is a good practice for regions where firms are slow to start joint "
+                            "initiatives.",
+                            "Cluster collaboration is an effective way for small firms to reach the scale of markets.",
+                            "This initiative looked at every stage of what clusters need to work well together."],
+                           "What did the InoLink initiative look at for clusters?", 60, vectors=[q, far, q])
+    assert "joint initiatives. [1] This initiative looked" in named and "Cluster collaboration" not in named, named
+    # Where none before names it, it is the one right before ("These levels" after the levels).
+    levels = _compose_lines(["Clusters are divided into the emerging, formed, developing and mature.",
+                             "These levels decide the EU funding of clusters."],
+                            "How do the cluster levels decide EU funding?", 60, vectors=[far, q])
+    assert "developing and mature. [1] These levels decide" in levels, levels
 
 
 def test_a_sentence_that_names_what_it_points_back_to_is_not_shown_after_another_passage() -> None:
@@ -1376,24 +1390,3 @@ def test_a_passage_that_a_list_came_between_reads_on_before_the_list() -> None:
                         word_budget=80)
     assert "levels of cluster development for clusters. [1] The clusters will be divided" in answer, answer
     assert answer.index("The clusters will be divided") < answer.index("• Different levels"), answer
-
-
-def test_a_sentence_that_names_what_it_points_back_to_follows_the_sentence_that_names_it() -> None:
-    """"This initiative looked at…" comes two sentences after "Project InoLink is a good practice for …
-    various initiatives."; the sentence right before it ("Cluster collaboration is…") is not what it
-    points to, and is not pulled into the answer for it."""
-    import numpy as np
-
-    q, far = np.eye(8)[0], np.eye(8)[1]
-    lines = ["Project InoLink is a good practice for regions where firms are slow to start joint initiatives.",
-             "Cluster collaboration is an effective way for small firms to reach the scale of world markets.",
-             "This initiative looked at every stage of what clusters need to work well together."]
-    question = "What did the InoLink initiative look at for clusters?"
-    answer = _compose_lines(lines, question, 60, vectors=[q, far, q])
-    assert "joint initiatives. [1] This initiative looked" in answer, answer
-    assert "Cluster collaboration" not in answer, answer
-    # Where no sentence before names it, it is the one right before ("These levels" after the levels).
-    levels = _compose_lines(["Clusters are divided into the emerging, formed, developing and mature.",
-                             "These levels decide the EU funding of clusters."],
-                            "How do the cluster levels decide EU funding?", 60, vectors=[far, q])
-    assert "developing and mature. [1] These levels decide" in levels, levels
