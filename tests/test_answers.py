@@ -606,6 +606,14 @@ def test_a_sentence_that_points_back_comes_with_the_one_it_points_to() -> None:
                              "These levels decide the EU funding of clusters."],
                             "How do the cluster levels decide EU funding?", 60, vectors=[far, q])
     assert "developing and mature. [1] These levels decide" in levels, levels
+    # Under a heading it names ("Inoklaster measure") it still answers, after a sentence that can lead; "This
+    # year…" points back to nothing and leads.
+    for line, leads in (("This measure funds joint projects of clusters with up to 200 thousand euro.", False),
+                        ("This year the measure funds joint projects of clusters with up to 200 thousand euro.", True)):
+        alone = _compose_lines(["Inoklaster measure", line, "Applications are assessed by the agency."],
+                               "How much does the measure fund for joint projects of clusters?", 60,
+                               vectors=[far, q, far])
+        assert line in alone and alone.startswith(line) is leads, alone
 
 
 def test_a_sentence_that_names_what_it_points_back_to_is_not_shown_after_another_passage() -> None:
@@ -1348,7 +1356,10 @@ def test_a_link_word_goes_where_the_sentence_it_links_to_is_not_shown() -> None:
     # After a paragraph's run-in heading, as at the sentence's start.
     assert unlinked("Investment in capabilities: Moreover, building up skills will help.") == \
         "Investment in capabilities: Building up skills will help."
-    assert unlinked("Costs: moreover than planned.") == "Costs: moreover than planned."
+    # A sentence's own clause before a colon is no heading: the link word at its start goes.
+    assert unlinked("Moreover, three priorities were set: research, skills and export.") == \
+        "Three priorities were set: research, skills and export."
+    assert unlinked("The plan was set: Moreover, it grew.") == "The plan was set: Moreover, it grew."
 
 
 def test_an_item_shown_as_a_sentence_adds_to_what_was_said() -> None:
@@ -1364,29 +1375,53 @@ def test_an_item_shown_as_a_sentence_adds_to_what_was_said() -> None:
     assert answer.startswith("Clusters in Lithuania are young") and answer.count("average number of") == 1, answer
 
 
-def test_a_passage_that_a_list_came_between_reads_on_before_the_list() -> None:
-    """The answer took "4 levels … are foreseen.", then a list from another document, then the sentence
-    that goes on from the first ("The clusters will be divided into…"). That sentence joins the one it
-    goes on from, not the end of the list."""
+def _compose_documents(chunks: dict[str, list[tuple[str, object]]], question: str, budget: int) -> str:
+    """compose() over chunks, one document each, of (line, unit vector) pairs; the question is the first axis."""
     import numpy as np
     from cluster_assistant.assistant.answering.extractive import compose
     from cluster_assistant.assistant.store import Unit
     from langchain_core.documents import Document
 
-    q = np.eye(8)[0]
-    near, nearer = 0.8 * q + 0.6 * np.eye(8)[1], 0.9 * q + 0.436 * np.eye(8)[1]
-    texts = {"a": [("The renewed concept foresees 4 levels of cluster development for clusters.", q),
-                   ("The clusters will be divided into the emerging, formed, developing and mature levels.", near)],
-             "b": [("The roles of European regions in cluster development policy and levels are:", nearer),
-                   ("• Different levels of cluster development maturity in each country", nearer),
-                   ("• Regional authorities take the active role in cluster development", nearer)]}
     docs, units = [], []
-    for cid, lines in texts.items():
+    for cid, lines in chunks.items():
         text = "\n".join(line for line, _ in lines)
         docs.append(Document(page_content=text, metadata={"id": cid, "doc_id": cid, "title": cid.upper(), "page": 1}))
         units += [Unit(chunk_id=cid, start=text.index(line), text=line, embedding=np.asarray(v, dtype=np.float32))
                   for line, v in lines]
-    answer, _ = compose("What levels of cluster development does the concept foresee?", list(q), docs, units,
-                        word_budget=80)
+    return compose(question, list(np.eye(8)[0]), docs, units, word_budget=budget)[0]
+
+
+def test_a_passage_that_a_list_came_between_reads_on_before_the_list() -> None:
+    """The answer took "4 levels … are foreseen.", then a list from another document, then the sentence
+    that goes on from the first ("The clusters will be divided into…"). That sentence joins the one it
+    goes on from, not the end of the list."""
+    import numpy as np
+
+    q = np.eye(8)[0]
+    near, nearer = 0.8 * q + 0.6 * np.eye(8)[1], 0.9 * q + 0.436 * np.eye(8)[1]
+    answer = _compose_documents(
+        {"a": [("The renewed concept foresees 4 levels of cluster development for clusters.", q),
+               ("The clusters will be divided into the emerging, formed, developing and mature levels.", near)],
+         "b": [("The roles of European regions in cluster development policy and levels are:", nearer),
+               ("• Different levels of cluster development maturity in each country", nearer),
+               ("• Regional authorities take the active role in cluster development", nearer)]},
+        "What levels of cluster development does the concept foresee?", 80)
     assert "levels of cluster development for clusters. [1] The clusters will be divided" in answer, answer
     assert answer.index("The clusters will be divided") < answer.index("• Different levels"), answer
+
+
+def test_a_sentence_that_points_back_to_one_shown_follows_it() -> None:
+    """"This initiative looked at…" ranks below a sentence from another document; what it points to leads
+    the answer. It goes right after what it points to, not after the other document's sentence."""
+    import numpy as np
+
+    q, far = np.eye(8)[0], np.eye(8)[1]
+    near, less = 0.9 * q + 0.436 * far, 0.8 * q + 0.6 * far
+    answer = _compose_documents(
+        {"a": [("Project InoLink is a good practice for regions where firms are slow to start joint initiatives.", q),
+               ("Cluster collaboration is an effective way for small firms to reach the scale of markets.", far),
+               ("This initiative looked at every stage of what clusters need to work well together.", less)],
+         "b": [("The ministry also supports joint initiatives of clusters through the Inoklaster measure.", near)]},
+        "What did the InoLink initiative look at for clusters?", 80)
+    assert "joint initiatives. [1] This initiative looked" in answer, answer
+    assert answer.index("This initiative") < answer.index("The ministry also supports"), answer

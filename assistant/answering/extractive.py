@@ -31,17 +31,41 @@ from .units import Candidate, before, candidates, is_fragment, is_noise, reads_a
 
 # A unit that opens by pointing back ("Such small successful achievements will help…", "These
 # projects…", "This is especially important…", "This initiative looked at…") is read with the unit before
-# it, which says what it points to. Not a document speaking of itself: "This briefing is based on…".
-_REFERS_BACK = re.compile(r"^(?:Such|These|Those|They|Their|It|Its|Both|This(?! (?:document|briefing|report|paper|"
-                          r"study|publication|chapter|section)\b))\b")
-# Of those, the openers that name what they point to ("These factors", "This approach"): after another
-# passage they would name the wrong thing. "Their cooperation takes many forms…" still reads alone.
+# it, which says what it points to. Not a document speaking of itself ("This briefing is based on…"), nor a
+# time or a manner ("This year…", "These days…", "This way…").
+_REFERS_BACK = re.compile(r"^(?:Such|These|Those|They|Their|It|Its|Both|This)\b")
+_POINTS_NOWHERE = re.compile(r"^(?:This|These) (?:document|briefing|report|paper|study|publication|chapter|section|"
+                             r"year|week|month|time|way|days)\b")
+# The openers that name what they point to ("These factors", "This approach", "Such projects"): right after a
+# list they point to its items, which an answer does not show with them; after another passage they would name
+# the wrong thing. "Their cooperation takes many forms…" reads alone.
 _DEMONSTRATIVE = re.compile(r"^(?:Such|These|Those|This)\b")
-# "This initiative…" names what it points to: the sentence that says "initiative" (or "initiatives"), when
-# one of the few before it does; "This is…", "These include…" point to the sentence right before.
-_NAMED_BACK = re.compile(r"^(?:This|These|Those)\s+(?!(?:is|was|are|were|has|had|have|will|would|could|can|may|"
-                         r"might|must|should|means|shows|helps|include|includes|also|not)\b)([a-z][a-z-]+)")
+# "This initiative…" names what it points to: its first word that is not a modifier ("These two programmes").
+_NAMED = re.compile(r"^(?:This|These|Those)((?:\s+[a-z][a-z-]*){1,3})")
+_MODIFIERS = frozenset({"new", "same", "other", "first", "second", "third", "last", "next", "main", "key", "two",
+                        "three", "four", "five", "several", "many", "few", "whole", "overall", "entire", "specific",
+                        "particular", "current", "previous", "further"})
+_VERBS = frozenset({"is", "was", "are", "were", "has", "had", "have", "will", "would", "could", "can", "may", "might",
+                    "must", "should", "means", "shows", "helps", "include", "includes", "also", "not"})  # no noun
 LOOK_BACK = 3  # sentences: how far back what "This initiative…" names may be
+
+
+def points_back(text: str) -> bool:
+    return bool(_REFERS_BACK.match(text)) and not _POINTS_NOWHERE.match(text)
+
+
+def named_back(text: str) -> str | None:
+    """The term of the thing a "This initiative…" sentence names, if it names one."""
+    m = _NAMED.match(text)
+    for word in m.group(1).split() if m else []:
+        if word in _VERBS:
+            return None
+        if word not in _MODIFIERS:
+            found = terms(word)
+            return found[0] if found else None
+    return None
+
+
 # A timetable's row: a label and its date or period ("Appointment of coordinator: Autumn 2020.", "Award of
 # partnerships: End of 2019."). It answers when something happens, and nothing else.
 # Its value holds nothing but dates: "Result: 2019 was a record year." is a sentence.
@@ -169,30 +193,40 @@ class Composer:
         return self.wants_list or not is_list_item(c.text) or c.features["focus"] > 0
 
     def antecedent(self, c: Candidate) -> Candidate | None:
-        """The sentence before one that points back ("Such projects…"), when a reader can be shown it. For
-        one that names what it points to, the sentence a few back that names it, unless the one right
-        before is shown already: "Project InoLink is a good practice for … various initiatives." /
-        "Cluster collaboration is an effective way…" / "This initiative looked at every stage…"."""
-        prev = before(c, self.by_chunk, self.layout.chunk_before) if _REFERS_BACK.match(c.text) else None
-        named = _NAMED_BACK.match(c.text)
-        noun = terms(named.group(1)) if named and prev not in self.picked else []
-        back = prev
-        for _ in range(LOOK_BACK - 1):  # none names it: the sentence right before ("These levels" after the levels)
-            if back is None or not noun or noun[0] in back.terms:
-                break
+        """The sentence before one that points back ("Such projects…"), when a reader can be shown it."""
+        prev = before(c, self.by_chunk, self.layout.chunk_before) if points_back(c.text) else None
+        prev = self.naming(c, prev) or prev
+        return prev if prev is not None and self.showable(prev) else None
+
+    def naming(self, c: Candidate, prev: Candidate | None) -> Candidate | None:
+        """For a sentence that names what it points to, the sentence a few back that names it: "Project InoLink
+        is a good practice for … various initiatives." / "Cluster collaboration is an effective way…" / "This
+        initiative looked at every stage…". None when the sentence right before is shown already (a reader
+        takes it to point there) or none names it ("These levels…" right after the levels are listed)."""
+        noun = named_back(c.text)
+        back = None if noun is None or prev in self.picked else prev
+        for _ in range(LOOK_BACK):
+            if back is None or not self.showable(back):
+                return None
+            if noun in back.terms:
+                return back
             back = before(back, self.by_chunk, self.layout.chunk_before)
-        if back is not None and noun and noun[0] in back.terms:
-            prev = back
-        if prev is None or is_noise(prev.text) or is_fragment(prev.text) or is_list_item(prev.text) \
-                or self.opens_list(prev):
-            return None
-        return prev
+        return None
+
+    def showable(self, u: Candidate) -> bool:
+        """Can `u` be shown as a sentence of its own (no heading, fragment, list item or list intro)?"""
+        return not (is_noise(u.text) or is_fragment(u.text) or is_list_item(u.text) or self.opens_list(u))
+
+    def follows_list(self, c: Candidate) -> bool:
+        """Is the unit a reader reads just before `c` a list's item or intro?"""
+        prev = before(c, self.by_chunk, self.layout.chunk_before)
+        return prev is not None and (is_list_item(prev.text) or self.opens_list(prev))
 
     def can_lead(self, c: Candidate) -> bool:
         """Prose, or a bullet that is a sentence ("• Around 50 clusters operate…")."""
         if self.opens_list(c):
             return False
-        if _REFERS_BACK.match(c.text) and self.antecedent(c) is None:
+        if points_back(c.text) and self.antecedent(c) is None:
             return False  # "It shows Lithuania's good position…" after a figure: "it" is nothing here
         return not is_list_item(c.text) or reads_as_sentence(c.text)
 
@@ -221,19 +255,19 @@ class Composer:
         if is_list_item(c.text):
             return self.taking_item(c, leads, floor)
         before = self.antecedent(c)
-        if before is None and _REFERS_BACK.match(c.text) and _DEMONSTRATIVE.match(c.text):
-            return None  # "These factors have to be…" after another passage: they would be the wrong ones
-        if before is None or before in self.picked:
+        if before is None:
+            if points_back(c.text) and _DEMONSTRATIVE.match(c.text) and self.follows_list(c):
+                return None  # "These factors have to be…" right after a list whose items are the factors
             return [c]
-        said = self.shown_as(before)
-        prose = None if said is None else next(
-            (g for g in self.groups if said in g and not any(is_list_item(u.text) for u in g)), None)
-        if prose is None or said is None:
-            return [before, c]  # "Such small successes…" needs what it refers to
-        # What it points to is shown already, in other words ("MITA is responsible for…" from another
-        # document): it follows that sentence instead of repeating it.
+        # What it points to may be shown already, maybe in other words ("MITA is responsible for…" from another
+        # document): it follows that sentence, not the end of the answer, and does not repeat it.
+        shown = before if before in self.picked else self.shown_as(before)
+        prose = None if shown is None else next(
+            (g for g in self.groups if shown in g and not any(is_list_item(u.text) for u in g)), None)
+        if prose is None or shown is None:
+            return [c] if before in self.picked else [before, c]  # "Such small successes…" needs what it refers to
         if self.words + reader_words(c.text) <= self.budget:
-            prose.insert(prose.index(said) + 1, c)
+            prose.insert(prose.index(shown) + 1, c)
             self.picked.append(c)
             self.words += reader_words(c.text)
         return None
@@ -317,7 +351,8 @@ class Composer:
         if prev is None:
             return None
         for k, g in enumerate(self.groups):
-            if not is_list_item(g[-1].text) and (g[-1] is prev or g[-1].text == prev.text):
+            prose = not any(is_list_item(u.text) for u in g) and not self.opens_list(g[0])
+            if prose and (g[-1] is prev or (g[-1].text == prev.text and g[-1].doc == prev.doc)):
                 listed = any(is_list_item(u.text) and id(u) not in self.alone for later in self.groups[k + 1:]
                              for u in later)
                 return g if listed else None

@@ -11,7 +11,7 @@ from langchain_core.documents import Document
 from ..schema import Citation
 from ..text import BULLET, MARKER, is_heading, is_list_item, strip_markers
 from .lists import intro_of, is_intro
-from .units import Candidate, reads_as_sentence
+from .units import VERB, Candidate, reads_as_sentence
 
 
 def render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
@@ -120,15 +120,19 @@ _LINK = re.compile(r"^(?:(?:Moreover|Furthermore|Therefore|However|Thus|Hence|Ad
                    r"\s+(?=[A-Za-z])")
 
 
-# A paragraph's run-in heading ("Investment in cluster capabilities: Moreover, building up…"): the link
-# word after it links to the paragraph before, as at a sentence's start.
+# A paragraph's run-in heading ("Investment in cluster capabilities: Moreover, building up…"): a few words
+# and no verb before the colon. The link word after it links to the paragraph before, as at a sentence's start.
 _RUN_IN = re.compile(r"^[A-Z][^:.;!?]{2,60}:\s+")
+RUN_IN_WORDS = 6
 
 
 def unlinked(text: str) -> str:
     """The sentence without a link word at its start ("Moreover, it was decided" -> "It was decided"), or
-    after its run-in heading."""
-    head = m.group(0) if (m := _RUN_IN.match(text)) else ""
+    right after its run-in heading."""
+    head = ""
+    if not _LINK.match(text) and (m := _RUN_IN.match(text)) and len(m.group(0).split()) <= RUN_IN_WORDS \
+            and not VERB.search(m.group(0)):
+        head = m.group(0)
     body = text[len(head):]
     rest = _LINK.sub("", body, count=1)
     return text if rest == body else head + rest[:1].upper() + rest[1:]

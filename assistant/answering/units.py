@@ -32,7 +32,7 @@ _FOOTNOTE_LINE = re.compile(r"\n\s*\d{1,3}\s+[A-Z].*(?:https?://|www\.)\S+\s*$",
 # word such as "by" there: "Its quotient is 1.2.", "Turnover increased by 2.5.", "See section 4.1.".
 _HEADING_RUN_ON = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)?(?P<head>[^.!?;:]{0,80}?(?:\b[A-Z][\w-]*|[”\"’)]))"
                              r"\s+\d+(?:\.\d+)+\.$")
-_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|be|will|would|reached|rose|fell)\b", re.I)
+VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|be|will|would|reached|rose|fell)\b", re.I)
 # A footnote's own text, set on a line of its own at the page's foot: its bare number, then a capitalised word
 # ("18 European Cluster Collaboration Platform, Official Website.", "4 Call for proposals on …"). A list
 # item has a full stop or bracket after its number ("1. To boost…"); prose rarely opens with a bare number
@@ -76,7 +76,7 @@ def is_noise(text: str) -> bool:
     if _CAPTION.match(text) or _PAGE_FOOTER.match(text) or _BOILERPLATE.match(text) or _PUBLICATION_NOTICE.search(text):
         return True
     run_on = _HEADING_RUN_ON.match(text)
-    if run_on and len(run_on["head"].split()) <= 8 and not _VERB.search(run_on["head"]):
+    if run_on and len(run_on["head"].split()) <= 8 and not VERB.search(run_on["head"]):
         return True
     return len(text.split()) < 7 and not re.search(r"[.!?;:]$", text) and not is_list_item(text)
 
