@@ -51,6 +51,7 @@ LOOK_BACK = 3  # sentences: how far back what "This initiative…" names may be
 
 
 def points_back(text: str) -> bool:
+    """Does the unit open by pointing back to what was said before it ("Such…", "It…", "This initiative…")?"""
     return bool(_REFERS_BACK.match(text)) and not _POINTS_NOWHERE.match(text)
 
 
