@@ -14,6 +14,7 @@ import numpy as np
 from langchain_core.messages import HumanMessage
 
 from .answering.citations import ground
+from .answering.extractive import points_back
 from .answering.model import failure_notice, format_sources, generate
 from .answering.render import unlinked
 from .keywords import terms
@@ -170,7 +171,7 @@ def _candidate_points(answers: list[Answer]) -> list[_Point]:
             body = unlinked(body)  # a point stands alone: "In addition, …" links to nothing
             if body != strip_markers(text).strip():
                 text = " ".join([body, *(f"[{n}]" for n in MARKER.findall(text))])
-            if not body or body.endswith(":") or _POINTS_BACK.match(body):
+            if not body or body.endswith(":") or points_back(body):
                 continue  # a list intro says nothing on its own; "This approach will…" needs what came before
             words = set(terms(body))
             if not words or any(len(words & other) >= REPEAT_SHARE * len(words) for other in seen):
@@ -183,9 +184,6 @@ def _candidate_points(answers: list[Answer]) -> list[_Point]:
 
 
 REPEAT_SHARE = 0.7  # a point with this share of its terms in a point already taken repeats it
-# A point stands alone on the page: one that opens by pointing back ("This initiative looked at…", "Such
-# projects…") points at nothing there. ("It has been shown that…" points at nothing: it stays.)
-_POINTS_BACK = re.compile(r"^(?:This|These|Those|Such|They|Their|Both)\b")
 _ITEM_TAIL = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$")
 
 
