@@ -43,9 +43,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_LT_CONTINUATION = re.compile(r"^\s*(?:o\s+kaip|ir|dar|be\s+to)\b", re.I)  # "and what about", "and", "also"
+# "and what about", "and" ("o", "ir"), "also"
+_LT_CONTINUATION = re.compile(r"^\s*(?:o\s+kaip|o|ir|dar|be\s+to)\b", re.I)
 _CONTINUATION = re.compile(
-    r"^\s*(?:o\s+kaip|ir|dar|be\s+to|"
+    r"^\s*(?:o\s+kaip|o|ir|dar|be\s+to|"
     r"and|also|plus|but|or|so|then|what\s+about|how\s+about|what\s+else|how\s+so|"
     r"tell\s+me\s+more|more\s+(?:on|about)|same\s+for|in\s+what\s+way|which\s+ones?|anything\s+else|"
     r"for\s+example|such\s+as|and\s+what|what\s+if)\b", re.I)
@@ -53,7 +54,11 @@ _CONTINUATION = re.compile(
 # ("how can a cluster promote its members?"), so they count only in short questions.
 _PRONOUN = re.compile(r"\b(?:it|itself|they|them|themselves|this|these|those|he|she|him|"
                       r"the\s+same|the\s+former|the\s+latter|that\s+one|"
-                      r"(?:first|second|third|fourth|fifth|last|next|other)\s+ones?(?=\s*[?.!,]|\s*$))\b", re.I)
+                      r"(?:first|second|third|fourth|fifth|last|next|other)\s+ones?(?=\s*[?.!,]|\s*$)|"
+                      # "that" after a verb or a preposition points ("is that programme under?", "what does that
+                      # mean?"); after a noun or an adjective it joins a clause ("proof that clusters work")
+                      r"(?:is|was|are|were|of|in|on|for|from|with|about|under|by|to|does|did|do)\s+that"
+                      r"(?!\s+(?:is|are|was|were|the|a|an|it|they|we|you|i|there|our|their|its|this)\b))\b", re.I)
 # Lithuanian (in Lithuanian questions only): šis/ši/šie (this, these), jis/ji/jie/jos (he, she, they)...
 _LT_PRONOUN = re.compile(r"\b(?:šis|ši|šie|šios|šio|šią|jis|ji|jie|jos|jų|juos|jam|jai|jiems)\b", re.I)
 _POSSESSIVE = re.compile(r"\b(?:its|their|theirs|his|her)\b", re.I)
@@ -64,6 +69,11 @@ must shall will is are was were be been get got make made use used need needs he
 thing things something anything about also more else other example examples like one ones o ta
 """.split())  # noqa: SIM905 (a word list reads better as text)
 MAX_SUBJECT_TERMS = 8
+# What a question asks for, right after its question word: "What are the weaknesses of …", "What communication
+# topics do …", "what's the minimum number of members …" (`heuristic_standalone` puts "and threats?" there).
+_AUX = r"(?:do|does|did|is|are|was|were|can|could|should|would|will|has|have)"
+_ASKED_FOR = re.compile(rf"^\s*(?:what|which)(?:'s|’s|\s+(?:are|is|were|was))?\s+(?:the\s+)?"
+                        rf"((?!{_AUX}\b)(?:[\w-]+\s+){{0,3}}?[\w-]+)\s+(?=(?:of|for|in|{_AUX})\b)", re.I)
 
 
 @dataclass
@@ -77,7 +87,7 @@ def content_words(text: str) -> list[str]:
     """Words that carry the subject, in order, each once, as written."""
     seen: dict[str, str] = {}
     for w in WORD.findall(text):
-        if (w.lower() not in _FILLER and not w.isdigit()) or (w.isdigit() and len(w) == 4):
+        if (w.lower() not in _FILLER and not w.isdigit() and len(w) > 1) or (w.isdigit() and len(w) == 4):
             seen.setdefault(w.lower(), w)
     return list(seen.values())
 
@@ -100,10 +110,23 @@ def is_follow_up(text: str) -> bool:
     return len(words) <= 1 and not has_name and len(WORD.findall(text)) <= 3
 
 
+# "and threats?", "what about the timeline?": a short phrase that takes the place of what was asked before.
+_IN_PLACE = re.compile(r"^\s*(?:and|what\s+about|how\s+about|same\s+for)\s+(?:the\s+)?"
+                       r"(?P<what>(?:[\w’'-]+\s*){1,4}?)[?.!]*\s*$", re.I)
+_ASKS = re.compile(rf"\b(?:who|whom|whose|what|which|when|where|why|how|{_AUX})\b", re.I)
+
+
 def heuristic_standalone(text: str, previous: str | None) -> str:
-    """The offline condensation: a follow-up carries the previous question's key terms along."""
+    """The offline condensation. A short follow-up that names something else to ask about the same subject takes
+    the place of what the previous question asked for: "and threats?" after "What are the weaknesses of
+    Lithuania's industrial transition?" reads "What are the threats of Lithuania's industrial transition?".
+    Any other follow-up carries the previous question's key terms along: "Who runs it? (about: INOKLASTER)"."""
     if not previous or not is_follow_up(text):
         return text
+    asked = _ASKED_FOR.match(previous)
+    in_place = _IN_PLACE.match(text)
+    if asked and in_place and not _ASKS.search(in_place["what"]) and not is_lithuanian(text):
+        return f"{previous[:asked.start(1)]}{in_place['what'].strip()}{previous[asked.end(1):]}"
     own = {w.lower() for w in content_words(text)}
     subject = [w for w in content_words(previous) if w.lower() not in own][:MAX_SUBJECT_TERMS]
     if not subject:

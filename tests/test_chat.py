@@ -96,6 +96,10 @@ def test_offline_follow_up_carries_the_earlier_subject(corpus_assistant: Assista
     ("Kaip klasteriai gali pritraukti naujų narių?", False), ("What is a cluster?", False),
     ("Who is eligible?", True), ("What is the TA budget?", False), ("Tai Chi for cluster managers?", False),
     ("What do the first one hundred members get?", False), ("Kas tai yra INOKLASTER?", False),
+    ("Which priority of the EU funds programme is that programme under?", True), ("What does that mean?", True),
+    ("How do we show members that the cluster adds value?", False),
+    ("Can you show that members gain from a cluster?", False),
+    ("Who said that the cluster is mature?", False), ("o iš kokių pinigų klasteriai gali būti finansuojami?", True),
 ])
 def test_follow_up_heuristic(text: str, follow_up: bool) -> None:
     assert is_follow_up(text) is follow_up
@@ -109,6 +113,24 @@ def test_heuristic_standalone_keeps_the_subject_through_a_chain_of_follow_ups() 
     assert "Lithuania" in third and "funding" in third
     assert heuristic_standalone("What is InoLink?", first) == "What is InoLink?"
     assert heuristic_standalone("Who runs it?", None) == "Who runs it?"
+
+
+def test_a_short_follow_up_takes_the_place_of_what_was_asked_for() -> None:
+    """"and threats?" after the weaknesses asks for the threats of the same subject, as a list question: carried
+    as "(about: weaknesses …)" it found the weaknesses again."""
+    weaknesses = "What are the weaknesses of Lithuania's industrial transition according to EOCIC?"
+    assert heuristic_standalone("and threats?", weaknesses) == (
+        "What are the threats of Lithuania's industrial transition according to EOCIC?")
+    assert heuristic_standalone("What about the staff costs?", "Which stakeholders were involved in the plan?") == (
+        "Which staff costs were involved in the plan?")
+    # Not for a follow-up that asks a question of its own, nor for a question that names nothing it asks for.
+    assert heuristic_standalone("and how do they compare?", weaknesses).endswith(
+        "(about: weaknesses Lithuania industrial transition EOCIC)")
+    funding = "How much EU funding was foreseen for clustering measures in Lithuania in 2007-2013?"
+    assert heuristic_standalone("And what about 2014-2020?", funding).endswith(
+        "(about: EU funding foreseen clustering measures Lithuania 2007-2013)")
+    # "What's" gives no subject word "s".
+    assert heuristic_standalone("cost?", "What's InoLink?") == "cost? (about: InoLink)"
 
 
 def test_a_follow_up_after_a_refusal_takes_the_last_answered_subject(corpus_assistant: Assistant) -> None:
