@@ -261,6 +261,38 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_conversations(args: argparse.Namespace) -> int:
+    from cluster_assistant.evals import conversations as conv
+
+    baseline = _read_json(args.baseline, "baseline") if args.baseline else None
+    if baseline is not None and not all(isinstance((baseline.get("overall") or {}).get(k), (int, float))
+                                        for k in conv.GATED + conv.GATED_LOWER):
+        raise CliError(f"baseline {args.baseline} is no conversations baseline: write one with --conversations "
+                       "--write-baseline", EXIT_USAGE)
+    dialogues = conv.load_conversations(args.dataset or conv.DEFAULT_CONVERSATIONS)
+    if args.limit:
+        dialogues = dialogues[: args.limit]
+    report = conv.run_conversations(_assistant(args), dialogues)
+    print("\n".join(conv.lines(report)))
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "conversations.json"
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {path}")
+    if args.write_baseline:
+        args.write_baseline.parent.mkdir(parents=True, exist_ok=True)
+        kept = ("overall", "halves", "by_kind", "by_language")
+        args.write_baseline.write_text(json.dumps({k: report[k] for k in kept}, indent=2) + "\n")
+        print(f"wrote baseline {args.write_baseline}")
+    if baseline is not None:
+        found, failed = conv.compare(report, baseline, max(args.tolerance, conv.TOLERANCE))
+        print(f"against {args.baseline}:")
+        print("\n".join(found))
+        if failed:
+            print("quality regression: a gated figure of the follow-ups got worse", file=sys.stderr)
+            return 1
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from cluster_assistant.evals.runner import DEFAULT_DATASET, compare, load_dataset, paired, run, write_outputs
 
@@ -269,6 +301,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         return run_cli(_settings(args), args.out, args.dataset, args.calibrate)
 
+    if args.conversations:
+        return _eval_conversations(args)
     baseline = _read_baseline(args.baseline) if args.baseline else None  # before the run, not after it
     before = _read_report(args.compare) if args.compare else None
     items = load_dataset(args.dataset or DEFAULT_DATASET)
@@ -423,6 +457,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "facts marked (tools/fake_openai.py --log); reports how many still reached the answers")
     s.add_argument("--calibrate", action="store_true", help="with --claims: use the threshold calibrated on the "
                    "dev half instead of the configured support_threshold")
+    s.add_argument("--conversations", action="store_true", help="score chat follow-ups instead (--dataset: a "
+                   "conversations file, default the shipped evals/conversations.yaml; --baseline: e.g. "
+                   "evals/conversations_baseline.json)")
     s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("slack", help="run the Slack bot (see docs/slack.md)")

@@ -60,6 +60,22 @@ def test_eval_gate_fails_on_a_regression(corpus_assistant: Assistant, tmp_path: 
     assert "item by item against" in again.stdout and "0 better / 0 worse (p 1.00)" in again.stdout
 
 
+def test_eval_of_chat_follow_ups(corpus_assistant: Assistant, tmp_path: Path) -> None:
+    """`eval --conversations` types the shipped conversations into a chat and gates on their baseline."""
+    impossible = tmp_path / "baseline.json"
+    impossible.write_text(json.dumps({"overall": {"key_fact_recall": 1.0, "follow_ups_read_with_subject": 1.0,
+                                                  "new_questions_read_alone": 1.0, "repeated": 0, "refused": 0}}))
+    out = run(corpus_assistant, "eval", "--conversations", "--limit", "3", "--out", str(tmp_path / "out"),
+              "--baseline", str(impossible))
+    assert out.returncode == 1 and "follow-ups got worse" in out.stderr, out.stderr
+    assert "last turn: key-fact recall" in out.stdout
+    assert len(json.loads((tmp_path / "out" / "conversations.json").read_text())["items"]) == 3
+    hollow = tmp_path / "hollow.json"
+    hollow.write_text('{"overall": {"mrr": 0.9}}')  # the main eval's baseline is no conversations baseline
+    out = run(corpus_assistant, "eval", "--conversations", "--out", str(tmp_path / "x"), "--baseline", str(hollow))
+    assert out.returncode == 2 and "is no conversations baseline" in out.stderr and not (tmp_path / "x").exists()
+
+
 @pytest.mark.parametrize(("args", "says"), [
     (["--baseline", "{missing}"], "No such file"),
     (["--baseline", "{bad}"], "is not valid JSON"),

@@ -2,7 +2,9 @@
 
 import json
 
+import pytest
 from cluster_assistant.assistant.pipeline import Assistant
+from cluster_assistant.evals import conversations as conv
 from cluster_assistant.evals.runner import (
     DEFAULT_BASELINE,
     DEFAULT_DATASET,
@@ -40,3 +42,29 @@ def test_no_quality_regression_against_the_baseline(corpus_assistant: Assistant,
     line = next(line for line in paired(report, before) if line.split()[:2] == ["dev", "all"])
     assert "key_fact_recall 1 better / 0 worse" in line, line
     assert "fact recall, 95% interval" in md_path.read_text()
+
+
+def test_chat_follow_ups_hold_their_figures(corpus_assistant: Assistant, tmp_path) -> None:
+    """The shipped conversations typed into a chat: the follow-ups' figures against their committed baseline."""
+    report = conv.run_conversations(corpus_assistant, conv.load_conversations(conv.DEFAULT_CONVERSATIONS))
+    lines, failed = conv.compare(report, json.loads(conv.DEFAULT_CONVERSATIONS_BASELINE.read_text()))
+    assert not failed, "follow-up regression:\n" + "\n".join(lines)
+    o = report["overall"]
+    assert o["conversations"] == 40 and 0 < o["scored"] < 40  # some facts were shown by the first answer
+    assert o["new_questions_read_alone"] == 1.0
+    # A fact the first answer showed is not asked of the follow-up again.
+    before = next(r for r in report["items"] if r["shown_before"])
+    assert not set(before["shown_before"]) & set(before["missing_facts"])
+
+
+def test_a_conversations_file_that_cannot_be_used_is_named(tmp_path) -> None:
+    bad = tmp_path / "c.yaml"
+    bad.write_text("- id: c1\n  kind: chat\n  turns: [a, b]\n  standalone: b\n  key_facts: [x]\n")
+    with pytest.raises(conv.DatasetError, match="kind must be one of follow_up, new_question"):
+        conv.load_conversations(bad)
+    bad.write_text("- id: c1\n  kind: follow_up\n  turns: [a]\n  standalone: a\n  key_facts: [x]\n")
+    with pytest.raises(conv.DatasetError, match="two turns or more"):
+        conv.load_conversations(bad)
+    bad.write_text("- id: c1\n  kind: follow_up\n")
+    with pytest.raises(conv.DatasetError, match="conversation 1 lacks a field"):
+        conv.load_conversations(bad)
