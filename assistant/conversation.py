@@ -10,7 +10,8 @@ retrieved and answered (`Answer.question` shows it):
   ("and", "what about", "how about", "also", "what else", "how so", "tell me more"...), refers back
   with a pronoun or demonstrative ("it", "they", "them", "this", "these", "those"...; possessives
   like "its", "their" only in a question of at most two content words), or has at most one content
-  word and no name or number of its own ("why?", "who leads?", "funding?"). A follow-up gets the key
+  word, or two words at most, and no name or number of its own ("why?", "who leads?", "funding?", "staff
+  costs?"). A follow-up gets the key
   terms of the previous standalone question appended: "Who runs it?" after "What is INOKLASTER?"
   becomes "Who runs it? (about: INOKLASTER)".
   Anything else is taken as a new question.
@@ -105,9 +106,13 @@ def is_follow_up(text: str) -> bool:
     words = content_words(text)
     if _POSSESSIVE.search(text) and len(words) <= 2:
         return True
-    has_name = any(w[:1].isupper() or any(ch.isdigit() for ch in w) for w in WORD.findall(text)[1:])
-    # "Why?", "Who leads?", "Funding?": too short to have a subject; "What is a cluster?" has one.
-    return len(words) <= 1 and not has_name and len(WORD.findall(text)) <= 3
+    said = WORD.findall(text)
+    # A capital opens any first word; one inside it marks a name there too ("EU funding?", "InoLink results?").
+    has_name = any(w[:1].isupper() or any(ch.isdigit() for ch in w) for w in said[1:]) or any(
+        any(ch.isupper() for ch in w[1:]) for w in said[:1])
+    # "Why?", "Who leads?", "Funding?", "average size?": too short to have a subject; "What is a cluster?" has one.
+    n = len(said)
+    return not has_name and (len(words) <= 1 and n <= 3 or n <= 2)
 
 
 # "and threats?", "what about the timeline?": a short phrase that takes the place of what was asked before.

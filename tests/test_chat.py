@@ -99,7 +99,9 @@ def test_offline_follow_up_carries_the_earlier_subject(corpus_assistant: Assista
     ("Which priority of the EU funds programme is that programme under?", True), ("What does that mean?", True),
     ("How do we show members that the cluster adds value?", False),
     ("Can you show that members gain from a cluster?", False),
-    ("Who said that the cluster is mature?", False), ("o iš kokių pinigų klasteriai gali būti finansuojami?", True),
+    ("Who said that the cluster is mature?", False), ("average size?", True), ("staff costs?", True),
+    ("Export markets abroad?", False), ("EU funding?", False),
+    ("o iš kokių pinigų klasteriai gali būti finansuojami?", True),
 ])
 def test_follow_up_heuristic(text: str, follow_up: bool) -> None:
     assert is_follow_up(text) is follow_up
