@@ -279,18 +279,11 @@ def _eval_conversations(args: argparse.Namespace) -> int:
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {path}")
     if args.write_baseline:
-        args.write_baseline.parent.mkdir(parents=True, exist_ok=True)
-        kept = ("overall", "halves", "by_kind", "by_language")
-        args.write_baseline.write_text(json.dumps({k: report[k] for k in kept}, indent=2) + "\n")
-        print(f"wrote baseline {args.write_baseline}")
-    if baseline is not None:
-        found, failed = conv.compare(report, baseline, max(args.tolerance, conv.TOLERANCE))
-        print(f"against {args.baseline}:")
-        print("\n".join(found))
-        if failed:
-            print("quality regression: a gated figure of the follow-ups got worse", file=sys.stderr)
-            return 1
-    return 0
+        _write_baseline(args.write_baseline, report, ("overall", "halves", "by_kind", "by_language"))
+    if baseline is None:
+        return 0
+    found, failed = conv.compare(report, baseline, max(args.tolerance, conv.TOLERANCE))
+    return _verdict(f"against {args.baseline}:", found, failed, "a gated figure of the follow-ups got worse")
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -335,21 +328,32 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for path in write_outputs(report, args.out):
         print(f"wrote {path}")
     if args.write_baseline:
-        args.write_baseline.parent.mkdir(parents=True, exist_ok=True)
-        kept = ("overall", "by_area", "by_language", "by_wording", "halves", "settings")
-        args.write_baseline.write_text(json.dumps({k: report[k] for k in kept}, indent=2) + "\n")
-        print(f"wrote baseline {args.write_baseline}")
+        _write_baseline(args.write_baseline, report, ("overall", "by_area", "by_language", "by_wording", "halves",
+                                                      "settings"))
     if before is not None:
         print(f"item by item against {args.compare}:")
         print("\n".join(paired(report, before)))
-    if baseline is not None:
-        lines, failed = compare(report, baseline, args.tolerance)
-        print(f"against {args.baseline} (tolerance {args.tolerance}):")
-        print("\n".join(lines))
-        if failed:
-            print("quality regression: a gated metric dropped beyond the tolerance", file=sys.stderr)
-            return 1
+    if baseline is None:
+        return 0
+    lines, failed = compare(report, baseline, args.tolerance)
+    return _verdict(f"against {args.baseline} (tolerance {args.tolerance}):", lines, failed,
+                    "a gated metric dropped beyond the tolerance")
+
+
+def _verdict(header: str, lines: list[str], failed: bool, what: str) -> int:
+    """Print a comparison with a baseline; exit 1 when a gated figure got worse."""
+    print(header)
+    print("\n".join(lines))
+    if failed:
+        print(f"quality regression: {what}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _write_baseline(path: Path, report: dict[str, Any], kept: tuple[str, ...]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({k: report[k] for k in kept}, indent=2) + "\n")
+    print(f"wrote baseline {path}")
 
 
 def _read_json(path: Path, what: str) -> Any:

@@ -16,14 +16,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from cluster_assistant.assistant.answering.render import shown_sentences
 from cluster_assistant.assistant.conversation import Conversation
 from cluster_assistant.assistant.pipeline import Assistant, clean_question
-from cluster_assistant.assistant.safe_yaml import load_shipped
 from cluster_assistant.assistant.settings import shipped
 from cluster_assistant.evals import metrics as m
-from cluster_assistant.evals.runner import DatasetError, held_out
+from cluster_assistant.evals.runner import DatasetError, held_out, read_list
 
 DEFAULT_CONVERSATIONS = shipped("evals", "conversations.yaml")
 DEFAULT_CONVERSATIONS_BASELINE = shipped("evals", "conversations_baseline.json")
@@ -67,14 +65,8 @@ class DialogueResult:
 
 
 def load_conversations(path: Path) -> list[Dialogue]:
-    try:
-        raw = load_shipped(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
-        raise DatasetError(f"cannot read conversations {path}: {e}") from e
-    if not isinstance(raw, list) or not raw:
-        raise DatasetError(f"{path}: expected a non-empty list of conversations")
     out: list[Dialogue] = []
-    for n, r in enumerate(raw, 1):
+    for n, r in enumerate(read_list(path, "conversations"), 1):
         try:
             d = Dialogue(id=str(r["id"]), language=str(r.get("language", "en")), kind=str(r["kind"]),
                          turns=[str(t) for t in r["turns"]], standalone=str(r["standalone"]),

@@ -101,13 +101,19 @@ class Result:
     support: dict[str, Any] | None = None  # what the support check saw in a model's reply (model modes)
 
 
-def load_dataset(path: Path) -> list[Item]:
+def read_list(path: Path, what: str) -> list[Any]:
+    """The YAML list of `what` ("items", "conversations") in `path`; DatasetError names what is wrong."""
     try:
         raw = load_shipped(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
-        raise DatasetError(f"cannot read dataset {path}: {e}") from e
+        raise DatasetError(f"cannot read {path}: {e}") from e
     if not isinstance(raw, list) or not raw:
-        raise DatasetError(f"{path}: expected a non-empty list of items")
+        raise DatasetError(f"{path}: expected a non-empty list of {what}")
+    return raw
+
+
+def load_dataset(path: Path) -> list[Item]:
+    raw = read_list(path, "items")
     items, ids = [], set()
     for n, r in enumerate(raw, 1):
         try:
