@@ -55,11 +55,12 @@ _CONTINUATION = re.compile(
 # ("how can a cluster promote its members?"), so they count only in short questions.
 _PRONOUN = re.compile(r"\b(?:it|itself|they|them|themselves|this|these|those|he|she|him|"
                       r"the\s+same|the\s+former|the\s+latter|that\s+one|"
-                      r"(?:first|second|third|fourth|fifth|last|next|other)\s+ones?(?=\s*[?.!,]|\s*$)|"
-                      # "that" after a verb or a preposition points ("is that programme under?", "what does that
-                      # mean?"); after a noun or an adjective it joins a clause ("proof that clusters work")
-                      r"(?:is|was|are|were|of|in|on|for|from|with|about|under|by|to|does|did|do)\s+that"
-                      r"(?!\s+(?:is|are|was|were|the|a|an|it|they|we|you|i|there|our|their|its|this)\b))\b", re.I)
+                      r"(?:first|second|third|fourth|fifth|last|next|other)\s+ones?(?=\s*[?.!,]|\s*$))\b", re.I)
+# "that" after a verb or a preposition points ("is that programme under?", "what does that mean?", "Is that a
+# requirement?"); after a noun or an adjective it joins a clause ("proof that clusters work"). Like a possessive,
+# it counts only in a short question: "Do clusters need a legal entity, and what is that used for?" has a subject.
+_THAT = re.compile(r"\b(?:is|was|are|were|of|in|on|for|from|with|about|under|by|to|does|did|do)\s+that\b"
+                   r"(?!\s+(?:is|are|was|were|it|they|we|you|i|there|our|their|its|this)\b)", re.I)
 # Lithuanian (in Lithuanian questions only): šis/ši/šie (this, these), jis/ji/jie/jos (he, she, they)...
 _LT_PRONOUN = re.compile(r"\b(?:šis|ši|šie|šios|šio|šią|jis|ji|jie|jos|jų|juos|jam|jai|jiems)\b", re.I)
 _POSSESSIVE = re.compile(r"\b(?:its|their|theirs|his|her)\b", re.I)
@@ -67,14 +68,15 @@ _POSSESSIVE = re.compile(r"\b(?:its|their|theirs|his|her)\b", re.I)
 _FILLER = STOPWORDS | LT_WORDS | frozenset("""
 who whom whose which what when where why how much many does do did can could should would may might
 must shall will is are was were be been get got make made use used need needs help helps way ways
-thing things something anything about also more else other example examples like one ones o ta
+thing things something anything about also more else other example examples like one ones o ta ok okay
 """.split())  # noqa: SIM905 (a word list reads better as text)
 MAX_SUBJECT_TERMS = 8
-# What a question asks for, right after its question word: "What are the weaknesses of …", "What communication
-# topics do …", "what's the minimum number of members …" (`heuristic_standalone` puts "and threats?" there).
-_AUX = r"(?:do|does|did|is|are|was|were|can|could|should|would|will|has|have)"
-_ASKED_FOR = re.compile(rf"^\s*(?:what|which)(?:'s|’s|\s+(?:are|is|were|was))?\s+(?:the\s+)?"
-                        rf"((?!{_AUX}\b)(?:[\w-]+\s+){{0,3}}?[\w-]+)\s+(?=(?:of|for|in|{_AUX})\b)", re.I)
+# What a question asks for: "What are the weaknesses of …", "what's the minimum number of members for …" (the
+# noun after "what is/are (the)", before "of", "for" or "in"). `heuristic_standalone` puts "and threats?" there.
+# "Which cluster has the most members?" names its subject there, not what it asks for: not read so.
+_ASKED_FOR = re.compile(r"^\s*(?:what|which)(?:'s|’s|\s+(?:are|is|were|was))\s+(?:the\s+)?"
+                        r"((?!(?:of|about|it|they|them|this|these|those|that)\b)[\w-]+(?:\s+[\w-]+){0,2}?)"
+                        r"\s+(?=(?:of|for|in)\b)", re.I)
 
 
 @dataclass
@@ -88,7 +90,9 @@ def content_words(text: str) -> list[str]:
     """Words that carry the subject, in order, each once, as written."""
     seen: dict[str, str] = {}
     for w in WORD.findall(text):
-        if (w.lower() not in _FILLER and not w.isdigit() and len(w) > 1) or (w.isdigit() and len(w) == 4):
+        # a lower-case letter alone says nothing ("s" of "What's"); "R" and "D" of "R&D" do
+        if (w.lower() not in _FILLER and not w.isdigit() and not (len(w) == 1 and w.islower())) or (
+                w.isdigit() and len(w) == 4):
             seen.setdefault(w.lower(), w)
     return list(seen.values())
 
@@ -100,25 +104,50 @@ def refers_back(text: str) -> bool:
     return bool(continuation or _PRONOUN.search(text) or (lithuanian and _LT_PRONOUN.search(text)))
 
 
-def is_follow_up(text: str) -> bool:
-    if refers_back(text):
-        return True
+def keeps_subject(text: str) -> bool:
+    """Is the question about what was asked before, naming no subject of its own: it points back ("who funds
+    it?", "what are their weaknesses?", "is that programme under…?") or has one content word at most ("Why?",
+    "Who leads?")? "Eligible costs?" is read with what came before (`is_follow_up`) but names what later turns
+    are about. Possessives and "that" often point inside the question itself ("how can a cluster promote its
+    members?"), so they count only in short questions."""
     words = content_words(text)
-    if _POSSESSIVE.search(text) and len(words) <= 2:
-        return True
+    return refers_back(text) or (_POSSESSIVE.search(text) is not None and len(words) <= 2) or (
+        _THAT.search(text) is not None and len(words) <= 4) or (
+        len(words) <= 1 and len(WORD.findall(text)) <= 3 and not _has_name(text))
+
+
+def _has_name(text: str) -> bool:
+    """A name or a number of its own. A capital opens any first word; one inside it marks a name there too
+    ("EU funding?", "InoLink results?"), unless it is a word typed in capitals ("WHY?", "OK, why?")."""
     said = WORD.findall(text)
-    # A capital opens any first word; one inside it marks a name there too ("EU funding?", "InoLink results?").
-    has_name = any(w[:1].isupper() or any(ch.isdigit() for ch in w) for w in said[1:]) or any(
-        any(ch.isupper() for ch in w[1:]) for w in said[:1])
-    # "Why?", "Who leads?", "Funding?", "average size?": too short to have a subject; "What is a cluster?" has one.
-    n = len(said)
-    return not has_name and (len(words) <= 1 and n <= 3 or n <= 2)
+    return any(w[:1].isupper() or any(ch.isdigit() for ch in w) for w in said[1:]) or any(
+        any(ch.isdigit() for ch in w) or (any(ch.isupper() for ch in w[1:]) and w.lower() not in _FILLER)
+        for w in said[:1])
 
 
-# "and threats?", "what about the timeline?": a short phrase that takes the place of what was asked before.
+def is_follow_up(text: str) -> bool:
+    """Is the question read with what came before? It keeps the subject (`keeps_subject`), or it is too short to
+    have one: "Funding?", "average size?", "staff costs?" (two words at most, no name); "What is a cluster?" has
+    one."""
+    return keeps_subject(text) or (len(WORD.findall(text)) <= 2 and not _has_name(text))
+
+
+# "and threats?", "what about the timeline?": a short noun phrase that takes the place of what was asked before.
 _IN_PLACE = re.compile(r"^\s*(?:and|what\s+about|how\s+about|same\s+for)\s+(?:the\s+)?"
-                       r"(?P<what>(?:[\w’'-]+\s*){1,4}?)[?.!]*\s*$", re.I)
-_ASKS = re.compile(rf"\b(?:who|whom|whose|what|which|when|where|why|how|{_AUX})\b", re.I)
+                       r"(?P<what>[\w’'-]{1,40}(?:\s+[\w’'-]{1,40}){0,3})\s*[?.!]*\s*$", re.I)
+# Not a noun phrase to put there: a question word or verb, a preposition ("and for SMEs?": the same question
+# for someone else), an owner ("the programme's threats"), a pronoun or a word with no content ("and then?").
+_NOT_IN_PLACE = re.compile(r"^(?:for|in|on|of|with|to|at|by|from|about|after|before|during|not)\b|['’]s\b|"
+                           r"\b(?:who|whom|whose|what|which|when|where|why|how|do|does|did|is|are|was|were|can|"
+                           r"could|should|would|will|has|have)\b", re.I)
+
+
+def _in_place(phrase: str) -> bool:
+    """Can `phrase` stand for what a question asks ("threats", "staff costs"), in its place? Not a name or a
+    number ("what about Latvia?", "and 2021?": the subject changes, not what is asked), nor a pronoun."""
+    words = WORD.findall(phrase)
+    return bool(content_words(phrase)) and not _NOT_IN_PLACE.search(phrase) and not _PRONOUN.search(phrase) \
+        and not any(w[:1].isupper() or any(ch.isdigit() for ch in w) for w in words)
 
 
 def heuristic_standalone(text: str, previous: str | None) -> str:
@@ -129,8 +158,8 @@ def heuristic_standalone(text: str, previous: str | None) -> str:
     if not previous or not is_follow_up(text):
         return text
     asked = _ASKED_FOR.match(previous)
-    in_place = _IN_PLACE.match(text)
-    if asked and in_place and not _ASKS.search(in_place["what"]) and not is_lithuanian(text):
+    in_place = _IN_PLACE.match(text) if len(text) <= 80 else None
+    if asked and in_place and _in_place(in_place["what"]) and not is_lithuanian(text):
         return f"{previous[:asked.start(1)]}{in_place['what'].strip()}{previous[asked.end(1):]}"
     own = {w.lower() for w in content_words(text)}
     subject = [w for w in content_words(previous) if w.lower() not in own][:MAX_SUBJECT_TERMS]

@@ -265,10 +265,9 @@ def _eval_conversations(args: argparse.Namespace) -> int:
     from cluster_assistant.evals import conversations as conv
 
     baseline = _read_json(args.baseline, "baseline") if args.baseline else None
-    if baseline is not None and not all(isinstance((baseline.get("overall") or {}).get(k), (int, float))
-                                        for k in conv.GATED + conv.GATED_LOWER):
-        raise CliError(f"baseline {args.baseline} is no conversations baseline: write one with --conversations "
-                       "--write-baseline", EXIT_USAGE)
+    if baseline is not None and (problem := conv.baseline_problem(baseline)):
+        raise CliError(f"baseline {args.baseline} is no conversations baseline ({problem}): write one with "
+                       "--conversations --write-baseline", EXIT_USAGE)
     dialogues = conv.load_conversations(args.dataset or conv.DEFAULT_CONVERSATIONS)
     if args.limit:
         dialogues = dialogues[: args.limit]
@@ -282,12 +281,22 @@ def _eval_conversations(args: argparse.Namespace) -> int:
         _write_baseline(args.write_baseline, report, ("overall", "halves", "by_kind", "by_language"))
     if baseline is None:
         return 0
-    found, failed = conv.compare(report, baseline, max(args.tolerance, conv.TOLERANCE))
-    return _verdict(f"against {args.baseline}:", found, failed, "a gated figure of the follow-ups got worse")
+    tolerance = conv.TOLERANCE if args.tolerance is None else args.tolerance
+    found, failed = conv.compare(report, baseline, tolerance)
+    return _verdict(f"against {args.baseline} (tolerance {tolerance}):", found, failed,
+                    "a gated figure of the follow-ups got worse")
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from cluster_assistant.evals.runner import DEFAULT_DATASET, compare, load_dataset, paired, run, write_outputs
+    from cluster_assistant.evals.runner import (
+        DEFAULT_DATASET,
+        TOLERANCE,
+        compare,
+        load_dataset,
+        paired,
+        run,
+        write_outputs,
+    )
 
     if args.claims:  # the support check alone, on labelled claims (no index needed)
         from cluster_assistant.evals.claims import run_cli
@@ -335,8 +344,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print("\n".join(paired(report, before)))
     if baseline is None:
         return 0
-    lines, failed = compare(report, baseline, args.tolerance)
-    return _verdict(f"against {args.baseline} (tolerance {args.tolerance}):", lines, failed,
+    tolerance = TOLERANCE if args.tolerance is None else args.tolerance
+    lines, failed = compare(report, baseline, tolerance)
+    return _verdict(f"against {args.baseline} (tolerance {tolerance}):", lines, failed,
                     "a gated metric dropped beyond the tolerance")
 
 
@@ -450,7 +460,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dataset", type=Path, help="reference Q&A file (default: the shipped evals/dataset.yaml)")
     s.add_argument("--out", type=Path, default=Path("evals/out"), help="folder for report.json, summary.md, PNG")
     s.add_argument("--baseline", type=Path, help="compare with this baseline and fail on a regression")
-    s.add_argument("--tolerance", type=_at_least(0.0, float), default=0.02, help="allowed drop of a gated metric")
+    s.add_argument("--tolerance", type=_at_least(0.0, float), help="allowed drop of a gated metric (default 0.02; "
+                   "with --conversations 0.05, about one conversation)")
     s.add_argument("--write-baseline", type=Path, help="save this run as a baseline file")
     s.add_argument("--compare", type=Path, help="an earlier run's report.json: items better and worse, per half "
                    "and slice, with a sign test")
@@ -530,8 +541,9 @@ def _describe(e: Exception) -> str:
 def _exit_code(e: Exception) -> int:
     from cluster_assistant.assistant.schema import BadQuestion
     from cluster_assistant.assistant.store import StoreBusy
+    from cluster_assistant.evals.runner import DatasetError
 
-    if isinstance(e, BadQuestion):
+    if isinstance(e, (BadQuestion, DatasetError)):  # a question or a reference file that cannot be used
         return EXIT_USAGE
     if isinstance(e, StoreBusy):
         return EXIT_BUSY

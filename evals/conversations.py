@@ -11,6 +11,7 @@ and Slack threads do. Only the last turn is scored:
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -67,21 +68,34 @@ class DialogueResult:
 def load_conversations(path: Path) -> list[Dialogue]:
     out: list[Dialogue] = []
     for n, r in enumerate(read_list(path, "conversations"), 1):
+        if not isinstance(r, dict):
+            raise DatasetError(f"{path}: conversation {n} is not a mapping of fields")
         try:
             d = Dialogue(id=str(r["id"]), language=str(r.get("language", "en")), kind=str(r["kind"]),
-                         turns=[str(t) for t in r["turns"]], standalone=str(r["standalone"]),
-                         key_facts=[str(f) for f in r["key_facts"]],
+                         turns=_texts(r["turns"], "turns"), standalone=_texts([r["standalone"]], "standalone")[0],
+                         key_facts=_texts(r["key_facts"], "key_facts"),
                          expected_docs=[str(s["doc_id"]) for s in r.get("expected_sources") or []])
-        except (KeyError, TypeError) as e:
+        except KeyError as e:
             raise DatasetError(f"{path}: conversation {n} lacks a field: {e}") from e
+        except (TypeError, ValueError) as e:
+            raise DatasetError(f"{path}: conversation {n}: {e}") from e
         if d.kind not in KINDS:
             raise DatasetError(f"{path}: {d.id}: kind must be one of {', '.join(KINDS)}, not {d.kind!r}")
-        if len(d.turns) < 2 or not d.key_facts:
-            raise DatasetError(f"{path}: {d.id}: a conversation needs two turns or more and key facts")
+        if len(d.turns) < 2:
+            raise DatasetError(f"{path}: {d.id}: a conversation needs two turns or more")
         if any(o.id == d.id for o in out):
             raise DatasetError(f"{path}: duplicate id {d.id}")
         out.append(d)
     return out
+
+
+def _texts(value: object, name: str) -> list[str]:
+    """A list of non-empty texts, or a TypeError/ValueError that names the field."""
+    if not isinstance(value, list) or not value:
+        raise TypeError(f"{name} must be a non-empty list of texts")
+    if not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError(f"{name} must hold only non-empty texts")
+    return list(value)
 
 
 def score(d: Dialogue, assistant: Assistant) -> DialogueResult:
@@ -105,20 +119,22 @@ def score(d: Dialogue, assistant: Assistant) -> DialogueResult:
         missing_facts=[f for f in pending if not m.fact_present(f, text)])
 
 
-def summary(results: list[DialogueResult]) -> dict[str, float]:
-    mean = lambda xs: sum(xs) / len(xs) if xs else 0.0  # noqa: E731
-    follow = [r for r in results if r.kind == "follow_up"]
-    new = [r for r in results if r.kind == "new_question"]
+def summary(results: list[DialogueResult]) -> dict[str, float | None]:
+    """The figures of a group of conversations; None for a figure the group has nothing to measure by (no
+    change of subject among them, say), which a comparison then skips."""
+    def mean(xs: list[float]) -> float | None:
+        return sum(xs) / len(xs) if xs else None
+
     scored = [r for r in results if r.key_fact_recall is not None]
     return {
         "conversations": len(results),
         "scored": len(scored),  # the others' facts were all shown by an earlier answer
         "key_fact_recall": mean([r.key_fact_recall or 0.0 for r in scored]),
         "standalone_recall": mean([r.standalone_recall or 0.0 for r in scored]),
-        "repeated": mean([r.repeated for r in results]),
+        "repeated": mean([r.repeated for r in results if not r.refused]),  # a refusal repeats nothing
         "refused": mean([float(r.refused) for r in results]),
-        "follow_ups_read_with_subject": mean([float(r.carried_over) for r in follow]),
-        "new_questions_read_alone": mean([float(not r.carried_over) for r in new]),
+        "follow_ups_read_with_subject": mean([float(r.carried_over) for r in results if r.kind == "follow_up"]),
+        "new_questions_read_alone": mean([float(not r.carried_over) for r in results if r.kind == "new_question"]),
     }
 
 
@@ -137,16 +153,20 @@ def run_conversations(assistant: Assistant, dialogues: list[Dialogue]) -> dict[s
     }
 
 
+def _figure(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
 def lines(report: dict[str, Any]) -> list[str]:
     """What `eval --conversations` prints."""
     out = []
     for name, s in [("all", report["overall"]), *report["halves"].items()]:
         if s["conversations"]:
+            f = {k: _figure(v) for k, v in s.items()}
             out.append(f"{name:8} n={s['conversations']:3} ({s['scored']} scored)  last turn: key-fact recall "
-                       f"{s['key_fact_recall']:.3f} "
-                       f"(asked in full: {s['standalone_recall']:.3f}), repeated {s['repeated']:.3f}, refused "
-                       f"{s['refused']:.3f}; follow-ups read with their subject {s['follow_ups_read_with_subject']:.3f}"
-                       f", new questions read alone {s['new_questions_read_alone']:.3f}")
+                       f"{f['key_fact_recall']} (asked in full: {f['standalone_recall']}), repeated {f['repeated']}, "
+                       f"refused {f['refused']}; follow-ups read with their subject "
+                       f"{f['follow_ups_read_with_subject']}, new questions read alone {f['new_questions_read_alone']}")
     return out
 
 
@@ -155,7 +175,21 @@ def compare(report: dict[str, Any], baseline: dict[str, Any], tolerance: float =
     out, failed = [], False
     for name in GATED + GATED_LOWER:
         new, old = report["overall"][name], baseline["overall"][name]
+        if new is None or old is None:  # nothing to measure it by in one of the runs (`summary`)
+            out.append(f"  {name}: {_figure(old)} -> {_figure(new)}")
+            continue
         worse = (old - new if name in GATED else new - old) > tolerance
         failed |= worse
         out.append(f"  {name}: {old:.3f} -> {new:.3f}{'  WORSE' if worse else ''}")
     return out, failed
+
+
+def baseline_problem(data: object) -> str | None:
+    """What makes `data` no conversations baseline (None when it is one): every gated figure a number or,
+    where the baseline run had nothing to measure it by, null."""
+    overall = data.get("overall") if isinstance(data, dict) else None
+    if not isinstance(overall, dict):
+        return 'it has no "overall" figures'
+    bad = [k for k in GATED + GATED_LOWER if k not in overall or not (
+        overall[k] is None or (isinstance(overall[k], (int, float)) and math.isfinite(overall[k])))]
+    return f"it lacks a number for {', '.join(bad)}" if bad else None

@@ -32,6 +32,7 @@ GATED = ("hit_at_5", "mrr", "key_fact_recall", "lead_fact_recall_40", "lead_fact
          "citation_validity", "refusal_accuracy")
 GATED_LOWER = ("words_median", "words_p90")
 WORDS_TOLERANCE = 0.10  # a share of the baseline's word count
+TOLERANCE = 0.02  # the allowed drop of a gated score (`eval --tolerance`)
 LEAD_WORDS = 40  # "lead" fact recall: the facts a reader meets in the first 40 words
 
 
@@ -106,7 +107,9 @@ def read_list(path: Path, what: str) -> list[Any]:
     try:
         raw = load_shipped(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
-        raise DatasetError(f"cannot read {path}: {e}") from e
+        raise DatasetError(f"cannot read {path}: {' '.join(str(e).split())}") from e
+    except UnicodeDecodeError as e:
+        raise DatasetError(f"cannot read {path}: it is not UTF-8 text ({e.reason} at byte {e.start})") from e
     if not isinstance(raw, list) or not raw:
         raise DatasetError(f"{path}: expected a non-empty list of {what}")
     return raw

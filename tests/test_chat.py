@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from cluster_assistant.assistant.answering.citations import citation_problems
 from cluster_assistant.assistant.conversation import Conversation, heuristic_standalone, is_follow_up
@@ -100,7 +102,9 @@ def test_offline_follow_up_carries_the_earlier_subject(corpus_assistant: Assista
     ("How do we show members that the cluster adds value?", False),
     ("Can you show that members gain from a cluster?", False),
     ("Who said that the cluster is mature?", False), ("average size?", True), ("staff costs?", True),
-    ("Export markets abroad?", False), ("EU funding?", False),
+    ("Export markets abroad?", False), ("EU funding?", False), ("WHY?", True), ("OK, why?", True),
+    ("2021 budget?", False), ("Is that a requirement for all clusters?", True),
+    ("How do clusters contribute to that goal of regional development?", False),
     ("o iš kokių pinigų klasteriai gali būti finansuojami?", True),
 ])
 def test_follow_up_heuristic(text: str, follow_up: bool) -> None:
@@ -123,16 +127,28 @@ def test_a_short_follow_up_takes_the_place_of_what_was_asked_for() -> None:
     weaknesses = "What are the weaknesses of Lithuania's industrial transition according to EOCIC?"
     assert heuristic_standalone("and threats?", weaknesses) == (
         "What are the threats of Lithuania's industrial transition according to EOCIC?")
-    assert heuristic_standalone("What about the staff costs?", "Which stakeholders were involved in the plan?") == (
-        "Which staff costs were involved in the plan?")
-    # Not for a follow-up that asks a question of its own, nor for a question that names nothing it asks for.
-    assert heuristic_standalone("and how do they compare?", weaknesses).endswith(
-        "(about: weaknesses Lithuania industrial transition EOCIC)")
+    assert heuristic_standalone("What about the staff costs?", "What is the budget of the call?") == (
+        "What is the staff costs of the call?")
+    # Not for a follow-up that asks a question of its own, names another subject ("Latvia", "2021", "for
+    # SMEs") or nothing ("and then?"); nor after a question that names its subject where the ask would be.
+    for other in ("and how do they compare?", "what about Latvia?", "and 2021?", "and for SMEs?", "and then?",
+                  "and them?", "how about the programme's threats?"):
+        assert "(about: " in heuristic_standalone(other, weaknesses), other
+    for before in ("Which cluster has the most members?", "Which of the clusters is largest?", "What is it for?",
+                   "What funding is available for clusters?", "What role do companies play in a cluster?"):
+        assert heuristic_standalone("and threats?", before).startswith("and threats?"), before
+    # A long message is read at once, not in ways that grow with the cube of its length.
+    hostile = "and " + "x" * 2000 + ","
+    done = threading.Thread(target=heuristic_standalone, args=(hostile, weaknesses))
+    done.start()
+    done.join(timeout=10)
+    assert not done.is_alive()
     funding = "How much EU funding was foreseen for clustering measures in Lithuania in 2007-2013?"
     assert heuristic_standalone("And what about 2014-2020?", funding).endswith(
         "(about: EU funding foreseen clustering measures Lithuania 2007-2013)")
-    # "What's" gives no subject word "s".
+    # "What's" gives no subject word "s"; "R&D" keeps its letters.
     assert heuristic_standalone("cost?", "What's InoLink?") == "cost? (about: InoLink)"
+    assert heuristic_standalone("Who funds it?", "What is the R&D budget?") == "Who funds it? (about: R D budget)"
 
 
 def test_a_follow_up_after_a_refusal_takes_the_last_answered_subject(corpus_assistant: Assistant) -> None:

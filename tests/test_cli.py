@@ -70,10 +70,18 @@ def test_eval_of_chat_follow_ups(corpus_assistant: Assistant, tmp_path: Path) ->
     assert out.returncode == 1 and "follow-ups got worse" in out.stderr, out.stderr
     assert "last turn: key-fact recall" in out.stdout
     assert len(json.loads((tmp_path / "out" / "conversations.json").read_text())["items"]) == 3
-    hollow = tmp_path / "hollow.json"
-    hollow.write_text('{"overall": {"mrr": 0.9}}')  # the main eval's baseline is no conversations baseline
-    out = run(corpus_assistant, "eval", "--conversations", "--out", str(tmp_path / "x"), "--baseline", str(hollow))
-    assert out.returncode == 2 and "is no conversations baseline" in out.stderr and not (tmp_path / "x").exists()
+    assert "(tolerance 0.05)" in out.stdout
+    for text in ('{"overall": {"mrr": 0.9}}', "[1, 2]", '{"overall": [1]}'):  # e.g. the main eval's baseline
+        hollow = tmp_path / "hollow.json"
+        hollow.write_text(text)
+        out = run(corpus_assistant, "eval", "--conversations", "--out", str(tmp_path / "x"), "--baseline", str(hollow))
+        assert out.returncode == 2 and "is no conversations baseline" in out.stderr, out.stderr
+        assert not (tmp_path / "x").exists()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- id: c1\n  kind: chat\n  turns: [a, b]\n  standalone: b\n  key_facts: [x]\n")
+    out = run(corpus_assistant, "eval", "--conversations", "--dataset", str(bad), "--out", str(tmp_path / "y"))
+    assert out.returncode == 2 and "kind must be one of follow_up, new_question" in out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(("args", "says"), [

@@ -50,7 +50,7 @@ def test_chat_follow_ups_hold_their_figures(corpus_assistant: Assistant, tmp_pat
     lines, failed = conv.compare(report, json.loads(conv.DEFAULT_CONVERSATIONS_BASELINE.read_text()))
     assert not failed, "follow-up regression:\n" + "\n".join(lines)
     o = report["overall"]
-    assert o["conversations"] == 40 and 0 < o["scored"] < 40  # some facts were shown by the first answer
+    assert o["conversations"] == 80 and 0 < o["scored"] < 80  # some facts were shown by the first answer
     assert o["new_questions_read_alone"] == 1.0
     # A fact the first answer showed is not asked of the follow-up again.
     before = next(r for r in report["items"] if r["shown_before"])
@@ -68,3 +68,29 @@ def test_a_conversations_file_that_cannot_be_used_is_named(tmp_path) -> None:
     bad.write_text("- id: c1\n  kind: follow_up\n")
     with pytest.raises(conv.DatasetError, match="conversation 1 lacks a field"):
         conv.load_conversations(bad)
+    bad.write_text("- id: c1\n  kind: follow_up\n  turns: [a, b]\n  standalone: b\n  key_facts: InoLink\n")
+    with pytest.raises(conv.DatasetError, match="key_facts must be a non-empty list of texts"):
+        conv.load_conversations(bad)  # not read as the facts "I", "n", "o"…
+    bad.write_text("- id: c1\n  kind: follow_up\n  turns: [a, '']\n  standalone: b\n  key_facts: [x]\n")
+    with pytest.raises(conv.DatasetError, match="turns must hold only non-empty texts"):
+        conv.load_conversations(bad)
+    bad.write_bytes(b"- id: c1\n  turns: [\xff]\n")
+    with pytest.raises(conv.DatasetError, match="is not UTF-8 text"):
+        conv.load_conversations(bad)
+
+
+def test_a_figure_with_nothing_to_measure_it_by_is_no_regression() -> None:
+    """A run of follow-ups only has no change of subject to read alone: that figure is None, not 0.0."""
+    from cluster_assistant.evals.conversations import DialogueResult, summary
+
+    one = DialogueResult(id="c1", language="en", kind="follow_up", held_out=False, asked="cost?",
+                         read_as="cost? (about: InoLink)", answer="x", refused=False, key_fact_recall=1.0,
+                         standalone_recall=1.0, shown_before=[], repeated=0.0, carried_over=True, missing_facts=[])
+    report = {"overall": summary([one])}
+    assert report["overall"]["new_questions_read_alone"] is None
+    baseline = json.loads(conv.DEFAULT_CONVERSATIONS_BASELINE.read_text())
+    lines, failed = conv.compare(report, baseline)
+    assert not failed and "  new_questions_read_alone: 1.000 -> –" in lines
+    assert conv.baseline_problem(baseline) is None
+    assert conv.baseline_problem([1, 2]) == 'it has no "overall" figures'
+    assert "lacks a number for key_fact_recall" in str(conv.baseline_problem({"overall": {"key_fact_recall": "nan"}}))

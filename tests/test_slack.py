@@ -595,6 +595,9 @@ def test_previous_question_from_the_thread() -> None:
     assert previous_question(thread, current_ts="1.000006", **kw) == "What is INOKLASTER?"
     assert previous_question(thread[:1] + thread[4:], current_ts="1.000006", **kw) == "What is INOKLASTER?"
     assert previous_question([], current_ts="1.000006", **kw) is None
+    # A short ask with a subject of its own is what a later "who approves them?" is about.
+    costs = thread[:2] + [{"user": "U1", "text": "Eligible costs?", "ts": "1.000003"}, *thread[3:]]
+    assert previous_question(costs, current_ts="1.000006", **kw) == "Eligible costs?"
 
 
 def test_follow_up_in_a_direct_message_thread(make_app: Callable[..., App], fake_slack: FakeSlack,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cluster_assistant.assistant.answering.render import shown_sentences
-from cluster_assistant.assistant.conversation import is_follow_up
+from cluster_assistant.assistant.conversation import keeps_subject
 
 from .blocks import slack_to_plain
 
@@ -25,7 +25,8 @@ def previous_question(messages: Sequence[dict[str, Any]], *, current_ts: str, bo
     """The question a follow-up continues, from a `conversations.replies` thread.
 
     Walks the thread up to the current message. A person's message that our bot replied to was a
-    question: it becomes the base question unless it was itself elliptical (then the base stays).
+    question: it becomes the base question unless it keeps the subject ("who funds it?", "Why?": then the base
+    stays).
     If the bot never replied in the thread (a mention inside someone else's thread), the thread's
     first message is the context. None when nothing fits."""
     base: str | None = None
@@ -38,7 +39,9 @@ def previous_question(messages: Sequence[dict[str, Any]], *, current_ts: str, bo
         ours = (bot_user_id is not None and m.get("user") == bot_user_id) or (
             bot_id is not None and m.get("bot_id") == bot_id)
         if ours:
-            if pending is not None and (base is None or not is_follow_up(pending)):
+            # "Eligible costs?" is read with the base, but names what later turns are about: it becomes the base;
+            # "who funds it?" points back and leaves the base as it was.
+            if pending is not None and (base is None or not keeps_subject(pending)):
                 base = pending
             pending = None
         elif not m.get("bot_id") and m.get("subtype") in ANSWERED_SUBTYPES:
