@@ -263,6 +263,18 @@ def test_follow_up_in_an_answered_thread(make_app: Callable[..., App], fake_slac
     before = shown_in_thread([first.body | {"user": BOT_USER_ID}], BOT_USER_ID, BOT_ID)
     after = shown_in_thread([second.body | {"user": BOT_USER_ID}], BOT_USER_ID, BOT_ID)
     assert before and after and not before & after
+    # A third turn carries on from the second as the bot read it (its answer shows that question), as chat does.
+    fake_slack.replies[("C0000001", root)] += [
+        {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": second.body["text"], "blocks": second.body["blocks"],
+         "ts": "1700000100.000400", "thread_ts": root},
+        {"user": "U0000001", "text": "since when?", "ts": "1700000100.000500", "thread_ts": root},
+    ]
+    third_event, _ = message("since when?", channel="C0000001", channel_type="channel", thread_ts=root,
+                             ts="1700000100.000500")
+    dispatch(app, third_event)
+    fake_slack.wait_for("chat.postMessage", n=3)
+    third = store(tmp_path).questions()[2]["question"]
+    assert third.startswith("since when? (about: ") and "funds" in third and "INOKLASTER" in third, third
 
 
 def test_retried_event_is_posted_once(make_app: Callable[..., App], fake_slack: FakeSlack) -> None:
@@ -598,6 +610,11 @@ def test_previous_question_from_the_thread() -> None:
     # A short ask with a subject of its own is what a later "who approves them?" is about.
     costs = thread[:2] + [{"user": "U1", "text": "Eligible costs?", "ts": "1.000003"}, *thread[3:]]
     assert previous_question(costs, current_ts="1.000006", **kw) == "Eligible costs?"
+    # Our answer to a follow-up shows the question as it was read: the next follow-up carries on from it.
+    read = {**me, "ts": "1.000004", "blocks": [{"type": "context", "elements": [
+        {"type": "mrkdwn", "text": "*Question:* who funds it? (about: INOKLASTER &amp; R&amp;D)"}]}]}
+    chain = thread[:3] + [read, *thread[4:]]
+    assert previous_question(chain, current_ts="1.000006", **kw) == "who funds it? (about: INOKLASTER & R&D)"
 
 
 def test_follow_up_in_a_direct_message_thread(make_app: Callable[..., App], fake_slack: FakeSlack,

@@ -40,6 +40,10 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def to_mrkdwn(text: str) -> str:
     """Answer text (plain or light Markdown) to escaped Slack mrkdwn; `[n]` markers are kept."""
     out = escape(text)
@@ -103,9 +107,7 @@ def slack_to_plain(text: str, bot_user_id: str | None = None) -> str:
             return "#" + (label or target[1:])
         return label or target
 
-    out = _LINK.sub(repl, text or "")
-    out = out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    return " ".join(out.split())
+    return " ".join(unescape(_LINK.sub(repl, text or "")).split())
 
 
 def mentions(text: str, user_id: str | None) -> bool:
@@ -120,6 +122,22 @@ def _section(text: str) -> Block:
 
 def _context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+QUESTION_LABEL = "*Question:* "
+
+
+def answered_question(message: dict[str, Any]) -> str | None:
+    """The question one of our answers shows it answered (`answer_blocks(show_question=True)`: a follow-up as it
+    was read, "who funds it? (about: INOKLASTER)"), or None when it shows none."""
+    for block in message.get("blocks") or []:
+        if not isinstance(block, dict) or block.get("type") != "context":
+            continue
+        for element in block.get("elements") or []:
+            text = element.get("text") if isinstance(element, dict) else None
+            if isinstance(text, str) and text.startswith(QUESTION_LABEL):
+                return unescape(text[len(QUESTION_LABEL):]).strip() or None
+    return None
 
 
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
@@ -178,7 +196,7 @@ def answer_blocks(answer: Answer, *, answer_id: str | None = None, topics: Mappi
     if shared_by and _USER_ID.match(shared_by):
         head.append(_context(f"Shared by <@{shared_by}>"))
     if show_question:
-        head.append(_context(f"*Question:* {escape(truncate(answer.question, 300))}"))
+        head.append(_context(f"{QUESTION_LABEL}{escape(truncate(answer.question, 300))}"))
     if answer.notice:
         head.append(_context(f"_{escape(truncate(answer.notice, 300))}_"))
 

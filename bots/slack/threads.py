@@ -8,7 +8,7 @@ from typing import Any
 from cluster_assistant.assistant.answering.render import shown_sentences
 from cluster_assistant.assistant.conversation import keeps_subject
 
-from .blocks import slack_to_plain
+from .blocks import answered_question, slack_to_plain
 
 ANSWERED_SUBTYPES = (None, "thread_broadcast", "file_share")
 
@@ -26,7 +26,8 @@ def previous_question(messages: Sequence[dict[str, Any]], *, current_ts: str, bo
 
     Walks the thread up to the current message. A person's message that our bot replied to was a
     question: it becomes the base question unless it keeps the subject ("who funds it?", "Why?": then the base
-    stays).
+    stays). When our reply shows the question as it was read ("who funds it? (about: INOKLASTER)"), that is
+    the base, as `cluster-assistant chat` carries on from the last question as it read it.
     If the bot never replied in the thread (a mention inside someone else's thread), the thread's
     first message is the context. None when nothing fits."""
     base: str | None = None
@@ -39,9 +40,12 @@ def previous_question(messages: Sequence[dict[str, Any]], *, current_ts: str, bo
         ours = (bot_user_id is not None and m.get("user") == bot_user_id) or (
             bot_id is not None and m.get("bot_id") == bot_id)
         if ours:
+            read_as = answered_question(m)  # a follow-up our answer shows as it read it: what chat carries on from
+            if pending is not None and read_as is not None:
+                base = read_as
             # "Eligible costs?" is read with the base, but names what later turns are about: it becomes the base;
             # "who funds it?" points back and leaves the base as it was.
-            if pending is not None and (base is None or not keeps_subject(pending)):
+            elif pending is not None and (base is None or not keeps_subject(pending)):
                 base = pending
             pending = None
         elif not m.get("bot_id") and m.get("subtype") in ANSWERED_SUBTYPES:
