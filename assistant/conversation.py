@@ -9,11 +9,12 @@ retrieved and answered (`Answer.question` shows it):
 - offline (extractive), a heuristic: a question is a follow-up when it starts with a continuation
   ("and", "what about", "how about", "also", "what else", "how so", "tell me more"...), refers back
   with a pronoun or demonstrative ("it", "they", "them", "this", "these", "those"...; possessives
-  like "its", "their" only in a question of at most two content words), or has at most one content
-  word, or two words at most, and no name or number of its own ("why?", "who leads?", "funding?", "staff
-  costs?"). A follow-up gets the key
-  terms of the previous standalone question appended: "Who runs it?" after "What is INOKLASTER?"
-  becomes "Who runs it? (about: INOKLASTER)".
+  like "its", "their", and "is that…", only in a short question), or is too short to have a subject of
+  its own: one content word, or two words, and no name or number ("why?", "who leads?", "staff costs?").
+  A follow-up gets the key terms of the previous standalone question appended: "Who runs it?" after
+  "What is INOKLASTER?" becomes "Who runs it? (about: INOKLASTER)". A short noun phrase after "and" or
+  "what about" takes the place of what the previous question asked for instead: "and threats?" after
+  "What are the weaknesses of X?" becomes "What are the threats of X?".
   Anything else is taken as a new question.
 
 `handle(line) -> str` runs the REPL commands (/sources, /topic [id|off], /reset, /help, /exit) and

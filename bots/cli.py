@@ -264,6 +264,10 @@ def cmd_sources(args: argparse.Namespace) -> int:
 def _eval_conversations(args: argparse.Namespace) -> int:
     from cluster_assistant.evals import conversations as conv
 
+    unused = [flag for flag, value in (("--compare", args.compare), ("--claims", args.claims),
+                                       ("--planted", args.planted), ("--calibrate", args.calibrate)) if value]
+    if unused:
+        raise CliError(f"{', '.join(unused)} cannot be used with --conversations", EXIT_USAGE)
     baseline = _read_json(args.baseline, "baseline") if args.baseline else None
     if baseline is not None and (problem := conv.baseline_problem(baseline)):
         raise CliError(f"baseline {args.baseline} is no conversations baseline ({problem}): write one with "
@@ -298,13 +302,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         write_outputs,
     )
 
+    if args.conversations:
+        return _eval_conversations(args)
     if args.claims:  # the support check alone, on labelled claims (no index needed)
         from cluster_assistant.evals.claims import run_cli
 
         return run_cli(_settings(args), args.out, args.dataset, args.calibrate)
 
-    if args.conversations:
-        return _eval_conversations(args)
     baseline = _read_baseline(args.baseline) if args.baseline else None  # before the run, not after it
     before = _read_report(args.compare) if args.compare else None
     items = load_dataset(args.dataset or DEFAULT_DATASET)

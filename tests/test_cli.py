@@ -95,6 +95,7 @@ def test_eval_of_chat_follow_ups(corpus_assistant: Assistant, tmp_path: Path) ->
     (["--compare", "{missing}"], "No such file"),
     (["--compare", "{hollow}"], "has no items: pass the report.json an eval wrote"),
     (["--compare", "{old_report}"], "an item lacks wording, language, key_fact_recall, lead_fact_recall_40"),
+    (["--conversations", "--compare", "{old_report}"], "--compare cannot be used with --conversations"),
 ])
 def test_eval_arguments_that_cannot_work_fail_before_the_run(corpus_assistant: Assistant, tmp_path: Path,
                                                              args: list[str], says: str) -> None:
