@@ -465,7 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, default=Path("evals/out"), help="folder for report.json, summary.md, PNG")
     s.add_argument("--baseline", type=Path, help="compare with this baseline and fail on a regression")
     s.add_argument("--tolerance", type=_at_least(0.0, float), help="allowed drop of a gated metric (default 0.02; "
-                   "with --conversations 0.05, about one conversation)")
+                   "with --conversations 0.05, about three conversations)")
     s.add_argument("--write-baseline", type=Path, help="save this run as a baseline file")
     s.add_argument("--compare", type=Path, help="an earlier run's report.json: items better and worse, per half "
                    "and slice, with a sign test")

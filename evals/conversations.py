@@ -29,7 +29,7 @@ DEFAULT_CONVERSATIONS_BASELINE = shipped("evals", "conversations_baseline.json")
 KINDS = ("follow_up", "new_question")
 GATED = ("key_fact_recall", "follow_ups_read_with_subject", "new_questions_read_alone")
 GATED_LOWER = ("repeated", "refused")
-TOLERANCE = 0.05  # about one conversation of the ~35 scored: a smaller set moves in bigger steps
+TOLERANCE = 0.05  # about three of the 60 scored conversations: a small set moves in big steps
 
 
 @dataclass
