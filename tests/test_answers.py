@@ -584,8 +584,8 @@ def test_a_sentence_that_points_back_comes_with_the_one_it_points_to() -> None:
     alone = _compose_lines([lines[0], "Small successful achievements will help to increase trust between partners.",
                             lines[2]], question, 40, vectors=[far, q, q])
     assert "pilot projects" not in alone, alone
-    # "This is…" and "This approach…" point back as "Such" does.
-    for opener in ("This is what", "This approach"):
+    # "This is…", "This approach…" and "The same…" point back as "Such" does.
+    for opener in ("This is what", "This approach", "The same"):
         this = _compose_lines([lines[0], f"{opener} will help to increase trust between partners.", lines[2]],
                               question, 40, vectors=[far, q, q])
         assert f"short-term success. [1] {opener}" in this, this

@@ -33,7 +33,7 @@ from .units import Candidate, before, candidates, is_fragment, is_noise, reads_a
 # projects…", "This is especially important…", "This initiative looked at…") is read with the unit before
 # it, which says what it points to. Not a document speaking of itself ("This briefing is based on…"), nor a
 # time or a manner ("This year…", "These days…", "This way…").
-_REFERS_BACK = re.compile(r"^(?:Such|These|Those|They|Their|It|Its|Both|This)\b")
+_REFERS_BACK = re.compile(r"^(?:Such|These|Those|They|Their|It|Its|Both|This|The same)\b")
 _POINTS_NOWHERE = re.compile(r"^(?:This|These) (?:document|briefing|report|paper|study|publication|chapter|section|"
                              r"year|week|month|time|way|days)\b")
 # The openers that name what they point to ("These factors", "This approach", "Such projects"): right after a
