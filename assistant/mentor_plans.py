@@ -11,12 +11,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from langchain_core.documents import Document
 from langchain_core.messages import HumanMessage
 
 from .answering.citations import ground
 from .answering.extractive import points_back
 from .answering.model import failure_notice, format_sources, generate
-from .answering.render import unlinked
+from .answering.render import citation_for, unlinked
 from .keywords import terms
 from .prompts import load_prompt
 from .schema import Answer, Citation
@@ -119,14 +120,19 @@ def prepare(assistant: Assistant, topic: str, stage: Stage = "formed", minutes: 
     if assistant.answer(topic).refused:  # the angles' own words must not carry an uncovered topic
         raise ValueError(f"the knowledge base has nothing on {topic!r}; try a broader topic")
     focus = STAGE_FOCUS[stage]
-    answers: list[Answer] = [assistant.answer(a.format(topic=topic, focus=focus)) for a in ANGLES]
+    # Longer answers than a question gets: eight points need a pool that holds more than four answers'
+    # best three sentences each, or points off the topic fill the plan.
+    answers: list[Answer] = [assistant.answer(a.format(topic=topic, focus=focus),
+                                              word_cap=assistant.settings.plan_source_words) for a in ANGLES]
     answered = [a for a in answers if not a.refused]
     if not answered:
         raise ValueError(f"the knowledge base has nothing on {topic!r}; try a broader topic")
     points = _rank(assistant, _candidate_points(answered), topic, focus)
     chosen = points[:MAX_KEY_POINTS]
-    chunks = assistant.store.get(sorted({c.chunk_id for p in chosen for c in p.sources}))
-    key_points, reading = _renumbered(chosen, {cid: d.page_content for cid, d in chunks.items()})
+    # The retrieved chunks too: a point's own sentence may sit in another chunk of the passage its [n] cites.
+    chunks = assistant.store.get(sorted({c.chunk_id for p in chosen for c in p.sources}
+                                        | {r["id"] for a in answered for r in a.retrieved}))
+    key_points, reading = _renumbered(chosen, chunks)
     objectives = [
         f"Understand what the sources say about {topic} for a cluster at the {stage} stage ({focus}).",
         *[f"Explain to members: {_gist(kp.text)}" for kp in key_points[:2]],
@@ -231,7 +237,7 @@ def topic_head(topic: str, focus: frozenset[str]) -> list[str]:
     return sorted(focus - _VAGUE_HEADS)
 
 
-def _renumbered(points: list[_Point], chunk_texts: dict[str, str]) -> tuple[list[KeyPoint], list[Citation]]:
+def _renumbered(points: list[_Point], chunks: dict[str, Document]) -> tuple[list[KeyPoint], list[Citation]]:
     """Key points with one numbering across them, and the reading list: exactly the sources they cite,
     each quoting the first point that cites it (its answer quoted whichever of its sentences came first
     there, maybe one the plan does not use) when that point stands verbatim in the source (a list item
@@ -241,16 +247,33 @@ def _renumbered(points: list[_Point], chunk_texts: dict[str, str]) -> tuple[list
     key_points = []
     for p in points:
         local = {}
-        for c in p.sources:
+        for cited in p.sources:
+            c = _home(p.quote, cited, chunks) if len(p.sources) == 1 else cited
             if c.chunk_id not in number:
                 number[c.chunk_id] = len(reading) + 1
-                own = _source_sentence(p.quote, chunk_texts.get(c.chunk_id, "")) if len(p.sources) == 1 else None
+                own = _source_sentence(p.quote, _text(chunks, c.chunk_id)) if len(p.sources) == 1 else None
                 quote = own or c.quote
                 reading.append(replace(c, n=number[c.chunk_id], quote=quote))
-            local[c.n] = number[c.chunk_id]
+            local[cited.n] = number[c.chunk_id]
         text = _renumber(p.text, local)
         key_points.append(KeyPoint(text, [reading[local[c.n] - 1] for c in p.sources]))
     return key_points, reading
+
+
+def _text(chunks: dict[str, Document], chunk_id: str) -> str:
+    doc = chunks.get(chunk_id)
+    return doc.page_content if doc is not None else ""
+
+
+def _home(quote: str, c: Citation, chunks: dict[str, Document]) -> Citation:
+    """`c` pointed at the chunk that holds the point's own sentence. An answer's [n] names a passage (a page
+    or section) and the chunk of its best sentence, which may not be this point's: the reading entry would
+    quote a sentence the plan does not show."""
+    if _source_sentence(quote, _text(chunks, c.chunk_id)) is not None:
+        return c
+    home = next((d for d in chunks.values()
+                 if d.metadata.get("doc_id") == c.doc_id and _source_sentence(quote, d.page_content)), None)
+    return citation_for(c.n, home, c.quote) if home is not None else c
 
 
 def _source_sentence(quote: str, chunk_text: str) -> str | None:

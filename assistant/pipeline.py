@@ -80,6 +80,7 @@ class Turn:
     kind: str | None = None                # filter: only documents of this kind
     on_token: TokenCallback | None = None  # gets the model's reply as it streams (model modes)
     shown: frozenset[str] = frozenset()    # sentences a chat has already shown (`shown_sentences`)
+    word_cap: int | None = None            # the extractive answer's word cap, if not `answer_words`
     started: float = 0.0                   # perf_counter() when the question arrived
     search: str = ""                       # the question; a Lithuanian one with its English terms
     query: str = ""                        # `search` and the acronyms it spells out: embedded and matched
@@ -170,12 +171,14 @@ class Assistant:
         return keywords, *vectors
 
     def answer(self, question: str, topic: str | None = None, kind: str | None = None,
-               on_token: TokenCallback | None = None, shown: frozenset[str] = frozenset()) -> Answer:
+               on_token: TokenCallback | None = None, shown: frozenset[str] = frozenset(),
+               word_cap: int | None = None) -> Answer:
         """The checked answer. `on_token` gets the model's reply piece by piece as it streams in
         (model modes only; those pieces are unchecked: show the returned Answer afterwards). `shown`:
         sentences the reader has already seen (`shown_sentences` of earlier answers in a chat), which
-        the extractive answer does not repeat."""
-        turn = Turn(question, topic, kind, on_token, shown)
+        the extractive answer does not repeat. `word_cap`: the extractive answer's cap instead of
+        `answer_words` (a mentor plan draws on longer answers)."""
+        turn = Turn(question, topic, kind, on_token, shown, word_cap)
         for step in (self._prepare, self._retrieve, self._answer, self._generate, self._ground):
             step(turn)
         return self._check(turn)
@@ -242,7 +245,8 @@ class Assistant:
                             "`cluster-assistant ingest` to update the index", len(missing))
                 fill_units(self.embedder, missing)
             units = units_of(r.context)
-            text, cites = compose(turn.query, r.query_vector, r.context, units, self.settings.answer_words,
+            text, cites = compose(turn.query, r.query_vector, r.context, units,
+                                  turn.word_cap or self.settings.answer_words,
                                   shown=turn.shown, word_vectors=turn.words, clues=turn.clues)
             ans = Answer(question=q, answer=text, refused=not cites, topic=topic, citations=cites,
                          confidence=r.relevance)

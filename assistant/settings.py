@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     answer_words: int = Field(120, ge=20, le=1000, description="Word cap of the extractive answer, counted "
                               "without [n] markers and bullets (list questions get a quarter more, a number or a "
                               "name a fifth less).")
+    plan_source_words: int = Field(240, ge=20, le=1000, description="Word cap of each extractive answer a mentor "
+                                   "plan (`prepare`) draws its key points from: a plan lists more points than one "
+                                   "answer holds, and with 120 words half of them missed the topic.")
     min_relevance: float = Field(0.25, ge=0.0, le=1.0, description="Refuse when the best evidence "
                                  "scores below this (0.7 × the best dense cosine + 0.3 × the share of the "
                                  "question's terms in the best chunk).")

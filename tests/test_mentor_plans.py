@@ -154,6 +154,21 @@ def test_points_that_name_the_topic_lead_the_plan(corpus_assistant: Assistant) -
         assert words.matches(["funding"], point_terms).max() > 0, plan.to_markdown()
 
 
+def test_a_plan_stays_on_its_topic(corpus_assistant: Assistant) -> None:
+    """Four 120-word answers held too few points on the topic: a funding plan's last four were on trust and
+    engagement. A plan draws on longer answers (`plan_source_words`), so most of its points name the topic's
+    head."""
+    from cluster_assistant.assistant.keywords import terms
+
+    _, words, _ = corpus_assistant.derived()
+    for topic, stage, head in [("funding for cluster projects", "emerging", "funding"),
+                               ("internationalisation of clusters", "developing", "internationalisation")]:
+        plan = prepare(corpus_assistant, topic, stage, 90)
+        on_topic = [kp.text for kp in plan.key_points
+                    if words.matches([head], sorted(set(terms(re.sub(r"\[\d+\]", "", kp.text))))).max() > 0]
+        assert len(on_topic) >= 6, plan.to_markdown()  # with 120-word answers: 4 and 5 of 8
+
+
 def test_every_reading_quote_stands_verbatim_in_its_source(tmp_path: Path) -> None:
     """A point made of a list item shown after its intro ("The specific objectives are: to promote…") is
     not verbatim in its source: its reading entry quotes what its answer quoted instead."""
