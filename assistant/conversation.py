@@ -72,6 +72,7 @@ must shall will is are was were be been get got make made use used need needs he
 thing things something anything about also more else other example examples like one ones o ta ok okay
 """.split())  # noqa: SIM905 (a word list reads better as text)
 MAX_SUBJECT_TERMS = 8
+CHAIN_START_TERMS = 3  # of those, kept from the end: what the chain of follow-ups began with
 # What a question asks for: "What are the weaknesses of …", "what's the minimum number of members for …" (the
 # noun after "what is/are (the)", before "of", "for" or "in"). `heuristic_standalone` puts "and threats?" there.
 # "Which cluster has the most members?" names its subject there, not what it asks for: not read so.
@@ -163,7 +164,11 @@ def heuristic_standalone(text: str, previous: str | None) -> str:
     if asked and in_place and _in_place(in_place["what"]) and not is_lithuanian(text):
         return f"{previous[:asked.start(1)]}{in_place['what'].strip()}{previous[asked.end(1):]}"
     own = {w.lower() for w in content_words(text)}
-    subject = [w for w in content_words(previous) if w.lower() not in own][:MAX_SUBJECT_TERMS]
+    subject = [w for w in content_words(previous) if w.lower() not in own]
+    if len(subject) > MAX_SUBJECT_TERMS:
+        # A chain of follow-ups: the newest words, and the last ones, which the chain began with ("why? (about:
+        # refuse long take approves … funds INOKLASTER)"), matter most; the middle goes.
+        subject = subject[:MAX_SUBJECT_TERMS - CHAIN_START_TERMS] + subject[-CHAIN_START_TERMS:]
     if not subject:
         return text
     return f"{text.rstrip()} (about: {' '.join(subject)})"

@@ -119,6 +119,12 @@ def test_heuristic_standalone_keeps_the_subject_through_a_chain_of_follow_ups() 
     assert "Lithuania" in third and "funding" in third
     assert heuristic_standalone("What is InoLink?", first) == "What is InoLink?"
     assert heuristic_standalone("Who runs it?", None) == "Who runs it?"
+    # A long chain keeps what it began with: the cap on carried words drops the middle, not the subject.
+    question = "What is INOKLASTER?"
+    for ask in ("who funds it?", "what about staff costs?", "are they eligible?", "who approves them?",
+                "how long does it take them?", "can they refuse it?", "why?"):
+        question = heuristic_standalone(ask, question)
+    assert question.startswith("why? (about: refuse ") and question.endswith(" INOKLASTER)"), question
 
 
 def test_a_short_follow_up_takes_the_place_of_what_was_asked_for() -> None:
