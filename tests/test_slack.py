@@ -277,6 +277,53 @@ def test_follow_up_in_an_answered_thread(make_app: Callable[..., App], fake_slac
     assert third.startswith("since when? (about: ") and "funds" in third and "INOKLASTER" in third, third
 
 
+def test_a_follow_up_in_a_long_thread_reads_the_thread_to_its_end(make_app: Callable[..., App],
+                                                                   fake_slack: FakeSlack, tmp_path: Path) -> None:
+    """conversations.replies gives a thread 100 messages a page, oldest first: the question a follow-up
+    continues is on the last page."""
+    app = make_app()
+    root = "1700000300.000001"
+    ours = {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": "answer\nSources: [1] T", "thread_ts": root}
+    thread = [{"user": "U0000001", "text": f"<@{BOT_USER_ID}> What is InoLink?", "ts": root, "thread_ts": root},
+              {**ours, "ts": "1700000300.000002"}]
+    for i in range(60):  # 120 messages of "why?" and answers
+        thread += [{"user": "U0000001", "text": "why?", "ts": f"1700000300.{100 + 2 * i:06d}", "thread_ts": root},
+                   {**ours, "ts": f"1700000300.{101 + 2 * i:06d}"}]
+    thread += [{"user": "U0000001", "text": f"<@{BOT_USER_ID}> {QUESTION}", "ts": "1700000300.000500",
+                "thread_ts": root}, {**ours, "ts": "1700000300.000501"}]
+    fake_slack.replies[("C0000001", root)] = thread
+    dispatch(app, mention("who funds it?", ts="1700000300.000600", thread_ts=root)[0])
+    fake_slack.wait_for("chat.postMessage")
+    asked = store(tmp_path).questions()[-1]["question"]
+    assert asked.startswith("who funds it? (about: ") and "INOKLASTER" in asked and "InoLink" not in asked, asked
+    pages = fake_slack.calls_to("conversations.replies")
+    assert len(pages) == 2 and pages[1].body.get("cursor") == "100"
+
+
+def test_when_the_thread_cannot_be_read_the_last_reading_is_the_subject(make_app: Callable[..., App],
+                                                                        fake_slack: FakeSlack,
+                                                                        tmp_path: Path) -> None:
+    """Without conversations.replies (a missing scope), a follow-up goes on from what the bot saved: the last
+    question as it read it, as when the thread can be read."""
+    app = make_app()
+    body, ev = mention(ts="1700000400.000100")
+    dispatch(app, body)
+    fake_slack.wait_for("chat.postMessage")
+    fake_slack.wait_for("reactions.remove")
+    root = ev["ts"]
+    dispatch(app, message("who funds it?", channel="C0000001", channel_type="channel", thread_ts=root,
+                          ts="1700000400.000300")[0])
+    fake_slack.wait_for("chat.postMessage", n=2)
+    fake_slack.wait_for("reactions.remove", n=2)
+    fake_slack.fail_once("conversations.replies", status=200, error="missing_scope")
+    dispatch(app, message("since when?", channel="C0000001", channel_type="channel", thread_ts=root,
+                          ts="1700000400.000500")[0])
+    fake_slack.wait_for("chat.postMessage", n=3)
+    second, third = (q["question"] for q in store(tmp_path).questions()[1:3])
+    assert second.startswith("who funds it? (about: ") and "INOKLASTER" in second, second
+    assert third.startswith("since when? (about: ") and "funds" in third and "INOKLASTER" in third, third
+
+
 def test_retried_event_is_posted_once(make_app: Callable[..., App], fake_slack: FakeSlack) -> None:
     app = make_app()
     body, _ = mention()
@@ -615,6 +662,43 @@ def test_previous_question_from_the_thread() -> None:
         {"type": "mrkdwn", "text": "*Question:* who funds it? (about: INOKLASTER &amp; R&amp;D)"}]}]}
     chain = thread[:3] + [read, *thread[4:]]
     assert previous_question(chain, current_ts="1.000006", **kw) == "who funds it? (about: INOKLASTER & R&D)"
+
+
+def _shows(question: str, text: str = "answer\nSources: [1] T") -> dict[str, Any]:
+    """One of our answers, showing the question as it read it."""
+    return {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": text, "blocks": answer_blocks(
+        Answer(question=question, answer="x", refused=False), answer_id="a1", show_question=True)[0]}
+
+
+def test_previous_question_skips_refusals_cut_questions_and_pairs_answers_in_order() -> None:
+    """The review's cases: a refused reading, a reading the block cut short, two questions before one answer."""
+    from cluster_assistant.bots.slack.blocks import fallback_text
+
+    kw = {"bot_user_id": BOT_USER_ID, "bot_id": BOT_ID}
+    first = [{"user": "U1", "text": "What is INOKLASTER?", "ts": "1.000001"},
+             {**_shows("What is INOKLASTER?"), "ts": "1.000002"}]
+    # A refused follow-up is no subject (chat skips it too): "who funds it?" goes on from INOKLASTER.
+    refused = Answer(question="and the weather in Paris? (about: INOKLASTER)", answer="", refused=True)
+    weather = [{"user": "U1", "text": "and the weather in Paris?", "ts": "1.000003"},
+               {**_shows(refused.question, fallback_text(refused)), "ts": "1.000004"}]
+    assert previous_question(first + weather, current_ts="1.000009", **kw) == "What is INOKLASTER?"
+    # A reading shown cut short ("…") lost its "(about: …)" end: the question before stays the subject.
+    long_ask = "who funds it and how much money do they give " + "to small member companies " * 12
+    cut = [{"user": "U1", "text": long_ask, "ts": "1.000003"},
+           {**_shows(long_ask + "(about: INOKLASTER)"), "ts": "1.000004"}]
+    assert "…" in str(cut[1]["blocks"])
+    assert previous_question(first + cut, current_ts="1.000009", **kw) == "What is INOKLASTER?"
+    # Two people ask before the first answer is posted: each answer answers the oldest open question, and the
+    # last answer's question is the subject, shown or not.
+    both = [{"user": "U1", "text": "who funds it?", "ts": "1.000003"},
+            {"user": "U2", "text": "What is InoLink?", "ts": "1.000004"},
+            {**_shows("who funds it? (about: INOKLASTER)"), "ts": "1.000005"},
+            {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": "answer\nSources: [1] T", "ts": "1.000006"}]
+    assert previous_question(first + both, current_ts="1.000009", **kw) == "What is InoLink?"
+    both[1]["text"] = "and what about staff costs?"
+    both[3] = {**_shows("and what about staff costs? (about: INOKLASTER)"), "ts": "1.000006"}
+    assert previous_question(first + both, current_ts="1.000009", **kw) == (
+        "and what about staff costs? (about: INOKLASTER)")
 
 
 def test_follow_up_in_a_direct_message_thread(make_app: Callable[..., App], fake_slack: FakeSlack,

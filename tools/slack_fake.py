@@ -153,7 +153,12 @@ class FakeSlack:
             return {"ok": True, "message_ts": f"1800000000.{next(self._ts):06d}"}
         if method == "conversations.replies":
             key = (str(body.get("channel")), str(body.get("ts")))
-            return {"ok": True, "messages": self.replies.get(key, []), "has_more": False}
+            # Pages as Slack gives them: `limit` messages from the `cursor` on, the next cursor while more are left.
+            thread = self.replies.get(key, [])
+            start, limit = int(body.get("cursor") or 0), int(body.get("limit") or 1000)
+            more = start + limit < len(thread)
+            return {"ok": True, "messages": thread[start:start + limit], "has_more": more,
+                    "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
         if method == "views.open":
             return {"ok": True, "view": {"id": "V1"}}
         if method in ("reactions.add", "reactions.remove", "response_url"):

@@ -53,7 +53,10 @@ def to_mrkdwn(text: str) -> str:
     return out
 
 
-def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
+ELLIPSIS = "…"
+
+
+def truncate(text: str, limit: int, ellipsis: str = ELLIPSIS) -> str:
     """At most `limit` characters, cut at a word boundary when one is near; never inside an &entity;."""
     if len(text) <= limit:
         return text
@@ -129,14 +132,16 @@ QUESTION_LABEL = "*Question:* "
 
 def answered_question(message: dict[str, Any]) -> str | None:
     """The question one of our answers shows it answered (`answer_blocks(show_question=True)`: a follow-up as it
-    was read, "who funds it? (about: INOKLASTER)"), or None when it shows none."""
+    was read, "who funds it? (about: INOKLASTER)"), or None when it shows none, or shows it cut short (its
+    "(about: …)" end is what a cut loses first)."""
     for block in message.get("blocks") or []:
         if not isinstance(block, dict) or block.get("type") != "context":
             continue
         for element in block.get("elements") or []:
             text = element.get("text") if isinstance(element, dict) else None
             if isinstance(text, str) and text.startswith(QUESTION_LABEL):
-                return unescape(text[len(QUESTION_LABEL):]).strip() or None
+                question = unescape(text[len(QUESTION_LABEL):]).strip()
+                return question if question and not question.endswith(ELLIPSIS) else None
     return None
 
 
@@ -254,10 +259,13 @@ def refusal_mrkdwn(answer: Answer, topic_labels: Sequence[str] = ()) -> str:
                     f"sources.\nIt covers these topics; try asking about one of them:\n{topics}", SECTION_LIMIT)
 
 
+REFUSED_TEXT = "The knowledge base does not cover this question"  # how a refusal's plain text opens
+
+
 def fallback_text(answer: Answer, topic_labels: Sequence[str] = ()) -> str:
     """Plain text for notifications and clients without blocks (never empty)."""
     if answer.refused:
-        text = "The knowledge base does not cover this question, so I can't answer it from the sources."
+        text = f"{REFUSED_TEXT}, so I can't answer it from the sources."
         if topic_labels:
             text += " It covers: " + ", ".join(topic_labels) + "."
         return escape(truncate(text, FALLBACK_CHARS))

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("cluster_assistant.bots.slack")
 
 WORKING_REACTION = "hourglass_flowing_sand"
+THREAD_PAGES = 10  # conversations.replies pages read for a follow-up (100 messages each)
 NOT_ENABLED = ("I'm not enabled in this channel. Ask me in a direct message, or ask the app's admin to enable "
                "this channel.")
 NOT_ON_RECORD = "Sorry, I no longer have that answer on record."
@@ -138,13 +139,28 @@ class SlackBot:
         return (f"You have asked {n} question{'s' if n != 1 else ''} in the last minute, which is my limit. "
                 "Please wait a moment and ask again.")
 
+    @staticmethod
+    def _thread(client: WebClient, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        """A thread's messages, page by page: a page holds the oldest 100, and a follow-up continues from the
+        latest answers (up to THREAD_PAGES pages; each message once, by its ts)."""
+        by_ts: dict[str, dict[str, Any]] = {}
+        cursor: str | None = None
+        for _ in range(THREAD_PAGES):
+            resp = client.conversations_replies(channel=channel, ts=thread_ts, limit=100, cursor=cursor)
+            for m in resp.get("messages") or []:
+                if isinstance(m, dict):
+                    by_ts.setdefault(str(m.get("ts")), m)
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+        return list(by_ts.values())
+
     def _context_question(self, client: WebClient, context: BoltContext, channel: str, thread_ts: str,
                           ts: str) -> tuple[str | None, frozenset[str]]:
         """The question a follow-up continues, and the sentences the bot already showed in the thread
         (a follow-up brings what is new, as in `cluster-assistant chat`)."""
         try:
-            resp = client.conversations_replies(channel=channel, ts=thread_ts, limit=100)
-            messages = list(resp.get("messages") or [])
+            messages = self._thread(client, channel, thread_ts)
         except API_ERRORS as e:
             log.warning("conversations.replies failed: %s", api_error(e))
             messages = []
@@ -228,6 +244,10 @@ class SlackBot:
                                                     source="slack")
             blocks, fallback = answer_blocks(ans, answer_id=answer_id, topics=self.topics,
                                              show_question=question != asked)
+            # What the thread's next follow-up carries on from if its history cannot be read: the question as
+            # read, as `previous_question` finds it shown; a refused one is no subject (the one before stays).
+            if question != asked and not ans.refused:
+                base = question
             if reply_ts:  # known before posting: a quick follow-up already finds the thread
                 self.state.remember_thread(channel, reply_ts, base)
             try:
