@@ -329,13 +329,15 @@ class Assistant:
         return bool(r.docs) and r.relevance >= self.settings.min_relevance and turn.on_map
 
     def _on_the_map(self, turn: Turn) -> bool:
-        """Is the question nearer some document than any everyday subject off the map (taxonomy
-        `off_topics`)? The weather in Vilnius shares a city with the documents, not a subject. A question
-        that asks several things is on the map when one of them is ("Who coordinates InoLink and where
-        does its money come from?": money is near currency rates). With nothing indexed there is nothing
-        to compare: the question is not judged off the map."""
+        """Is the question nearer some document, or a competence area, than any everyday subject off the map
+        (taxonomy `off_topics`)? The weather in Vilnius shares a city with the documents, not a subject;
+        "export markets" is nearer stock markets than any one chunk, and nearer internationalisation still. A
+        question that asks several things is on the map when one of them is ("Who coordinates InoLink and
+        where does its money come from?": money is near currency rates). With nothing indexed there is
+        nothing to compare: the question is not judged off the map."""
         r = turn.found
-        if not r.docs or self.classifier.off_topic(r.query_vector) <= r.nearest:
+        if not r.docs or self.classifier.off_topic(r.query_vector) <= max(
+                r.nearest, self.classifier.nearest_area(r.query_vector)):
             return True
         return any(self.classifier.off_topic(v) <= max((s for _, s in self.store.search(v, 1)), default=0.0)
                    for _, v in turn.clues.parts)

@@ -102,6 +102,10 @@ class TopicClassifier:
             i += len(group)
         return np.vstack(vecs)
 
+    def nearest_area(self, vector: list[float] | np.ndarray) -> float:
+        """How near the vector is to the nearest competence area (its description and examples together)."""
+        return float((self.matrix @ np.asarray(vector)).max()) if len(self.matrix) else float("-inf")
+
     def scores(self, vectors: list[list[float]] | np.ndarray, centre: np.ndarray | None = None) -> np.ndarray:
         """Each vector's cosine to each area (one row per vector); with the corpus `centre` subtracted from
         both first, what a text says beyond what every text here shares decides (`vector_centre`)."""

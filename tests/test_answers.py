@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from cluster_assistant.assistant.answering.asking import Clues
 from cluster_assistant.assistant.answering.citations import citation_problems
+from cluster_assistant.assistant.mentor_plans import prepare
 from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.schema import BadQuestion
 from cluster_assistant.evals.metrics import fact_present
@@ -60,6 +61,15 @@ def test_a_question_off_the_map_is_refused_though_it_names_a_place_in_the_docume
     are not what they are about (taxonomy `off_topics`). Such a question has no competence area either."""
     ans = corpus_assistant.answer(question)
     assert ans.refused and ans.citations == [] and not ans.topic, ans.answer
+
+
+@pytest.mark.parametrize("topic", ["export markets", "foreign trade fairs"])
+def test_a_subject_near_a_competence_area_is_on_the_map(corpus_assistant: Assistant, topic: str) -> None:
+    """"export markets" is nearer an everyday subject (trivia: exchange rates) than any single chunk, and was
+    refused as off the map, also as a mentor's `prepare` topic; it is nearer still to internationalisation."""
+    ans = corpus_assistant.answer(topic)
+    assert not ans.refused and ans.citations, ans.answer
+    assert prepare(corpus_assistant, topic, "developing", 60).key_points
 
 
 def test_a_question_asking_two_things_is_not_off_the_map_when_one_part_is_on_it(corpus_assistant: Assistant) -> None:
