@@ -1256,7 +1256,7 @@ def test_list_numbers_show_only_where_they_count_up_under_their_intro() -> None:
     """The ClusterFY plan's numbered points, ranked by the answer ("7. Costs", "3. To pilot", "4. Respon-
     sibility") or shown without the list they count, would misread as a sequence: they show as bullets.
     Steps 2 and 3 under "There would be four steps" keep their numbers. A "(figure 2)" the reader cannot
-    see is not shown."""
+    see is not shown, nor a "(see webpage: http://…)" that sends the reader away."""
     import numpy as np
     from cluster_assistant.assistant.answering.render import render
     from cluster_assistant.assistant.answering.units import Candidate
@@ -1264,7 +1264,8 @@ def test_list_numbers_show_only_where_they_count_up_under_their_intro() -> None:
 
     texts = ["There would be four steps.", "2. Step 2: Selection.", "3. Step 3: Set-up and funding.",
              "7. Costs: the staff costs are around 15 000 EUR (figure 2).", "3. To pilot the improved measure.",
-             "4. Responsibility: MITA presents the improvements to the ministry."]
+             "4. Responsibility: MITA presents the improvements to the ministry (see webpage: "
+             "http://www.esparama.lt/administravimas)."]
     units = [Candidate("c", 0, i, 0, t, len(t.split()), np.zeros(2), frozenset(), score=1.0)
              for i, t in enumerate(texts)]
     docs = [Document(page_content=" ".join(texts), metadata={"id": "c", "doc_id": "plan", "title": "Plan",

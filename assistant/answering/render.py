@@ -57,8 +57,8 @@ def render(groups: list[list[Candidate]], by_chunk: dict[str, list[Candidate]],
             numbers[where] = len(numbers) + 1
             q = quote[where]
             citations.append(citation_for(numbers[where], doc_by_id[q.chunk_id], q.text))
-        # A "[12]" in the source (a reference number) must not read as one of our markers; a "(figure 2)"
-        # points to a figure the reader cannot see.
+        # A "[12]" in the source (a reference number) must not read as one of our markers; for "(figure 2)" and
+        # "(see webpage: …)", see _FIGURE_REFERENCE.
         text = _FIGURE_REFERENCE.sub("", MARKER.sub(r"(\1)", c.text))
         if not (said and said[-1].chunk_id == c.chunk_id and said[-1].index == c.index - 1):
             text = unlinked(text)  # "Moreover, …" after a sentence it does not go on from
@@ -138,7 +138,10 @@ def unlinked(text: str) -> str:
     return text if rest == body else head + rest[:1].upper() + rest[1:]
 
 
-_FIGURE_REFERENCE = re.compile(r"\s*\((?:see\s+)?(?:fig(?:ure)?\.?|table|chart)\s*\d{1,2}(?:\.\d{1,2})?\)", re.I)
+# "(figure 2)" points to a figure the reader cannot see; "(see webpage: http://…)" sends the reader away from the
+# answer (a link that is what was asked for, "registered at www.klaster.lt", is no "see" aside and stays).
+_FIGURE_REFERENCE = re.compile(r"\s*\((?:(?:see\s+)?(?:fig(?:ure)?\.?|table|chart)\s*\d{1,2}(?:\.\d{1,2})?|"
+                               r"see\b[^()]{0,40}?(?:https?://|www\.)[^\s()]+)\)", re.I)
 _ITEM_NUMBER = re.compile(r"^\s*\(?(\d{1,2})[.)]\s+")
 
 
