@@ -19,6 +19,7 @@ from .answering.extractive import points_back
 from .answering.model import failure_notice, format_sources, generate
 from .answering.render import citation_for, unlinked
 from .keywords import terms
+from .language import english_terms, expand
 from .prompts import load_prompt
 from .schema import Answer, Citation
 from .text import BULLET, MARKER, clip, squash, strip_markers
@@ -48,6 +49,10 @@ ANGLES = [
     "What support, funding or policy measures exist for {topic}?",
 ]
 MAX_KEY_POINTS = 8
+MIN_KEY_POINTS = 3
+# A point's cosine to the topic below which it is off the topic. On 272 points of 34 plans judged blind (stop 25),
+# 0.3 left out 58, of which 3 were judged on the topic; 0.35 left out 96, 19 of them on it.
+POINT_FLOOR = 0.3
 STAGE_WEIGHT = 0.5  # how much the stage's focus counts beside the topic when key points are ranked
 
 
@@ -90,7 +95,7 @@ class SessionPlan:
         lines += [f"{i}. {q}" for i, q in enumerate(self.discussion, 1)]
         lines += ["", "## Exercise", "", self.exercise, "", "## Further reading (sources)", ""]
         for c in self.reading:
-            lines.append(f"[{c.n}] {c.label()}. “{clip(c.quote, 200)}”")
+            lines.append(f"[{c.n}] {c.label()}." + (f" “{clip(c.quote, 200)}”" if c.quote else ""))
         return "\n".join(lines) + "\n"
 
 
@@ -120,9 +125,11 @@ def prepare(assistant: Assistant, topic: str, stage: Stage = "formed", minutes: 
     if assistant.answer(topic).refused:  # the angles' own words must not carry an uncovered topic
         raise ValueError(f"the knowledge base has nothing on {topic!r}; try a broader topic")
     focus = STAGE_FOCUS[stage]
+    # The angles are English: a Lithuanian topic ("eksportas") is asked about in its English words.
+    subject = english_terms(topic) or topic
     # Longer answers than a question gets: eight points need a pool that holds more than four answers'
     # best three sentences each, or points off the topic fill the plan.
-    answers: list[Answer] = [assistant.answer(a.format(topic=topic, focus=focus),
+    answers: list[Answer] = [assistant.answer(a.format(topic=subject, focus=focus),
                                               word_cap=assistant.settings.plan_source_words) for a in ANGLES]
     answered = [a for a in answers if not a.refused]
     if not answered:
@@ -208,9 +215,10 @@ def _rank(assistant: Assistant, points: list[_Point], topic: str, focus: str) ->
     if not points:
         return []
     embed = assistant.embedder
+    topic = expand(topic)  # a Lithuanian topic ("eksportas") is compared by its English words too
     vectors = np.asarray(embed.embed_documents([strip_markers(p.text) for p in points]))
-    score = vectors @ np.asarray(embed.embed_query(topic)) + STAGE_WEIGHT * (vectors @ np.asarray(
-        embed.embed_query(focus)))
+    on_topic = vectors @ np.asarray(embed.embed_query(topic))
+    score = on_topic + STAGE_WEIGHT * (vectors @ np.asarray(embed.embed_query(focus)))
     keywords, words, _ = assistant.derived()
     about = topic_head(topic, keywords.focus(terms(topic)))
     texts = [set(terms(strip_markers(p.text))) for p in points]
@@ -218,7 +226,8 @@ def _rank(assistant: Assistant, points: list[_Point], topic: str, focus: str) ->
     near = words.matches(about, vocab).max(axis=0) > 0 if about and vocab else np.zeros(len(vocab), dtype=bool)
     named = {w for w, hit in zip(vocab, near, strict=True) if hit}
     order = sorted(range(len(points)), key=lambda i: (not texts[i] & named, -score[i]))
-    return [points[i] for i in order]
+    # Below the floor a point is off the topic, whatever the stage: a plan stops there (with a few points at least).
+    return [points[i] for n, i in enumerate(order) if n < MIN_KEY_POINTS or on_topic[i] >= POINT_FLOOR]
 
 
 _PREPOSITION = re.compile(r"\b(?:for|of|in|with|to|on|about|through|by|at)\b", re.I)
@@ -238,26 +247,29 @@ def topic_head(topic: str, focus: frozenset[str]) -> list[str]:
 
 
 def _renumbered(points: list[_Point], chunks: dict[str, Document]) -> tuple[list[KeyPoint], list[Citation]]:
-    """Key points with one numbering across them, and the reading list: exactly the sources they cite,
-    each quoting the first point that cites it (its answer quoted whichever of its sentences came first
-    there, maybe one the plan does not use) when that point stands verbatim in the source (a list item
-    shown after its intro does not)."""
+    """Key points with one numbering across them, and the reading list: exactly the places (a document's page
+    or section) they cite, one entry each, quoting the first point that cites it in its source's own words. A
+    point not found verbatim in its source (a list item shown after its intro) gives its entry no quote: the
+    answer's quote of that place may be a sentence the plan does not show."""
     reading: list[Citation] = []
-    number: dict[str, int] = {}
+    number: dict[tuple[str, str], int] = {}
     key_points = []
     for p in points:
         local = {}
         for cited in p.sources:
             c = _home(p.quote, cited, chunks) if len(p.sources) == 1 else cited
-            if c.chunk_id not in number:
-                number[c.chunk_id] = len(reading) + 1
-                own = _source_sentence(p.quote, _text(chunks, c.chunk_id)) if len(p.sources) == 1 else None
-                quote = own or c.quote
-                reading.append(replace(c, n=number[c.chunk_id], quote=quote))
-            local[cited.n] = number[c.chunk_id]
-        text = _renumber(p.text, local)
-        key_points.append(KeyPoint(text, [reading[local[c.n] - 1] for c in p.sources]))
+            where = (c.doc_id, c.label())
+            if where not in number:
+                number[where] = len(reading) + 1
+                own = _source_sentence(p.quote, _text(chunks, c.chunk_id))
+                reading.append(replace(c, n=number[where], quote=own or ""))
+            local[cited.n] = number[where]
+        text = _SAME_MARKER.sub(r"\1", _renumber(p.text, local))  # two chunks of one page: "[1] [1]" reads "[1]"
+        key_points.append(KeyPoint(text, list({local[c.n]: reading[local[c.n] - 1] for c in p.sources}.values())))
     return key_points, reading
+
+
+_SAME_MARKER = re.compile(r"(\[\d+\])(?:\s*\1)+")
 
 
 def _text(chunks: dict[str, Document], chunk_id: str) -> str:

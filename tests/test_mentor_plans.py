@@ -94,8 +94,11 @@ def test_a_plan_never_repeats_a_point_and_cites_every_reading_it_lists(corpus_as
     from cluster_assistant.assistant.text import squash
 
     for topic, stage in [("member engagement", "formed"), ("funding for cluster projects", "emerging"),
-                         ("internationalisation of clusters", "developing")]:
+                         ("internationalisation of clusters", "developing"), ("cluster strategy", "mature"),
+                         ("building trust", "emerging")]:
         plan = prepare(corpus_assistant, topic, stage, 90)
+        labels = [c.label() for c in plan.reading]
+        assert len(set(labels)) == len(labels), plan.to_markdown()  # one entry per place
         words = [set(terms(re.sub(r"\[\d+\]", "", kp.text))) for kp in plan.key_points]
         for i, a in enumerate(words):
             for b in words[:i]:
@@ -157,16 +160,22 @@ def test_points_that_name_the_topic_lead_the_plan(corpus_assistant: Assistant) -
 def test_a_plan_stays_on_its_topic(corpus_assistant: Assistant) -> None:
     """Four 120-word answers held too few points on the topic: a funding plan's last four were on trust and
     engagement. A plan draws on longer answers (`plan_source_words`), so most of its points name the topic's
-    head."""
+    head, and a Lithuanian topic is asked about in the angles' language."""
     from cluster_assistant.assistant.keywords import terms
 
     _, words, _ = corpus_assistant.derived()
     for topic, stage, head in [("funding for cluster projects", "emerging", "funding"),
-                               ("internationalisation of clusters", "developing", "internationalisation")]:
+                               ("internationalisation of clusters", "developing", "internationalisation"),
+                               ("finansavimas", "emerging", "funding")]:
         plan = prepare(corpus_assistant, topic, stage, 90)
         on_topic = [kp.text for kp in plan.key_points
                     if words.matches([head], sorted(set(terms(re.sub(r"\[\d+\]", "", kp.text))))).max() > 0]
-        assert len(on_topic) >= 6, plan.to_markdown()  # with 120-word answers: 4 and 5 of 8
+        # With 120-word answers: 4 and 5 of 8; a Lithuanian topic put into the English angles as it was: 1 of 3.
+        assert len(on_topic) >= 6, plan.to_markdown()
+    # Below the floor a point is off the topic: a thin topic gets fewer points, not the stage's trust points.
+    thin = prepare(corpus_assistant, "member engagement", "formed", 90)
+    assert 3 <= len(thin.key_points) < 8 and not any("trust is missing" in kp.text for kp in thin.key_points), (
+        thin.to_markdown())
 
 
 def test_every_reading_quote_stands_verbatim_in_its_source(tmp_path: Path) -> None:
