@@ -135,8 +135,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_streamed(run: AnswerStream) -> Answer:
-    """Print the answer as it arrives, then its sources; re-print it if the citation check changed it."""
+def _print_streamed(run: AnswerStream, asked: str | None = None) -> Answer:
+    """Print the answer as it arrives, then its sources; re-print it if the citation check changed it. In a chat
+    (`asked`: what was typed), a follow-up's reading ("who funds it? (about: INOKLASTER)") is shown, as Slack
+    shows it: a reader can see what "it" was taken to be."""
     streamed = False
     for piece in run:
         if not streamed and not run.answer_ready:
@@ -148,6 +150,8 @@ def _print_streamed(run: AnswerStream) -> Answer:
     if ans.provider != "extractive" or run.changed:
         print("---- checked answer ----")
         print(ans.answer)
+    if asked is not None and " ".join(ans.question.split()) != " ".join(asked.split()):
+        print(f"(read as: {ans.question})")
     print(format_answer(ans, with_text=False))
     return ans
 
@@ -175,7 +179,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             print(conv.handle(line))
             continue
         try:
-            ans = _print_streamed(conv.stream(line))
+            ans = _print_streamed(conv.stream(line), asked=line)
         except BadQuestion as e:
             print(f"error: {e}")
             continue

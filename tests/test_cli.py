@@ -31,6 +31,8 @@ def test_chat_follow_up_and_commands(corpus_assistant: Assistant) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("Sources:") == 2
     assert "Traceback" not in out.stderr
+    # The follow-up's reading is shown (what "it" was taken to be); the first question's is not: it was not changed.
+    assert out.stdout.count("(read as: ") == 1 and "(read as: Who approves it? (about: INOKLASTER))" in out.stdout
 
 
 def test_prepare_writes_a_plan(corpus_assistant: Assistant, tmp_path: Path) -> None:
