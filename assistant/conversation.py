@@ -71,6 +71,17 @@ who whom whose which what when where why how much many does do did can could sho
 must shall will is are was were be been get got make made use used need needs help helps way ways
 thing things something anything about also more else other example examples like one ones o ta ok okay
 """.split())  # noqa: SIM905 (a word list reads better as text)
+# Nouns that name something of something else: "What were the results?" asks the results of what was asked
+# before ("What is a cluster?" names its subject). Without a subject such a question is read alone and missed:
+# "results" alone is near sports results.
+_ATTRIBUTES = frozenset("""
+result results outcome outcomes achievement achievements impact effect effects benefit benefits advantage
+advantages cost costs price budget timeline timeframe deadline deadlines duration goal goals aim aims objective
+objectives requirement requirements criteria condition conditions step steps stage stages phase phases milestone
+milestones weakness weaknesses strength strengths threat threats opportunity opportunities risk risks challenge
+challenges problem problems lesson lessons role roles task tasks activities partner partners participant
+participants member members funding funder funders source sources
+""".split())  # noqa: SIM905 (a word list reads better as text)
 MAX_SUBJECT_TERMS = 8
 CHAIN_START_TERMS = 3  # of those, kept from the end: what the chain of follow-ups began with
 # What a question asks for: "What are the weaknesses of …", "what's the minimum number of members for …" (the
@@ -115,7 +126,8 @@ def keeps_subject(text: str) -> bool:
     words = content_words(text)
     return refers_back(text) or (_POSSESSIVE.search(text) is not None and len(words) <= 2) or (
         _THAT.search(text) is not None and len(words) <= 4) or (
-        len(words) <= 1 and len(WORD.findall(text)) <= 3 and not _has_name(text))
+        len(words) <= 1 and len(WORD.findall(text)) <= 3 and not _has_name(text)) or (
+        len(words) == 1 and words[0].lower() in _ATTRIBUTES and len(WORD.findall(text)) <= 6 and not _has_name(text))
 
 
 def _has_name(text: str) -> bool:

@@ -106,6 +106,8 @@ def test_offline_follow_up_carries_the_earlier_subject(corpus_assistant: Assista
     ("2021 budget?", False), ("Is that a requirement for all clusters?", True),
     ("How do clusters contribute to that goal of regional development?", False),
     ("o iš kokių pinigų klasteriai gali būti finansuojami?", True),
+    ("What were the results?", True), ("And what are the main challenges?", True),
+    ("What were the results of InoLink?", False),
 ])
 def test_follow_up_heuristic(text: str, follow_up: bool) -> None:
     assert is_follow_up(text) is follow_up
