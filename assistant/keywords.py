@@ -51,8 +51,9 @@ def stem(word: str) -> str:
 
 # Bump when terms() (or what the index records) changes: a keyword index persisted by an earlier
 # version is built again. 3: the index records the corpus's acronyms. 4: a range of numbers ("2007-2013")
-# is its numbers. 5: a hyphenated word is also its parts.
-TERMS_VERSION = 5
+# is its numbers. 5: a hyphenated word is also its parts. 6: the index records the names the corpus writes
+# only in capitals ("InoLink", "EOCIC"), so that "inolink" typed in lower case still names its subject.
+TERMS_VERSION = 6
 
 
 def index_version(store: Store) -> str:
@@ -63,6 +64,7 @@ def index_version(store: Store) -> str:
 SUBJECT_SPREAD = 0.15  # of the chunks: a name in more (Lithuania, clusters) names no one subject
 FOCUS_SPREAD = 0.5  # of the chunks: a term in more of them is what the whole corpus is about
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_LINK = re.compile(r"(?:https?://|www\.|\S+@)\S+", re.I)
 _RANGE = re.compile(r"\d+(?:-\d+)+")  # "2007-2013" is the years 2007 and 2013, as "2007–2013" reads
 
 
@@ -168,9 +170,10 @@ def _check(c: Columns, ids: object) -> None:
 
 class KeywordIndex:
     def __init__(self, ids: list[str], columns: Columns, version: str,
-                 acronyms: dict[str, str] | None = None) -> None:
+                 acronyms: dict[str, str] | None = None, names: Iterable[str] = ()) -> None:
         self.ids, self.columns, self.version = ids, columns, version
         self.acronyms = acronyms or {}  # defined in the indexed texts: {"KETs": "Key Enabling Technologies"}
+        self.names = frozenset(names)  # words the texts write only in capitals or mixed case, lower-cased
         self.position = {cid: i for i, cid in enumerate(ids)}
 
     @classmethod
@@ -183,10 +186,17 @@ class KeywordIndex:
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG
         vocab: dict[str, int] = {}
         acronyms: dict[str, str] = {}
+        cased: set[str] = set()
+        lower: set[str] = set()
 
         def tokens(text: str) -> array[int]:
             for acronym, name in find_acronyms(text).items():
                 acronyms.setdefault(acronym, name)
+            for w in WORD.findall(_LINK.sub(" ", text)):  # "www.mita.lt" writes no name in lower case
+                if w.islower():
+                    lower.add(w)
+                elif len(w) > 2 and (w.isupper() or any(c.isupper() for c in w[1:])):
+                    cased.add(w.lower())
             return array("i", [vocab.setdefault(t, len(vocab)) for t in terms(text) or ["_empty_"]])
 
         docs = [tokens(text) for text in texts]
@@ -199,7 +209,7 @@ class KeywordIndex:
         bm25.index(Tokenized(ids=docs, vocab=vocab), show_progress=False)
         m = bm25.scores
         return cls(ids, Columns(m["data"], m["indices"], m["indptr"], int(m["num_docs"]), dict(bm25.vocab_dict)),
-                   version, acronyms)
+                   version, acronyms, cased - lower)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -210,7 +220,8 @@ class KeywordIndex:
                 np.save(tmp / f"bm25_{a}.npy", getattr(self.columns, a))
             (tmp / "bm25_vocab.json").write_text(json.dumps(self.columns.vocab))
             (tmp / "ids.json").write_text(json.dumps({"version": self.version, "ids": self.ids,
-                                                      "num_docs": self.columns.num_docs, "acronyms": self.acronyms}))
+                                                      "num_docs": self.columns.num_docs, "acronyms": self.acronyms,
+                                                      "names": sorted(self.names)}))
         except OSError:  # a full disk: leave no half-written folder behind
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -249,7 +260,7 @@ class KeywordIndex:
             log.warning("the keyword index file %s cannot be used (%s); rebuilding it from the store", current,
                         str(e) or type(e).__name__)
             return None
-        return cls(ids, columns, version, meta.get("acronyms", {}))
+        return cls(ids, columns, version, meta.get("acronyms", {}), meta.get("names", []))
 
     @classmethod
     def for_store(cls, store: Store, folder: Path) -> KeywordIndex:
@@ -290,9 +301,13 @@ class KeywordIndex:
         return [docs for _, docs in self.named_subjects(question)]
 
     def named_subjects(self, question: str) -> list[tuple[str, frozenset[str]]]:
-        """`subjects`, each with its name."""
+        """`subjects`, each with its name; a name typed in lower case ("how much did inolink cost?") counts when
+        the texts write it only in capitals or mixed case."""
         out: list[tuple[str, frozenset[str]]] = []
-        for name in names_in(question):
+        said = names_in(question)
+        typed = [w for w in WORD.findall(english_part(question))
+                 if w.islower() and w in self.names and w not in {n.lower() for n in said}]
+        for name in dict.fromkeys([*said, *typed]):
             spread = [self._chunks_with(stem(w.lower())) for w in name.split()]
             if all(spread):  # known, word by word
                 rarest = min(spread, key=len)

@@ -72,6 +72,13 @@ def test_a_subject_near_a_competence_area_is_on_the_map(corpus_assistant: Assist
     assert prepare(corpus_assistant, topic, "developing", 60).key_points
 
 
+def test_a_programme_named_in_lower_case_is_answered_with_its_own_figures(corpus_assistant: Assistant) -> None:
+    """"how long did inolink run and how much did it cost" (typed as in Slack) was answered with the ClusterFY
+    plan's staff costs, "15 000€", as if they were InoLink's: a name in lower case named no subject."""
+    ans = corpus_assistant.answer("how long did inolink run and how much did it cost")
+    assert "100 000 per cluster" in ans.answer and "15 000" not in ans.answer, ans.answer
+
+
 def test_a_question_asking_two_things_is_not_off_the_map_when_one_part_is_on_it(corpus_assistant: Assistant) -> None:
     """"where does its money come from?" alone is near currency exchange rates (an everyday subject);
     with "Who coordinates InoLink" before it the question was refused as off the map."""

@@ -109,3 +109,20 @@ def test_a_hyphenated_word_meets_its_parts_written_apart() -> None:
              "The ClusterFY partners met again in Hudiksvall."]
     index = KeywordIndex.build(["groningen", "hudiksvall"], texts, "v1")
     assert index.search("where did the ClusterFY kick-off happen?", 1)[0][0] == "groningen"
+
+
+def test_a_name_typed_in_lower_case_still_names_its_subject(tmp_path: Path) -> None:
+    """Coordinators type "inolink" in Slack; the texts write "InoLink". A word the texts write only in capitals or
+    mixed case is a name in lower case too (a link's "www.mita.lt" writes no name), and it survives a reload."""
+    texts = ["InoLink coached clusters for 100 000 per cluster.", "The staff costs of the plan are 15 000.",
+             "MITA runs the call; see www.mita.lt for the rules.", "Clusters cooperate.", "Clusters export.",
+             "Members meet.", "Members trust.", "Firms grow."]
+    ids = [f"doc{i}:c{i}" for i in range(len(texts))]
+    index = KeywordIndex.build(ids, iter(texts), "v1")
+    assert {"inolink", "mita"} <= index.names and "clusters" not in index.names
+    index.save(tmp_path / "kw")
+    loaded = KeywordIndex.load(tmp_path / "kw")
+    assert loaded is not None and loaded.names == index.names
+    for question in ("how much did inolink cost?", "How much did InoLink cost?"):
+        assert loaded.subjects(question) == [frozenset({"doc0"})], question
+    assert loaded.subjects("what do the members cost?") == []
