@@ -100,6 +100,7 @@ class SessionPlan:
 
 
 MAX_MINUTES = 480
+BREAK_EVERY, BREAK_MINUTES = 150, 15  # a break for each full 150 minutes (at most three)
 
 
 def agenda_for(minutes: int) -> list[tuple[str, int]]:
@@ -109,10 +110,17 @@ def agenda_for(minutes: int) -> list[tuple[str, int]]:
     if minutes > MAX_MINUTES:
         raise ValueError(f"a session plan covers at most {MAX_MINUTES} minutes (a working day); "
                          "split longer programmes into sessions")
-    mins = [max(3, int(minutes * share)) for _, share in AGENDA]
+    breaks = min(minutes // BREAK_EVERY, len(AGENDA) - 2)  # a long session pauses: after input, discussion...
+    working = minutes - breaks * BREAK_MINUTES
+    mins = [max(3, int(working * share)) for _, share in AGENDA]
+    while sum(mins) > working:  # three minutes at least took some from the rest: the longest block gives them
+        mins[max(range(len(mins)), key=mins.__getitem__)] -= 1
     main = max(range(len(mins)), key=mins.__getitem__)
-    mins[main] += minutes - sum(mins)  # the longest block absorbs the rounding
-    return [(name, m) for (name, _), m in zip(AGENDA, mins, strict=True)]
+    mins[main] += working - sum(mins)  # the longest block absorbs the rounding
+    blocks = [(name, m) for (name, _), m in zip(AGENDA, mins, strict=True)]
+    for i in range(breaks, 0, -1):  # after block i + 1, counting from the welcome
+        blocks.insert(i + 1, ("Break", BREAK_MINUTES))
+    return blocks
 
 
 def prepare(assistant: Assistant, topic: str, stage: Stage = "formed", minutes: int = 90) -> SessionPlan:
@@ -152,7 +160,10 @@ def prepare(assistant: Assistant, topic: str, stage: Stage = "formed", minutes: 
     exercise_minutes = dict(agenda)["Exercise"]
     exercise = (f"In groups of three to five ({exercise_minutes} minutes): pick one key point above, write down "
                 f"one action for {focus}, who in the cluster leads it, what it needs and the first milestone. "
-                "Each group presents its action in one minute; the cluster chooses which to start.")
+                "Each group presents its action in one minute; the cluster chooses which to start."
+                if exercise_minutes >= 10 else  # no time for groups to form and present
+                f"Alone or in pairs ({exercise_minutes} minutes): pick one key point above and write down one "
+                f"action for {focus}, who in the cluster leads it and the first milestone.")
     plan = SessionPlan(topic, stage, minutes, objectives, agenda, key_points, discussion, exercise, reading)
     if assistant.settings.llm != "extractive":
         _improve_with_model(assistant, plan)

@@ -196,6 +196,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_prepare(args: argparse.Namespace) -> int:
     from cluster_assistant.assistant.mentor_plans import prepare
 
+    if args.out and args.out.is_dir():  # before the plan is made: it would be lost
+        raise CliError(f"--out {args.out} is a folder: name a file, e.g. {args.out / 'plan.md'}", EXIT_USAGE)
     try:
         plan = prepare(_assistant(args), " ".join(args.topic), args.stage, args.minutes).to_markdown()
     except ValueError as e:  # too short, empty topic, nothing in the corpus

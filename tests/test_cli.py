@@ -42,6 +42,8 @@ def test_prepare_writes_a_plan(corpus_assistant: Assistant, tmp_path: Path) -> N
     assert "## Agenda" in plan.read_text()
     bad = run(corpus_assistant, "prepare", "member engagement", "--minutes", "5")
     assert bad.returncode == 2 and "at least" in bad.stderr
+    folder = run(corpus_assistant, "prepare", "member engagement", "--out", str(tmp_path))
+    assert folder.returncode == 2 and "is a folder: name a file" in folder.stderr and "Errno" not in folder.stderr
 
 
 def test_gaps_report(corpus_assistant: Assistant) -> None:

@@ -8,11 +8,21 @@ from cluster_assistant.assistant.mentor_plans import agenda_for, as_sentence, pr
 from cluster_assistant.assistant.pipeline import Assistant
 
 
-@pytest.mark.parametrize("minutes", [15, 45, 60, 90, 120, 181])
+@pytest.mark.parametrize("minutes", [15, 16, 19, 45, 60, 90, 120, 149, 150, 181, 240, 300, 480])
 def test_agenda_adds_up_to_the_length_asked(minutes: int) -> None:
     agenda = agenda_for(minutes)
     assert sum(m for _, m in agenda) == minutes
-    assert all(m >= 1 for _, m in agenda)
+    assert all(m >= 3 for _, m in agenda), agenda  # 16 minutes gave the input block 2
+    # A long session pauses, once for each full 150 minutes: a day of 480 had none.
+    assert sum(name == "Break" for name, _ in agenda) == min(minutes // 150, 3), agenda
+    assert agenda[0][0] != "Break" and agenda[-1][0] != "Break"
+
+
+def test_a_short_session_has_no_group_presentations(corpus_assistant: Assistant) -> None:
+    """Seven minutes of exercise left no time for groups to form and each to present for a minute."""
+    short = prepare(corpus_assistant, "member engagement", "formed", 30)
+    assert dict(short.agenda)["Exercise"] < 10 and short.exercise.startswith("Alone or in pairs"), short.exercise
+    assert prepare(corpus_assistant, "member engagement", "formed", 90).exercise.startswith("In groups")
 
 
 def test_too_short_a_session_is_refused() -> None:
