@@ -67,6 +67,12 @@ def render(gaps: list[TopicGap], examples: int = 5, min_relevance: float = 0.25)
     for g in sorted(gaps, key=lambda g: g.chunks):
         lines.append(f"| {g.label} | {len(g.documents)} | {g.chunks} | {g.chunks / total:.0%} | {g.asked} "
                      f"| {len(g.failed)} | {'**yes**' if g.thin else 'no'} |")
+    lines += ["", "A chunk counts toward each topic it is tagged with, so the chunks add up to more than the index "
+              "holds. A topic is thin with one document or none, fewer than 5 chunks, or more than half of its "
+              f"questions failed (refused, or answered within {LOW_CONFIDENCE_MARGIN} of the refusal threshold). "
+              "Questions off the map (the weather) have no topic and are not counted."]
+    if not any(g.failed for g in gaps):
+        lines += ["", "No question has failed so far."]
     heads = {"not covered": "not covered by the corpus (a real gap: add documents)",
              "near miss": "refused, but close passages exist (a possible false refusal: check the wording or the "
                           "Lithuanian glossary before adding documents)",

@@ -33,6 +33,8 @@ def test_thin_topic_and_failed_questions_show(tmp_path: Path) -> None:
     assert gaps["communication"].chunks < gaps["funding"].chunks
     report = render(list(gaps.values()))
     assert "| Communication & marketing |" in report and "**yes**" in report
+    assert "A topic is thin with" in report and "No question has failed" not in report  # the columns explained
+    assert "No question has failed so far." in render([type(g)(g.id, g.label) for g in gaps.values()])
     failed = [q["question"] for g in gaps.values() for q in g.failed]
     assert "How should our cluster use social media marketing?" in failed
     assert "What EU funds finance cluster projects?" not in failed
