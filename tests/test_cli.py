@@ -67,8 +67,9 @@ def test_eval_gate_fails_on_a_regression(corpus_assistant: Assistant, tmp_path: 
 def test_eval_of_chat_follow_ups(corpus_assistant: Assistant, tmp_path: Path) -> None:
     """`eval --conversations` types the shipped conversations into a chat and gates on their baseline."""
     impossible = tmp_path / "baseline.json"
+    # Below no repeats at all: the first three conversations may well score 1.0 on everything else.
     impossible.write_text(json.dumps({"overall": {"key_fact_recall": 1.0, "follow_ups_read_with_subject": 1.0,
-                                                  "new_questions_read_alone": 1.0, "repeated": 0, "refused": 0}}))
+                                                  "new_questions_read_alone": 1.0, "repeated": -1, "refused": 0}}))
     out = run(corpus_assistant, "eval", "--conversations", "--limit", "3", "--out", str(tmp_path / "out"),
               "--baseline", str(impossible))
     assert out.returncode == 1 and "follow-ups got worse" in out.stderr, out.stderr
