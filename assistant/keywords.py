@@ -208,8 +208,11 @@ class KeywordIndex:
         bm25 = bm25s.BM25()
         bm25.index(Tokenized(ids=docs, vocab=vocab), show_progress=False)
         m = bm25.scores
+        from .spelling import is_english_word  # it imports this module
+
+        names = {w for w in cased - lower if not is_english_word(w)}  # "NUTS 2" makes no name of "nuts"
         return cls(ids, Columns(m["data"], m["indices"], m["indptr"], int(m["num_docs"]), dict(bm25.vocab_dict)),
-                   version, acronyms, cased - lower)
+                   version, acronyms, names)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -255,12 +258,15 @@ class KeywordIndex:
             data, indices, indptr = arrays
             columns = Columns(data, indices, indptr, int(meta["num_docs"]), vocab)
             ids, version = meta["ids"], str(meta["version"])
+            names = meta.get("names", [])
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise ValueError("the names are no list of words")
             _check(columns, ids)
         except (OSError, ValueError, KeyError, EOFError, TypeError) as e:  # EOFError: "No data left in file"
             log.warning("the keyword index file %s cannot be used (%s); rebuilding it from the store", current,
                         str(e) or type(e).__name__)
             return None
-        return cls(ids, columns, version, meta.get("acronyms", {}), meta.get("names", []))
+        return cls(ids, columns, version, meta.get("acronyms", {}), names)
 
     @classmethod
     def for_store(cls, store: Store, folder: Path) -> KeywordIndex:
@@ -305,8 +311,10 @@ class KeywordIndex:
         the texts write it only in capitals or mixed case."""
         out: list[tuple[str, frozenset[str]]] = []
         said = names_in(question)
-        typed = [w for w in WORD.findall(english_part(question))
-                 if w.islower() and w in self.names and w not in {n.lower() for n in said}]
+        # In lower case, or capitalised as the first word ("Inolink budget?", as a phone types it).
+        typed = [w.lower() for w in WORD.findall(english_part(question))
+                 if (w.islower() or w[1:].islower()) and w.lower() in self.names
+                 and w.lower() not in {n.lower() for n in said}]
         for name in dict.fromkeys([*said, *typed]):
             spread = [self._chunks_with(stem(w.lower())) for w in name.split()]
             if all(spread):  # known, word by word

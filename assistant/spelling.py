@@ -64,6 +64,12 @@ def _dictionary() -> Any:
     return SpellChecker(distance=1)
 
 
+def is_english_word(word: str) -> bool:
+    """Is `word` (lower case) in the English dictionary: "nuts" and "pest", which a corpus may also write as
+    acronyms ("NUTS 2 regions"), are everyday words, not names."""
+    return word in _dictionary()
+
+
 def corrected(question: str, spread: Callable[[str], int]) -> str:
     """`question` with its misspelt words replaced. `spread(term)`: how many chunks hold an indexed term
     (0 for none), as `KeywordIndex.chunks_holding` counts. Lithuanian questions are not for this."""
