@@ -19,7 +19,7 @@ from .answering.extractive import points_back
 from .answering.model import failure_notice, format_sources, generate
 from .answering.render import citation_for, unlinked
 from .keywords import terms
-from .language import english_terms, expand
+from .language import english_part, english_terms, expand, untranslated
 from .prompts import load_prompt
 from .schema import Answer, Citation
 from .text import BULLET, MARKER, clip, squash, strip_markers
@@ -134,7 +134,8 @@ def prepare(assistant: Assistant, topic: str, stage: Stage = "formed", minutes: 
         raise ValueError(f"the knowledge base has nothing on {topic!r}; try a broader topic")
     focus = STAGE_FOCUS[stage]
     # The angles are English: a Lithuanian topic ("eksportas") is asked about in its English words.
-    subject = english_terms(topic) or topic
+    # Words it cannot translate stay: "braškių eksportas" is about strawberries, not export at large.
+    subject = " ".join(dict.fromkeys([*english_terms(topic).split(), *untranslated(expand(topic))])) or topic
     # Longer answers than a question gets: eight points need a pool that holds more than four answers'
     # best three sentences each, or points off the topic fill the plan.
     answers: list[Answer] = [assistant.answer(a.format(topic=subject, focus=focus),
@@ -231,7 +232,8 @@ def _rank(assistant: Assistant, points: list[_Point], topic: str, focus: str) ->
     on_topic = vectors @ np.asarray(embed.embed_query(topic))
     score = on_topic + STAGE_WEIGHT * (vectors @ np.asarray(embed.embed_query(focus)))
     keywords, words, _ = assistant.derived()
-    about = topic_head(topic, keywords.focus(terms(topic)))
+    english = english_part(topic)  # the head of "export | eksportas" is "export"
+    about = topic_head(english, keywords.focus(terms(english)))
     texts = [set(terms(strip_markers(p.text))) for p in points]
     vocab = sorted(set().union(*texts))
     near = words.matches(about, vocab).max(axis=0) > 0 if about and vocab else np.zeros(len(vocab), dtype=bool)
@@ -260,8 +262,8 @@ def topic_head(topic: str, focus: frozenset[str]) -> list[str]:
 def _renumbered(points: list[_Point], chunks: dict[str, Document]) -> tuple[list[KeyPoint], list[Citation]]:
     """Key points with one numbering across them, and the reading list: exactly the places (a document's page
     or section) they cite, one entry each, quoting the first point that cites it in its source's own words. A
-    point not found verbatim in its source (a list item shown after its intro) gives its entry no quote: the
-    answer's quote of that place may be a sentence the plan does not show."""
+    point not found verbatim in its source (a list item shown after its intro) is quoted by its answer's quote
+    of the place when that is part of the point, else not at all: it may be a sentence the plan does not show."""
     reading: list[Citation] = []
     number: dict[tuple[str, str], int] = {}
     key_points = []
@@ -273,7 +275,10 @@ def _renumbered(points: list[_Point], chunks: dict[str, Document]) -> tuple[list
             if where not in number:
                 number[where] = len(reading) + 1
                 own = _source_sentence(p.quote, _text(chunks, c.chunk_id))
-                reading.append(replace(c, n=number[where], quote=own or ""))
+                # Else the answer's quote of that place, if it is part of the point (the item of "The specific
+                # objectives are: to promote…"); another sentence of the place would back nothing shown.
+                part = set(terms(unlinked(c.quote))) <= set(terms(p.quote))
+                reading.append(replace(c, n=number[where], quote=own or (c.quote if part else "")))
             local[cited.n] = number[where]
         text = _SAME_MARKER.sub(r"\1", _renumber(p.text, local))  # two chunks of one page: "[1] [1]" reads "[1]"
         key_points.append(KeyPoint(text, list({local[c.n]: reading[local[c.n] - 1] for c in p.sources}.values())))
