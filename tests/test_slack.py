@@ -300,6 +300,29 @@ def test_a_follow_up_in_a_long_thread_reads_the_thread_to_its_end(make_app: Call
     assert len(pages) == 2 and pages[1].body.get("cursor") == "100"
 
 
+def test_a_thread_too_long_to_read_goes_on_from_what_the_bot_saved(make_app: Callable[..., App],
+                                                                   fake_slack: FakeSlack, tmp_path: Path) -> None:
+    """Past 1,000 messages the thread is read only in part, and its part ends long ago: the question the bot
+    saved when it last answered in the thread is newer than anything read."""
+    app = make_app()
+    root = "1700000500.000001"
+    ours = {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": "answer\nSources: [1] T", "thread_ts": root}
+    thread = [{"user": "U0000001", "text": f"<@{BOT_USER_ID}> What is InoLink?", "ts": root, "thread_ts": root},
+              {**ours, "ts": "1700000500.000002"}]
+    for i in range(600):
+        thread += [{"user": "U0000001", "text": "why?", "ts": f"1700000500.{1000 + 2 * i:06d}", "thread_ts": root},
+                   {**ours, "ts": f"1700000500.{1001 + 2 * i:06d}"}]
+    fake_slack.replies[("C0000001", root)] = thread
+    dispatch(app, mention(QUESTION, ts="1700000500.009000", thread_ts=root)[0])  # answered, and saved
+    fake_slack.wait_for("chat.postMessage")
+    fake_slack.wait_for("reactions.remove")
+    dispatch(app, mention("who funds it?", ts="1700000500.009100", thread_ts=root)[0])
+    fake_slack.wait_for("chat.postMessage", n=2)
+    asked = store(tmp_path).questions()[-1]["question"]
+    assert "INOKLASTER" in asked and "InoLink" not in asked, asked
+    assert len(fake_slack.calls_to("conversations.replies")) == 20  # 10 pages for each of the two turns
+
+
 def test_when_the_thread_cannot_be_read_the_last_reading_is_the_subject(make_app: Callable[..., App],
                                                                         fake_slack: FakeSlack,
                                                                         tmp_path: Path) -> None:
@@ -671,7 +694,8 @@ def _shows(question: str, text: str = "answer\nSources: [1] T") -> dict[str, Any
 
 
 def test_previous_question_skips_refusals_cut_questions_and_pairs_answers_in_order() -> None:
-    """The review's cases: a refused reading, a reading the block cut short, two questions before one answer."""
+    """The reviews' cases: a refused reading, a reading the block cut short, two questions before one answer,
+    chatter and questions that got no answer."""
     from cluster_assistant.bots.slack.blocks import fallback_text
 
     kw = {"bot_user_id": BOT_USER_ID, "bot_id": BOT_ID}
@@ -699,6 +723,17 @@ def test_previous_question_skips_refusals_cut_questions_and_pairs_answers_in_ord
     both[3] = {**_shows("and what about staff costs? (about: INOKLASTER)"), "ts": "1.000006"}
     assert previous_question(first + both, current_ts="1.000009", **kw) == (
         "and what about staff costs? (about: INOKLASTER)")
+    # People chat in a thread, and a question turned away privately (too long) gets no answer: an answer that
+    # shows no reading answered the latest message, not the oldest unanswered one.
+    chatter = [{"user": "U2", "text": "Team, our export plan is due Friday", "ts": "1.000001"},
+               {"user": "U3", "text": "ok, I'll draft it", "ts": "1.000002"},
+               {"user": "U2", "text": f"<@{BOT_USER_ID}> What is INOKLASTER?", "ts": "1.000003"},
+               {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": "answer\nSources: [1] T", "ts": "1.000004"}]
+    assert previous_question(chatter, current_ts="1.000009", **kw) == "What is INOKLASTER?"
+    turned_away = [*first, {"user": "U1", "text": "x " * 1500, "ts": "1.000003"},
+                   {"user": "U1", "text": "What is InoLink?", "ts": "1.000004"},
+                   {"user": BOT_USER_ID, "bot_id": BOT_ID, "text": "answer\nSources: [1] T", "ts": "1.000005"}]
+    assert previous_question(turned_away, current_ts="1.000009", **kw) == "What is InoLink?"
 
 
 def test_follow_up_in_a_direct_message_thread(make_app: Callable[..., App], fake_slack: FakeSlack,

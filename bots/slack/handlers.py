@@ -140,9 +140,9 @@ class SlackBot:
                 "Please wait a moment and ask again.")
 
     @staticmethod
-    def _thread(client: WebClient, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+    def _thread(client: WebClient, channel: str, thread_ts: str) -> tuple[list[dict[str, Any]], bool]:
         """A thread's messages, page by page: a page holds the oldest 100, and a follow-up continues from the
-        latest answers (up to THREAD_PAGES pages; each message once, by its ts)."""
+        latest answers (up to THREAD_PAGES pages; each message once, by its ts); and whether that was all."""
         by_ts: dict[str, dict[str, Any]] = {}
         cursor: str | None = None
         for _ in range(THREAD_PAGES):
@@ -153,20 +153,22 @@ class SlackBot:
             cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 break
-        return list(by_ts.values())
+        return list(by_ts.values()), cursor is None
 
     def _context_question(self, client: WebClient, context: BoltContext, channel: str, thread_ts: str,
                           ts: str) -> tuple[str | None, frozenset[str]]:
         """The question a follow-up continues, and the sentences the bot already showed in the thread
         (a follow-up brings what is new, as in `cluster-assistant chat`)."""
         try:
-            messages = self._thread(client, channel, thread_ts)
+            messages, whole = self._thread(client, channel, thread_ts)
         except API_ERRORS as e:
             log.warning("conversations.replies failed: %s", api_error(e))
-            messages = []
+            messages, whole = [], False
+        saved = self.state.thread_question(channel, thread_ts)
         prev = previous_question(messages, current_ts=ts, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
-        return prev or self.state.thread_question(channel, thread_ts), shown_in_thread(messages, context.bot_user_id,
-                                                                                        context.bot_id)
+        # A thread read only in part (over THREAD_PAGES pages) ends long before now: what the bot saved is newer.
+        return (prev if whole else saved or prev) or saved, shown_in_thread(messages, context.bot_user_id,
+                                                                            context.bot_id)
 
     # --- events ---
 

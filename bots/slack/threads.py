@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,30 +37,35 @@ def previous_question(messages: Sequence[dict[str, Any]], *, current_ts: str, bo
                       bot_id: str | None) -> str | None:
     """The question a follow-up continues, from a `conversations.replies` thread.
 
-    Walks the thread up to the current message; each of our replies answers the oldest question not yet
-    answered (two people may ask before the first answer is posted). An answered question becomes the base
-    unless it keeps the subject ("who funds it?", "Why?": then the base stays). When our answer shows the
-    question as it was read ("who funds it? (about: INOKLASTER)"), that is the base, as `cluster-assistant
-    chat` carries on from the last question as it read it. A refused question is no base (chat skips it too).
-    If the bot never replied in the thread (a mention inside someone else's thread), the thread's
-    first message is the context. None when nothing fits."""
+    Walks the thread up to the current message. Our answer that shows the question as it read it ("who funds
+    it? (about: INOKLASTER)") makes that the base, as `cluster-assistant chat` carries on from the last question
+    as it read it; the message it answered is the one that reading starts with, so another one asked meanwhile
+    stays open (two people asking before the first answer is posted). Our answer that shows no reading answered
+    the latest open message (people chat in threads, and a question turned away privately gets no answer): it
+    becomes the base unless it keeps the subject ("who funds it?", "Why?": then the base stays). A refused
+    question is no base (chat skips it too). If the bot never replied in the thread (a mention inside someone
+    else's thread), the thread's first message is the context. None when nothing fits."""
     base: str | None = None
-    pending: deque[str] = deque()
+    pending: list[str] = []  # people's messages since our last answer
     parent: str | None = None
     current = _ts({"ts": current_ts})
     for m in sorted((m for m in messages if isinstance(m, dict)), key=_ts):
         if _ts(m) >= current:
             break
         if _ours(m, bot_user_id, bot_id):
-            asked = pending.popleft() if pending else None
-            if _fallback(m)[0].startswith(REFUSED_TEXT):
-                continue  # nothing was answered to carry on from
             read_as = answered_question(m)  # a follow-up our answer shows as it read it: what chat carries on from
+            refused = _fallback(m)[0].startswith(REFUSED_TEXT)
             if read_as is not None:
-                base = read_as
+                asked = next((p for p in pending if _folded(read_as).startswith(_folded(p))), None)
+                pending = [p for p in pending if p is not asked] if asked is not None else []
+                if not refused:
+                    base = read_as
+                continue
+            asked = pending[-1] if pending else None
+            pending = []
             # "Eligible costs?" is read with the base, but names what later turns are about: it becomes the base;
             # "who funds it?" points back and leaves the base as it was.
-            elif asked is not None and (base is None or not keeps_subject(asked)):
+            if not refused and asked is not None and (base is None or not keeps_subject(asked)):
                 base = asked
         elif not m.get("bot_id") and m.get("subtype") in ANSWERED_SUBTYPES:
             text = slack_to_plain(str(m.get("text") or ""), bot_user_id)
@@ -70,6 +74,10 @@ def previous_question(messages: Sequence[dict[str, Any]], *, current_ts: str, bo
                 if parent is None:
                     parent = text
     return base or parent
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).lower()
 
 
 def shown_in_thread(messages: Sequence[dict[str, Any]], bot_user_id: str | None, bot_id: str | None) -> frozenset[str]:
