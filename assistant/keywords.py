@@ -20,6 +20,7 @@ import numpy as np
 
 from .acronyms import find_acronyms
 from .chunking import doc_id_of, indexed_text
+from .english_words import is_english_word
 from .language import english_part, is_lithuanian
 from .text import WORD
 
@@ -208,8 +209,6 @@ class KeywordIndex:
         bm25 = bm25s.BM25()
         bm25.index(Tokenized(ids=docs, vocab=vocab), show_progress=False)
         m = bm25.scores
-        from .spelling import is_english_word  # it imports this module
-
         names = {w for w in cased - lower if not is_english_word(w)}  # "NUTS 2" makes no name of "nuts"
         return cls(ids, Columns(m["data"], m["indices"], m["indptr"], int(m["num_docs"]), dict(bm25.vocab_dict)),
                    version, acronyms, names)

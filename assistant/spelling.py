@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
 
+from .english_words import dictionary
 from .keywords import STOPWORDS, stem
 from .safe_yaml import load_shipped
 from .settings import shipped
@@ -55,21 +55,6 @@ def _abbreviations() -> dict[str, str]:
     return {str(k) if str(k).isupper() else str(k).lower(): str(v) for k, v in data.items()}
 
 
-@lru_cache(maxsize=1)
-def _dictionary() -> Any:
-    try:
-        from spellchecker import SpellChecker
-    except ImportError as e:  # a dependency of the project: only a broken install lacks it
-        raise RuntimeError("pyspellchecker is missing: pip install pyspellchecker") from e
-    return SpellChecker(distance=1)
-
-
-def is_english_word(word: str) -> bool:
-    """Is `word` (lower case) in the English dictionary: "nuts" and "pest", which a corpus may also write as
-    acronyms ("NUTS 2 regions"), are everyday words, not names."""
-    return word in _dictionary()
-
-
 def corrected(question: str, spread: Callable[[str], int]) -> str:
     """`question` with its misspelt words replaced. `spread(term)`: how many chunks hold an indexed term
     (0 for none), as `KeywordIndex.chunks_holding` counts. Lithuanian questions are not for this."""
@@ -77,7 +62,7 @@ def corrected(question: str, spread: Callable[[str], int]) -> str:
         word = m.group()
         if len(word) < SHORTEST or word in STOPWORDS or spread(stem(word)) > 0:
             return word
-        english = _dictionary()
+        english = dictionary()
         if word in english:
             return word
         held = {s: spread(stem(s)) for s in english.edit_distance_1(word)
