@@ -98,6 +98,11 @@ class ChatTurn:
     standalone: str     # what was retrieved and answered
     answer: Answer
 
+    @property
+    def rewritten(self) -> bool:
+        """Was the question read otherwise than typed (a follow-up, with the earlier subject)?"""
+        return self.standalone != clean_question(self.asked, len(self.asked))
+
 
 def content_words(text: str) -> list[str]:
     """Words that carry the subject, in order, each once, as written."""

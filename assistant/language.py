@@ -125,13 +125,6 @@ def expand(question: str) -> str:
     return " ".join(dict.fromkeys([*names, *" ".join(english).split()])) + SEPARATOR + question
 
 
-def english_terms(text: str) -> str:
-    """The English words of a Lithuanian text's terms and names ("eksportas" -> "export"); "" when the text is
-    not Lithuanian or the glossary knows none of its words."""
-    head, sep, _ = expand(text).partition(SEPARATOR)
-    return head.strip() if sep else ""
-
-
 def untranslated(search: str) -> list[str]:
     """The content words of an expanded Lithuanian question that the glossary could not translate:
     a question about strawberries is not covered just because its word for "clusters" is."""

@@ -19,7 +19,7 @@ from .answering.extractive import points_back
 from .answering.model import failure_notice, format_sources, generate
 from .answering.render import citation_for, unlinked
 from .keywords import terms
-from .language import english_part, english_terms, expand, untranslated
+from .language import english_part, expand, untranslated
 from .prompts import load_prompt
 from .schema import Answer, Citation
 from .text import BULLET, MARKER, clip, squash, strip_markers
@@ -135,7 +135,8 @@ def prepare(assistant: Assistant, topic: str, stage: Stage = "formed", minutes: 
     focus = STAGE_FOCUS[stage]
     # The angles are English: a Lithuanian topic ("eksportas") is asked about in its English words.
     # Words it cannot translate stay: "braškių eksportas" is about strawberries, not export at large.
-    subject = " ".join(dict.fromkeys([*english_terms(topic).split(), *untranslated(expand(topic))])) or topic
+    search = expand(topic)
+    subject = " ".join(dict.fromkeys([*english_part(search).split(), *untranslated(search)])) or topic
     # Longer answers than a question gets: eight points need a pool that holds more than four answers'
     # best three sentences each, or points off the topic fill the plan.
     answers: list[Answer] = [assistant.answer(a.format(topic=subject, focus=focus),

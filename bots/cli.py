@@ -19,6 +19,7 @@ from cluster_assistant.assistant.source_doc import printable
 from cluster_assistant.assistant.text import clip
 
 if TYPE_CHECKING:
+    from cluster_assistant.assistant.conversation import Conversation
     from cluster_assistant.assistant.pipeline import AnswerStream, Assistant
     from cluster_assistant.assistant.schema import Answer
     from cluster_assistant.assistant.settings import Settings
@@ -135,10 +136,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_streamed(run: AnswerStream, asked: str | None = None) -> Answer:
-    """Print the answer as it arrives, then its sources; re-print it if the citation check changed it. In a chat
-    (`asked`: what was typed), a follow-up's reading ("who funds it? (about: INOKLASTER)") is shown, as Slack
-    shows it: a reader can see what "it" was taken to be."""
+def _print_streamed(run: AnswerStream, chat: Conversation | None = None) -> Answer:
+    """Print the answer as it arrives, then its sources; re-print it if the citation check changed it. In a
+    `chat`, a follow-up's reading ("who funds it? (about: INOKLASTER)") is shown, as Slack shows it: a reader can
+    see what "it" was taken to be."""
     streamed = False
     for piece in run:
         if not streamed and not run.answer_ready:
@@ -150,7 +151,7 @@ def _print_streamed(run: AnswerStream, asked: str | None = None) -> Answer:
     if ans.provider != "extractive" or run.changed:
         print("---- checked answer ----")
         print(ans.answer)
-    if asked is not None and " ".join(ans.question.split()) != " ".join(asked.split()):
+    if chat is not None and chat.history and chat.history[-1].answer is ans and chat.history[-1].rewritten:
         print(f"(read as: {ans.question})")
     print(format_answer(ans, with_text=False))
     return ans
@@ -179,7 +180,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             print(conv.handle(line))
             continue
         try:
-            ans = _print_streamed(conv.stream(line), asked=line)
+            ans = _print_streamed(conv.stream(line), chat=conv)
         except BadQuestion as e:
             print(f"error: {e}")
             continue

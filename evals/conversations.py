@@ -19,7 +19,7 @@ from typing import Any
 
 from cluster_assistant.assistant.answering.render import shown_sentences
 from cluster_assistant.assistant.conversation import Conversation
-from cluster_assistant.assistant.pipeline import Assistant, clean_question
+from cluster_assistant.assistant.pipeline import Assistant
 from cluster_assistant.assistant.settings import shipped
 from cluster_assistant.evals import metrics as m
 from cluster_assistant.evals.runner import DatasetError, held_out, read_list
@@ -115,7 +115,7 @@ def score(d: Dialogue, assistant: Assistant) -> DialogueResult:
         standalone_recall=m.key_fact_recall(pending, "" if alone.refused else alone.answer) if pending else None,
         shown_before=[f for f in d.key_facts if f not in pending],
         repeated=sum(s in earlier for s in said) / len(said) if said else 0.0,
-        carried_over=read_as != clean_question(d.turns[-1], assistant.settings.max_question_chars),
+        carried_over=chat.history[-1].rewritten,
         missing_facts=[f for f in pending if not m.fact_present(f, text)])
 
 

@@ -167,8 +167,8 @@ class SlackBot:
         saved = self.state.thread_question(channel, thread_ts)
         prev = previous_question(messages, current_ts=ts, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
         # A thread read only in part (over THREAD_PAGES pages) ends long before now: what the bot saved is newer.
-        return (prev if whole else saved or prev) or saved, shown_in_thread(messages, context.bot_user_id,
-                                                                            context.bot_id)
+        question = (prev or saved) if whole else (saved or prev)
+        return question, shown_in_thread(messages, context.bot_user_id, context.bot_id)
 
     # --- events ---
 

@@ -6,7 +6,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-from cluster_assistant.assistant.answering.render import shown_sentences
+from cluster_assistant.assistant.answering.render import folded, shown_sentences
 from cluster_assistant.assistant.conversation import keeps_subject
 
 from .blocks import REFUSED_TEXT, answered_question, slack_to_plain
@@ -56,7 +56,7 @@ def previous_question(messages: Sequence[dict[str, Any]], *, current_ts: str, bo
             read_as = answered_question(m)  # a follow-up our answer shows as it read it: what chat carries on from
             refused = _fallback(m)[0].startswith(REFUSED_TEXT)
             if read_as is not None:
-                asked = next((p for p in pending if _folded(read_as).startswith(_folded(p))), None)
+                asked = next((p for p in pending if folded(read_as).startswith(folded(p))), None)
                 pending = [p for p in pending if p is not asked] if asked is not None else []
                 if not refused:
                     base = read_as
@@ -74,10 +74,6 @@ def previous_question(messages: Sequence[dict[str, Any]], *, current_ts: str, bo
                 if parent is None:
                     parent = text
     return base or parent
-
-
-def _folded(text: str) -> str:
-    return " ".join(text.split()).lower()
 
 
 def shown_in_thread(messages: Sequence[dict[str, Any]], bot_user_id: str | None, bot_id: str | None) -> frozenset[str]:
