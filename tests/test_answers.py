@@ -1045,6 +1045,31 @@ def test_a_list_cut_by_a_chunk_boundary_is_read_to_its_end(corpus_assistant: Ass
 
 # --- issue 16, step 4: the lead answers, then the answer stops ----------------------------------------
 
+def test_a_count_question_opens_with_the_unit_that_counts_what_is_asked() -> None:
+    """"Roughly how many clusters are there?" opened with "…an average of 13 members, the largest clusters
+    comprise 30 members", nearer the question than "Around 50 clusters operate in Lithuania". A figure counts
+    the word right after it, in the same clause and not across "of" or "per"."""
+    import numpy as np
+    from cluster_assistant.assistant.answering.asking import counted, counts
+
+    assert counted("Roughly how many clusters are there in the country, and where is a register?") == ["clusters"]
+    assert counted("How many cluster stars does Lithuania have?") == ["stars"]
+    assert counted("What is the minimum number of members a group needs?") == ["members"]
+    assert counted("Kiek Lietuvoje yra klasterių?") == [] and counted("How much does it cost?") == []
+    assert counts(["clusters"], "• Around 50 clusters operate in Lithuania (registered at www.klaster.lt).")
+    assert counts(["stars"], "Various regions have 20 or fewer cluster stars – among them Sweden.")
+    assert not counts(["clusters"], "With an average of 13 members, the largest clusters comprise 30 members.")
+    assert not counts(["clusters"], "Around 1/3 of clusters engage in intersectoral activities.")
+    assert not counts(["projects"], "The Call budget is up to 25 thousand € per project.")
+    assert not counts(["clusters"], "It brings them together at four European Cluster Policy Forum events.")
+
+    q, far = np.eye(8)[0], 0.8 * np.eye(8)[0] + 0.6 * np.eye(8)[1]
+    lines = ["Most clusters here are young and small, with an average of 13 members, the largest clusters have 30.",
+             "Founded in 2010, some 50 clusters now operate in the country."]
+    answer = _compose_lines(lines, "Roughly how many clusters are there?", 120, vectors=[q, far], page=None)
+    assert answer.startswith("Founded in 2010, some 50 clusters"), answer
+
+
 def test_the_best_unit_leads_even_when_the_document_puts_it_last() -> None:
     import numpy as np
 

@@ -129,6 +129,53 @@ def answer_type_matches(asked: tuple[bool, bool], text: str) -> tuple[bool, bool
     return number and bool(figure), names and len(_NAME.findall(text, 1)) >= 2
 
 
+# "How many clusters operate in Latvia?", "the minimum number of members": what is counted. The noun is the
+# last plural of the few words that follow, before a function word ("how many cluster stars does…": stars).
+_COUNTED_THING = re.compile(r"\b(?:how\s+many|number\s+of)\s+((?:[a-z][\w-]*\s*){1,3})", re.I)
+_NUMBER_WORDS = frozenset({"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                           "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "hundred", "dozen"})
+_TOKEN = re.compile(r"\w[\w/.,-]*\w|\w")
+_CLAUSE_BREAK = re.compile(r"[,;:()–—]\s|\s[–—]\s|[;:()]")
+COUNT_REACH = 4  # words: "20 or fewer cluster stars", "50 clusters", "5 members"
+
+
+def counted(question: str) -> list[str]:
+    """The words for the things a question asks to count, as asked ("How many clusters…" and "how many
+    members": clusters, members). A glossary-expanded Lithuanian question is a bag of terms: none."""
+    if english_part(question) != question:
+        return []
+    out = []
+    for m in _COUNTED_THING.finditer(question):
+        words = []
+        for w in m.group(1).split():
+            if w.lower() in STOPWORDS:
+                break
+            words.append(w.lower())
+        plural = [w for w in words if w.endswith("s") and not w.endswith("ss")]
+        if words:
+            out.append(plural[-1] if plural else words[0])
+    return list(dict.fromkeys(out))
+
+
+def counts(things: list[str], text: str) -> bool:
+    """Does the unit give a count of one of `things`: a figure followed by the thing within a few words of
+    the same clause ("Around 50 clusters operate…"; not "13 members, the largest clusters…"), not across
+    "of" or "per" ("1/3 of clusters" is a share, "25 thousand € per project" a sum)?"""
+    if not things:
+        return False
+    for clause in _CLAUSE_BREAK.split(BULLET.sub("", text).lower()):
+        tokens = _TOKEN.findall(clause)
+        for i, tok in enumerate(tokens):
+            if not (tok[0].isdigit() and "/" not in tok) and tok not in _NUMBER_WORDS:
+                continue
+            for w in tokens[i + 1:i + 1 + COUNT_REACH]:
+                if w in ("of", "per"):
+                    break
+                if w in things:  # as asked: "4 European Cluster Policy Forum events" counts no clusters
+                    return True
+    return False
+
+
 def budget_for(question: str, word_budget: int) -> int:
     """Lists need room; a number or a name does not."""
     if _FACT_QUESTION.search(question):

@@ -179,12 +179,16 @@ class Composer:
 
     def lead(self, ranked: list[Candidate]) -> Candidate | None:
         """Of the best few, the one that answers on its own. It is prose, unless a list is what was asked
-        for; the list the question names is the answer, before any sentence about it."""
+        for; the list the question names is the answer, before any sentence about it; for a count, the unit
+        that gives it."""
         leads = [c for c in ranked if self.wants_list or self.can_lead(c)] or ranked
         if self.named_in:
             leads = [c for c in leads if c.named] or leads
         leads = [c for c in leads if self.on_focus(c)] or leads
-        return max(leads[:LEAD_POOL], key=lambda c: c.own) if leads else None
+        # "How many clusters…?": the unit that gives the count leads ("Around 50 clusters operate…").
+        leads = leads[:LEAD_POOL]
+        leads = [c for c in leads if c.features["counts"]] or leads
+        return max(leads, key=lambda c: c.own) if leads else None
 
     def on_focus(self, c: Candidate) -> bool:
         """May the unit be shown, as far as the question's focus goes? A list item shown in answer to a

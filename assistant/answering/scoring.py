@@ -16,7 +16,7 @@ import numpy as np
 from ..keywords import terms
 from ..text import is_heading, is_list_item
 from ..word_vectors import WordVectors
-from .asking import NUMBER, Clues, answer_type_matches, asks_for, asks_for_list, defines
+from .asking import NUMBER, Clues, answer_type_matches, asks_for, asks_for_list, counted, counts, defines
 from .lists import intro_of, is_intro, list_end
 from .units import Candidate, before, is_enumeration, is_noise
 
@@ -26,6 +26,7 @@ RANK_PENALTY = 0.05
 LIST_BONUS = 0.2
 ANSWER_TYPE_BONUS = 0.1
 DEFINITION_BONUS = 0.3  # "What is INOKLASTER?": the sentence that opens with it says what it is
+COUNT_BONUS = 0.0  # "How many clusters…?": a filter on the lead (`Composer.lead`)
 SUBJECT_PENALTY = 0.5  # a document that never names the programme asked about does not say how it works
 
 # How a unit's features weigh in its score. FEATURES describe the unit alone (its `own` score);
@@ -33,12 +34,13 @@ SUBJECT_PENALTY = 0.5  # a document that never names the programme asked about d
 # its subject. (Weights learned by logistic regression on the dev half's key facts ranked single
 # units better but composed worse answers: see docs/evaluation.md.)
 FEATURES = ("cos", "lexical", "rank", "list_match", "number_match", "names_match", "log_words", "has_number",
-            "list_item", "first_in_chunk", "off_subject", "focus", "defines")
+            "list_item", "first_in_chunk", "off_subject", "focus", "defines", "counts")
 PREVIOUS = ("prev_cos", "prev_lexical")
 WEIGHTS: dict[str, float] = {
     "cos": 1.0, "lexical": LEXICAL_WEIGHT, "rank": -RANK_PENALTY, "list_match": LIST_BONUS,
     "number_match": ANSWER_TYPE_BONUS, "names_match": ANSWER_TYPE_BONUS, "log_words": 0.0, "has_number": 0.0,
     "list_item": 0.0, "first_in_chunk": 0.0, "off_subject": -SUBJECT_PENALTY, "defines": DEFINITION_BONUS,
+    "counts": COUNT_BONUS,
     "focus": 0.0,  # a filter: `Composer`
     "prev_cos": CONTEXT_WEIGHT, "prev_lexical": CONTEXT_WEIGHT * LEXICAL_WEIGHT,
 }
@@ -94,6 +96,7 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
     qv = np.asarray(query_vector)
     wants_list = asks_for_list(question)
     number, names = asks_for(question)
+    things = counted(question)
     own: dict[int, dict[str, float]] = {}
     for lst in by_chunk.values():
         for c in lst:
@@ -105,6 +108,7 @@ def features(question: str, query_vector: list[float], by_chunk: dict[str, list[
                 "log_words": math.log1p(c.words), "has_number": float(bool(NUMBER.search(c.text))),
                 "list_item": float(is_list_item(c.text)), "first_in_chunk": float(c.index == 0),
                 "defines": float(bool(clues.defined) and defines(clues.defined, c.text)),
+                "counts": float(counts(things, c.text)),
                 "focus": max((held[id(c)].get(t, 0.0) for t in focus), default=0.0) if focus else 1.0,
                 "off_subject": sum(c.doc not in docs for docs in subjects) / len(subjects) if subjects else 0.0}
     nothing = {"cos": 0.0, "lexical": 0.0}
