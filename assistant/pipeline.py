@@ -43,7 +43,7 @@ from .schema import Answer, BadQuestion
 from .settings import Settings
 from .spelling import corrected, spelled_out
 from .store import Store, has_units, units_of
-from .topics import TopicClassifier, load_taxonomy
+from .topics import TopicClassifier, load_taxonomy, nearest_units
 from .unit_vectors import fill_units
 from .vector_centre import corpus_centre
 from .word_vectors import WordVectors
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from .retrieval import Retrieved
 
 TokenCallback = Callable[[str], None]
+EVIDENCE_CHUNKS = 5  # the best chunks whose sentences help tell a question's competence area
 log = logging.getLogger(__name__)
 
 
@@ -217,9 +218,11 @@ class Assistant:
             # Each part is read in the light of the whole ("how many earned it through InoLink?": the label).
             parts=[(p, unit_vector(np.add(self.embedder.embed_query(p), qv)).tolist()) for p in parts]
             if len(parts) > 1 else [])
-        turn.topic_asked = self.classifier.classify(qv, centre)
         retriever = HybridRetriever(self.settings, self.store, keywords, words)
         turn.retrieved = retriever.retrieve(turn.search, qv, make_filter(turn.topic, turn.kind), search=turn.query)
+        # The area is read from the question and from the sentences of the best chunks nearest it.
+        evidence = nearest_units(qv, [u.embedding for u in units_of(turn.found.docs[:EVIDENCE_CHUNKS])])
+        turn.topic_asked = self.classifier.classify(qv, centre, evidence)
         turn.on_map = self._on_the_map(turn)  # once: it may search again for each part of the question
         self._check_vector_space(turn.found)
         turn.retrieve_ms = (time.perf_counter() - t) * 1000

@@ -72,6 +72,18 @@ def test_a_subject_near_a_competence_area_is_on_the_map(corpus_assistant: Assist
     assert prepare(corpus_assistant, topic, "developing", 60).key_points
 
 
+@pytest.mark.parametrize("question", [
+    "Who do I go to at national level for help setting up a cluster and sorting out legal questions?",
+    "What is the minimum number of members a group needs to count as a cluster under the Lithuanian cluster "
+    "development concept?"])
+def test_a_question_s_area_is_read_with_the_sentences_that_answer_it(corpus_assistant: Assistant,
+                                                                       question: str) -> None:
+    """Read alone, the first question was tagged internationalisation ("national", "legal") and the second
+    member engagement ("members", "group"); the sentences nearest them (MITA facilitates clusters; the
+    concept's requirements) are about running a cluster."""
+    assert corpus_assistant.answer(question).topic == "management"
+
+
 def test_a_programme_named_in_lower_case_is_answered_with_its_own_figures(corpus_assistant: Assistant) -> None:
     """"how long did inolink run and how much did it cost" (typed as in Slack) was answered with the ClusterFY
     plan's staff costs, "15 000€", as if they were InoLink's: a name in lower case named no subject."""
