@@ -151,6 +151,18 @@ def is_follow_up(text: str) -> bool:
     return keeps_subject(text) or (len(WORD.findall(text)) <= 2 and not _has_name(text))
 
 
+NO_CONTEXT_NOTE = ("This reads like a follow-up to an earlier answer, and there is none here to follow: ask the "
+                   "whole question, naming what it is about.")
+
+
+def needs_context(text: str) -> bool:
+    """Can the question be read only with an earlier one? It points back and names two things at most ("tell me
+    more", "who runs it?", "what does it cost?"), or names nothing at all ("why?", "how so?"). "Funding?" names
+    its subject; "it" in a question with a subject of its own is fine ("how can a cluster promote it best?")."""
+    words = content_words(text)
+    return (refers_back(text) and len(words) <= 2) or not words
+
+
 # "and threats?", "what about the timeline?": a short noun phrase that takes the place of what was asked before.
 _IN_PLACE = re.compile(r"^\s*(?:and|what\s+about|how\s+about|same\s+for)\s+(?:the\s+)?"
                        r"(?P<what>[\w’'-]{1,40}(?:\s+[\w’'-]{1,40}){0,3})\s*[?.!]*\s*$", re.I)
@@ -222,6 +234,10 @@ class Conversation:
     @property
     def last(self) -> Answer | None:
         return self.history[-1].answer if self.history else None
+
+    def lacks_context(self, text: str) -> bool:
+        """Does the question need an earlier answer (`needs_context`) that this chat does not have yet?"""
+        return needs_context(text) and all(t.answer.refused for t in self.history)
 
     # --- questions -----------------------------------------------------------------------------
 

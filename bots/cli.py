@@ -115,12 +115,12 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from cluster_assistant.assistant.conversation import content_words, refers_back
+    from cluster_assistant.assistant.conversation import needs_context
     from cluster_assistant.assistant.pipeline import clean_question
 
     question = " ".join(args.question)
     clean_question(question, 10**9)  # an empty question fails before anything heavy loads
-    if refers_back(question) and len(content_words(question)) <= 2:  # "it" in a question with its own subject is fine
+    if needs_context(question):
         print("note: this reads like a follow-up, but `ask` has no earlier question: ask it in full, or use "
               "`cluster-assistant chat`", file=sys.stderr)
     assistant = _assistant(args)
@@ -158,7 +158,7 @@ def _print_streamed(run: AnswerStream, chat: Conversation | None = None) -> Answ
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from cluster_assistant.assistant.conversation import Conversation
+    from cluster_assistant.assistant.conversation import NO_CONTEXT_NOTE, Conversation
     from cluster_assistant.assistant.schema import BadQuestion
 
     conv = Conversation(_assistant(args), max_turns=6)
@@ -179,6 +179,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if conv.is_command(line):
             print(conv.handle(line))
             continue
+        if conv.lacks_context(line):
+            print(f"note: {NO_CONTEXT_NOTE}")
         try:
             ans = _print_streamed(conv.stream(line), chat=conv)
         except BadQuestion as e:

@@ -35,6 +35,18 @@ def test_chat_follow_up_and_commands(corpus_assistant: Assistant) -> None:
     assert out.stdout.count("(read as: ") == 1 and "(read as: Who approves it? (about: INOKLASTER))" in out.stdout
 
 
+def test_a_follow_up_with_nothing_before_it_says_so(corpus_assistant: Assistant) -> None:
+    """"why?" opening a chat (or after refusals only) was refused as a subject the knowledge base lacks; it lacks
+    an earlier answer. After one, it is read with that answer's subject and gets no note."""
+    out = run(corpus_assistant, "chat", stdin="why?\nWhat is INOKLASTER?\nwhy?\n/exit\n")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("reads like a follow-up to an earlier answer") == 1
+    assert out.stdout.index("reads like a follow-up") < out.stdout.index("INOKLASTER supports")
+    ask = run(corpus_assistant, "ask", "why?")
+    assert ask.returncode == 0 and "reads like a follow-up, but `ask` has no earlier question" in ask.stderr
+    assert "note:" not in run(corpus_assistant, "ask", "Funding?").stderr  # a subject of its own
+
+
 def test_prepare_writes_a_plan(corpus_assistant: Assistant, tmp_path: Path) -> None:
     plan = tmp_path / "plan.md"
     out = run(corpus_assistant, "prepare", "member engagement", "--minutes", "60", "--out", str(plan))

@@ -429,6 +429,19 @@ def test_refusal_says_so_and_suggests_topics(make_app: Callable[..., App], fake_
     assert "feedback_down" in text
 
 
+def test_a_follow_up_with_no_thread_before_it_says_what_is_missing(make_app: Callable[..., App],
+                                                                   fake_slack: FakeSlack) -> None:
+    """A bare "why?" posted on its own has no subject to carry on from: the refusal says so. A refusal also says
+    what in particular the documents lack (it listed only the topics)."""
+    app = make_app()
+    dispatch(app, message("why?")[0])
+    text = all_text(fake_slack.wait_for("chat.postMessage")[0].body["blocks"])
+    assert "reads like a follow-up to an earlier answer" in text and "does not cover this question" in text
+    dispatch(app, message("What support programme do clusters in Latvia get?")[0])
+    text = all_text(fake_slack.wait_for("chat.postMessage", n=2)[1].body["blocks"])
+    assert "No document mentions Latvia." in text and "reads like a follow-up" not in text
+
+
 # --- /ask and buttons ----------------------------------------------------------------------------
 
 def test_slash_command_is_ephemeral_and_can_be_shared(make_app: Callable[..., App], fake_slack: FakeSlack,

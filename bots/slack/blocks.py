@@ -251,12 +251,19 @@ def _source_blocks(citations: Sequence[Citation], budget: int, max_blocks: int) 
     return out
 
 
+# What a refusal says of this question in particular ("No document mentions Latvia."), between its opening and
+# the topics it lists (`Assistant.refusal_text`).
+_REASON = re.compile(r"from the sources\.\s*(.*?)\s*It covers", re.S)
+
+
 def refusal_mrkdwn(answer: Answer, topic_labels: Sequence[str] = ()) -> str:
     if not topic_labels:
         return escape(truncate(answer.answer, SECTION_LIMIT))
     topics = "\n".join(f"• {escape(label)}" for label in topic_labels)
+    reason = _REASON.search(answer.answer)
+    why = f"\n{escape(truncate(reason.group(1), 500))}" if reason and reason.group(1) else ""
     return truncate(":mag: *The knowledge base does not cover this question*, so I can't answer it from the "
-                    f"sources.\nIt covers these topics; try asking about one of them:\n{topics}", SECTION_LIMIT)
+                    f"sources.{why}\nIt covers these topics; try asking about one of them:\n{topics}", SECTION_LIMIT)
 
 
 REFUSED_TEXT = "The knowledge base does not cover this question"  # how a refusal's plain text opens

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cluster_assistant.assistant.conversation import heuristic_standalone, is_follow_up
+from cluster_assistant.assistant.conversation import NO_CONTEXT_NOTE, heuristic_standalone, is_follow_up, needs_context
 from cluster_assistant.assistant.feedback import FeedbackStore, new_answer_id
 from cluster_assistant.assistant.pipeline import clean_question
 from cluster_assistant.assistant.schema import Answer, BadQuestion
@@ -219,6 +219,7 @@ class SlackBot:
         limit = self.settings.max_question_chars
         question = base = asked = slack_to_plain(text, context.bot_user_id)
         shown: frozenset[str] = frozenset()
+        prev: str | None = None
         if followup_of and question:
             try:  # the asker's own words are held to the limit, as in a mention, before any rewrite
                 clean_question(question, limit)
@@ -242,6 +243,8 @@ class SlackBot:
                 self._ephemeral(client, channel, user, "Sorry, something went wrong while answering. "
                                 "Please try again later.", reply_ts)
                 return
+            if ans.refused and prev is None and needs_context(asked):  # "why?" with no answer before it to follow
+                ans.notice = NO_CONTEXT_NOTE
             answer_id = self.feedback.record_answer(ans, answer_id=new_answer_id(), user=user, channel=channel,
                                                     source="slack")
             blocks, fallback = answer_blocks(ans, answer_id=answer_id, topics=self.topics,
