@@ -29,7 +29,10 @@ LT_WORDS = {"kaip", "kokie", "kokios", "koks", "kokia", "kiek", "kas", "kodel", 
             "kuriomis", "kuriais", "buvo", "turėjo", "turės", "būtų", "esame", "esam", "esu",
             "toje", "tuo", "šiame", "šioje", "tiems", "kurias", "reikės", "reikėjo",
             # asking itself: "Noriu paklausti…", "norėčiau sužinoti…"
-            "noriu", "norime", "norėčiau", "norėtume", "klausti", "paklausti", "sužinoti", "žinoti", "suprantu"}
+            "noriu", "norime", "norėčiau", "norėtume", "klausti", "paklausti", "sužinoti", "žinoti", "suprantu",
+            # verbs and pronouns that carry no subject (stop 26): "become", "does", "for the sake of", "itself"
+            "tapti", "tampa", "daro", "daryti", "labui", "pats", "pati", "patys", "kitų", "kitos", "kitą", "rodo",
+            "reiškia", "kartais", "dažnai", "visada", "niekada"}
 SEPARATOR = " | "  # between the English expansion and the Lithuanian question
 _PLAIN = str.maketrans("ąčęėįšųūž", "aceeisuuz")
 

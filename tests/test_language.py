@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from cluster_assistant.assistant.language import english_part, expand, is_lithuanian, untranslated
 from cluster_assistant.assistant.pipeline import Assistant
 
@@ -222,6 +223,18 @@ def test_the_corpus_vocabulary_has_lithuanian_keys() -> None:
                                   "kokie rodikliai matuoja augimą?")).split()
     for word in ("role", "business", "ecosystem", "stakeholders", "indicators", "growth"):
         assert word in english, english
+
+
+@pytest.mark.parametrize(("question", "english"), [
+    ("Kaip išmatuoti bendrų projektų poveikį?", {"measure", "impact"}),
+    ("Kaip pritraukti naujų narių į klasterį?", {"attract", "member"}),
+    ("Kaip klasteris gali užsidirbti pats, be subsidijų?", {"earn", "income"}),
+    ("Kaip sumažinti administracinę naštą klasterio biure?", {"reduce", "administrative", "burden"})])
+def test_everyday_words_of_fresh_questions_are_translated(question: str, english: set[str]) -> None:
+    """Questions written fresh, as coordinators ask: their verbs and everyday nouns left them untranslated (a
+    miss each, and the meaning lost: "measure the impact" read as "projects")."""
+    assert untranslated(expand(question)) == []
+    assert english <= set(english_part(expand(question)).split())
 
 
 def test_no_lithuanian_marker_stem_starts_a_common_english_word() -> None:
