@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.documents import Document
 
+from .answering.asking import counted, counts
 from .keywords import KeywordIndex, names_in, terms
 from .language import english_part, untranslated
 from .text import is_list_item, unit_spans
@@ -69,6 +70,7 @@ def make_filter(topic: str | None = None, kind: str | None = None) -> dict[str, 
 WORDS_MATCH = 0.4  # a chunk holding half the question's terms: its words are the documents' words
 PARAPHRASE_DENSE_WEIGHT = 0.6  # the dense share of fusion for a question worded otherwise
 RELEVANCE_DENSE = 0.7  # the dense share of the relevance that decides a refusal
+COUNT_SLOTS = 2  # of the k chunks: the best that count what a "how many" question asks about
 SHORT_QUESTION = 7  # content terms: in a question this short, one unknown name is its subject
 
 
@@ -163,8 +165,18 @@ class HybridRetriever:
         dense_score = {doc.metadata["id"]: score for doc, score in dense}
         kw_score = dict(lexical)
         fused = fuse(dense_score, kw_score, weight)
-        top_ids = sorted(fused, key=fused.__getitem__, reverse=True)[: s.k]
         by_id = {doc.metadata["id"]: doc for doc, _ in dense}
+        top_ids = sorted(fused, key=fused.__getitem__, reverse=True)[: s.k]
+        things = counted(wanted)
+        if things:  # "How many clusters…?": the chunks that give such a count have a place, however much else matches
+            by_id.update(self.store.get([cid for cid in fused if cid not in by_id]))
+            counting = [cid for cid in sorted(fused, key=fused.__getitem__, reverse=True)
+                        if cid in by_id and counts(things, " ".join(by_id[cid].page_content.split()))][:COUNT_SLOTS]
+            extra = [cid for cid in counting if cid not in top_ids]
+            if extra:  # they take the places of the lowest chunks that give no count
+                kept = [cid for cid in top_ids if cid in counting]
+                others = [cid for cid in top_ids if cid not in counting][:max(0, s.k - len(kept) - len(extra))]
+                top_ids = sorted(kept + others + extra, key=fused.__getitem__, reverse=True)
         missing = [cid for cid in top_ids if cid not in by_id]
         by_id.update(self.store.get(missing))
         docs = []

@@ -1082,6 +1082,13 @@ def test_a_count_question_opens_with_the_unit_that_counts_what_is_asked() -> Non
     assert answer.startswith("Founded in 2010, some 50 clusters"), answer
 
 
+def test_a_chunk_that_gives_the_count_asked_for_is_retrieved(corpus_assistant: Assistant) -> None:
+    """"How many clusters are in Lithuania?" shares its words with most chunks; the one that gives the count
+    ("Around 50 clusters operate…") ranked below the eight the answerer reads, and the answer gave none."""
+    ans = corpus_assistant.answer("How many clusters are in Lithuania?")
+    assert ans.answer.startswith("Around 50 clusters operate in Lithuania"), ans.answer
+
+
 def test_the_best_unit_leads_even_when_the_document_puts_it_last() -> None:
     import numpy as np
 

@@ -135,7 +135,7 @@ _COUNTED_THING = re.compile(r"\b(?:how\s+many|number\s+of)\s+((?:[a-z][\w-]*\s*)
 _NUMBER_WORDS = frozenset({"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                            "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "hundred", "dozen"})
 _TOKEN = re.compile(r"\w[\w/.,-]*\w|\w")
-_CLAUSE_BREAK = re.compile(r"[,;:()–—]\s|\s[–—]\s|[;:()]")
+_CLAUSE_BREAK = re.compile(r"[,;:()–—.!?]\s|\s[–—]\s|[;:()•]")
 COUNT_REACH = 4  # words: "20 or fewer cluster stars", "50 clusters", "5 members"
 
 
