@@ -36,8 +36,8 @@ from .answering.extractive import compose
 from .answering.model import answer_messages, failure_notice, generate, make_chat_model
 from .answering.support import SentenceVectors, SupportCheck, unit_vector
 from .embeddings import embedder_id, make_embedder
-from .keywords import KeywordIndex, index_version, stem
-from .language import expand, is_lithuanian, untranslated, with_english
+from .keywords import KeywordIndex, index_version, names_in, stem, terms
+from .language import english_part, expand, is_lithuanian, untranslated, with_english
 from .retrieval import HybridRetriever, make_filter
 from .schema import Answer, BadQuestion
 from .settings import Settings
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 
 TokenCallback = Callable[[str], None]
 EVIDENCE_CHUNKS = 5  # the best chunks whose sentences help tell a question's competence area
+SHORT_ASK = 4  # content terms: what a question this short asks besides its names is its subject
 log = logging.getLogger(__name__)
 
 
@@ -339,11 +340,31 @@ class Assistant:
         where does its money come from?": money is near currency rates). With nothing indexed there is
         nothing to compare: the question is not judged off the map."""
         r = turn.found
-        if not r.docs or self.classifier.off_topic(r.query_vector) <= max(
-                r.nearest, self.classifier.nearest_area(r.query_vector)):
+        if not r.docs:
             return True
+        if self.classifier.off_topic(r.query_vector) <= max(r.nearest, self.classifier.nearest_area(r.query_vector)):
+            return not self._off_the_map_without_names(turn)
         return any(self.classifier.off_topic(v) <= max((s for _, s in self.store.search(v, 1)), default=0.0)
                    for _, v in turn.clues.parts)
+
+    def _off_the_map_without_names(self, turn: Turn) -> bool:
+        """Is a short question off the map once the names it holds are left out ("weather in Vilnius": the
+        city alone made it near the chunk listing where members are; "best restaurants in Vilnius")? In a short
+        question the names are the setting and the rest is what is asked; in a longer one a name is often the
+        subject ("what should an Innovation Partnership carry out in the delivery phase?"), so it is not
+        asked without it."""
+        english = english_part(turn.search)
+        names = names_in(english)
+        if not names:
+            return False
+        rest = english
+        for name in names:
+            rest = rest.replace(name, " ")
+        if not 0 < len(terms(rest)) <= SHORT_ASK:
+            return False
+        v = self.embedder.embed_query(rest)
+        nearest = max((s for _, s in self.store.search(v, 1)), default=0.0)
+        return self.classifier.off_topic(v) > max(nearest, self.classifier.nearest_area(v))
 
     def refusal_text(self, unknown_names: list[str] | None = None, filters: list[str] | None = None,
                      lacking: list[str] | None = None) -> str:

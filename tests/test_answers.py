@@ -54,13 +54,22 @@ def test_out_of_scope_is_refused_without_citations(corpus_assistant: Assistant, 
 
 
 @pytest.mark.parametrize("question", ["What's the weather in Vilnius?", "Is it going to rain tomorrow in Kaunas?",
-                                      "Help, I forgot the password of my laptop"])
+                                      "Help, I forgot the password of my laptop", "weather in Vilnius",
+                                      "best restaurants in Vilnius", "Book me a flight to Riga"])
 def test_a_question_off_the_map_is_refused_though_it_names_a_place_in_the_documents(
         corpus_assistant: Assistant, question: str) -> None:
     """Vilnius and Kaunas are in the documents; the weather and a forgotten password
-    are not what they are about (taxonomy `off_topics`). Such a question has no competence area either."""
+    are not what they are about (taxonomy `off_topics`). Such a question has no competence area either. Typed
+    short, "weather in Vilnius" was nearer the chunk that lists where members are than the weather: a short
+    question is also judged without its names."""
     ans = corpus_assistant.answer(question)
     assert ans.refused and ans.citations == [] and not ans.topic, ans.answer
+
+
+def test_a_longer_question_whose_name_is_its_subject_stays_on_the_map(corpus_assistant: Assistant) -> None:
+    """Without "Innovation Partnership", "Would an … suit us?" is near nothing; the name is what it asks about."""
+    ans = corpus_assistant.answer("Our members make kitchen appliances. Would an Innovation Partnership suit us?")
+    assert not ans.refused and ans.citations, ans.answer
 
 
 @pytest.mark.parametrize("topic", ["export markets", "foreign trade fairs"])
