@@ -41,7 +41,7 @@ from .language import english_part, expand, is_lithuanian, untranslated, with_en
 from .retrieval import HybridRetriever, make_filter
 from .schema import Answer, BadQuestion
 from .settings import Settings
-from .spelling import corrected, spelled_out
+from .spelling import corrected, corrected_names, spelled_out
 from .store import Store, has_units, units_of
 from .topics import TopicClassifier, load_taxonomy, nearest_units
 from .unit_vectors import fill_units
@@ -203,7 +203,8 @@ class Assistant:
         keywords, words, centre = self.derived()
         turn.words = words
         if not is_lithuanian(turn.question):  # "avg cluster size?", "wat is the clusterfy acton plan objectiv"
-            turn.search = corrected(spelled_out(turn.search), keywords.chunks_holding)
+            turn.search = corrected(corrected_names(spelled_out(turn.search), keywords.chunks_holding, keywords.names),
+                                    keywords.chunks_holding)
         else:  # a name typed in lower case ("kada bus inoklaster rezultatai") is no Lithuanian word
             turn.search = with_english(turn.search, [w for w in untranslated(turn.search)
                                                      if keywords.chunks_holding(stem(w))])

@@ -55,6 +55,28 @@ def _abbreviations() -> dict[str, str]:
     return {str(k) if str(k).isupper() else str(k).lower(): str(v) for k, v in data.items()}
 
 
+# A name as typed: in capitals or mixed case, five letters or more ("INOKLASTR", "Inolnk").
+_NAME = re.compile(r"(?<![\w@./'’-])[A-Za-z]*[A-Z][A-Za-z]*(?![\w@/'’-]|\.\w)")
+
+
+def corrected_names(question: str, spread: Callable[[str], int], names: frozenset[str]) -> str:
+    """`question` with a misspelt name put right: a word in capitals or mixed case that no chunk holds, one
+    edit away from exactly one of the `names` the texts write only so (`KeywordIndex.names`, lower case):
+    "INOKLASTR" becomes "INOKLASTER". A name the corpus lacks stays, to be reported ("No document mentions
+    Latvia")."""
+    def fix(m: re.Match[str]) -> str:
+        word = m.group()
+        low = word.lower()
+        if len(word) < SHORTEST or spread(stem(low)) > 0 or low in names:
+            return word
+        near = sorted(names & dictionary().edit_distance_1(low))
+        if len(near) != 1:
+            return word
+        name = near[0]
+        return name.upper() if word.isupper() else name[:1].upper() + name[1:] if word[:1].isupper() else name
+    return _NAME.sub(fix, question)
+
+
 def corrected(question: str, spread: Callable[[str], int]) -> str:
     """`question` with its misspelt words replaced. `spread(term)`: how many chunks hold an indexed term
     (0 for none), as `KeywordIndex.chunks_holding` counts. Lithuanian questions are not for this."""

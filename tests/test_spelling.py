@@ -2,7 +2,7 @@
 corpus's own words."""
 
 from cluster_assistant.assistant.pipeline import Assistant
-from cluster_assistant.assistant.spelling import corrected, spelled_out
+from cluster_assistant.assistant.spelling import corrected, corrected_names, spelled_out
 
 HELD = {"objective": 12, "innovation": 40, "partnership": 30, "cluster": 130, "inolink": 10, "action": 25,
         "funding": 50, "gdp": 3, "area": 9}
@@ -36,6 +36,24 @@ def test_a_misspelt_question_is_answered_as_if_spelt_right(corpus_assistant: Ass
     right = corpus_assistant.answer("whos on the jury for innovation partnerships")
     assert typed.answer == right.answer and "jury" in typed.answer.split(".")[0], typed.answer
     assert typed.question == "whos on the jury for innovaton partnerships"
+
+
+def test_a_misspelt_name_becomes_the_name_the_texts_write() -> None:
+    """"INOKLASTR" was refused: "No document mentions INOKLASTR." A name the corpus lacks stays, to be
+    reported; so does one near two names, and a lower-case word (`corrected` is for those)."""
+    names = frozenset({"inoklaster", "inolink", "eocic", "clusterfy"})
+    assert corrected_names("What does INOKLASTR fund?", spread, names) == "What does INOKLASTER fund?"
+    assert corrected_names("Who runs Inolnk?", spread, names) == "Who runs Inolink?"
+    assert corrected_names("Clustrfy action plan", spread, names) == "Clusterfy action plan"
+    for question in ["What support do clusters in Latvia get?", "Who runs InoLink?", "inoklastr rules",
+                     "EOCI and EOCIC"]:
+        assert corrected_names(question, spread, names) == question
+    assert corrected_names("INOLINC", spread, frozenset({"inolink", "inolinx"})) == "INOLINC"  # two near: neither
+
+
+def test_a_question_with_a_misspelt_name_is_answered(corpus_assistant: Assistant) -> None:
+    typed = corpus_assistant.answer("What does INOKLASTR fund?")
+    assert not typed.refused and typed.answer == corpus_assistant.answer("What does INOKLASTER fund?").answer
 
 
 def test_chat_shorthand_is_spelled_out() -> None:
