@@ -36,6 +36,7 @@ from .answering.extractive import compose
 from .answering.model import answer_messages, failure_notice, generate, make_chat_model
 from .answering.support import SentenceVectors, SupportCheck, unit_vector
 from .embeddings import embedder_id, make_embedder
+from .english_words import is_english_word
 from .keywords import KeywordIndex, index_version, names_in, stem, terms
 from .language import english_part, expand, is_lithuanian, untranslated, with_english
 from .retrieval import HybridRetriever, make_filter
@@ -236,12 +237,13 @@ class Assistant:
         q = turn.question
         topic = turn.topic or turn.topic_asked
         if not self._in_scope(turn):
-            if not turn.on_map:
-                topic = turn.topic or ""  # no competence area: the gap map does not list the weather
+            strange = self._strange_words(turn)
+            if not turn.on_map or strange:
+                topic = turn.topic or ""  # no competence area: the gap map lists neither the weather nor "asdfgh"
             labels = {t.id: t.label for t in self.classifier.topics}
             filters = [f"topic “{labels.get(turn.topic, turn.topic)}”" if turn.topic else "",
                        f"kind “{turn.kind}”" if turn.kind else ""]
-            ans = Answer(question=q, answer=self.refusal_text(r.unknown_names, filters, r.lacking),
+            ans = Answer(question=q, answer=self.refusal_text(r.unknown_names + strange, filters, r.lacking),
                          refused=True, topic=topic, confidence=r.relevance)
         else:
             missing = [d for d in r.context if not has_units(d.metadata)]
@@ -347,6 +349,16 @@ class Assistant:
             return not self._off_the_map_without_names(turn)
         return any(self.classifier.off_topic(v) <= max((s for _, s in self.store.search(v, 1)), default=0.0)
                    for _, v in turn.clues.parts)
+
+    def _strange_words(self, turn: Turn) -> list[str]:
+        """The words of a question when none is a word the documents or the English dictionary know ("asdfgh"):
+        no competence area is asked about. A Lithuanian question is judged by its English terms."""
+        english = english_part(turn.search)
+        words = [w for w in terms(english) if not w.isdigit()]
+        keywords = self.keywords
+        if not words or any(keywords.chunks_holding(stem(w)) or is_english_word(w) for w in words):
+            return []
+        return [w for w in english.split() if any(ch.isalpha() for ch in w)][:3]
 
     def _off_the_map_without_names(self, turn: Turn) -> bool:
         """Is a short question off the map once the names it holds are left out ("weather in Vilnius": the

@@ -66,6 +66,13 @@ def test_a_question_off_the_map_is_refused_though_it_names_a_place_in_the_docume
     assert ans.refused and ans.citations == [] and not ans.topic, ans.answer
 
 
+def test_a_question_of_words_nobody_knows_has_no_area_and_names_them(corpus_assistant: Assistant) -> None:
+    """"asdfgh" was refused as a member-engagement question, and `gaps` listed it as a real gap to fill."""
+    ans = corpus_assistant.answer("asdfgh")
+    assert ans.refused and not ans.topic and "No document mentions asdfgh." in ans.answer, ans.answer
+    assert corpus_assistant.answer("What is the capital of Latvia?").topic == ""  # trivia, not a gap
+
+
 def test_a_longer_question_whose_name_is_its_subject_stays_on_the_map(corpus_assistant: Assistant) -> None:
     """Without "Innovation Partnership", "Would an … suit us?" is near nothing; the name is what it asks about."""
     ans = corpus_assistant.answer("Our members make kitchen appliances. Would an Innovation Partnership suit us?")

@@ -25,7 +25,8 @@ def test_thin_topic_and_failed_questions_show(tmp_path: Path) -> None:
     index(a, [docs])
     store = FeedbackStore.in_dir(a.settings.data_dir)
     for q in ["How should our cluster use social media marketing?", "How do we brand the cluster online?",
-              "What EU funds finance cluster projects?", "What's the weather in Vilnius?"]:
+              "What EU funds finance cluster projects?", "What's the weather in Vilnius?", "asdfgh",
+              "What is the capital of Latvia?"]:
         store.log_question(a.answer(q), source="test")
     gaps = {g.id: g for g in gap_map(a)}
     assert gaps["funding"].chunks > 5 and not gaps["funding"].thin
@@ -38,6 +39,8 @@ def test_thin_topic_and_failed_questions_show(tmp_path: Path) -> None:
     failed = [q["question"] for g in gaps.values() for q in g.failed]
     assert "How should our cluster use social media marketing?" in failed
     assert "What EU funds finance cluster projects?" not in failed
+    # Neither a keyboard mash nor trivia about a place is a gap to fill with documents.
+    assert "asdfgh" not in failed and "What is the capital of Latvia?" not in failed
     assert "What's the weather in Vilnius?" not in failed  # off the map: no competence area, no gap
 
 
