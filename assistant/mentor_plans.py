@@ -22,7 +22,7 @@ from .keywords import terms
 from .language import english_part, expand, untranslated
 from .prompts import load_prompt
 from .schema import Answer, Citation
-from .text import BULLET, MARKER, clip, squash, strip_markers
+from .text import BULLET, MARKER, WORD, clip, squash, strip_markers
 
 if TYPE_CHECKING:
     from .pipeline import Assistant
@@ -101,6 +101,7 @@ class SessionPlan:
 
 MAX_MINUTES = 480
 BREAK_EVERY, BREAK_MINUTES = 150, 15  # a break for each full 150 minutes (at most three)
+BLOCK_CAPS = {"Welcome and goals": 15, "Wrap-up and next steps": 20}  # minutes, whatever the session's length
 
 
 def agenda_for(minutes: int) -> list[tuple[str, int]]:
@@ -113,6 +114,12 @@ def agenda_for(minutes: int) -> list[tuple[str, int]]:
     breaks = min(minutes // BREAK_EVERY, len(AGENDA) - 2)  # a long session pauses: after input, discussion...
     working = minutes - breaks * BREAK_MINUTES
     mins = [max(3, int(working * share)) for _, share in AGENDA]
+    # A welcome or a wrap-up needs no more than a few minutes, however long the day: the working blocks get the rest.
+    spare = sum(max(0, m - BLOCK_CAPS.get(name, m)) for (name, _), m in zip(AGENDA, mins, strict=True))
+    mins = [min(m, BLOCK_CAPS.get(name, m)) for (name, _), m in zip(AGENDA, mins, strict=True)]
+    open_blocks = [i for i, (name, _) in enumerate(AGENDA) if name not in BLOCK_CAPS]
+    for i in open_blocks:
+        mins[i] += int(spare * AGENDA[i][1] / sum(AGENDA[j][1] for j in open_blocks))
     while sum(mins) > working:  # three minutes at least took some from the rest: the longest block gives them
         mins[max(range(len(mins)), key=mins.__getitem__)] -= 1
     main = max(range(len(mins)), key=mins.__getitem__)
@@ -133,6 +140,7 @@ def prepare(assistant: Assistant, topic: str, stage: Stage = "formed", minutes: 
     if assistant.answer(topic).refused:  # the angles' own words must not carry an uncovered topic
         raise ValueError(f"the knowledge base has nothing on {topic!r}; try a broader topic")
     focus = STAGE_FOCUS[stage]
+    missing = unmentioned(assistant, topic)
     # The angles are English: a Lithuanian topic ("eksportas") is asked about in its English words.
     # Words it cannot translate stay: "braškių eksportas" is about strawberries, not export at large.
     search = expand(topic)
@@ -167,9 +175,24 @@ def prepare(assistant: Assistant, topic: str, stage: Stage = "formed", minutes: 
                 f"Alone or in pairs ({exercise_minutes} minutes): pick one key point above and write down one "
                 f"action for {focus}, who in the cluster leads it and the first milestone.")
     plan = SessionPlan(topic, stage, minutes, objectives, agenda, key_points, discussion, exercise, reading)
+    if missing:  # "blockchain for clusters": what the sources say of clusters, and the mentor is told so
+        plan.notice = (f"no document mentions {', '.join(missing)}: the points are what the sources say about the "
+                       "rest of the topic.")
     if assistant.settings.llm != "extractive":
         _improve_with_model(assistant, plan)
     return plan
+
+
+def unmentioned(assistant: Assistant, topic: str) -> list[str]:
+    """The topic's words that no indexed chunk holds ("blockchain", "Latvia"), as typed; a Lithuanian topic's
+    by its English terms and the words the glossary could not translate."""
+    search = expand(topic)
+    english = english_part(search)
+    typed = [w for w in WORD.findall(english) if terms(w)] if english != search else [
+        w for w in WORD.findall(topic) if terms(w)]
+    words = [*typed, *(untranslated(search) if english != search else [])]
+    keywords = assistant.keywords
+    return list(dict.fromkeys(w for w in words if not any(keywords.chunks_holding(t) for t in terms(w))))
 
 
 @dataclass

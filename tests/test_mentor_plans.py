@@ -16,6 +16,10 @@ def test_agenda_adds_up_to_the_length_asked(minutes: int) -> None:
     # A long session pauses, once for each full 150 minutes: a day of 480 had none.
     assert sum(name == "Break" for name, _ in agenda) == min(minutes // 150, 3), agenda
     assert agenda[0][0] != "Break" and agenda[-1][0] != "Break"
+    assert all(isinstance(m, int) for _, m in agenda), agenda
+    # A working day's welcome took 43 minutes: a welcome and a wrap-up stay short, the work gets the time.
+    blocks = dict(agenda)
+    assert blocks["Welcome and goals"] <= 15 and blocks["Wrap-up and next steps"] <= 20, agenda
 
 
 def test_a_short_session_has_no_group_presentations(corpus_assistant: Assistant) -> None:
@@ -23,6 +27,16 @@ def test_a_short_session_has_no_group_presentations(corpus_assistant: Assistant)
     short = prepare(corpus_assistant, "member engagement", "formed", 30)
     assert dict(short.agenda)["Exercise"] < 10 and short.exercise.startswith("Alone or in pairs"), short.exercise
     assert prepare(corpus_assistant, "member engagement", "formed", 90).exercise.startswith("In groups")
+
+
+@pytest.mark.parametrize(("topic", "missing"), [("blockchain for clusters", "blockchain"),
+                                                ("Latvia cluster funding", "Latvia")])
+def test_a_plan_on_a_topic_the_documents_only_partly_cover_says_so(corpus_assistant: Assistant, topic: str,
+                                                                  missing: str) -> None:
+    """A plan on blockchain for clusters was a plan on clusters, and did not say so."""
+    plan = prepare(corpus_assistant, topic, "formed", 60)
+    assert f"no document mentions {missing}:" in plan.to_markdown()
+    assert "no document mentions" not in prepare(corpus_assistant, "member engagement", "formed", 60).to_markdown()
 
 
 def test_too_short_a_session_is_refused() -> None:
