@@ -119,12 +119,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from cluster_assistant.assistant.pipeline import clean_question
 
     question = " ".join(args.question)
+    if not args.question and not sys.stdin.isatty():  # `echo "…" | cluster-assistant ask`
+        question = sys.stdin.read()
     clean_question(question, 10**9)  # an empty question fails before anything heavy loads
     if needs_context(question):
         print("note: this reads like a follow-up, but `ask` has no earlier question: ask it in full, or use "
               "`cluster-assistant chat`", file=sys.stderr)
     assistant = _assistant(args)
     topics = [t.id for t in assistant.classifier.topics]
+    args.topic = args.topic.lower() if args.topic else None  # "--topic Funding"
     if args.topic and args.topic not in topics:
         raise CliError(f"unknown topic {args.topic!r}; choose one of: {', '.join(topics)}", EXIT_USAGE)
     if args.json:
@@ -449,7 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("ask", help="answer a question with cited sources")
-    s.add_argument("question", nargs="*")
+    s.add_argument("question", nargs="*", help="the question (or read from standard input when none is given)")
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.add_argument("--topic", help="only retrieve chunks of this competence topic")
     s.add_argument("--kind", choices=["policy", "good-practice", "training", "news"])

@@ -47,6 +47,16 @@ def test_a_follow_up_with_nothing_before_it_says_so(corpus_assistant: Assistant)
     assert "note:" not in run(corpus_assistant, "ask", "Funding?").stderr  # a subject of its own
 
 
+def test_ask_reads_a_piped_question_and_any_case_of_a_topic(corpus_assistant: Assistant) -> None:
+    """`echo "…" | cluster-assistant ask` said the question was empty; "--topic Funding" was an unknown topic."""
+    piped = run(corpus_assistant, "ask", stdin="What is INOKLASTER?\n")
+    assert piped.returncode == 0 and "INOKLASTER" in piped.stdout, piped.stderr
+    cased = run(corpus_assistant, "ask", "--topic", "Funding", "What is INOKLASTER?")
+    assert cased.returncode == 0 and "Topic: funding" in cased.stdout, cased.stderr
+    empty = run(corpus_assistant, "ask", stdin="")
+    assert empty.returncode == 2 and "the question is empty" in empty.stderr
+
+
 def test_prepare_writes_a_plan(corpus_assistant: Assistant, tmp_path: Path) -> None:
     plan = tmp_path / "plan.md"
     out = run(corpus_assistant, "prepare", "member engagement", "--minutes", "60", "--out", str(plan))
