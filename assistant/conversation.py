@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -181,12 +182,22 @@ def _in_place(phrase: str) -> bool:
         and not any(w[:1].isupper() or any(ch.isdigit() for ch in w) for w in words)
 
 
-def heuristic_standalone(text: str, previous: str | None) -> str:
+def asks_elsewhere(text: str, known: Callable[[str], bool]) -> bool:
+    """Is a short question that does not point back about something else: no word of it is one the documents
+    hold (`known`) or an attribute of what came before ("weather tomorrow?" after a question on funding)?"""
+    words = content_words(text)
+    return bool(words) and not refers_back(text) and not any(
+        w.lower() in _ATTRIBUTES or known(w) for w in words)
+
+
+def heuristic_standalone(text: str, previous: str | None, known: Callable[[str], bool] | None = None) -> str:
     """The offline condensation. A short follow-up that names something else to ask about the same subject takes
     the place of what the previous question asked for: "and threats?" after "What are the weaknesses of
     Lithuania's industrial transition?" reads "What are the threats of Lithuania's industrial transition?".
-    Any other follow-up carries the previous question's key terms along: "Who runs it? (about: INOKLASTER)"."""
-    if not previous or not is_follow_up(text):
+    Any other follow-up carries the previous question's key terms along: "Who runs it? (about: INOKLASTER)".
+    With `known` (does a document hold this word?), a short question about something else is read alone
+    (`asks_elsewhere`)."""
+    if not previous or not is_follow_up(text) or (known is not None and asks_elsewhere(text, known)):
         return text
     asked = _ASKED_FOR.match(previous)
     in_place = _IN_PLACE.match(text) if len(text) <= 80 else None
@@ -250,7 +261,7 @@ class Conversation:
         if previous is None:
             return text
         if self.assistant.settings.llm == "extractive":
-            return heuristic_standalone(text, previous)
+            return heuristic_standalone(text, previous, self.assistant.knows)
         try:
             history = "\n".join(f"User: {t.standalone}\nAssistant: {_short(t.answer.answer)}" for t in self.history)
             prompt = load_prompt("condense", self.assistant.settings).render(history=history, question=text)
@@ -259,7 +270,7 @@ class Conversation:
         except Exception as e:  # noqa: BLE001 - the heuristic stands in for a failed model
             log.warning("condensing with the model failed, using the heuristic: %s: %s", type(e).__name__, e)
             condensed = None
-        return condensed or heuristic_standalone(text, previous)
+        return condensed or heuristic_standalone(text, previous, self.assistant.knows)
 
     def shown(self) -> frozenset[str]:
         """The sentences earlier answers showed: a follow-up brings what is new."""

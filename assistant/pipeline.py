@@ -160,6 +160,10 @@ class Assistant:
             self._vectors = None
         return idx
 
+    def knows(self, word: str) -> bool:
+        """Does some indexed chunk hold the word (as a keyword term)?"""
+        return any(self.keywords.chunks_holding(t) for t in terms(word))
+
     def derived(self) -> tuple[KeywordIndex, WordVectors, np.ndarray | None]:
         """What is derived from the store's content, current with it (one version check): the keyword
         index, its words embedded one by one (`word_vectors`) and the corpus centre (`vector_centre`),
@@ -361,13 +365,16 @@ class Assistant:
         return [w for w in english.split() if any(ch.isalpha() for ch in w)][:3]
 
     def _off_the_map_without_names(self, turn: Turn) -> bool:
-        """Is a short question off the map once the names it holds are left out ("weather in Vilnius": the
+        """Is a short question off the map once the places it names are left out ("weather in Vilnius": the
         city alone made it near the chunk listing where members are; "best restaurants in Vilnius")? In a short
-        question the names are the setting and the rest is what is asked; in a longer one a name is often the
+        question a place is the setting and the rest is what is asked; in a longer one a name is often the
         subject ("what should an Innovation Partnership carry out in the delivery phase?"), so it is not
         asked without it."""
         english = english_part(turn.search)
-        names = names_in(english)
+        # Only a place's or a person's kind of name: one word, capitalised ("Vilnius"). A programme, a body or an
+        # event is written in capitals, mixed case or several words ("MITA", "InoLink", "European Cluster
+        # Conference"), and is what the question asks about: "When is the 2019 European Cluster Conference held?"
+        names = [n for n in names_in(english) if n.isalpha() and n[:1].isupper() and n[1:].islower()]
         if not names:
             return False
         rest = english

@@ -113,6 +113,17 @@ def test_follow_up_heuristic(text: str, follow_up: bool) -> None:
     assert is_follow_up(text) is follow_up
 
 
+def test_a_short_question_about_something_else_is_read_alone() -> None:
+    """"cepelinai recipe?" after a question on INOKLASTER was read "(about: INOKLASTER fund)": two words and no
+    name make a follow-up, but no document holds either word. An attribute of the subject ("price?"), a word the
+    documents hold ("staff costs?") and a pointer ("why?") still follow."""
+    known = {"inoklaster", "fund", "staff", "cost", "costs"}.__contains__
+    first = "What does INOKLASTER fund?"
+    assert heuristic_standalone("cepelinai recipe?", first, lambda w: known(w.lower())) == "cepelinai recipe?"
+    for follow in ("price?", "staff costs?", "why?"):
+        assert "(about: INOKLASTER" in heuristic_standalone(follow, first, lambda w: known(w.lower())), follow
+
+
 def test_heuristic_standalone_keeps_the_subject_through_a_chain_of_follow_ups() -> None:
     first = "How much EU funding was foreseen for clustering measures in Lithuania in 2007-2013?"
     second = heuristic_standalone("And what about 2014-2020?", first)

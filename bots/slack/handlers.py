@@ -228,7 +228,7 @@ class SlackBot:
                 return
             prev, shown = self._context_question(client, context, channel, followup_of, ts)
             if prev and is_follow_up(question):  # the same rewrite as `cluster-assistant chat` offline
-                rewritten = heuristic_standalone(question, prev)
+                rewritten = heuristic_standalone(question, prev, self.assistant.knows)
                 question = rewritten if len(rewritten) <= limit else question
                 base = prev
         self._react(client, True, channel, ts)
