@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 TokenCallback = Callable[[str], None]
 EVIDENCE_CHUNKS = 5  # the best chunks whose sentences help tell a question's competence area
 SHORT_ASK = 4  # content terms: what a question this short asks besides its names is its subject
+CORPUS_SUBJECT = 0.5  # of the chunks: a name more of them hold is what the documents are about, not a setting
 log = logging.getLogger(__name__)
 
 
@@ -374,7 +375,11 @@ class Assistant:
         # Only a place's or a person's kind of name: one word, capitalised ("Vilnius"). A programme, a body or an
         # event is written in capitals, mixed case or several words ("MITA", "InoLink", "European Cluster
         # Conference"), and is what the question asks about: "When is the 2019 European Cluster Conference held?"
-        names = [n for n in names_in(english) if n.isalpha() and n[:1].isupper() and n[1:].islower()]
+        # Nor what the documents are about: a name most chunks hold ("What threats does Lithuania face?").
+        keywords = self.keywords
+        half = CORPUS_SUBJECT * len(keywords.ids)
+        names = [n for n in names_in(english) if n.isalpha() and n[:1].isupper() and n[1:].islower()
+                 and all(keywords.chunks_holding(t) <= half for t in terms(n))]
         if not names:
             return False
         rest = english
