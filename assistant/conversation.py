@@ -184,9 +184,10 @@ def _in_place(phrase: str) -> bool:
 
 def asks_elsewhere(text: str, known: Callable[[str], bool]) -> bool:
     """Is a short question that does not point back about something else: no word of it is one the documents
-    hold (`known`) or an attribute of what came before ("weather tomorrow?" after a question on funding)?"""
+    hold (`known`) or an attribute of what came before ("weather tomorrow?" after a question on funding)? Not a
+    Lithuanian one: its words are never the English documents' ("Kiek tai kainuoja?")."""
     words = content_words(text)
-    return bool(words) and not refers_back(text) and not any(
+    return bool(words) and not refers_back(text) and not is_lithuanian(text) and not any(
         w.lower() in _ATTRIBUTES or known(w) for w in words)
 
 
