@@ -129,8 +129,9 @@ class TopicClassifier:
                  evidence: np.ndarray | None = None) -> str:
         """The area nearest the question's vector (`scores`). `evidence`: the vectors of the sentences the
         documents hold nearest the question (`nearest_units`), whose mean scores weigh EVIDENCE_WEIGHT: a
-        question says in a few words what its answer says in the area's own ("Which numbers will the ministry
-        look at?" is about monitoring, which its answer names)."""
+        question says in a few words what its answer says in the area's own ("Who do I go to at national level
+        for help setting up a cluster?" read alone is internationalisation; the sentences nearest it are on
+        MITA's cluster facilitation)."""
         row = self.scores([vector], centre)[0]
         if evidence is not None and len(evidence):
             row = (1 - EVIDENCE_WEIGHT) * row + EVIDENCE_WEIGHT * self.scores(evidence, centre).mean(axis=0)
