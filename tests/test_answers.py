@@ -1206,6 +1206,12 @@ def test_the_readme_demo_question_opens_with_mitas_support(corpus_assistant: Ass
     assert words(ans.answer) <= 120 and "…" not in ans.answer
 
 
+def test_what_a_named_programme_funds_opens_with_what_it_is(corpus_assistant: Assistant) -> None:
+    """"What does INOKLASTER fund?" opened with "Piloting the improved measure INOKLASTER –2021 January…"."""
+    ans = corpus_assistant.answer("What does INOKLASTER fund?")
+    assert not ans.answer.startswith("Piloting") and "INOKLASTER" in ans.answer.split(". ")[0], ans.answer
+
+
 def test_what_is_a_named_thing_opens_with_the_sentence_that_says_what_it_is() -> None:
     """"What is INOKLASTER exactly?" opened with "In particular, to upgrade INOKLASTER measure…", a plan to
     change it: nearer in meaning than "Measure INOKLASTER supports…", which says what it is."""
@@ -1219,6 +1225,9 @@ def test_what_is_a_named_thing_opens_with_the_sentence_that_says_what_it_is() ->
     assert defined_name("What is a cluster?") == [] and defined_name("What is This?") == []
     assert defined_name("Who is the current director of MITA?") == []
     assert defined_name("What exactly is INOKLASTER") == ["INOKLASTER"]  # a part of "…, and what does it fund?"
+    # What a named thing does is said where it is defined: "What does INOKLASTER fund?" opened with its pilot's dates.
+    assert defined_name("What does INOKLASTER fund?") == ["INOKLASTER"]
+    assert defined_name("what does the EOCIC do?") == ["EOCIC"] and defined_name("What does it fund?") == []
     from cluster_assistant.assistant.answering.asking import defines
     assert defines(["EOCIC"], "Measure EOCIC helps clusters.")
     assert not defines(["EOCIC"], "As the EOCIC assessment report shows, industry grows.")  # about a report

@@ -71,13 +71,18 @@ def asks_for_list(question: str) -> bool:
 _DEFINITION = re.compile(r"^\s*(?i:(?:so\s+|and\s+)?(?:what|who)(?:\s+exactly)?(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+"
                          r"(?:the\s+|an?\s+)?)(?P<name>[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*){0,3})"
                          r"(?i:\s+exactly|\s+all\s+about|\s+about)?\s*[?.!]*\s*$")
+# "What does INOKLASTER fund?", "what does the EOCIC do?": what a named thing does is said where it is defined.
+_PURPOSE = re.compile(r"^\s*(?i:(?:so\s+|and\s+)?what\s+(?:does|do|did|will|can)\s+(?:the\s+)?)"
+                      r"(?P<name>[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*){0,3})"
+                      r"(?i:\s+(?:do|fund|support|offer|finance|cover|provide|give|run|pay\s+for))\b")
 _LEADING = 2  # words: a unit that names the thing this early is about it ("Measure INOKLASTER supports…")
 
 
 def defined_name(question: str, acronyms: dict[str, str] | None = None) -> list[str]:
-    """For a question asking what a named thing is, the name and, for an acronym the documents define,
-    its spelled-out form ("EOCIC", "European Observatory for Clusters and Industrial Change"); else []."""
-    m = _DEFINITION.match(question)
+    """For a question asking what a named thing is or does ("What does INOKLASTER fund?"), the name and, for an
+    acronym the documents define, its spelled-out form ("EOCIC", "European Observatory for Clusters and Industrial
+    Change"); else []."""
+    m = _DEFINITION.match(question) or _PURPOSE.match(question)
     if m is None:
         return []
     name = m.group("name")
