@@ -41,6 +41,10 @@ STAGE_FOCUS: dict[str, str] = {
 # Share of the session for each agenda block; the last block absorbs rounding.
 AGENDA = [("Welcome and goals", 0.10), ("Input: what the sources say", 0.30),
           ("Discussion in small groups", 0.25), ("Exercise", 0.25), ("Wrap-up and next steps", 0.10)]
+# Under half an hour there is no time for groups to form or for an exercise: one discussion with everyone.
+SHORT_SESSION = 30
+SHORT_AGENDA = [("Welcome and goals", 0.15), ("Input: what the sources say", 0.45), ("Discussion with everyone", 0.25),
+                ("Wrap-up and next steps", 0.15)]
 
 ANGLES = [
     "What is {topic} and why does it matter for clusters?",
@@ -111,20 +115,21 @@ def agenda_for(minutes: int) -> list[tuple[str, int]]:
     if minutes > MAX_MINUTES:
         raise ValueError(f"a session plan covers at most {MAX_MINUTES} minutes (a working day); "
                          "split longer programmes into sessions")
-    breaks = min(minutes // BREAK_EVERY, len(AGENDA) - 2)  # a long session pauses: after input, discussion...
+    agenda = SHORT_AGENDA if minutes < SHORT_SESSION else AGENDA
+    breaks = min(minutes // BREAK_EVERY, len(agenda) - 2)  # a long session pauses: after input, discussion...
     working = minutes - breaks * BREAK_MINUTES
-    mins = [max(3, int(working * share)) for _, share in AGENDA]
+    mins = [max(3, int(working * share)) for _, share in agenda]
     # A welcome or a wrap-up needs no more than a few minutes, however long the day: the working blocks get the rest.
-    spare = sum(max(0, m - BLOCK_CAPS.get(name, m)) for (name, _), m in zip(AGENDA, mins, strict=True))
-    mins = [min(m, BLOCK_CAPS.get(name, m)) for (name, _), m in zip(AGENDA, mins, strict=True)]
-    open_blocks = [i for i, (name, _) in enumerate(AGENDA) if name not in BLOCK_CAPS]
+    spare = sum(max(0, m - BLOCK_CAPS.get(name, m)) for (name, _), m in zip(agenda, mins, strict=True))
+    mins = [min(m, BLOCK_CAPS.get(name, m)) for (name, _), m in zip(agenda, mins, strict=True)]
+    open_blocks = [i for i, (name, _) in enumerate(agenda) if name not in BLOCK_CAPS]
     for i in open_blocks:
-        mins[i] += int(spare * AGENDA[i][1] / sum(AGENDA[j][1] for j in open_blocks))
+        mins[i] += int(spare * agenda[i][1] / sum(agenda[j][1] for j in open_blocks))
     while sum(mins) > working:  # three minutes at least took some from the rest: the longest block gives them
         mins[max(range(len(mins)), key=mins.__getitem__)] -= 1
     main = max(range(len(mins)), key=mins.__getitem__)
     mins[main] += working - sum(mins)  # the longest block absorbs the rounding
-    blocks = [(name, m) for (name, _), m in zip(AGENDA, mins, strict=True)]
+    blocks = [(name, m) for (name, _), m in zip(agenda, mins, strict=True)]
     for i in range(breaks, 0, -1):  # after block i + 1, counting from the welcome
         blocks.insert(i + 1, ("Break", BREAK_MINUTES))
     return blocks
@@ -167,8 +172,10 @@ def prepare(assistant: Assistant, topic: str, stage: Stage = "formed", minutes: 
     discussion = [f"The sources say: “{_gist(kp.text)}” What would this mean for our cluster, at the {stage} "
                   f"stage ({focus})?" for kp in key_points[:3]]
     discussion.append(f"How will we know in six months that our work on {topic} is paying off?")
-    exercise_minutes = dict(agenda)["Exercise"]
-    exercise = (f"In groups of three to five ({exercise_minutes} minutes): pick one key point above, write down "
+    exercise_minutes = dict(agenda).get("Exercise", 0)
+    exercise = ("None in the session: there is no time for one. Ask each member to pick one key point above and "
+                "bring one action for it to the next meeting." if not exercise_minutes else
+                f"In groups of three to five ({exercise_minutes} minutes): pick one key point above, write down "
                 f"one action for {focus}, who in the cluster leads it, what it needs and the first milestone. "
                 "Each group presents its action in one minute; the cluster chooses which to start."
                 if exercise_minutes >= 10 else  # no time for groups to form and present

@@ -22,6 +22,14 @@ def test_agenda_adds_up_to_the_length_asked(minutes: int) -> None:
     assert blocks["Welcome and goals"] <= 15 and blocks["Wrap-up and next steps"] <= 20, agenda
 
 
+def test_a_session_under_half_an_hour_has_one_discussion_and_no_exercise(corpus_assistant: Assistant) -> None:
+    """15 minutes were five blocks of 3, a group discussion and an exercise among them."""
+    plan = prepare(corpus_assistant, "member engagement", "formed", 15)
+    assert [name for name, _ in plan.agenda] == ["Welcome and goals", "Input: what the sources say",
+                                                 "Discussion with everyone", "Wrap-up and next steps"], plan.agenda
+    assert plan.exercise.startswith("None in the session") and "In groups" not in plan.to_markdown()
+
+
 def test_a_short_session_has_no_group_presentations(corpus_assistant: Assistant) -> None:
     """Seven minutes of exercise left no time for groups to form and each to present for a minute."""
     short = prepare(corpus_assistant, "member engagement", "formed", 30)
