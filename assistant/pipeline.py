@@ -218,7 +218,7 @@ class Assistant:
         acronyms = acronyms_for(turn.search, keywords.acronyms)
         turn.query = with_english(turn.search, acronyms)  # what is embedded and matched
         qv = self.embedder.embed_query(turn.query)
-        parts = question_parts(turn.question)
+        parts = question_parts(turn.search)  # as put right: "What does INOKLASTR fund?" asks what INOKLASTER does
         turn.clues = Clues(
             subjects=keywords.subjects(turn.search), focus=keywords.focus(subject_terms(turn.search)),
             # "What exactly is INOKLASTER and what does it fund?": its first part asks what it is.
