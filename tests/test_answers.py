@@ -314,6 +314,17 @@ def test_boilerplate_and_captions_are_never_answers() -> None:
     assert not is_noise("Its location quotient in manufacturing is 1.2.")
     assert not is_noise("Turnover of cluster members increased by 2.5.")
     assert not is_noise("The location quotient equals 1.8.") and not is_noise("See section 4.1.")
+    # A pointer elsewhere led "What does the EOCIC do?"; a sentence that says something stays.
+    assert is_noise("More information on the activities carried out by the EOCIC is available at the end of this "
+                    "report.")
+    assert is_noise("More information about the European Observatory for Clusters and Industrial Change is "
+                    "available at:")
+    assert not is_noise("More information is needed on how clusters fund themselves.")
+
+
+def test_what_the_eocic_does_opens_with_what_it_is(corpus_assistant: Assistant) -> None:
+    ans = corpus_assistant.answer("What does the EOCIC do?")
+    assert not ans.answer.startswith("More information") and "EOCIC" in ans.answer.split(". ")[0], ans.answer
 
 
 def test_a_footnote_text_is_never_an_answer_line() -> None:

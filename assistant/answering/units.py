@@ -18,6 +18,10 @@ _PAGE_FOOTER = re.compile(r"^\d+\s*\|\s*page$", re.I)
 # Web-page and form leftovers: they can match a question's words but answer nothing.
 _BOILERPLATE = re.compile(r"^(please\s+(log\s*in|sign\s+in|register)|stamp of the organi[sz]ation|signature\b|"
                           r"(click|read more|share this)\b)", re.I)
+# A document pointing the reader elsewhere in it or beyond it says nothing itself: "More information on the activities
+# carried out by the EOCIC is available at the end of this report." led "What does the EOCIC do?".
+_POINTER = re.compile(r"^(?:more|further|additional)\s+(?:information|details)\b[^.]{0,120}?\b(?:is|are|can\s+be)\s+"
+                      r"(?:available|found|provided|given)\b[^.]*[.:]?$", re.I)
 # The legal page every EU publication prints (its back cover is not indexed: documents.py), and the
 # back cover's lines in an index built before that: they match "EU" or "information", answer nothing.
 _PUBLICATION_NOTICE = re.compile(r"Publications Office of the European Union|neither the European Commission nor"
@@ -72,8 +76,9 @@ def is_caption(text: str) -> bool:
 
 
 def is_noise(text: str) -> bool:
-    """Headings, captions, footers and publication notices: they match words but say nothing."""
-    if _CAPTION.match(text) or _PAGE_FOOTER.match(text) or _BOILERPLATE.match(text) or _PUBLICATION_NOTICE.search(text):
+    """Headings, captions, footers, publication notices and pointers elsewhere ("More information … is available
+    at the end of this report."): they match words but say nothing."""
+    if any(p.match(text) for p in (_CAPTION, _PAGE_FOOTER, _BOILERPLATE, _POINTER)) or _PUBLICATION_NOTICE.search(text):
         return True
     run_on = _HEADING_RUN_ON.match(text)
     if run_on and len(run_on["head"].split()) <= 8 and not VERB.search(run_on["head"]):
