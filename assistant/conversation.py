@@ -247,18 +247,21 @@ class Conversation:
     def last(self) -> Answer | None:
         return self.history[-1].answer if self.history else None
 
+    def subject(self) -> str | None:
+        """The last answered question as read: a refused one (a miss, or a rephrasing being tried) has nothing a
+        follow-up could refer to."""
+        return next((t.standalone for t in reversed(self.history) if not t.answer.refused), None)
+
     def lacks_context(self, text: str) -> bool:
         """Does the question need an earlier answer (`needs_context`) that this chat does not have yet?"""
-        return needs_context(text) and all(t.answer.refused for t in self.history)
+        return needs_context(text) and self.subject() is None
 
     # --- questions -----------------------------------------------------------------------------
 
     def condense(self, text: str) -> str:
         """The standalone form of `text` given the history (unchanged for a first question)."""
         text = clean_question(text, self.assistant.settings.max_question_chars)
-        # The subject comes from the last answered turn: a refused one (a miss, or a rephrasing
-        # being tried) has nothing a follow-up could refer to.
-        previous = next((t.standalone for t in reversed(self.history) if not t.answer.refused), None)
+        previous = self.subject()
         if previous is None:
             return text
         if self.assistant.settings.llm == "extractive":

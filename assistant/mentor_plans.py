@@ -145,10 +145,10 @@ def prepare(assistant: Assistant, topic: str, stage: Stage = "formed", minutes: 
     if assistant.answer(topic).refused:  # the angles' own words must not carry an uncovered topic
         raise ValueError(f"the knowledge base has nothing on {topic!r}; try a broader topic")
     focus = STAGE_FOCUS[stage]
-    missing = unmentioned(assistant, topic)
     # The angles are English: a Lithuanian topic ("eksportas") is asked about in its English words.
     # Words it cannot translate stay: "braškių eksportas" is about strawberries, not export at large.
     search = expand(topic)
+    missing = unmentioned(assistant, topic, search)
     subject = " ".join(dict.fromkeys([*english_part(search).split(), *untranslated(search)])) or topic
     # Longer answers than a question gets: eight points need a pool that holds more than four answers'
     # best three sentences each, or points off the topic fill the plan.
@@ -190,16 +190,14 @@ def prepare(assistant: Assistant, topic: str, stage: Stage = "formed", minutes: 
     return plan
 
 
-def unmentioned(assistant: Assistant, topic: str) -> list[str]:
+def unmentioned(assistant: Assistant, topic: str, search: str) -> list[str]:
     """The topic's words that no indexed chunk holds ("blockchain", "Latvia"), as typed; a Lithuanian topic's
-    by its English terms and the words the glossary could not translate."""
-    search = expand(topic)
+    (`search`: the topic expanded) by its English terms and the words the glossary could not translate."""
     english = english_part(search)
     typed = [w for w in WORD.findall(english) if terms(w)] if english != search else [
         w for w in WORD.findall(topic) if terms(w)]
     words = [*typed, *(untranslated(search) if english != search else [])]
-    keywords = assistant.keywords
-    return list(dict.fromkeys(w for w in words if not any(keywords.chunks_holding(t) for t in terms(w))))
+    return list(dict.fromkeys(w for w in words if not assistant.knows(w)))
 
 
 @dataclass

@@ -360,8 +360,7 @@ class Assistant:
         no competence area is asked about. A Lithuanian question is judged by its English terms."""
         english = english_part(turn.search)
         words = [w for w in terms(english) if not w.isdigit()]
-        keywords = self.keywords
-        if not words or any(keywords.chunks_holding(stem(w)) or is_english_word(w) for w in words):
+        if not words or any(self.knows(w) or is_english_word(w) for w in words):
             return []
         return [w for w in english.split() if any(ch.isalpha() for ch in w)][:3]
 

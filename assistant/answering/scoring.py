@@ -26,7 +26,6 @@ RANK_PENALTY = 0.05
 LIST_BONUS = 0.2
 ANSWER_TYPE_BONUS = 0.1
 DEFINITION_BONUS = 0.3  # "What is INOKLASTER?": the sentence that opens with it says what it is
-COUNT_BONUS = 0.0  # "How many clusters…?": a filter on the lead (`Composer.lead`)
 SUBJECT_PENALTY = 0.5  # a document that never names the programme asked about does not say how it works
 
 # How a unit's features weigh in its score. FEATURES describe the unit alone (its `own` score);
@@ -40,8 +39,7 @@ WEIGHTS: dict[str, float] = {
     "cos": 1.0, "lexical": LEXICAL_WEIGHT, "rank": -RANK_PENALTY, "list_match": LIST_BONUS,
     "number_match": ANSWER_TYPE_BONUS, "names_match": ANSWER_TYPE_BONUS, "log_words": 0.0, "has_number": 0.0,
     "list_item": 0.0, "first_in_chunk": 0.0, "off_subject": -SUBJECT_PENALTY, "defines": DEFINITION_BONUS,
-    "counts": COUNT_BONUS,
-    "focus": 0.0,  # a filter: `Composer`
+    "focus": 0.0, "counts": 0.0,  # filters: `Composer` (a "how many" question's lead gives the count)
     "prev_cos": CONTEXT_WEIGHT, "prev_lexical": CONTEXT_WEIGHT * LEXICAL_WEIGHT,
 }
 
